@@ -1,0 +1,493 @@
+package dev.apibilling;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.apibilling.memory.InMemoryUsageStore;
+import dev.apibilling.spi.ChargeMode;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Decides, atomically and exactly, whether a client may spend credits, and deducts them.
+ *
+ * <pre>{@code
+ * ApiBilling billing = ApiBilling.builder().build();               // in-memory store, system clock
+ * billing.updateClientQuotas("acme", List.of(
+ *     QuotaDefinition.of(QuotaDuration.DAY, 500),
+ *     QuotaDefinition.of(QuotaDuration.MONTH, 10_000).anchoredAt(LocalDate.of(2026, 1, 31))));
+ * billing.trackClientUsage("acme", 5);                              // throws QuotaException when spent
+ * }</pre>
+ *
+ * <p>Each client has one or more quotas; a request is granted only if every quota has room, and then
+ * deducted from all of them in one atomic store call, or from none. The clock is read once per decision.
+ * Quotas are kept by this object (several instances sharing a store each need them, or share a
+ * {@link QuotaDefinitionSource}); usage is kept by the {@link UsageStore}, so instances sharing a store
+ * share one budget. Thread safe.
+ */
+public final class ApiBilling implements AutoCloseable {
+
+  private final UsageStore store;
+  private final boolean ownsStore;
+  private final Clock clock;
+  private final ZoneId historyZone;
+  private final long idempotencyTtlMillis;
+  private final long reservationTtlMillis;
+  private final @Nullable Plan defaultPlan;
+  private final @Nullable QuotaDefinitionSource source;
+  private final @Nullable Cache<String, Optional<Plan>> sourced;
+  private final ConcurrentHashMap<String, Plan> plans = new ConcurrentHashMap<>();
+  private final BillingListener[] listeners;
+  private final boolean timed;
+  private final double[] thresholds;
+  private volatile Day day = new Day(Long.MAX_VALUE, Long.MIN_VALUE, 0);
+
+  private ApiBilling(Builder b) {
+    this.clock = b.clock;
+    this.store = b.store != null ? b.store : InMemoryUsageStore.create();
+    this.ownsStore = b.store == null;
+    this.historyZone = b.historyZone;
+    this.idempotencyTtlMillis = b.idempotencyTtl.toMillis();
+    this.reservationTtlMillis = b.reservationTtl.toMillis();
+    this.defaultPlan = b.defaultQuotas == null ? null : new Plan(b.defaultQuotas);
+    this.source = b.source;
+    this.sourced = b.source == null ? null
+        : Caffeine.newBuilder()
+            .maximumSize(b.sourceCacheSize)
+            .expireAfterWrite(b.sourceCacheTtl)
+            .build();
+    this.listeners = b.listeners.toArray(new BillingListener[0]);
+    boolean anyTimed = false;
+    for (BillingListener l : listeners) {
+      anyTimed |= l.timesStoreCalls();
+    }
+    this.timed = anyTimed;
+    this.thresholds = b.thresholds.clone();
+  }
+
+  /** A builder; with no settings it builds a billing on an in-memory store and the system clock. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---- plans ----------------------------------------------------------------------------------
+
+  /**
+   * Sets the quotas of a client, replacing any it had. Applies to the next request. Usage counted in a
+   * window that still exists (same policy name, same window start) is kept, so raising a limit mid-month
+   * keeps the month's usage.
+   *
+   * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
+   *     policy name
+   */
+  public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
+    Requirements.clientId(clientId);
+    plans.put(clientId, new Plan(quotas));
+  }
+
+  /**
+   * Removes a client's quotas: its next request is unknown (or gets the default plan). Its recorded
+   * usage and history stay in the store.
+   *
+   * @return whether the client had quotas set with {@link #updateClientQuotas}
+   */
+  public boolean removeClient(String clientId) {
+    Requirements.clientId(clientId);
+    if (sourced != null) {
+      sourced.invalidate(clientId);
+    }
+    return plans.remove(clientId) != null;
+  }
+
+  /** The quotas that apply to the client now, or empty if it is unknown. */
+  public Optional<List<QuotaDefinition>> clientQuotas(String clientId) {
+    Requirements.clientId(clientId);
+    return Optional.ofNullable(findPlan(clientId)).map(p -> p.quotas);
+  }
+
+  // ---- decisions ------------------------------------------------------------------------------
+
+  /**
+   * Charges {@code credits} to every quota of the client, or to none.
+   *
+   * @return the granted decision
+   * @throws QuotaException if a quota lacks the credits (nothing is deducted)
+   * @throws UnknownClientException if the client has no quotas and there is no default plan
+   * @throws IllegalArgumentException if the id or the credits are invalid
+   * @throws dev.apibilling.spi.UsageStoreException if the store fails
+   */
+  public BillingDecision trackClientUsage(String clientId, long credits) {
+    return tryCharge(Charge.of(clientId, credits)).orThrow();
+  }
+
+  /** Like {@link #trackClientUsage}, but returns a denied decision instead of throwing. */
+  public BillingDecision tryTrackClientUsage(String clientId, long credits) {
+    return tryCharge(Charge.of(clientId, credits));
+  }
+
+  /**
+   * Charges with an idempotency key and metadata. A retry with a key already granted within the
+   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}) and charges nothing.
+   * Denied outcomes are not recorded: a denied call may be retried with the same key.
+   */
+  public BillingDecision tryCharge(Charge charge) {
+    return decide(charge, ChargeMode.CHARGE);
+  }
+
+  /** Whether {@code credits} would be granted now; deducts nothing. */
+  public BillingDecision check(String clientId, long credits) {
+    return decide(Charge.of(clientId, credits), ChargeMode.CHECK);
+  }
+
+  /**
+   * Holds credits for a request in progress, with the same all-or-nothing check as a charge. A granted
+   * decision carries the {@link Reservation}; settle it with {@link #commit} or {@link #release}, or the
+   * store releases it after the reservation TTL.
+   */
+  public BillingDecision reserve(Charge charge) {
+    return decide(charge, ChargeMode.RESERVE);
+  }
+
+  /**
+   * Keeps {@code actualCredits} of a reservation and gives the rest back.
+   *
+   * @return false if the reservation was already settled or has expired (then nothing changes)
+   * @throws IllegalArgumentException if {@code actualCredits} is negative or above the reserved credits
+   */
+  public boolean commit(Reservation reservation, long actualCredits) {
+    Requirements.actualCredits(actualCredits, reservation.credits());
+    SettleRequest request =
+        new SettleRequest(reservation.clientId(), reservation.id(), actualCredits, clock.millis());
+    return timedCall("settle", () -> store.settle(request));
+  }
+
+  /** Gives a reservation back in full; returns false if it was already settled or has expired. */
+  public boolean release(Reservation reservation) {
+    return commit(reservation, 0);
+  }
+
+  private BillingDecision decide(Charge charge, ChargeMode mode) {
+    String clientId = charge.clientId();
+    Plan plan = planOf(clientId);
+    long now = clock.millis();
+    Plan.Snapshot windows = plan.windows(now);
+    String key = charge.idempotencyKey();
+    String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
+    ChargeRequest request = new ChargeRequest(clientId, windows.slots, charge.credits(), mode, key,
+        key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + reservationTtlMillis,
+        epochDay(now), charge.metadata(), now);
+    ChargeResult result = timedCall("charge", () -> store.charge(request));
+    BillingDecision decision = toDecision(request, windows, result);
+    notify(decision, request, result);
+    return decision;
+  }
+
+  private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
+    List<QuotaState> states = windows.states(result.used());
+    Instant at = Instant.ofEpochMilli(request.now());
+    QuotaState violated = null;
+    if (!result.granted()) {
+      for (int i = 0; i < states.size(); i++) {
+        QuotaState q = states.get(i);
+        if (!request.windows().get(i).admits(q.used(), request.credits())
+            && (violated == null || q.resetAt().isAfter(violated.resetAt()))) {
+          violated = q;
+        }
+      }
+      if (violated == null) {
+        violated = Quotas.lowest(states);
+      }
+    }
+    Reservation reservation = result.granted() && result.reservationId() != null
+        ? new Reservation(result.reservationId(), request.clientId(), request.credits(),
+            Instant.ofEpochMilli(request.reservationExpiresAt()))
+        : null;
+    return new BillingDecision(request.clientId(), request.credits(), result.granted(),
+        result.replayed(), at, states, violated, reservation);
+  }
+
+  // ---- status and history ---------------------------------------------------------------------
+
+  /**
+   * Every quota of the client now: limit, used, remaining, window start and reset.
+   *
+   * @throws UnknownClientException if the client has no quotas and there is no default plan
+   */
+  public ClientStatus status(String clientId) {
+    Plan plan = planOf(clientId);
+    long now = clock.millis();
+    Plan.Snapshot windows = plan.windows(now);
+    long[] used = timedCall("usage", () -> store.usage(clientId, windows.slots, now));
+    return new ClientStatus(clientId, Instant.ofEpochMilli(now), windows.states(used));
+  }
+
+  /**
+   * The client's credits per day from {@code from} to {@code to} inclusive, days in the history zone,
+   * without days of no usage.
+   *
+   * @throws IllegalArgumentException if {@code from} is after {@code to} or the range is too long
+   */
+  public List<DailyUsage> usageHistory(String clientId, LocalDate from, LocalDate to) {
+    Requirements.clientId(clientId);
+    Requirements.dateRange(from, to);
+    return timedCall("history", () -> store.history(clientId, from.toEpochDay(), to.toEpochDay()));
+  }
+
+  /**
+   * Deletes the client's daily totals from {@code from} to {@code to} inclusive (window counters that
+   * decide requests are not touched).
+   *
+   * @return the number of days that had usage
+   */
+  public long deleteUsage(String clientId, LocalDate from, LocalDate to) {
+    Requirements.clientId(clientId);
+    Requirements.dateRange(from, to);
+    return timedCall("delete", () -> store.deleteHistory(clientId, from.toEpochDay(), to.toEpochDay()));
+  }
+
+  /** The clock decisions are made with. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The zone whose days {@link #usageHistory} counts in. */
+  public ZoneId historyZone() {
+    return historyZone;
+  }
+
+  /** Closes the store if this billing created it (the default in-memory store). */
+  @Override
+  public void close() {
+    if (ownsStore) {
+      store.close();
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private Plan planOf(String clientId) {
+    Plan plan = findPlan(clientId);
+    if (plan == null) {
+      for (BillingListener l : listeners) {
+        try {
+          l.onUnknownClient(clientId);
+        } catch (RuntimeException ignored) {
+          // listeners must not break billing
+        }
+      }
+      throw new UnknownClientException(clientId);
+    }
+    return plan;
+  }
+
+  private @Nullable Plan findPlan(String clientId) {
+    Plan plan = plans.get(clientId);
+    if (plan != null) {
+      return plan;
+    }
+    if (sourced != null && source != null) {
+      Optional<Plan> found = sourced.get(clientId,
+          id -> Objects.requireNonNull(source.quotasOf(id), "QuotaDefinitionSource returned null")
+              .map(Plan::new));
+      if (found.isPresent()) {
+        return found.get();
+      }
+    }
+    return defaultPlan;
+  }
+
+  private long epochDay(long now) {
+    Day d = day;
+    if (now < d.start || now >= d.end) {
+      LocalDate date = Instant.ofEpochMilli(now).atZone(historyZone).toLocalDate();
+      d = new Day(date.atStartOfDay(historyZone).toInstant().toEpochMilli(),
+          date.plusDays(1).atStartOfDay(historyZone).toInstant().toEpochMilli(), date.toEpochDay());
+      day = d;
+    }
+    return d.epochDay;
+  }
+
+  private <T> T timedCall(String operation, Supplier<T> call) {
+    if (!timed) {
+      return call.get();
+    }
+    long start = System.nanoTime();
+    boolean failed = true;
+    try {
+      T result = call.get();
+      failed = false;
+      return result;
+    } finally {
+      long nanos = System.nanoTime() - start;
+      for (BillingListener l : listeners) {
+        if (l.timesStoreCalls()) {
+          try {
+            l.onStoreCall(operation, nanos, failed);
+          } catch (RuntimeException ignored) {
+            // listeners must not break billing
+          }
+        }
+      }
+    }
+  }
+
+  private void notify(BillingDecision decision, ChargeRequest request, ChargeResult result) {
+    if (listeners.length == 0) {
+      return;
+    }
+    for (BillingListener l : listeners) {
+      try {
+        l.onDecision(decision);
+        if (decision.granted() && !decision.replayed() && request.mode() != ChargeMode.CHECK) {
+          crossed(l, decision, request.credits());
+        }
+      } catch (RuntimeException ignored) {
+        // listeners must not break billing
+      }
+    }
+  }
+
+  private void crossed(BillingListener l, BillingDecision decision, long credits) {
+    for (QuotaState q : decision.quotas()) {
+      if (q.unlimited() || q.limit() == 0) {
+        continue;
+      }
+      long before = q.used() - credits;
+      for (double t : thresholds) {
+        double mark = t * q.limit();
+        if (before < mark && q.used() >= mark) {
+          l.onThresholdCrossed(decision.clientId(), q, t);
+        }
+      }
+    }
+  }
+
+  private static String newId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+  }
+
+  private record Day(long start, long end, long epochDay) {}
+
+  /** Settings of an {@link ApiBilling}; every one has a default. Not thread safe. */
+  public static final class Builder {
+    private @Nullable UsageStore store;
+    private Clock clock = Clock.systemUTC();
+    private ZoneId historyZone = ZoneOffset.UTC;
+    private Duration idempotencyTtl = Duration.ofHours(24);
+    private Duration reservationTtl = Duration.ofMinutes(10);
+    private @Nullable List<QuotaDefinition> defaultQuotas;
+    private @Nullable QuotaDefinitionSource source;
+    private Duration sourceCacheTtl = Duration.ofMinutes(1);
+    private long sourceCacheSize = 100_000;
+    private final List<BillingListener> listeners = new ArrayList<>();
+    private double[] thresholds = {0.8, 1.0};
+
+    private Builder() {}
+
+    /** Where usage is kept (default: a new {@link InMemoryUsageStore}, closed with the billing). */
+    public Builder store(UsageStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The clock decisions are made with (default {@link Clock#systemUTC()}). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The zone whose days daily usage is counted in (default UTC). */
+    public Builder historyZone(ZoneId zone) {
+      this.historyZone = Objects.requireNonNull(zone, "historyZone");
+      return this;
+    }
+
+    /** How long a granted outcome is remembered under its idempotency key (default 24 hours). */
+    public Builder idempotencyTtl(Duration ttl) {
+      this.idempotencyTtl = Requirements.positive("idempotencyTtl", ttl);
+      return this;
+    }
+
+    /** How long a reservation is held before the store releases it (default 10 minutes). */
+    public Builder reservationTtl(Duration ttl) {
+      this.reservationTtl = Requirements.positive("reservationTtl", ttl);
+      return this;
+    }
+
+    /** Quotas for clients that have none of their own; without it such clients are unknown. */
+    public Builder defaultQuotas(List<QuotaDefinition> quotas) {
+      this.defaultQuotas = new Plan(quotas).quotas;
+      return this;
+    }
+
+    /** Looks up quotas of clients not given any with {@link #updateClientQuotas}. */
+    public Builder quotaSource(QuotaDefinitionSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** How long answers of the quota source are cached (default 1 minute). */
+    public Builder quotaSourceCacheTtl(Duration ttl) {
+      this.sourceCacheTtl = Requirements.positive("quotaSourceCacheTtl", ttl);
+      return this;
+    }
+
+    /** How many answers of the quota source are cached (default 100,000). */
+    public Builder quotaSourceCacheSize(long size) {
+      if (size <= 0) {
+        throw new IllegalArgumentException("quotaSourceCacheSize must be > 0 but was " + size);
+      }
+      this.sourceCacheSize = size;
+      return this;
+    }
+
+    /** Adds a listener of decisions. */
+    public Builder listener(BillingListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Records metrics in a Micrometer registry (Micrometer must be on the class path): see
+     * {@link BillingMetrics}.
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      return listener(BillingMetrics.listener(registry, false));
+    }
+
+    /**
+     * The fractions of a limit whose crossing is reported to {@link BillingListener#onThresholdCrossed}
+     * (default 0.8 and 1.0).
+     */
+    public Builder thresholds(double... fractions) {
+      for (double f : fractions) {
+        if (!(f > 0 && f <= 1)) {
+          throw new IllegalArgumentException("thresholds must be > 0 and <= 1 but had " + f);
+        }
+      }
+      this.thresholds = Arrays.copyOf(fractions, fractions.length);
+      return this;
+    }
+
+    public ApiBilling build() {
+      return new ApiBilling(this);
+    }
+  }
+}

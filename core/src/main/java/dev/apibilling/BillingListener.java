@@ -1,0 +1,35 @@
+package dev.apibilling;
+
+/**
+ * Hears what the billing decides, for logs, metrics and alerts. Called on the caller's thread after the
+ * decision; keep it fast and do not throw (exceptions are caught and dropped). Every method does nothing
+ * by default.
+ */
+public interface BillingListener {
+
+  /** A charge, reservation or check was decided. */
+  default void onDecision(BillingDecision decision) {}
+
+  /** A request named a client with no quotas. */
+  default void onUnknownClient(String clientId) {}
+
+  /**
+   * A granted decision made a quota's usage reach {@code fraction} of its limit (one of the billing's
+   * {@link ApiBilling.Builder#thresholds thresholds}), having been below it before.
+   */
+  default void onThresholdCrossed(String clientId, QuotaState quota, double fraction) {}
+
+  /**
+   * A store call finished. Called only when {@link #timesStoreCalls()} is true.
+   *
+   * @param operation {@code charge}, {@code settle}, {@code usage}, {@code history} or {@code delete}
+   * @param nanos how long it took
+   * @param failed whether it threw
+   */
+  default void onStoreCall(String operation, long nanos, boolean failed) {}
+
+  /** Whether this listener wants {@link #onStoreCall}; timing costs two clock reads per call. */
+  default boolean timesStoreCalls() {
+    return false;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.apibilling;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Micrometer metrics of an {@link ApiBilling}. Add them with
+ * {@code ApiBilling.builder().meterRegistry(registry)} or
+ * {@code .listener(BillingMetrics.listener(registry, false))}.
+ *
+ * <ul>
+ *   <li>{@code apibilling.decisions} (counter): tags {@code outcome} = granted | denied | replayed,
+ *       {@code policy} = the blocking policy of a denied decision, else {@code none}
+ *   <li>{@code apibilling.credits} (counter): credits asked for, tag {@code outcome}
+ *   <li>{@code apibilling.unknown.clients} (counter): requests naming a client with no quotas
+ *   <li>{@code apibilling.thresholds} (counter): threshold crossings, tags {@code policy}, {@code threshold}
+ *   <li>{@code apibilling.store.calls} (timer): tags {@code operation}, {@code outcome} = success | failure
+ * </ul>
+ *
+ * <p>Client ids are not tags unless asked for: they make the number of time series unbounded.
+ */
+public final class BillingMetrics {
+
+  private BillingMetrics() {}
+
+  /**
+   * A listener that records the metrics above in {@code registry}.
+   *
+   * @param tagClientId whether to add a {@code client} tag (only for a small, fixed set of clients)
+   */
+  public static BillingListener listener(MeterRegistry registry, boolean tagClientId) {
+    return new MicrometerListener(registry, tagClientId);
+  }
+
+  private static final class MicrometerListener implements BillingListener {
+    private final MeterRegistry registry;
+    private final boolean tagClientId;
+    private final Counter unknownClients;
+
+    MicrometerListener(MeterRegistry registry, boolean tagClientId) {
+      this.registry = registry;
+      this.tagClientId = tagClientId;
+      this.unknownClients = Counter.builder("apibilling.unknown.clients")
+          .description("Requests naming a client with no quotas")
+          .register(registry);
+    }
+
+    @Override
+    public void onDecision(BillingDecision decision) {
+      String outcome = decision.replayed() ? "replayed" : decision.granted() ? "granted" : "denied";
+      String policy = decision.violated().map(QuotaState::policy).orElse("none");
+      Tags tags = Tags.of("outcome", outcome);
+      if (tagClientId) {
+        tags = tags.and("client", decision.clientId());
+      }
+      Counter.builder("apibilling.decisions")
+          .description("Billing decisions")
+          .tags(tags.and("policy", policy))
+          .register(registry)
+          .increment();
+      Counter.builder("apibilling.credits")
+          .description("Credits asked for")
+          .tags(tags)
+          .register(registry)
+          .increment(decision.requested());
+    }
+
+    @Override
+    public void onUnknownClient(String clientId) {
+      unknownClients.increment();
+    }
+
+    @Override
+    public void onThresholdCrossed(String clientId, QuotaState quota, double fraction) {
+      Counter.builder("apibilling.thresholds")
+          .description("Quotas whose usage crossed a threshold")
+          .tags("policy", quota.policy(), "threshold", Double.toString(fraction))
+          .register(registry)
+          .increment();
+    }
+
+    @Override
+    public void onStoreCall(String operation, long nanos, boolean failed) {
+      Timer.builder("apibilling.store.calls")
+          .description("Calls to the usage store")
+          .tags("operation", operation, "outcome", failed ? "failure" : "success")
+          .register(registry)
+          .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public boolean timesStoreCalls() {
+      return true;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.apibilling;
+
+import dev.apibilling.spi.WindowSlot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A client's quotas with their current windows cached: window arithmetic runs only when the clock
+ * passes the end of a cached window, so a decision costs one clock read and no calendar math.
+ */
+final class Plan {
+
+  final List<QuotaDefinition> quotas;
+  private volatile Snapshot snapshot;
+
+  Plan(List<QuotaDefinition> quotas) {
+    if (quotas.isEmpty()) {
+      throw new IllegalArgumentException("quotas must not be empty; a client without limits gets "
+          + "QuotaDefinition.unlimited(...)");
+    }
+    Set<String> names = new HashSet<>();
+    for (QuotaDefinition q : quotas) {
+      if (!names.add(q.policy())) {
+        throw new IllegalArgumentException(
+            "policy names must be unique per client but '" + q.policy() + "' appears twice");
+      }
+    }
+    this.quotas = List.copyOf(quotas);
+    this.snapshot = new Snapshot(this.quotas, List.of(), Long.MAX_VALUE, Long.MIN_VALUE);
+  }
+
+  /** The windows containing {@code now}. */
+  Snapshot windows(long now) {
+    Snapshot s = snapshot;
+    if (now < s.validFrom || now >= s.validUntil) {
+      s = Snapshot.at(quotas, now);
+      snapshot = s;
+    }
+    return s;
+  }
+
+  /** The current window of every quota, valid for {@code validFrom <= now < validUntil}. */
+  static final class Snapshot {
+    final List<WindowSlot> slots;
+    final List<QuotaDefinition> quotas;
+    final Instant[] starts;
+    final Instant[] ends;
+    final long validFrom;
+    final long validUntil;
+
+    private Snapshot(List<QuotaDefinition> quotas, List<WindowSlot> slots, long validFrom, long validUntil) {
+      this.quotas = quotas;
+      this.slots = slots;
+      this.validFrom = validFrom;
+      this.validUntil = validUntil;
+      this.starts = new Instant[slots.size()];
+      this.ends = new Instant[slots.size()];
+      for (int i = 0; i < slots.size(); i++) {
+        starts[i] = Instant.ofEpochMilli(slots.get(i).start());
+        ends[i] = Instant.ofEpochMilli(slots.get(i).end());
+      }
+    }
+
+    static Snapshot at(List<QuotaDefinition> quotas, long now) {
+      List<WindowSlot> slots = new ArrayList<>(quotas.size());
+      long from = Long.MIN_VALUE;
+      long until = Long.MAX_VALUE;
+      for (QuotaDefinition q : quotas) {
+        long[] b = Windows.bounds(q, now);
+        slots.add(new WindowSlot(q.policy(), b[0], b[1], q.limit()));
+        from = Math.max(from, b[0]);
+        until = Math.min(until, b[1]);
+      }
+      return new Snapshot(quotas, List.copyOf(slots), from, until);
+    }
+
+    /** The quota states for the given used counts. */
+    List<QuotaState> states(long[] used) {
+      List<QuotaState> states = new ArrayList<>(used.length);
+      for (int i = 0; i < used.length; i++) {
+        QuotaDefinition q = quotas.get(i);
+        states.add(new QuotaState(q.policy(), q.duration(), q.limit(), used[i], starts[i], ends[i]));
+      }
+      return List.copyOf(states);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.apibilling;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One quota of a client in its current window: what rate-limit headers and status pages report.
+ *
+ * @param policy the policy name ({@code "day"}, {@code "month"}, or a custom one)
+ * @param duration the window's duration
+ * @param limit credits allowed in the window, or {@link QuotaDefinition#UNLIMITED}
+ * @param used credits counted in the window (including held reservations)
+ * @param windowStart inclusive start of the current window
+ * @param resetAt exclusive end of the current window, when {@code used} starts again from zero
+ */
+public record QuotaState(
+    String policy, QuotaDuration duration, long limit, long used, Instant windowStart, Instant resetAt) {
+
+  /** Whether the quota never blocks. */
+  public boolean unlimited() {
+    return limit == QuotaDefinition.UNLIMITED;
+  }
+
+  /** Credits still available in the window: never negative, {@link Long#MAX_VALUE} when unlimited. */
+  public long remaining() {
+    return unlimited() ? Long.MAX_VALUE : Math.max(0, limit - used);
+  }
+
+  /** The length of the current window in whole seconds (a calendar month is 28 to 31 days). */
+  public long windowSeconds() {
+    return Duration.between(windowStart, resetAt).toSeconds();
+  }
+
+  /** Time from {@code now} until the window resets, never negative. */
+  public Duration resetAfter(Instant now) {
+    Duration d = Duration.between(now, resetAt);
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+}

@@ -1,0 +1,226 @@
+package dev.apibilling;
+
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every argument check of the library and its message, in one place. A message names what was wrong
+ * and what is allowed: {@code credits must be > 0 but was -3}.
+ */
+public final class Requirements {
+
+  /** The most credits one call, one limit or one window may count: 2^53 - 1, exact in every store. */
+  public static final long MAX_CREDITS = (1L << 53) - 1;
+
+  /** The longest client id, in characters. */
+  public static final int MAX_CLIENT_ID_LENGTH = 256;
+
+  /** The longest idempotency key, in characters. */
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+  /** The most metadata entries on one charge. */
+  public static final int MAX_METADATA_ENTRIES = 16;
+
+  /** The longest metadata key or value, in characters. */
+  public static final int MAX_METADATA_LENGTH = 256;
+
+  /** The longest usage history one call returns or deletes, in days. */
+  public static final int MAX_HISTORY_DAYS = 3660;
+
+  private static final Pattern POLICY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  private Requirements() {}
+
+  /**
+   * A client id: 1 to 256 characters, not blank, no control characters.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String clientId(@Nullable String clientId) {
+    if (clientId == null || clientId.isBlank()) {
+      throw new IllegalArgumentException("clientId must not be blank but was " + quote(clientId));
+    }
+    if (clientId.length() > MAX_CLIENT_ID_LENGTH) {
+      throw new IllegalArgumentException("clientId must be at most " + MAX_CLIENT_ID_LENGTH
+          + " characters but was " + clientId.length());
+    }
+    if (hasControl(clientId)) {
+      throw new IllegalArgumentException("clientId must not contain control characters");
+    }
+    return clientId;
+  }
+
+  /**
+   * Credits of one call: {@code 1 <= credits <= MAX_CREDITS}.
+   *
+   * @throws IllegalArgumentException if they are not
+   */
+  public static long credits(long credits) {
+    if (credits <= 0) {
+      throw new IllegalArgumentException("credits must be > 0 but was " + credits);
+    }
+    if (credits > MAX_CREDITS) {
+      throw new IllegalArgumentException("credits must be <= " + MAX_CREDITS + " but was " + credits);
+    }
+    return credits;
+  }
+
+  /**
+   * Credits from a floating-point figure (tokens, megabytes): a finite whole number in range.
+   *
+   * @throws IllegalArgumentException for NaN, infinities, fractions, and values out of range
+   */
+  public static long credits(double credits) {
+    if (Double.isNaN(credits) || Double.isInfinite(credits)) {
+      throw new IllegalArgumentException("credits must be a finite number but was " + credits);
+    }
+    if (credits != Math.rint(credits)) {
+      throw new IllegalArgumentException("credits must be a whole number but was " + credits);
+    }
+    if (credits <= 0 || credits > MAX_CREDITS) {
+      throw new IllegalArgumentException(
+          "credits must be > 0 and <= " + MAX_CREDITS + " but was " + credits);
+    }
+    return (long) credits;
+  }
+
+  /**
+   * The actual cost of a settled reservation: {@code 0 <= actual <= reserved}.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static long actualCredits(long actual, long reserved) {
+    if (actual < 0 || actual > reserved) {
+      throw new IllegalArgumentException(
+          "actual credits must be >= 0 and <= the " + reserved + " reserved but was " + actual);
+    }
+    return actual;
+  }
+
+  /**
+   * A quota limit: {@code 0 <= limit <= MAX_CREDITS}, or {@link QuotaDefinition#UNLIMITED}.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static long limit(long limit) {
+    if (limit == QuotaDefinition.UNLIMITED) {
+      return limit;
+    }
+    if (limit < 0 || limit > MAX_CREDITS) {
+      throw new IllegalArgumentException(
+          "limit must be >= 0 and <= " + MAX_CREDITS + " (or UNLIMITED) but was " + limit);
+    }
+    return limit;
+  }
+
+  /**
+   * A policy name: 1 to 64 of {@code A-Z a-z 0-9 _ . -}, starting with a letter or digit.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String policy(@Nullable String policy) {
+    if (policy == null || !POLICY.matcher(policy).matches()) {
+      throw new IllegalArgumentException("policy must be 1 to 64 of [A-Za-z0-9_.-], starting with a"
+          + " letter or digit, but was " + quote(policy));
+    }
+    return policy;
+  }
+
+  /**
+   * An idempotency key: 1 to 255 visible ASCII characters.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String idempotencyKey(String key) {
+    if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new IllegalArgumentException("idempotency key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH
+          + " characters but was " + key.length());
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        throw new IllegalArgumentException(
+            "idempotency key must be visible ASCII (0x21-0x7E) but had 0x"
+                + Integer.toHexString(c) + " at index " + i);
+      }
+    }
+    return key;
+  }
+
+  /**
+   * Metadata of a charge: at most 16 entries, keys and values of 1 to 256 characters without control
+   * characters.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static Map<String, String> metadata(Map<String, String> metadata) {
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw new IllegalArgumentException("metadata must have at most " + MAX_METADATA_ENTRIES
+          + " entries but had " + metadata.size());
+    }
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      metadataText("metadata key", e.getKey());
+      metadataText("metadata value of '" + e.getKey() + "'", e.getValue());
+    }
+    return Map.copyOf(metadata);
+  }
+
+  /**
+   * A date range of usage history: {@code from <= to}, at most {@link #MAX_HISTORY_DAYS} days.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static void dateRange(LocalDate from, LocalDate to) {
+    if (from.isAfter(to)) {
+      throw new IllegalArgumentException("from must be <= to but was " + from + " > " + to);
+    }
+    long days = to.toEpochDay() - from.toEpochDay() + 1;
+    if (days > MAX_HISTORY_DAYS) {
+      throw new IllegalArgumentException(
+          "date range must be at most " + MAX_HISTORY_DAYS + " days but was " + days);
+    }
+  }
+
+  /**
+   * A positive duration setting such as a TTL.
+   *
+   * @throws IllegalArgumentException if it is zero or negative
+   */
+  public static java.time.Duration positive(String name, java.time.Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(name + " must be > 0 but was " + d);
+    }
+    return d;
+  }
+
+  private static void metadataText(String what, @Nullable String text) {
+    if (text == null || text.isEmpty() || text.length() > MAX_METADATA_LENGTH || hasControl(text)) {
+      throw new IllegalArgumentException(what + " must be 1 to " + MAX_METADATA_LENGTH
+          + " characters without control characters but was " + quote(text));
+    }
+  }
+
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String quote(@Nullable String s) {
+    if (s == null) {
+      return "null";
+    }
+    String shown = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    StringBuilder b = new StringBuilder("'");
+    for (int i = 0; i < shown.length(); i++) {
+      char c = shown.charAt(i);
+      b.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+    }
+    return b.append('\'').toString();
+  }
+}

@@ -1,0 +1,200 @@
+package dev.apibilling.memory;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.apibilling.DailyUsage;
+import dev.apibilling.Requirements;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.WindowSlot;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * A {@link UsageStore} in this JVM's memory, on a bounded Caffeine cache of per-client state. Exact and
+ * linearizable per client (one monitor per client); usage is lost when the JVM stops, so use it for one
+ * instance, tests and demos, and a Redis or JDBC store to share a budget between instances.
+ *
+ * <p>Windows are dropped once they end, idempotency records and reservations once they expire, daily
+ * totals after the history retention; a client whose state has all expired is dropped by a sweep that
+ * runs at most once per {@link Builder#sweepInterval}. When more than {@link Builder#maximumClients}
+ * clients hold state, the least valuable are evicted, and their usage with them: size the bound above the
+ * number of clients active within your longest window.
+ */
+public final class InMemoryUsageStore implements UsageStore {
+
+  private final Cache<String, ClientState> clients;
+  private final Function<String, ClientState> factory;
+  private final long sweepIntervalMillis;
+  private final AtomicLong nextSweep = new AtomicLong(Long.MIN_VALUE);
+  private final ReentrantLock sweeping = new ReentrantLock();
+
+  private InMemoryUsageStore(Builder b) {
+    this.clients = Caffeine.newBuilder()
+        .maximumSize(b.maximumClients)
+        .evictionListener((String k, ClientState s, RemovalCause c) -> markRemoved(s))
+        .build();
+    long retention = b.historyRetention.toMillis();
+    this.factory = k -> new ClientState(retention);
+    this.sweepIntervalMillis = b.sweepInterval.toMillis();
+  }
+
+  /** A store with the default settings. */
+  public static InMemoryUsageStore create() {
+    return builder().build();
+  }
+
+  /** A builder of a store. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public ChargeResult charge(ChargeRequest request) {
+    maybeSweep(request.now());
+    for (;;) {
+      ClientState s = clients.get(request.clientId(), factory);
+      synchronized (s) {
+        if (!s.removed) {
+          return s.charge(request);
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean settle(SettleRequest request) {
+    ClientState s = clients.getIfPresent(request.clientId());
+    if (s == null) {
+      return false;
+    }
+    synchronized (s) {
+      return !s.removed && s.settle(request);
+    }
+  }
+
+  @Override
+  public long[] usage(String clientId, List<WindowSlot> windows, long now) {
+    ClientState s = clients.getIfPresent(clientId);
+    if (s != null) {
+      synchronized (s) {
+        if (!s.removed) {
+          return s.usage(windows, now);
+        }
+      }
+    }
+    return new long[windows.size()];
+  }
+
+  @Override
+  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+    List<DailyUsage> result = new ArrayList<>();
+    ClientState s = clients.getIfPresent(clientId);
+    if (s != null) {
+      synchronized (s) {
+        for (Map.Entry<Long, Long> e : s.history(fromEpochDay, toEpochDay).entrySet()) {
+          result.add(new DailyUsage(LocalDate.ofEpochDay(e.getKey()), e.getValue()));
+        }
+      }
+    }
+    return result;
+  }
+
+  @Override
+  public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
+    ClientState s = clients.getIfPresent(clientId);
+    if (s == null) {
+      return 0;
+    }
+    synchronized (s) {
+      return s.deleteHistory(fromEpochDay, toEpochDay);
+    }
+  }
+
+  /** The number of clients holding state (an estimate while other threads write). */
+  public long clientCount() {
+    return clients.estimatedSize();
+  }
+
+  /** Drops every client whose state has all expired at {@code now} (epoch milliseconds). */
+  public void sweep(long now) {
+    sweeping.lock();
+    try {
+      for (String clientId : List.copyOf(clients.asMap().keySet())) {
+        clients.asMap().computeIfPresent(clientId, (k, s) -> {
+          synchronized (s) {
+            if (s.sweep(now)) {
+              s.removed = true;
+              return null;
+            }
+            return s;
+          }
+        });
+      }
+    } finally {
+      sweeping.unlock();
+    }
+  }
+
+  private void maybeSweep(long now) {
+    long due = nextSweep.get();
+    if (now >= due && nextSweep.compareAndSet(due, now + sweepIntervalMillis) && due != Long.MIN_VALUE) {
+      if (sweeping.tryLock()) {
+        try {
+          sweep(now);
+        } finally {
+          sweeping.unlock();
+        }
+      }
+    }
+  }
+
+  private static void markRemoved(ClientState s) {
+    synchronized (s) {
+      s.removed = true;
+    }
+  }
+
+  /** Settings of an {@link InMemoryUsageStore}. */
+  public static final class Builder {
+    private long maximumClients = 1_000_000;
+    private Duration historyRetention = Duration.ofDays(400);
+    private Duration sweepInterval = Duration.ofMinutes(1);
+
+    private Builder() {}
+
+    /** The most clients to hold state for (default 1,000,000); beyond it the least valuable are evicted. */
+    public Builder maximumClients(long maximumClients) {
+      if (maximumClients <= 0) {
+        throw new IllegalArgumentException("maximumClients must be > 0 but was " + maximumClients);
+      }
+      this.maximumClients = maximumClients;
+      return this;
+    }
+
+    /** How long daily totals are kept (default 400 days). */
+    public Builder historyRetention(Duration retention) {
+      this.historyRetention = Requirements.positive("historyRetention", retention);
+      return this;
+    }
+
+    /** How often, at most, expired clients are dropped (default 1 minute of the callers' clock). */
+    public Builder sweepInterval(Duration interval) {
+      this.sweepInterval = Requirements.positive("sweepInterval", interval);
+      return this;
+    }
+
+    public InMemoryUsageStore build() {
+      return new InMemoryUsageStore(this);
+    }
+  }
+}

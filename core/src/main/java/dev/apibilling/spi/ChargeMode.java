@@ -1,0 +1,14 @@
+package dev.apibilling.spi;
+
+/** What a {@link ChargeRequest} does when every window admits its credits. */
+public enum ChargeMode {
+  /** Answer whether the credits fit; change nothing. */
+  CHECK,
+  /** Deduct the credits from every window and add them to the day's total. */
+  CHARGE,
+  /**
+   * Deduct the credits like {@link #CHARGE} and remember them under {@link ChargeRequest#reservationId()}
+   * until they are settled ({@link UsageStore#settle}) or expire, when the store gives them back.
+   */
+  RESERVE
+}

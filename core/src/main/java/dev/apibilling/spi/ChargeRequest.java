@@ -1,0 +1,47 @@
+package dev.apibilling.spi;
+
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One atomic decision: check every window, then deduct from all of them or from none.
+ *
+ * @param clientId the client, already validated
+ * @param windows the client's current windows, one per quota, in the order results are reported
+ * @param credits credits asked for, {@code 1 <= credits <= 2^53 - 1}
+ * @param mode check only, charge, or reserve
+ * @param idempotencyKey when not null, a key scoped to the client: if a granted outcome is already
+ *     recorded under it and has not expired, the store returns that outcome with {@code replayed = true}
+ *     and changes nothing; otherwise a granted outcome is recorded under it. Denied outcomes are never
+ *     recorded, so a denied call can be retried with the same key.
+ * @param idempotencyExpiresAt when the recorded outcome is forgotten, epoch milliseconds
+ * @param reservationId for {@link ChargeMode#RESERVE}, the id to hold the credits under; otherwise null
+ * @param reservationExpiresAt when an unsettled reservation is given back, epoch milliseconds
+ * @param epochDay the day (in the billing's history zone) whose daily total the credits count towards
+ * @param metadata free-form labels of the charge (route, workflow id, origin); stores may record them
+ * @param now the decision's instant, epoch milliseconds; stores use it instead of their own clock
+ */
+public record ChargeRequest(
+    String clientId,
+    List<WindowSlot> windows,
+    long credits,
+    ChargeMode mode,
+    @Nullable String idempotencyKey,
+    long idempotencyExpiresAt,
+    @Nullable String reservationId,
+    long reservationExpiresAt,
+    long epochDay,
+    Map<String, String> metadata,
+    long now) {
+
+  /** Whether the credits fit into every window, given the used counts in the same order. */
+  public boolean admits(long[] used) {
+    for (int i = 0; i < used.length; i++) {
+      if (!windows.get(i).admits(used[i], credits)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.apibilling.spi;
+
+/**
+ * Settles a reservation: keep {@code actualCredits} of it and give the rest back to the windows and to
+ * the daily total it was counted in. {@code actualCredits == 0} releases it all.
+ *
+ * @param clientId the client the reservation belongs to
+ * @param reservationId the id the reservation was made with
+ * @param actualCredits credits to keep, {@code 0 <= actualCredits <= reserved}
+ * @param now the instant of the call, epoch milliseconds
+ */
+public record SettleRequest(String clientId, String reservationId, long actualCredits, long now) {}

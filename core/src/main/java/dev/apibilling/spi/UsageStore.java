@@ -1,0 +1,55 @@
+package dev.apibilling.spi;
+
+import dev.apibilling.DailyUsage;
+import java.util.List;
+
+/**
+ * Keeps usage counters, idempotency records, reservations and daily totals for
+ * {@link dev.apibilling.ApiBilling}.
+ *
+ * <p>Every method is one atomic operation and, for a remote store, one round trip. Implementations are
+ * thread safe, and several store objects (in several processes) over the same backend must behave as one
+ * store: that is what makes a budget exact across application instances. Every implementation passes the
+ * contract tests in {@code apibilling-core}'s test-jar ({@code dev.apibilling.tck.UsageStoreContract}).
+ *
+ * <p>Time is the caller's: each request carries {@code now}, and expiry (windows, idempotency records,
+ * reservations) is judged against it, never against a clock of the store's own.
+ *
+ * @throws UsageStoreException from any method when the backend cannot be reached or fails
+ */
+public interface UsageStore extends AutoCloseable {
+
+  /**
+   * Atomically: replays a recorded idempotent outcome; otherwise gives back expired reservations of the
+   * client, then checks every window of the request and, unless the mode is {@link ChargeMode#CHECK},
+   * deducts the credits from all windows and adds them to the day's total, or changes nothing.
+   */
+  ChargeResult charge(ChargeRequest request);
+
+  /**
+   * Keeps {@code actualCredits} of a reservation and gives the rest back, atomically.
+   *
+   * @return false if no such reservation exists (already settled, expired, or never made)
+   */
+  boolean settle(SettleRequest request);
+
+  /**
+   * The credits counted in each window, in the given order ({@code 0} for a window never charged).
+   * Includes reserved, unsettled credits.
+   */
+  long[] usage(String clientId, List<WindowSlot> windows, long now);
+
+  /** Daily totals of the client from {@code fromEpochDay} to {@code toEpochDay} inclusive, by day, without empty days. */
+  List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay);
+
+  /**
+   * Deletes the client's daily totals from {@code fromEpochDay} to {@code toEpochDay} inclusive.
+   *
+   * @return the number of days that had a total
+   */
+  long deleteHistory(String clientId, long fromEpochDay, long toEpochDay);
+
+  /** Releases connections and threads the store owns. The default does nothing. */
+  @Override
+  default void close() {}
+}
