@@ -1,0 +1,128 @@
+package dev.apibilling;
+
+import static dev.apibilling.QuotaDuration.DAY;
+import static dev.apibilling.QuotaDuration.HOUR;
+import static dev.apibilling.QuotaDuration.MINUTE;
+import static dev.apibilling.QuotaDuration.MONTH;
+import static dev.apibilling.QuotaDuration.SECOND;
+import static dev.apibilling.QuotaDuration.WEEK;
+import static dev.apibilling.QuotaDuration.YEAR;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import org.junit.jupiter.api.Test;
+
+final class WindowsTest {
+
+  private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
+
+  private static Instant[] window(QuotaDefinition q, String now) {
+    long[] b = Windows.bounds(q, Instant.parse(now).toEpochMilli());
+    return new Instant[] {Instant.ofEpochMilli(b[0]), Instant.ofEpochMilli(b[1])};
+  }
+
+  private static Instant utc(String localDateTime) {
+    return LocalDateTime.parse(localDateTime).toInstant(java.time.ZoneOffset.UTC);
+  }
+
+  @Test
+  void monthlyQuotaAnchoredOn31stRenewsOnLastDayOfFebruaryThenReturnsTo31st() {
+    QuotaDefinition q = QuotaDefinition.of(MONTH, 100).anchoredAt(LocalDate.of(2028, 1, 31));
+    assertThat(window(q, "2028-02-15T12:00:00Z"))
+        .containsExactly(utc("2028-01-31T00:00"), utc("2028-02-29T00:00"));
+    assertThat(window(q, "2028-02-29T00:00:00Z"))
+        .containsExactly(utc("2028-02-29T00:00"), utc("2028-03-31T00:00"));
+    assertThat(window(q, "2028-03-31T00:00:00Z"))
+        .containsExactly(utc("2028-03-31T00:00"), utc("2028-04-30T00:00"));
+    assertThat(window(q, "2029-02-28T10:00:00Z"))
+        .containsExactly(utc("2029-02-28T00:00"), utc("2029-03-31T00:00"));
+  }
+
+  @Test
+  void monthlyQuotaRenewsAtLocalMidnightOfItsZone() {
+    QuotaDefinition q = QuotaDefinition.of(MONTH, 100).anchoredAt(LocalDate.of(2026, 1, 15)).inZone(BERLIN);
+    assertThat(window(q, "2026-07-14T21:59:59Z"))
+        .containsExactly(Instant.parse("2026-06-14T22:00:00Z"), Instant.parse("2026-07-14T22:00:00Z"));
+    assertThat(window(q, "2026-07-14T22:00:00Z")[0]).isEqualTo(Instant.parse("2026-07-14T22:00:00Z"));
+  }
+
+  @Test
+  void yearlyQuotaAnchoredOnFebruary29RenewsOnFebruary28InCommonYears() {
+    QuotaDefinition q = QuotaDefinition.of(YEAR, 100).anchoredAt(LocalDate.of(2024, 2, 29));
+    assertThat(window(q, "2025-06-01T00:00:00Z"))
+        .containsExactly(utc("2025-02-28T00:00"), utc("2026-02-28T00:00"));
+    assertThat(window(q, "2028-02-28T23:00:00Z"))
+        .containsExactly(utc("2027-02-28T00:00"), utc("2028-02-29T00:00"));
+    assertThat(window(q, "2028-02-29T00:00:00Z"))
+        .containsExactly(utc("2028-02-29T00:00"), utc("2029-02-28T00:00"));
+  }
+
+  @Test
+  void dayIs23HoursWhenClocksSpringForwardAnd25WhenTheyFallBack() {
+    QuotaDefinition q = QuotaDefinition.of(DAY, 100).inZone(BERLIN);
+    Instant[] spring = window(q, "2026-03-29T12:00:00Z");
+    assertThat(Duration.between(spring[0], spring[1])).isEqualTo(Duration.ofHours(23));
+    assertThat(spring[0]).isEqualTo(Instant.parse("2026-03-28T23:00:00Z"));
+    Instant[] fall = window(q, "2026-10-25T12:00:00Z");
+    assertThat(Duration.between(fall[0], fall[1])).isEqualTo(Duration.ofHours(25));
+    assertThat(fall[1]).isEqualTo(Instant.parse("2026-10-25T23:00:00Z"));
+  }
+
+  @Test
+  void dayStartsAtTheFirstValidTimeWhenMidnightDoesNotExist() {
+    // Santiago de Chile springs forward at midnight: 2026-09-06 starts at 01:00 local time.
+    ZoneId santiago = ZoneId.of("America/Santiago");
+    QuotaDefinition q = QuotaDefinition.of(DAY, 100).inZone(santiago);
+    LocalDate gapDay = LocalDate.of(2026, 9, 6);
+    Instant expectedStart = gapDay.atStartOfDay(santiago).toInstant();
+    Instant[] w = window(q, expectedStart.plusSeconds(3600).toString());
+    assertThat(w[0]).isEqualTo(expectedStart);
+    assertThat(w[1]).isEqualTo(gapDay.plusDays(1).atStartOfDay(santiago).toInstant());
+  }
+
+  @Test
+  void weeksStartOnTheAnchorsWeekday() {
+    QuotaDefinition q = QuotaDefinition.of(WEEK, 100).anchoredAt(LocalDate.of(2026, 11, 4)); // a Wednesday
+    assertThat(window(q, "2026-11-22T10:00:00Z"))
+        .containsExactly(utc("2026-11-18T00:00"), utc("2026-11-25T00:00"));
+    QuotaDefinition iso = QuotaDefinition.of(WEEK, 100);
+    assertThat(window(iso, "2026-11-22T10:00:00Z"))
+        .containsExactly(utc("2026-11-16T00:00"), utc("2026-11-23T00:00"));
+  }
+
+  @Test
+  void subDayWindowsHaveFixedLengthsFromTheAnchorsMidnight() {
+    assertThat(window(QuotaDefinition.of(SECOND, 1), "2026-11-22T10:00:07.250Z"))
+        .containsExactly(Instant.parse("2026-11-22T10:00:07Z"), Instant.parse("2026-11-22T10:00:08Z"));
+    assertThat(window(QuotaDefinition.of(MINUTE, 1), "2026-11-22T10:00:07Z"))
+        .containsExactly(Instant.parse("2026-11-22T10:00:00Z"), Instant.parse("2026-11-22T10:01:00Z"));
+    QuotaDefinition kolkataHour = QuotaDefinition.of(HOUR, 1).inZone(ZoneId.of("Asia/Kolkata"));
+    assertThat(window(kolkataHour, "2026-11-22T10:45:00Z"))
+        .containsExactly(Instant.parse("2026-11-22T10:30:00Z"), Instant.parse("2026-11-22T11:30:00Z"));
+  }
+
+  @Test
+  void anchorInTheFutureExtendsWindowsBackwardsWithTheSameRhythm() {
+    QuotaDefinition q = QuotaDefinition.of(MONTH, 100).anchoredAt(LocalDate.of(2027, 3, 31));
+    assertThat(window(q, "2026-11-22T10:00:00Z"))
+        .containsExactly(utc("2026-10-31T00:00"), utc("2026-11-30T00:00"));
+    QuotaDefinition w = QuotaDefinition.of(WEEK, 100).anchoredAt(LocalDate.of(2026, 12, 2));
+    assertThat(window(w, "2026-11-22T10:00:00Z"))
+        .containsExactly(utc("2026-11-18T00:00"), utc("2026-11-25T00:00"));
+  }
+
+  @Test
+  void windowEndIsTheNextWindowsStart() {
+    QuotaDefinition q = QuotaDefinition.of(MONTH, 100).anchoredAt(LocalDate.of(2026, 1, 30)).inZone(BERLIN);
+    long[] w = Windows.bounds(q, ZonedDateTime.of(2026, 2, 10, 0, 0, 0, 0, BERLIN).toInstant().toEpochMilli());
+    long[] next = Windows.bounds(q, w[1]);
+    assertThat(next[0]).isEqualTo(w[1]);
+    long[] before = Windows.bounds(q, w[1] - 1);
+    assertThat(before).containsExactly(w);
+  }
+}
