@@ -192,34 +192,20 @@ public final class ApiBilling implements AutoCloseable {
     ChargeRequest request = new ChargeRequest(clientId, windows.slots, charge.credits(), mode, key,
         key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + reservationTtlMillis,
         epochDay(now), charge.metadata(), now);
-    ChargeResult result = timedCall("charge", () -> store.charge(request));
+    ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
     BillingDecision decision = toDecision(request, windows, result);
     notify(decision, request, result);
     return decision;
   }
 
   private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
-    List<QuotaState> states = windows.states(result.used());
-    Instant at = Instant.ofEpochMilli(request.now());
-    QuotaState violated = null;
-    if (!result.granted()) {
-      for (int i = 0; i < states.size(); i++) {
-        QuotaState q = states.get(i);
-        if (!request.windows().get(i).admits(q.used(), request.credits())
-            && (violated == null || q.resetAt().isAfter(violated.resetAt()))) {
-          violated = q;
-        }
-      }
-      if (violated == null) {
-        violated = Quotas.lowest(states);
-      }
-    }
-    Reservation reservation = result.granted() && result.reservationId() != null
-        ? new Reservation(result.reservationId(), request.clientId(), request.credits(),
+    String reservationId = result.reservationId();
+    Reservation reservation = result.granted() && reservationId != null
+        ? new Reservation(reservationId, request.clientId(), request.credits(),
             Instant.ofEpochMilli(request.reservationExpiresAt()))
         : null;
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
-        result.replayed(), at, states, violated, reservation);
+        result.replayed(), request.now(), windows, result.used(), reservation);
   }
 
   // ---- status and history ---------------------------------------------------------------------

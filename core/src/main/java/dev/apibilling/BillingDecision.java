@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The answer to one request for credits: whether it was granted, and every quota of the client as it
  * stands after the decision, which is all an HTTP layer needs to write rate-limit headers without
- * asking again. Immutable.
+ * asking again. Immutable and thread safe (quota states are computed on first use).
  */
 public final class BillingDecision {
 
@@ -17,20 +17,22 @@ public final class BillingDecision {
   private final long requested;
   private final boolean granted;
   private final boolean replayed;
-  private final Instant at;
-  private final List<QuotaState> quotas;
-  private final @Nullable QuotaState violated;
+  private final long atMillis;
+  private final Plan.Snapshot windows;
+  private final long[] used;
   private final @Nullable Reservation reservation;
+  private @Nullable List<QuotaState> quotas;
+  private @Nullable QuotaState violated;
 
-  BillingDecision(String clientId, long requested, boolean granted, boolean replayed, Instant at,
-      List<QuotaState> quotas, @Nullable QuotaState violated, @Nullable Reservation reservation) {
+  BillingDecision(String clientId, long requested, boolean granted, boolean replayed, long atMillis,
+      Plan.Snapshot windows, long[] used, @Nullable Reservation reservation) {
     this.clientId = clientId;
     this.requested = requested;
     this.granted = granted;
     this.replayed = replayed;
-    this.at = at;
-    this.quotas = quotas;
-    this.violated = violated;
+    this.atMillis = atMillis;
+    this.windows = windows;
+    this.used = used;
     this.reservation = reservation;
   }
 
@@ -56,17 +58,22 @@ public final class BillingDecision {
 
   /** The instant of the decision (the billing's clock, read once). */
   public Instant at() {
-    return at;
+    return Instant.ofEpochMilli(atMillis);
   }
 
   /** Every quota of the client after the decision, in definition order. */
   public List<QuotaState> quotas() {
-    return quotas;
+    List<QuotaState> q = quotas;
+    if (q == null) {
+      q = windows.states(used);
+      quotas = q;
+    }
+    return q;
   }
 
   /** The quota headers report: fewest remaining, ties to the shorter window. */
   public QuotaState lowest() {
-    return Quotas.lowest(quotas);
+    return Quotas.lowest(quotas());
   }
 
   /**
@@ -74,12 +81,35 @@ public final class BillingDecision {
    * since the request cannot succeed before that.
    */
   public Optional<QuotaState> violated() {
-    return Optional.ofNullable(violated);
+    return Optional.ofNullable(violatedQuota());
   }
 
   /** How long to wait before the same request can succeed: zero when granted. */
   public Duration retryAfter() {
-    return violated == null ? Duration.ZERO : violated.resetAfter(at);
+    QuotaState v = violatedQuota();
+    return v == null ? Duration.ZERO : v.resetAfter(at());
+  }
+
+  private @Nullable QuotaState violatedQuota() {
+    if (granted) {
+      return null;
+    }
+    QuotaState v = violated;
+    if (v == null) {
+      List<QuotaState> states = quotas();
+      for (int i = 0; i < states.size(); i++) {
+        QuotaState q = states.get(i);
+        if (!windows.slots.get(i).admits(q.used(), requested)
+            && (v == null || q.resetAt().isAfter(v.resetAt()))) {
+          v = q;
+        }
+      }
+      if (v == null) {
+        v = Quotas.lowest(states);
+      }
+      violated = v;
+    }
+    return v;
   }
 
   /** For a granted reservation, the credits held; settle them with commit or release. */
@@ -102,7 +132,7 @@ public final class BillingDecision {
   @Override
   public String toString() {
     return "BillingDecision{client=" + clientId + ", requested=" + requested
-        + (granted ? ", granted" : ", denied by " + (violated == null ? "?" : violated.policy()))
-        + (replayed ? ", replayed" : "") + ", quotas=" + quotas + '}';
+        + (granted ? ", granted" : ", denied by " + violated().map(QuotaState::policy).orElse("?"))
+        + (replayed ? ", replayed" : "") + ", quotas=" + quotas() + '}';
   }
 }

@@ -31,6 +31,13 @@ final class ClientState {
   private @Nullable TreeMap<Long, long[]> daily;
   private final long historyRetentionMillis;
 
+  // The hot path's shortcuts: the counters of the last windows charged (valid while the caller passes the
+  // same window list, which a billing reuses until a window ends) and today's total.
+  private @Nullable List<WindowSlot> lastSlots;
+  private Counter @Nullable [] lastCounters;
+  private long todayEpochDay = Long.MIN_VALUE;
+  private long @Nullable [] todayTotal;
+
   ClientState(long historyRetentionMillis) {
     this.historyRetentionMillis = historyRetentionMillis;
   }
@@ -52,10 +59,17 @@ final class ClientState {
     }
     List<WindowSlot> slots = request.windows();
     int n = slots.size();
-    Counter[] counters = new Counter[n];
+    Counter[] counters = lastCounters;
+    if (slots != lastSlots || counters == null) {
+      counters = new Counter[n];
+      for (int i = 0; i < n; i++) {
+        counters[i] = counter(slots.get(i), now);
+      }
+      lastSlots = slots;
+      lastCounters = counters;
+    }
     long[] used = new long[n];
     for (int i = 0; i < n; i++) {
-      counters[i] = counter(slots.get(i), now);
       used[i] = counters[i].used;
     }
     if (!request.admits(used)) {
@@ -143,13 +157,19 @@ final class ClientState {
       return 0;
     }
     Map<Long, long[]> range = daily.subMap(from, true, to, true);
-    long days = range.size();
+    long days = range.values().stream().filter(t -> t[0] != 0).count();
     range.clear();
+    todayTotal = null;
+    todayEpochDay = Long.MIN_VALUE;
     return days;
   }
 
   /** Drops expired entries; returns whether nothing is left that has not expired. */
   boolean sweep(long now) {
+    lastSlots = null;
+    lastCounters = null;
+    todayTotal = null;
+    todayEpochDay = Long.MIN_VALUE;
     if (now >= nextReservationExpiry) {
       expireReservations(now);
     }
@@ -202,12 +222,19 @@ final class ClientState {
   }
 
   private void addDaily(long epochDay, long credits) {
-    if (daily == null) {
-      daily = new TreeMap<>();
+    long[] total = todayTotal;
+    if (epochDay != todayEpochDay || total == null) {
+      if (daily == null) {
+        daily = new TreeMap<>();
+      }
+      total = daily.computeIfAbsent(epochDay, d -> new long[1]);
+      extend((epochDay + 1) * 86_400_000L + historyRetentionMillis);
+      if (epochDay >= todayEpochDay) {
+        todayEpochDay = epochDay;
+        todayTotal = total;
+      }
     }
-    long[] total = daily.computeIfAbsent(epochDay, d -> new long[1]);
     total[0] = Math.max(0, total[0] + credits);
-    extend((epochDay + 1) * 86_400_000L + historyRetentionMillis);
   }
 
   private @Nullable Counter find(WindowSlot slot) {
