@@ -205,7 +205,7 @@ public final class ApiBilling implements AutoCloseable {
             Instant.ofEpochMilli(request.reservationExpiresAt()))
         : null;
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
-        result.replayed(), request.now(), windows, result.used(), reservation);
+        result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
   }
 
   // ---- status and history ---------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.apibilling;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -21,11 +22,12 @@ public final class BillingDecision {
   private final Plan.Snapshot windows;
   private final long[] used;
   private final @Nullable Reservation reservation;
+  private final Map<String, String> metadata;
   private @Nullable List<QuotaState> quotas;
   private @Nullable QuotaState violated;
 
   BillingDecision(String clientId, long requested, boolean granted, boolean replayed, long atMillis,
-      Plan.Snapshot windows, long[] used, @Nullable Reservation reservation) {
+      Plan.Snapshot windows, long[] used, @Nullable Reservation reservation, Map<String, String> metadata) {
     this.clientId = clientId;
     this.requested = requested;
     this.granted = granted;
@@ -34,6 +36,7 @@ public final class BillingDecision {
     this.windows = windows;
     this.used = used;
     this.reservation = reservation;
+    this.metadata = metadata;
   }
 
   /** The client the decision is for. */
@@ -54,6 +57,11 @@ public final class BillingDecision {
   /** Whether this is the recorded outcome of an earlier call with the same idempotency key. */
   public boolean replayed() {
     return replayed;
+  }
+
+  /** The metadata the charge carried (route, workflow id, origin), for listeners and audit logs. */
+  public Map<String, String> metadata() {
+    return metadata;
   }
 
   /** The instant of the decision (the billing's clock, read once). */

@@ -184,6 +184,22 @@ final class ApiBillingTest {
   }
 
   @Test
+  void listenersSeeTheChargesMetadata() {
+    List<Map<String, String>> seen = new ArrayList<>();
+    ApiBilling b = ApiBilling.builder().store(store).clock(clock)
+        .listener(new BillingListener() {
+          @Override
+          public void onDecision(BillingDecision decision) {
+            seen.add(decision.metadata());
+          }
+        })
+        .build();
+    b.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 10)));
+    b.tryCharge(Charge.of("acme", 2).with("route", "POST /reports").with("workflow", "wf-9"));
+    assertThat(seen).containsExactly(Map.of("route", "POST /reports", "workflow", "wf-9"));
+  }
+
+  @Test
   void listenerThatThrowsDoesNotBreakBilling() {
     ApiBilling b = ApiBilling.builder().store(store).clock(clock)
         .listener(new BillingListener() {
