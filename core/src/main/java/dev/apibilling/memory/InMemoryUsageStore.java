@@ -140,6 +140,7 @@ public final class InMemoryUsageStore implements UsageStore {
           }
         });
       }
+      clients.cleanUp();
     } finally {
       sweeping.unlock();
     }
