@@ -1,8 +1,10 @@
 package dev.apibilling.spi;
 
 /**
- * The store could not answer: a timeout, a lost connection, a failed statement. Nothing is known to have
- * been deducted. HTTP layers turn it into their store-failure policy (fail open or fail closed).
+ * The store could not answer: a timeout, a lost connection, a failed statement. For a remote store the
+ * call may or may not have been applied (the command may have reached the server before the connection
+ * failed): retry it under an idempotency key to be charged at most once. HTTP layers turn this exception
+ * into their store-failure policy (fail open or fail closed).
  */
 public class UsageStoreException extends RuntimeException {
 

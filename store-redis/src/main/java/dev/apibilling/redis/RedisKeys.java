@@ -1,0 +1,138 @@
+package dev.apibilling.redis;
+
+import dev.apibilling.spi.WindowSlot;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.regex.Pattern;
+
+/**
+ * Names the Redis keys of one store: {@code <prefix>{<client tag>}:<suffix>}.
+ *
+ * <p>The client tag is the client id itself when it is short and made of plain characters, otherwise a
+ * readable sanitized head of the id, {@code ~}, and the SHA-256 hex of the id: ids of any length or
+ * character never break out of the braces, never collide, and every key of a client shares one Redis
+ * Cluster hash slot. Suffixes: {@code w:<policy>:<start>} a window counter, {@code d} the daily totals
+ * (hash of epoch day to credits), {@code r} the reservations (sorted set scored by expiry),
+ * {@code r:<id>} one reservation (hash of credits, day and window suffixes), {@code i:<key>} one
+ * recorded idempotent outcome. Thread safe (immutable).
+ */
+final class RedisKeys {
+
+  /** The default key prefix. */
+  static final String DEFAULT_PREFIX = "apibilling:";
+
+  /** Ids longer than this are always hashed. */
+  static final int MAX_VERBATIM_LENGTH = 64;
+
+  /** Characters of the readable head kept in front of the hash of a hashed id. */
+  static final int HASHED_HEAD_LENGTH = 32;
+
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:/-]{1,64}");
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private final String prefix;
+
+  RedisKeys(String prefix) {
+    this.prefix = validPrefix(prefix);
+  }
+
+  /**
+   * A key prefix: 1 to 64 of {@code A-Z a-z 0-9 _ . : / -} (no braces, so it never holds a hash tag).
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  static String validPrefix(String prefix) {
+    if (prefix == null || !PREFIX.matcher(prefix).matches()) {
+      throw new IllegalArgumentException(
+          "keyPrefix must be 1 to 64 of [A-Za-z0-9_.:/-] but was " + quote(prefix));
+    }
+    return prefix;
+  }
+
+  String prefix() {
+    return prefix;
+  }
+
+  /** The part every key of the client starts with: {@code <prefix>{<tag>}:}. */
+  String base(String clientId) {
+    return prefix + '{' + tag(clientId) + "}:";
+  }
+
+  static String window(String base, WindowSlot slot) {
+    return base + "w:" + slot.policy() + ':' + slot.start();
+  }
+
+  static String days(String base) {
+    return base + 'd';
+  }
+
+  static String reservations(String base) {
+    return base + 'r';
+  }
+
+  static String reservation(String base, String reservationId) {
+    return base + "r:" + reservationId;
+  }
+
+  static String outcome(String base, String idempotencyKey) {
+    return base + "i:" + idempotencyKey;
+  }
+
+  /** The hash tag of a client: the id when plain and short, else a sanitized head + '~' + SHA-256 hex. */
+  static String tag(String clientId) {
+    if (clientId.length() <= MAX_VERBATIM_LENGTH && isPlain(clientId)) {
+      return clientId;
+    }
+    StringBuilder b = new StringBuilder(HASHED_HEAD_LENGTH + 1 + 64);
+    for (int i = 0; i < clientId.length() && b.length() < HASHED_HEAD_LENGTH; i++) {
+      char c = clientId.charAt(i);
+      b.append(plain(c) ? c : '_');
+    }
+    b.append('~');
+    byte[] digest = sha256(clientId.getBytes(StandardCharsets.UTF_8));
+    for (byte x : digest) {
+      b.append(HEX[(x >> 4) & 0xf]).append(HEX[x & 0xf]);
+    }
+    return b.toString();
+  }
+
+  private static boolean isPlain(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (!plain(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Characters kept verbatim in a tag; never '{', '}', '~' (the hash separator), space or control. */
+  private static boolean plain(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '-' || c == '_' || c == '.' || c == ':' || c == '@' || c == '+' || c == '/' || c == '=';
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  private static String quote(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder("'");
+    String shown = s.length() > 70 ? s.substring(0, 70) + "..." : s;
+    for (int i = 0; i < shown.length(); i++) {
+      char c = shown.charAt(i);
+      b.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+    }
+    return b.append('\'').toString();
+  }
+}

@@ -1,0 +1,229 @@
+package dev.apibilling.redis;
+
+/**
+ * The Lua scripts of the store, one per operation. Every script is static text: client ids, keys and
+ * numbers only ever reach it as KEYS and ARGV.
+ *
+ * <p>Lua numbers are doubles, exact for the integers up to 2^53 that the store counts. Numbers are never
+ * handed to {@code redis.call} as Lua numbers (Redis would format them with 14 significant digits):
+ * {@code int(n)} formats them as decimal integers first, and credits coming in as ARGV are passed on as
+ * the strings they are.
+ *
+ * <p>Every key a script writes has the client's hash tag: keys built from {@code base} (ARGV[1]) while
+ * giving back expired reservations share the slot of the declared KEYS.
+ */
+final class RedisScripts {
+
+  private RedisScripts() {}
+
+  /** Helpers shared by the scripts: integer formatting, TTL extension, give-back, reservation expiry. */
+  private static final String COMMON = """
+      local function int(n)
+        return string.format('%d', n)
+      end
+
+      local function extend(key, ttl)
+        if ttl > redis.call('PTTL', key) then
+          redis.call('PEXPIRE', key, int(ttl))
+        end
+      end
+
+      -- Gives credits back to the window counters and the day total that still exist, never below 0.
+      local function giveBack(base, windows, day, credits)
+        if credits <= 0 then
+          return
+        end
+        for suffix in string.gmatch(windows, '%S+') do
+          local key = base .. suffix
+          local used = tonumber(redis.call('GET', key))
+          if used and used > 0 then
+            redis.call('DECRBY', key, int(math.min(used, credits)))
+          end
+        end
+        local days = base .. 'd'
+        local total = tonumber(redis.call('HGET', days, day))
+        if total then
+          if total <= credits then
+            redis.call('HDEL', days, day)
+          else
+            redis.call('HINCRBY', days, day, int(-credits))
+          end
+        end
+      end
+
+      -- Gives back every reservation of the client that expired at or before now (at most 1000 a call).
+      local function expireReservations(base, now)
+        local index = base .. 'r'
+        local ids = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 1000)
+        for _, id in ipairs(ids) do
+          local key = base .. 'r:' .. id
+          local held = redis.call('HMGET', key, 'c', 'd', 'w')
+          if held[1] then
+            giveBack(base, held[3], held[2], tonumber(held[1]))
+            redis.call('DEL', key)
+          end
+          redis.call('ZREM', index, id)
+        end
+      end
+      """;
+
+  /**
+   * One decision. KEYS: 1 reservation index, 2 daily totals, 3..n+2 window counters, then the outcome key
+   * when ARGV[10] is not empty, then the reservation key in reserve mode. ARGV: 1 base, 2 now, 3 credits,
+   * 4 mode (0 check, 1 charge, 2 reserve), 5 n, 6 epoch day, 7 TTL of the daily totals, 8 oldest day
+   * kept, 9 window grace, 10 outcome expiry or '', 11 reservation id, 12 reservation expiry, then limit
+   * and end of each window. Returns {granted, replayed, reservation id or '', used...}.
+   */
+  static final String CHARGE = COMMON + """
+      local base = ARGV[1]
+      local now = tonumber(ARGV[2])
+      local credits = tonumber(ARGV[3])
+      local mode = ARGV[4]
+      local n = tonumber(ARGV[5])
+      local day = ARGV[6]
+      local grace = tonumber(ARGV[9])
+      local outcome = false
+      if ARGV[10] ~= '' then
+        outcome = KEYS[3 + n]
+        local recorded = redis.call('HMGET', outcome, 'e', 'r', 'u')
+        if recorded[1] then
+          if tonumber(recorded[1]) > now then
+            local reply = {1, 1, recorded[2]}
+            for used in string.gmatch(recorded[3], '[^,]+') do
+              reply[#reply + 1] = used
+            end
+            return reply
+          end
+          redis.call('DEL', outcome)
+        end
+      end
+
+      expireReservations(base, ARGV[2])
+
+      local used = {}
+      local granted = 1
+      for i = 1, n do
+        local count = tonumber(redis.call('GET', KEYS[2 + i]) or '0')
+        used[i] = count
+        local limit = tonumber(ARGV[11 + 2 * i])
+        if limit >= 0 and credits > limit - count then
+          granted = 0
+        end
+      end
+
+      local reservation = ''
+      if granted == 1 and mode ~= '0' then
+        local lastEnd = now
+        for i = 1, n do
+          local key = KEYS[2 + i]
+          local windowEnd = tonumber(ARGV[12 + 2 * i])
+          used[i] = redis.call('INCRBY', key, ARGV[3])
+          if used[i] == credits then
+            -- a new counter (or one given back to 0, whose expiry is already set)
+            redis.call('PEXPIRE', key, int(math.max(windowEnd + grace - now, 1)))
+          end
+          if windowEnd > lastEnd then
+            lastEnd = windowEnd
+          end
+        end
+
+        -- the first charge of a day drops days past the retention and extends the hash's expiry
+        local days = KEYS[2]
+        if redis.call('HINCRBY', days, day, ARGV[3]) == credits then
+          local oldest = tonumber(ARGV[8])
+          for _, d in ipairs(redis.call('HKEYS', days)) do
+            if tonumber(d) < oldest then
+              redis.call('HDEL', days, d)
+            end
+          end
+          extend(days, tonumber(ARGV[7]))
+        end
+
+        if mode == '2' then
+          reservation = ARGV[11]
+          local key = KEYS[#KEYS]
+          local suffixes = {}
+          for i = 1, n do
+            suffixes[i] = string.sub(KEYS[2 + i], #base + 1)
+          end
+          local expiresAt = tonumber(ARGV[12])
+          local keep = math.max(math.max(expiresAt, lastEnd) + grace - now, 1)
+          redis.call('HSET', key, 'c', ARGV[3], 'd', day, 'w', table.concat(suffixes, ' '))
+          redis.call('PEXPIRE', key, int(keep))
+          redis.call('ZADD', KEYS[1], ARGV[12], reservation)
+          extend(KEYS[1], keep)
+        end
+
+        if outcome then
+          local ttl = tonumber(ARGV[10]) - now
+          if ttl > 0 then
+            local counts = {}
+            for i = 1, n do
+              counts[i] = int(used[i])
+            end
+            redis.call('HSET', outcome, 'e', ARGV[10], 'r', reservation, 'u', table.concat(counts, ','))
+            redis.call('PEXPIRE', outcome, int(ttl))
+          end
+        end
+      end
+
+      local reply = {granted, 0, reservation}
+      for i = 1, n do
+        reply[3 + i] = used[i]
+      end
+      return reply
+      """;
+
+  /**
+   * Settles a reservation. KEYS: 1 reservation index, 2 the reservation. ARGV: 1 base, 2 now,
+   * 3 reservation id, 4 actual credits. Returns {1, reserved} when settled, {0, 0} when there is no such
+   * reservation, {-1, reserved} when the actual credits exceed the reserved ones (nothing changes).
+   */
+  static final String SETTLE = COMMON + """
+      expireReservations(ARGV[1], ARGV[2])
+      local held = redis.call('HMGET', KEYS[2], 'c', 'd', 'w')
+      if not held[1] then
+        return {0, 0}
+      end
+      local reserved = tonumber(held[1])
+      local actual = tonumber(ARGV[4])
+      if actual > reserved then
+        return {-1, reserved}
+      end
+      giveBack(ARGV[1], held[3], held[2], reserved - actual)
+      redis.call('DEL', KEYS[2])
+      redis.call('ZREM', KEYS[1], ARGV[3])
+      return {1, reserved}
+      """;
+
+  /**
+   * Reads window counters after giving back expired reservations. KEYS: 1 reservation index, then the
+   * window counters. ARGV: 1 base, 2 now. Returns the counts in order.
+   */
+  static final String USAGE = COMMON + """
+      expireReservations(ARGV[1], ARGV[2])
+      local used = {}
+      for i = 2, #KEYS do
+        used[i - 1] = tonumber(redis.call('GET', KEYS[i]) or '0')
+      end
+      return used
+      """;
+
+  /**
+   * Deletes daily totals. KEYS: 1 daily totals. ARGV: 1 first day, 2 last day (inclusive). Returns the
+   * number of days deleted.
+   */
+  static final String DELETE_HISTORY = """
+      local from = tonumber(ARGV[1])
+      local to = tonumber(ARGV[2])
+      local deleted = 0
+      for _, d in ipairs(redis.call('HKEYS', KEYS[1])) do
+        local day = tonumber(d)
+        if day >= from and day <= to then
+          redis.call('HDEL', KEYS[1], d)
+          deleted = deleted + 1
+        end
+      end
+      return deleted
+      """;
+}

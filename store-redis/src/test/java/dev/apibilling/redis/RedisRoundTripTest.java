@@ -1,0 +1,156 @@
+package dev.apibilling.redis;
+
+import static dev.apibilling.QuotaDuration.DAY;
+import static dev.apibilling.QuotaDuration.MINUTE;
+import static dev.apibilling.QuotaDuration.MONTH;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.Charge;
+import dev.apibilling.QuotaDefinition;
+import dev.apibilling.Reservation;
+import dev.apibilling.tck.MutableClock;
+import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Counts what one decision costs on the wire, on the server: the commands Redis received from the store's
+ * connection (MONITOR, which shows commands run inside a script as coming from "lua", so only round
+ * trips count) and the {@code INFO commandstats} deltas (which count script-inner commands as well).
+ */
+final class RedisRoundTripTest {
+
+  private static final String PREFIX = RedisTestSupport.uniquePrefix("round-trips");
+  private static RedisTestSupport admin;
+
+  private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
+  private final String client = "rt-" + UUID.randomUUID();
+  private final String connectionName = "apibilling-rt-" + UUID.randomUUID();
+  private RedisUsageStore store;
+  private ApiBilling billing;
+  private String address;
+
+  @BeforeAll
+  static void redisIsReachable() {
+    RedisTestSupport.assumeRedis();
+    admin = RedisTestSupport.admin();
+  }
+
+  @AfterAll
+  static void deleteKeys() {
+    if (admin != null) {
+      admin.deleteKeys(PREFIX);
+      admin.close();
+    }
+  }
+
+  @BeforeEach
+  void openStore() {
+    RedisURI named = RedisURI.builder(RedisTestSupport.uri()).withClientName(connectionName).build();
+    store = RedisUsageStore.builder(named).keyPrefix(PREFIX).build();
+    billing = ApiBilling.builder().store(store).clock(clock).build();
+    billing.updateClientQuotas(client, List.of(
+        QuotaDefinition.of(MINUTE, 1_000), QuotaDefinition.of(DAY, 10_000), QuotaDefinition.of(MONTH, 100_000)));
+    billing.trackClientUsage(client, 1);
+    address = admin.addressOf(connectionName);
+  }
+
+  @AfterEach
+  void closeStore() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  @Test
+  void chargeOfThreeQuotasIsOneEvalsha() throws IOException {
+    assertThat(admin.commandsFrom(address, () -> billing.trackClientUsage(client, 1)))
+        .isEqualTo(Map.of("evalsha", 1));
+    assertThat(admin.commandsFrom(address,
+        () -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("once").with("route", "GET /x"))))
+        .isEqualTo(Map.of("evalsha", 1));
+    assertThat(admin.commandsFrom(address, () -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("once"))))
+        .as("a replay").isEqualTo(Map.of("evalsha", 1));
+    assertThat(admin.commandsFrom(address, () -> billing.tryTrackClientUsage(client, 1_000_000)))
+        .as("a denial").isEqualTo(Map.of("evalsha", 1));
+  }
+
+  @Test
+  void reserveAndCommitAreOneEvalshaEach() throws IOException {
+    AtomicReference<Reservation> held = new AtomicReference<>();
+    assertThat(admin.commandsFrom(address,
+        () -> held.set(billing.reserve(Charge.of(client, 5)).reservation().orElseThrow())))
+        .isEqualTo(Map.of("evalsha", 1));
+    assertThat(admin.commandsFrom(address, () -> assertThat(billing.commit(held.get(), 3)).isTrue()))
+        .isEqualTo(Map.of("evalsha", 1));
+    assertThat(admin.commandsFrom(address, () -> assertThat(billing.release(held.get())).isFalse()))
+        .isEqualTo(Map.of("evalsha", 1));
+  }
+
+  @Test
+  void statusHistoryAndDeleteAreOneCommandEach() throws IOException {
+    LocalDate today = LocalDate.of(2026, 3, 10);
+    assertThat(admin.commandsFrom(address, () -> billing.status(client))).isEqualTo(Map.of("evalsha", 1));
+    assertThat(admin.commandsFrom(address, () -> billing.usageHistory(client, today, today)))
+        .isEqualTo(Map.of("hgetall", 1));
+    assertThat(admin.commandsFrom(address, () -> billing.deleteUsage(client, today, today)))
+        .isEqualTo(Map.of("evalsha", 1));
+  }
+
+  /**
+   * INFO commandstats is server wide, so other clients of a shared Redis may add to a delta: a delta can
+   * only be too high, never too low, so the smallest of a few measurements is the store's own count.
+   */
+  @Test
+  void commandstatsCountOneEvalshaPerDecision() {
+    Map<String, Long> fewest = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Map<String, Long> delta = commandstatsDelta(() -> billing.trackClientUsage(client, 1));
+      if (fewest == null || total(delta) < total(fewest)) {
+        fewest = delta;
+      }
+      if (delta.getOrDefault("evalsha", 0L) == 1 && !delta.containsKey("eval")) {
+        break;
+      }
+    }
+    assertThat(fewest).containsEntry("evalsha", 1L);
+    assertThat(fewest.keySet()).as("no EVAL, no SCRIPT LOAD").noneMatch(
+        name -> name.equals("eval") || name.startsWith("script"));
+    System.out.println("INFO commandstats delta of one charge (3 quotas), INFO itself subtracted: "
+        + fewest + ", all commands " + total(fewest) + " = 1 EVALSHA + " + (total(fewest) - 1)
+        + " run inside the script");
+  }
+
+  /** Calls per command during {@code action}, without the INFO calls of this measurement. */
+  private static Map<String, Long> commandstatsDelta(Runnable action) {
+    Map<String, Long> before = admin.commandCalls();
+    action.run();
+    Map<String, Long> after = admin.commandCalls();
+    Map<String, Long> delta = new HashMap<>();
+    after.forEach((name, calls) -> {
+      long d = calls - before.getOrDefault(name, 0L);
+      if (name.equals("info")) {
+        d -= 1; // the first INFO is counted by the second
+      }
+      if (d > 0) {
+        delta.put(name, d);
+      }
+    });
+    return delta;
+  }
+
+  private static long total(Map<String, Long> delta) {
+    return delta.values().stream().mapToLong(Long::longValue).sum();
+  }
+}
