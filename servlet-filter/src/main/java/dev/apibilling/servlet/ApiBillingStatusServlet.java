@@ -1,0 +1,177 @@
+package dev.apibilling.servlet;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.ClientStatus;
+import dev.apibilling.DailyUsage;
+import dev.apibilling.QuotaState;
+import dev.apibilling.Requirements;
+import dev.apibilling.UnknownClientException;
+import dev.apibilling.spi.UsageStoreException;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Lets a client read its own quotas and usage: {@code GET} answers the caller's quotas and daily history
+ * as JSON. It uses the {@link RequestBilling} an {@link ApiBillingFilter} published (servlet-context
+ * attribute {@value RequestBilling#CONTEXT_ATTRIBUTE}, or the name in this servlet's init-param
+ * {@code context-attribute}), so the filter must be declared in the same application.
+ *
+ * <pre>{@code
+ * <servlet>
+ *   <servlet-name>billing-status</servlet-name>
+ *   <servlet-class>dev.apibilling.servlet.ApiBillingStatusServlet</servlet-class>
+ * </servlet>
+ * <servlet-mapping><servlet-name>billing-status</servlet-name><url-pattern>/billing/status</url-pattern></servlet-mapping>
+ * }</pre>
+ *
+ * <p>The caller is the client of the request if the filter billed it, otherwise whoever the filter's
+ * {@link ClientResolver} names (401/403 problems as for billed requests). Map it outside the filter, or
+ * give it a cost rule of 0, unless reading the status should cost credits. Query parameter {@code days}
+ * (default {@value #DEFAULT_DAYS}, 1 to {@value Requirements#MAX_HISTORY_DAYS}) sets how many days of
+ * history, ending today in the billing's history zone, are returned. Response:
+ *
+ * <pre>{@code
+ * {"client": "acme", "at": "2026-03-10T23:00:00Z",
+ *  "quotas": [{"policy": "day", "duration": "day", "limit": 500, "used": 3, "remaining": 497,
+ *              "windowStart": "2026-03-10T00:00:00Z", "reset": "2026-03-11T00:00:00Z"}],
+ *  "history": {"zone": "UTC", "from": "2026-02-09", "to": "2026-03-10",
+ *              "days": [{"date": "2026-03-10", "credits": 3}]}}
+ * }</pre>
+ *
+ * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
+ * with usage. A store failure is a 503 problem.
+ */
+public final class ApiBillingStatusServlet extends HttpServlet {
+
+  /** Days of history returned without a {@code days} parameter. */
+  public static final int DEFAULT_DAYS = 30;
+
+  private transient @Nullable RequestBilling flow;
+
+  /**
+   * Finds the filter's flow.
+   *
+   * @throws ServletException if no {@link RequestBilling} is published under the attribute
+   */
+  @Override
+  public void init() throws ServletException {
+    String name = getInitParameter("context-attribute");
+    String attribute = name == null || name.isBlank() ? RequestBilling.CONTEXT_ATTRIBUTE : name.trim();
+    Object found = getServletContext().getAttribute(attribute);
+    if (!(found instanceof RequestBilling f)) {
+      throw new ServletException("no RequestBilling in servlet-context attribute '" + attribute
+          + "': declare an ApiBillingFilter in the same application (with the same context-attribute)");
+    }
+    this.flow = f;
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    RequestBilling f = flow;
+    if (f == null) {
+      throw new IllegalStateException("ApiBillingStatusServlet is not initialized");
+    }
+    BillingProblems problems = f.problems();
+    String clientId = BilledRequest.of(request).map(BilledRequest::clientId).orElse(null);
+    if (clientId == null) {
+      ClientResolution who = f.clientResolver().resolve(request);
+      if (who.outcome() == ClientResolution.Outcome.MISSING) {
+        problems.missingClient(who.challenge()).write(response);
+        return;
+      }
+      clientId = who.clientId();
+      if (clientId == null) {
+        problems.unknownClient().write(response);
+        return;
+      }
+    }
+    int days;
+    try {
+      days = days(request.getParameter("days"));
+    } catch (IllegalArgumentException e) {
+      problems.badRequest(e.getMessage()).write(response);
+      return;
+    }
+    ApiBilling billing = f.billing();
+    ClientStatus status;
+    List<DailyUsage> history;
+    LocalDate to;
+    try {
+      status = billing.status(clientId);
+      to = status.at().atZone(billing.historyZone()).toLocalDate();
+      history = billing.usageHistory(clientId, to.minusDays(days - 1L), to);
+    } catch (UnknownClientException | IllegalArgumentException e) {
+      problems.unknownClient().write(response);
+      return;
+    } catch (UsageStoreException e) {
+      problems.storeUnavailable(f.storeFailureRetryAfter()).write(response);
+      return;
+    }
+    byte[] json = BillingProblem.JSON.writeValueAsBytes(body(status, history, billing, to, days));
+    response.setStatus(200);
+    response.setHeader("Cache-Control", "no-store");
+    response.setContentType("application/json");
+    response.setContentLength(json.length);
+    response.getOutputStream().write(json);
+  }
+
+  private static int days(@Nullable String text) {
+    if (text == null) {
+      return DEFAULT_DAYS;
+    }
+    int days;
+    try {
+      days = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      days = -1;
+    }
+    if (days < 1 || days > Requirements.MAX_HISTORY_DAYS) {
+      throw new IllegalArgumentException("query parameter 'days' must be a whole number from 1 to "
+          + Requirements.MAX_HISTORY_DAYS + " but was '" + text + "'");
+    }
+    return days;
+  }
+
+  private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,
+      LocalDate to, int days) {
+    List<Map<String, Object>> quotas = new ArrayList<>();
+    for (QuotaState q : status.quotas()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("policy", q.policy());
+      m.put("duration", q.duration().policyName());
+      m.put("limit", q.unlimited() ? null : q.limit());
+      m.put("used", q.used());
+      m.put("remaining", q.unlimited() ? null : q.remaining());
+      m.put("windowStart", q.windowStart().toString());
+      m.put("reset", q.resetAt().toString());
+      quotas.add(m);
+    }
+    List<Map<String, Object>> daily = new ArrayList<>();
+    for (DailyUsage d : history) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("date", d.date().toString());
+      m.put("credits", d.credits());
+      daily.add(m);
+    }
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("zone", billing.historyZone().getId());
+    h.put("from", to.minusDays(days - 1L).toString());
+    h.put("to", to.toString());
+    h.put("days", daily);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("client", status.clientId());
+    body.put("at", status.at().toString());
+    body.put("quotas", quotas);
+    body.put("history", h);
+    return body;
+  }
+}

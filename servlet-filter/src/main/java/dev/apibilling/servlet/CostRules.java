@@ -1,0 +1,132 @@
+package dev.apibilling.servlet;
+
+import dev.apibilling.Requirements;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a request costs: the first {@link CostRule} that matches its method and path, else the default.
+ * Immutable and thread safe.
+ *
+ * <pre>{@code
+ * CostRules costs = CostRules.parse(1, "POST /api/reports/* = 5, GET /api/search/** = 2, GET /health = 0");
+ * costs.costOf("POST", "/api/reports/42");   // 5
+ * costs.costOf("GET", "/api/items");         // 1
+ * }</pre>
+ */
+public final class CostRules {
+
+  private final long defaultCredits;
+  private final List<CostRule> rules;
+  private final CostRule fallback;
+
+  private CostRules(long defaultCredits, List<CostRule> rules) {
+    this.defaultCredits = defaultCredits;
+    this.rules = List.copyOf(rules);
+    this.fallback = new CostRule("*", "/**", defaultCredits);
+  }
+
+  /**
+   * Every request costs {@code defaultCredits}.
+   *
+   * @throws IllegalArgumentException if it is negative or above {@link Requirements#MAX_CREDITS}
+   */
+  public static CostRules of(long defaultCredits) {
+    return of(defaultCredits, List.of());
+  }
+
+  /**
+   * {@code rules}, tried in order, else {@code defaultCredits}.
+   *
+   * @throws IllegalArgumentException if the default is negative or above {@link Requirements#MAX_CREDITS}
+   */
+  public static CostRules of(long defaultCredits, List<CostRule> rules) {
+    if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
+      throw new IllegalArgumentException("default credits must be >= 0 and <= " + Requirements.MAX_CREDITS
+          + " but was " + defaultCredits);
+    }
+    return new CostRules(defaultCredits, rules);
+  }
+
+  /**
+   * Rules from text: entries {@code [METHOD] /pattern = credits} separated by commas or line breaks (no
+   * method means any); blank entries and lines starting with {@code #} are skipped.
+   *
+   * @throws IllegalArgumentException if an entry is malformed; the message quotes it
+   */
+  public static CostRules parse(long defaultCredits, String text) {
+    List<CostRule> rules = new ArrayList<>();
+    for (String line : text.split("\\R")) {
+      if (line.trim().startsWith("#")) {
+        continue;
+      }
+      for (String entry : line.split(",")) {
+        String e = entry.trim();
+        if (!e.isEmpty()) {
+          rules.add(parseRule(e));
+        }
+      }
+    }
+    return of(defaultCredits, rules);
+  }
+
+  private static CostRule parseRule(String entry) {
+    int eq = entry.lastIndexOf('=');
+    if (eq < 0) {
+      throw new IllegalArgumentException(
+          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'");
+    }
+    String[] lhs = entry.substring(0, eq).trim().split("\\s+");
+    String credits = entry.substring(eq + 1).trim();
+    if (lhs.length > 2 || lhs[0].isEmpty()) {
+      throw new IllegalArgumentException(
+          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'");
+    }
+    long n;
+    try {
+      n = Long.parseLong(credits);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "cost rule credits must be a whole number but were '" + credits + "' in '" + entry + "'");
+    }
+    try {
+      return lhs.length == 1 ? new CostRule("*", lhs[0], n) : new CostRule(lhs[0], lhs[1], n);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + " in cost rule '" + entry + "'", e);
+    }
+  }
+
+  /** The credits of a request no rule matches. */
+  public long defaultCredits() {
+    return defaultCredits;
+  }
+
+  /** The rules, in the order they are tried. */
+  public List<CostRule> rules() {
+    return rules;
+  }
+
+  /** The first rule matching the request, or a {@code * /** = default} rule. */
+  public CostRule match(String method, String path) {
+    if (rules.isEmpty()) {
+      return fallback;
+    }
+    String[] segments = CostRule.split(path);
+    for (CostRule r : rules) {
+      if (r.matches(method, segments)) {
+        return r;
+      }
+    }
+    return fallback;
+  }
+
+  /** The credits a request of {@code method} to {@code path} costs; 0 means it is not billed. */
+  public long costOf(String method, String path) {
+    return match(method, path).credits();
+  }
+
+  @Override
+  public String toString() {
+    return "CostRules{default=" + defaultCredits + ", rules=" + rules + '}';
+  }
+}

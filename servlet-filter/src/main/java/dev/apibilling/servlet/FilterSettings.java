@@ -1,0 +1,379 @@
+package dev.apibilling.servlet;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.UsageStores;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+
+/** Reads {@link ApiBillingFilter}'s init-params into a billing and a request flow. */
+final class FilterSettings {
+
+  static final String STORE = "store";
+  static final String PLANS = "plans";
+  static final String DEFAULT_PLAN = "default-plan";
+  static final String CLIENTS = "clients";
+  static final String QUOTAS_FILE = "quotas-file";
+  static final String CLIENT_RESOLVER = "client-resolver";
+  static final String API_KEYS = "api-keys";
+  static final String API_KEYS_FILE = "api-keys-file";
+  static final String API_KEY_HEADER = "api-key-header";
+  static final String API_KEY_BEARER = "api-key-bearer";
+  static final String DEFAULT_COST = "default-cost";
+  static final String COSTS = "costs";
+  static final String HEADER_STYLE = "header-style";
+  static final String CHARGE_POLICY = "charge-policy";
+  static final String STORE_FAILURE = "store-failure";
+  static final String STORE_FAILURE_RETRY_AFTER = "store-failure-retry-after";
+  static final String FAILURE_LOG_INTERVAL = "failure-log-interval";
+  static final String ON_QUOTA_EXCEEDED = "on-quota-exceeded";
+  static final String IDEMPOTENCY_TTL = "idempotency-ttl";
+  static final String RESERVATION_TTL = "reservation-ttl";
+  static final String HISTORY_ZONE = "history-zone";
+  static final String PROBLEM_TYPE_BASE = "problem-type-base";
+  static final String CONTEXT_ATTRIBUTE = "context-attribute";
+  static final String RESOLVER_PREFIX = "resolver.";
+
+  static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
+      CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
+      HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
+      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE);
+
+  /** What init built: the flow, and the billing and store the filter owns and closes. */
+  record Built(RequestBilling flow, ApiBilling billing, UsageStore store) {}
+
+  private final Map<String, String> params;
+  private final ServletContext context;
+
+  private FilterSettings(Map<String, String> params, ServletContext context) {
+    this.params = params;
+    this.context = context;
+  }
+
+  static Map<String, String> params(FilterConfig config) {
+    Map<String, String> params = new LinkedHashMap<>();
+    Enumeration<String> names = config.getInitParameterNames();
+    if (names != null) {
+      for (String name : Collections.list(names)) {
+        String value = config.getInitParameter(name);
+        params.put(name, value == null ? "" : value);
+      }
+    }
+    return params;
+  }
+
+  /** The context attribute the filter publishes its flow under. */
+  static String contextAttribute(Map<String, String> params) throws ServletException {
+    String name = params.get(CONTEXT_ATTRIBUTE);
+    if (name == null) {
+      return RequestBilling.CONTEXT_ATTRIBUTE;
+    }
+    if (name.isBlank()) {
+      throw new ServletException("init-param '" + CONTEXT_ATTRIBUTE + "' must not be blank");
+    }
+    return name.trim();
+  }
+
+  static Built build(FilterConfig config) throws ServletException {
+    return new FilterSettings(params(config), config.getServletContext()).build();
+  }
+
+  private Built build() throws ServletException {
+    for (String name : params.keySet()) {
+      if (!NAMES.contains(name) && !name.startsWith(RESOLVER_PREFIX)) {
+        throw new ServletException("unknown init-param '" + name + "' of ApiBillingFilter; known: " + NAMES
+            + " and " + RESOLVER_PREFIX + "* for a custom client resolver");
+      }
+    }
+    // Everything that can be wrong is checked before the store is opened.
+    QuotaPlans plans = quotas();
+    ClientResolver resolver = resolver();
+    long defaultCost = defaultCost();
+    CostRules costs = parse(COSTS, "", text -> CostRules.parse(defaultCost, text));
+    HeaderStyle style = parse(HEADER_STYLE, "both", HeaderStyle::parse);
+    ChargePolicy charge = parse(CHARGE_POLICY, "below-500", ChargePolicy::parse);
+    StoreFailurePolicy failure = parse(STORE_FAILURE, "fail-open", StoreFailurePolicy::parse);
+    Duration retryAfter = duration(STORE_FAILURE_RETRY_AFTER, "5");
+    Duration logInterval = duration(FAILURE_LOG_INTERVAL, "60");
+    boolean throwOnQuota = parse(ON_QUOTA_EXCEEDED, "respond", t -> switch (t.trim().toLowerCase(Locale.ROOT)) {
+      case "respond" -> false;
+      case "throw" -> true;
+      default -> throw new IllegalArgumentException("must be 'respond' or 'throw' but was '" + t.trim() + "'");
+    });
+    Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
+    Duration reservationTtl = duration(RESERVATION_TTL, "PT10M");
+    ZoneId zone = parse(HISTORY_ZONE, "UTC", t -> {
+      try {
+        return ZoneId.of(t.trim());
+      } catch (DateTimeException e) {
+        throw new IllegalArgumentException("must be a zone id like UTC or Europe/Berlin but was '" + t.trim() + "'");
+      }
+    });
+    BillingProblems problems = parse(PROBLEM_TYPE_BASE, BillingProblems.DEFAULT_TYPE_BASE,
+        t -> BillingProblems.withTypeBase(t.trim()));
+
+    String url = params.getOrDefault(STORE, "memory");
+    UsageStore store;
+    try {
+      store = UsageStores.open(url.isBlank() ? "memory" : url);
+    } catch (IllegalArgumentException e) {
+      throw fail(STORE, e);
+    } catch (UsageStoreException e) {
+      throw new ServletException("init-param '" + STORE + "': the store cannot be reached: " + e.getMessage(), e);
+    }
+    try {
+      ApiBilling billing = plans.build(ApiBilling.builder()
+          .store(store)
+          .historyZone(zone)
+          .idempotencyTtl(idempotencyTtl)
+          .reservationTtl(reservationTtl));
+      RequestBilling flow = RequestBilling.builder(billing)
+          .clientResolver(resolver)
+          .costRules(costs)
+          .headerStyle(style)
+          .chargePolicy(charge)
+          .storeFailurePolicy(failure)
+          .storeFailureRetryAfter(retryAfter)
+          .failureLogInterval(logInterval)
+          .throwOnQuotaExceeded(throwOnQuota)
+          .problems(problems)
+          .build();
+      return new Built(flow, billing, store);
+    } catch (RuntimeException e) {
+      store.close();
+      throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);
+    }
+  }
+
+  private long defaultCost() throws ServletException {
+    return parse(DEFAULT_COST, "1", t -> {
+      String text = t.trim();
+      long cost;
+      try {
+        cost = Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("must be a whole number of credits >= 0 but was '" + text + "'");
+      }
+      CostRules.of(cost);
+      return cost;
+    });
+  }
+
+  private QuotaPlans quotas() throws ServletException {
+    String file = params.get(QUOTAS_FILE);
+    String plans = params.get(PLANS);
+    if (file != null) {
+      for (String inline : List.of(PLANS, DEFAULT_PLAN, CLIENTS)) {
+        if (params.containsKey(inline)) {
+          throw new ServletException("init-param '" + inline + "' cannot be combined with '" + QUOTAS_FILE
+              + "': put the quotas in one place");
+        }
+      }
+      return parse(QUOTAS_FILE, "", path -> {
+        String text = read(path.trim());
+        if (path.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
+          return QuotaPlans.fromJson(text);
+        }
+        Properties p = new Properties();
+        try {
+          p.load(new StringReader(text));
+        } catch (IOException | IllegalArgumentException e) {
+          throw new IllegalArgumentException("'" + path.trim() + "' is not a properties file: " + e.getMessage());
+        }
+        return QuotaPlans.fromProperties(p);
+      });
+    }
+    if (plans == null || plans.isBlank()) {
+      throw new ServletException("init-param '" + PLANS + "' is missing: define the quotas with '" + PLANS
+          + "' (e.g. 'free = day:500, month:10000') and '" + DEFAULT_PLAN + "' or '" + CLIENTS
+          + "', or with '" + QUOTAS_FILE + "'");
+    }
+    try {
+      return QuotaPlans.parse(plans, params.get(DEFAULT_PLAN), params.get(CLIENTS));
+    } catch (IllegalArgumentException e) {
+      String m = String.valueOf(e.getMessage());
+      String which = m.startsWith("client") ? CLIENTS
+          : m.startsWith("default plan") || m.startsWith("no client") ? DEFAULT_PLAN : PLANS;
+      throw fail(which, e);
+    }
+  }
+
+  private ClientResolver resolver() throws ServletException {
+    String kind = params.getOrDefault(CLIENT_RESOLVER, "api-key").trim();
+    boolean apiKey = kind.equalsIgnoreCase("api-key");
+    if (!apiKey) {
+      for (String p : List.of(API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER)) {
+        if (params.containsKey(p)) {
+          throw new ServletException("init-param '" + p + "' is used only with " + CLIENT_RESOLVER
+              + "=api-key, but " + CLIENT_RESOLVER + " is '" + kind + "'");
+        }
+      }
+    }
+    if (apiKey) {
+      ApiKeyRegistry keys = keys();
+      String header = params.getOrDefault(API_KEY_HEADER, ApiKeyResolver.DEFAULT_HEADER).trim();
+      boolean bearer = parse(API_KEY_BEARER, "true", FilterSettings::bool);
+      return parse(API_KEY_HEADER, header, h -> ClientResolver.apiKey(keys, h.trim(), bearer));
+    }
+    if (kind.equalsIgnoreCase("principal")) {
+      return ClientResolver.principal();
+    }
+    if (kind.isEmpty() || !kind.matches("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*")) {
+      throw new ServletException("init-param '" + CLIENT_RESOLVER + "' must be 'api-key', 'principal' or the "
+          + "name of a class implementing " + ClientResolver.class.getName() + " but was '" + kind + "'");
+    }
+    return customResolver(kind);
+  }
+
+  private ClientResolver customResolver(String className) throws ServletException {
+    Class<?> type;
+    try {
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      type = Class.forName(className, true, loader != null ? loader : FilterSettings.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new ServletException("init-param '" + CLIENT_RESOLVER + "': class '" + className
+          + "' cannot be loaded: " + e, e);
+    }
+    if (!ClientResolver.class.isAssignableFrom(type)) {
+      throw new ServletException("init-param '" + CLIENT_RESOLVER + "': class '" + className
+          + "' does not implement " + ClientResolver.class.getName());
+    }
+    Map<String, String> view = Collections.unmodifiableMap(params);
+    try {
+      Constructor<?> withParams = null;
+      try {
+        withParams = type.getConstructor(Map.class);
+      } catch (NoSuchMethodException none) {
+        // use the no-argument constructor
+      }
+      Object resolver = withParams != null ? withParams.newInstance(view) : type.getConstructor().newInstance();
+      return (ClientResolver) resolver;
+    } catch (NoSuchMethodException e) {
+      throw new ServletException("init-param '" + CLIENT_RESOLVER + "': class '" + className
+          + "' needs a public constructor taking Map<String, String> (the init-params) or none");
+    } catch (InvocationTargetException e) {
+      throw new ServletException("init-param '" + CLIENT_RESOLVER + "': constructing '" + className
+          + "' failed: " + e.getCause(), e.getCause());
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new ServletException("init-param '" + CLIENT_RESOLVER + "': class '" + className
+          + "' cannot be constructed: " + e, e);
+    }
+  }
+
+  private ApiKeyRegistry keys() throws ServletException {
+    String inline = params.get(API_KEYS);
+    String file = params.get(API_KEYS_FILE);
+    if (inline != null && file != null) {
+      throw new ServletException("init-param '" + API_KEYS + "' cannot be combined with '" + API_KEYS_FILE
+          + "': put the keys in one place");
+    }
+    if (inline == null && file == null) {
+      throw new ServletException("init-param '" + API_KEYS_FILE + "' is missing: " + CLIENT_RESOLVER
+          + "=api-key needs the keys, as a file of 'key = clientId' lines ('" + API_KEYS_FILE + "') or inline ('"
+          + API_KEYS + "')");
+    }
+    if (inline != null) {
+      return parse(API_KEYS, "", ApiKeyRegistry::parse);
+    }
+    return parse(API_KEYS_FILE, "", path -> ApiKeyRegistry.parse(read(path.trim())));
+  }
+
+  /**
+   * The text of a file named by an init-param: {@code classpath:NAME}, {@code file:PATH}, or a path that
+   * is tried as a web application resource ({@code /WEB-INF/...}) and then in the file system.
+   */
+  private String read(String path) {
+    try {
+      if (path.startsWith("classpath:")) {
+        String name = path.substring("classpath:".length());
+        name = name.startsWith("/") ? name.substring(1) : name;
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try (InputStream in = (loader != null ? loader : FilterSettings.class.getClassLoader()).getResourceAsStream(name)) {
+          if (in == null) {
+            throw new IllegalArgumentException("class path resource '" + name + "' not found");
+          }
+          return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+      }
+      if (path.startsWith("file:")) {
+        return Files.readString(Path.of(path.substring("file:".length())));
+      }
+      if (path.startsWith("/")) {
+        try (InputStream in = context.getResourceAsStream(path)) {
+          if (in != null) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          }
+        }
+      }
+      Path file = Path.of(path);
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("'" + path + "' is neither a web application resource nor a file");
+      }
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("'" + path + "' cannot be read: " + e);
+    }
+  }
+
+  private Duration duration(String name, String fallback) throws ServletException {
+    return parse(name, fallback, t -> {
+      String text = t.trim();
+      Duration d;
+      try {
+        d = text.matches("[0-9]+") ? Duration.ofSeconds(Long.parseLong(text)) : Duration.parse(text);
+      } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
+        throw new IllegalArgumentException(
+            "must be whole seconds or an ISO-8601 duration like PT10M but was '" + text + "'");
+      }
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException("must be > 0 but was '" + text + "'");
+      }
+      return d;
+    });
+  }
+
+  private static boolean bool(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.equals("true") || t.equals("false")) {
+      return t.equals("true");
+    }
+    throw new IllegalArgumentException("must be true or false but was '" + text.trim() + "'");
+  }
+
+  private <T> T parse(String name, String fallback, Function<String, T> parser) throws ServletException {
+    String value = params.get(name);
+    try {
+      return parser.apply(value == null ? fallback : value);
+    } catch (IllegalArgumentException e) {
+      throw fail(name, e);
+    }
+  }
+
+  private static ServletException fail(String name, IllegalArgumentException e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    String prefix = "init-param '" + name + "'";
+    return new ServletException(message.startsWith(prefix) ? message : prefix + ": " + message, e);
+  }
+}

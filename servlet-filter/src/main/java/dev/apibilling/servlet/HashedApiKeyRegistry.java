@@ -1,0 +1,154 @@
+package dev.apibilling.servlet;
+
+import dev.apibilling.Requirements;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable. */
+final class HashedApiKeyRegistry implements ApiKeyRegistry {
+
+  static final String PREFIX = "sha256:";
+  private static final MessageDigest PROTOTYPE = newDigest();
+
+  private final Map<Digest, String> clients;
+
+  private HashedApiKeyRegistry(Map<Digest, String> clients) {
+    this.clients = clients;
+  }
+
+  static HashedApiKeyRegistry of(Map<String, String> keysToClients) {
+    Map<Digest, String> clients = new HashMap<>();
+    int n = 0;
+    for (Map.Entry<String, String> e : keysToClients.entrySet()) {
+      n++;
+      add(clients, e.getKey(), e.getValue(), "api key entry " + n);
+    }
+    return new HashedApiKeyRegistry(clients);
+  }
+
+  static HashedApiKeyRegistry parse(String text) {
+    Map<Digest, String> clients = new HashMap<>();
+    int n = 0;
+    for (String line : text.split("\\R")) {
+      String trimmed = line.trim();
+      if (trimmed.startsWith("#")) {
+        continue;
+      }
+      for (String entry : trimmed.split(",")) {
+        String e = entry.trim();
+        if (e.isEmpty()) {
+          continue;
+        }
+        n++;
+        int eq = e.lastIndexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException(
+              "api key entry " + n + " must be 'key = clientId' but has no '=' after a key");
+        }
+        add(clients, e.substring(0, eq).trim(), e.substring(eq + 1).trim(), "api key entry " + n);
+      }
+    }
+    return new HashedApiKeyRegistry(clients);
+  }
+
+  private static void add(Map<Digest, String> clients, String key, String client, String what) {
+    try {
+      Requirements.clientId(client);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+    }
+    if (key.isEmpty()) {
+      throw new IllegalArgumentException(what + " (client '" + client + "') has an empty key");
+    }
+    Digest d = new Digest(key.startsWith(PREFIX) ? parseHex(key.substring(PREFIX.length()), what, client)
+        : digest(key));
+    if (clients.putIfAbsent(d, client) != null) {
+      throw new IllegalArgumentException(what + " (client '" + client + "') repeats a key given before");
+    }
+  }
+
+  int size() {
+    return clients.size();
+  }
+
+  @Override
+  public @Nullable String clientOf(String apiKey) {
+    Digest presented = new Digest(digest(apiKey));
+    // The map finds candidates by a hash of the digest; Digest.equals confirms with MessageDigest.isEqual.
+    return clients.get(presented);
+  }
+
+  static byte[] digest(String key) {
+    MessageDigest md;
+    try {
+      md = (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      md = newDigest();
+    }
+    return md.digest(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String hex(byte[] bytes) {
+    StringBuilder b = new StringBuilder(bytes.length * 2);
+    for (byte x : bytes) {
+      b.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
+    }
+    return b.toString();
+  }
+
+  private static byte[] parseHex(String hex, String what, String client) {
+    if (hex.length() != 64) {
+      throw new IllegalArgumentException(what + " (client '" + client + "') must be 'sha256:' and 64 hex"
+          + " digits but had " + hex.length() + " characters after 'sha256:'");
+    }
+    byte[] out = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      int hi = Character.digit(hex.charAt(2 * i), 16);
+      int lo = Character.digit(hex.charAt(2 * i + 1), 16);
+      if (hi < 0 || lo < 0) {
+        throw new IllegalArgumentException(
+            what + " (client '" + client + "') must be 'sha256:' and 64 hex digits but has a non-hex digit");
+      }
+      out[i] = (byte) ((hi << 4) | lo);
+    }
+    return out;
+  }
+
+  private static MessageDigest newDigest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ApiKeyRegistry{" + clients.size() + " keys}";
+  }
+
+  /** A SHA-256 digest whose equality is decided in constant time. */
+  private static final class Digest {
+    private final byte[] bytes;
+    private final int hash;
+
+    Digest(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof Digest d && MessageDigest.isEqual(bytes, d.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}

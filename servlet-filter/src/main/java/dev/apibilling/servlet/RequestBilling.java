@@ -1,0 +1,625 @@
+package dev.apibilling.servlet;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.BillingDecision;
+import dev.apibilling.Charge;
+import dev.apibilling.QuotaException;
+import dev.apibilling.Requirements;
+import dev.apibilling.Reservation;
+import dev.apibilling.UnknownClientException;
+import dev.apibilling.spi.UsageStoreException;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Bills servlet requests: the one request flow that {@link ApiBillingFilter} runs and that other
+ * servlet-based adapters (a Spring MVC {@code HandlerInterceptor}) call instead of repeating it.
+ *
+ * <ol>
+ *   <li>{@link #admit} before the handler: the {@link CostRules} (or the caller) give the credits, and a
+ *       request costing 0 passes unbilled. The {@link ClientResolver} names the client; none is a 401,
+ *       an unknown one a 403, both before any quota state exists. A malformed {@code Idempotency-Key} is
+ *       a 400. Then one {@link ApiBilling#reserve} call: denied writes the rate-limit fields and a 429
+ *       problem (or throws {@link QuotaException}); granted writes the rate-limit fields, so they are set
+ *       before the handler can commit the response, and records a {@link BilledRequest}.
+ *   <li>The handler runs with {@link #asyncAware}{@code (request)}, so that a request it puts into
+ *       asynchronous mode is settled when its {@code AsyncContext} completes, with the final status.
+ *   <li>{@link #complete} after the handler: the {@link ChargePolicy} decides from the status (a handler
+ *       that threw counts as 500) whether the reservation is committed, at the actual cost the handler
+ *       reported (see {@link BilledRequest}), or released; one store call.
+ * </ol>
+ *
+ * <p>A Spring MVC {@code AsyncHandlerInterceptor} maps onto it directly: {@code preHandle} returns
+ * {@code admit(request, response)} (or {@code admit(request, response, credits)} for a cost from an
+ * annotation), {@code afterConcurrentHandlingStarted} calls {@link #completeAsync}, and
+ * {@code afterCompletion} calls {@code complete(request, response, ex)}. Re-entering {@code admit} on the
+ * async dispatch is a no-op, and each request is settled exactly once.
+ *
+ * <p><b>Idempotency.</b> A request with {@code Idempotency-Key} (a token, or an RFC 8941 string, of 1 to
+ * 255 visible ASCII characters, validated by {@link Requirements#idempotencyKey}) is charged once for the
+ * same client, method, request URI (with query) and cost within the billing's idempotency TTL: a retry is
+ * served as a replay, with the first decision's headers, and costs nothing. The same key on another
+ * endpoint is another request. A refunded first attempt still counts as the granted one (the core keeps
+ * the outcome), so its retries are not charged either.
+ *
+ * <p><b>Store failures.</b> When the store throws {@link UsageStoreException} the
+ * {@link StoreFailurePolicy} applies: fail-open serves the request unbilled and without rate-limit fields,
+ * fail-closed answers 503 with {@code Retry-After}. Either way the miss is counted
+ * ({@link #storeFailures()}) and logged at most once per log interval, never with a stack trace in the
+ * response. A store failure while settling is counted in {@link #settleFailures()}; the reservation then
+ * expires after the billing's reservation TTL and the request costs nothing.
+ *
+ * <p>Thread safe; one instance serves every request.
+ */
+public final class RequestBilling {
+
+  /** {@value}: the servlet-context attribute under which {@link ApiBillingFilter} publishes itself. */
+  public static final String CONTEXT_ATTRIBUTE = "dev.apibilling.servlet.RequestBilling";
+
+  /** {@value} */
+  public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+  private static final Logger LOG = System.getLogger(RequestBilling.class.getName());
+
+  private final ApiBilling billing;
+  private final ClientResolver resolver;
+  private final CostRules costs;
+  private final HeaderStyle headerStyle;
+  private final ChargePolicy chargePolicy;
+  private final StoreFailurePolicy storeFailurePolicy;
+  private final Duration storeRetryAfter;
+  private final boolean throwOnQuotaExceeded;
+  private final BillingProblems problems;
+  private final LongAdder storeFailures = new LongAdder();
+  private final LongAdder settleFailures = new LongAdder();
+  private final RateLimitedLog storeLog;
+  private final RateLimitedLog settleLog;
+  private final RateLimitedLog usageLog;
+
+  private RequestBilling(Builder b) {
+    this.billing = b.billing;
+    this.resolver = Objects.requireNonNull(b.resolver, "clientResolver must be set");
+    this.costs = b.costs;
+    this.headerStyle = b.headerStyle;
+    this.chargePolicy = b.chargePolicy;
+    this.storeFailurePolicy = b.storeFailurePolicy;
+    this.storeRetryAfter = b.storeRetryAfter;
+    this.throwOnQuotaExceeded = b.throwOnQuotaExceeded;
+    this.problems = b.problems;
+    long interval = b.logInterval.toMillis();
+    this.storeLog = new RateLimitedLog(LOG, billing.clock(), interval);
+    this.settleLog = new RateLimitedLog(LOG, billing.clock(), interval);
+    this.usageLog = new RateLimitedLog(LOG, billing.clock(), interval);
+  }
+
+  /** A builder of the flow over {@code billing}; a {@link Builder#clientResolver} must be set. */
+  public static Builder builder(ApiBilling billing) {
+    return new Builder(billing);
+  }
+
+  // ---- before the handler ---------------------------------------------------------------------
+
+  /**
+   * Bills a request at the cost its method and path have in the {@link CostRules}; see
+   * {@link #admit(HttpServletRequest, HttpServletResponse, long)}.
+   */
+  public boolean admit(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    if (BilledRequest.find(request) != null) {
+      return true;
+    }
+    CostRule rule = costs.match(request.getMethod(), pathOf(request));
+    return admit(request, response, rule.credits(), rule);
+  }
+
+  /**
+   * Bills a request at {@code credits} before its handler runs. A request already admitted (an async or
+   * forward dispatch of it) passes again without a second charge.
+   *
+   * @param credits what the request may cost at most; 0 lets it pass unbilled
+   * @return true if the handler may run (the request is billed, replayed, free, or let through by
+   *     fail-open); false if the response was written (401, 403, 400, 429, 503) and the handler must not
+   *     run
+   * @throws QuotaException if the quota is spent and the flow is set to throw (rate-limit fields are set)
+   * @throws IllegalArgumentException if {@code credits} is negative or above
+   *     {@link Requirements#MAX_CREDITS}
+   * @throws IOException if writing a rejection fails
+   */
+  public boolean admit(HttpServletRequest request, HttpServletResponse response, long credits)
+      throws IOException {
+    if (credits != 0) {
+      Requirements.credits(credits);
+    }
+    if (BilledRequest.find(request) != null) {
+      return true;
+    }
+    return admit(request, response, credits, null);
+  }
+
+  private boolean admit(HttpServletRequest request, HttpServletResponse response, long credits,
+      @Nullable CostRule rule) throws IOException {
+    if (credits == 0) {
+      return true;
+    }
+    ClientResolution who = resolver.resolve(request);
+    if (who.outcome() == ClientResolution.Outcome.MISSING) {
+      problems.missingClient(who.challenge()).write(response);
+      return false;
+    }
+    String clientId = who.clientId();
+    if (who.outcome() != ClientResolution.Outcome.RESOLVED || clientId == null) {
+      problems.unknownClient().write(response);
+      return false;
+    }
+    String idempotencyKey;
+    try {
+      idempotencyKey = idempotencyKey(request, credits);
+    } catch (IllegalArgumentException e) {
+      problems.invalidIdempotencyKey(e.getMessage()).write(response);
+      return false;
+    }
+    Charge charge;
+    try {
+      charge = new Charge(clientId, credits, idempotencyKey,
+          rule == null ? Map.of() : Map.of("route", rule.method() + " " + rule.pattern()));
+    } catch (IllegalArgumentException e) {
+      // The resolver named an id no client can have (too long, control characters): not a client.
+      problems.unknownClient().write(response);
+      return false;
+    }
+    BillingDecision decision;
+    try {
+      decision = billing.reserve(charge);
+    } catch (UnknownClientException e) {
+      problems.unknownClient().write(response);
+      return false;
+    } catch (UsageStoreException e) {
+      storeFailures.increment();
+      storeLog.warn("usage store failed deciding a request of client '" + clientId + "'; "
+          + (storeFailurePolicy == StoreFailurePolicy.FAIL_OPEN ? "serving it unbilled (fail-open)"
+              : "answering 503 (fail-closed)") + ": " + e, null);
+      if (storeFailurePolicy == StoreFailurePolicy.FAIL_CLOSED) {
+        problems.storeUnavailable(storeRetryAfter).write(response);
+        return false;
+      }
+      request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(clientId, credits, null));
+      return true;
+    }
+    RateLimitHeaders.write(response, decision, headerStyle);
+    if (!decision.granted()) {
+      if (throwOnQuotaExceeded) {
+        throw new QuotaException(decision);
+      }
+      problems.quotaExceeded(decision).write(response);
+      return false;
+    }
+    request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(clientId, credits, decision));
+    return true;
+  }
+
+  // ---- after the handler ----------------------------------------------------------------------
+
+  /**
+   * Settles the request after its handler: commits the reservation (at the reported actual cost) if the
+   * charge policy charges the response's status, else releases it. If the request is in asynchronous
+   * mode and did not fail, settles when the {@code AsyncContext} completes instead. Settles each request
+   * at most once, whoever calls first; does nothing for a request that holds no reservation, nor in a
+   * forward, include or error dispatch (the dispatch that admitted the request settles it). Never
+   * throws.
+   *
+   * @param failure what the handler threw, or null; a failure counts as status 500
+   */
+  public void complete(HttpServletRequest request, HttpServletResponse response, @Nullable Throwable failure) {
+    DispatcherType dispatch = request.getDispatcherType();
+    if (dispatch != DispatcherType.REQUEST && dispatch != DispatcherType.ASYNC) {
+      return; // a forward, include or error dispatch inside the request: its outer dispatch settles
+    }
+    BilledRequest billed = BilledRequest.find(request);
+    if (billed == null || !billed.holdsReservation()) {
+      return;
+    }
+    if (billed.listening()) {
+      return; // the request went asynchronous: its AsyncListener settles it on completion
+    }
+    if (failure == null && request.isAsyncStarted()) {
+      try {
+        listen(billed, request.getAsyncContext());
+        return;
+      } catch (IllegalStateException completedMeanwhile) {
+        // the async cycle ended between the two calls: the status is final, settle now
+      }
+    }
+    settle(billed, request, failure != null ? 500 : response.getStatus());
+  }
+
+  /**
+   * The request to pass to the handler: for a billed request, a wrapper whose {@code startAsync} at once
+   * makes the request settle when its {@code AsyncContext} completes, which stays right even if the
+   * handler dispatches or completes the context before returning; otherwise {@code request} itself.
+   * Filters use it; a framework with its own hook for "async started" can call {@link #completeAsync}
+   * there instead.
+   */
+  public HttpServletRequest asyncAware(HttpServletRequest request) {
+    BilledRequest billed = BilledRequest.find(request);
+    return billed == null || !billed.holdsReservation() ? request : new AsyncAwareRequest(request, billed);
+  }
+
+  /**
+   * Makes a request that its handler put into asynchronous mode settle when the {@code AsyncContext}
+   * completes (for Spring MVC: in {@code AsyncHandlerInterceptor.afterConcurrentHandlingStarted}). Call
+   * it in the dispatch that started async mode. Does nothing for a request that holds no reservation or
+   * already settles on completion.
+   *
+   * @throws IllegalStateException if the request is not in asynchronous mode
+   */
+  public void completeAsync(HttpServletRequest request) {
+    BilledRequest billed = BilledRequest.find(request);
+    if (billed != null && billed.holdsReservation()) {
+      listen(billed, request.getAsyncContext());
+    }
+  }
+
+  private void listen(BilledRequest billed, AsyncContext async) {
+    if (billed.markListening()) {
+      try {
+        async.addListener(new SettleOnCompletion(billed), async.getRequest(), async.getResponse());
+      } catch (IllegalStateException e) {
+        billed.clearListening();
+        throw e;
+      }
+    }
+  }
+
+  /** Registers settlement the moment the handler starts async mode. */
+  private final class AsyncAwareRequest extends HttpServletRequestWrapper {
+    private final BilledRequest billed;
+
+    AsyncAwareRequest(HttpServletRequest request, BilledRequest billed) {
+      super(request);
+      this.billed = billed;
+    }
+
+    @Override
+    public AsyncContext startAsync() {
+      AsyncContext async = super.startAsync();
+      listen(billed, async);
+      return async;
+    }
+
+    @Override
+    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+      AsyncContext async = super.startAsync(request, response);
+      listen(billed, async);
+      return async;
+    }
+  }
+
+  private void settle(BilledRequest billed, ServletRequest request, int status) {
+    Reservation reservation = billed.reservation();
+    if (reservation == null || !billed.markSettled()) {
+      return;
+    }
+    long credits = chargePolicy.charges(status) ? creditsToCommit(billed, request) : 0;
+    try {
+      if (!billing.commit(reservation, credits)) {
+        settleLog.warn("reservation of client '" + billed.clientId() + "' expired before its request "
+            + "completed, so it was not charged; raise the billing's reservation TTL above the longest "
+            + "request", null);
+      }
+    } catch (UsageStoreException e) {
+      settleFailures.increment();
+      settleLog.warn("usage store failed settling a request of client '" + billed.clientId()
+          + "'; its reservation is released when it expires: " + e, null);
+    } catch (RuntimeException e) {
+      settleFailures.increment();
+      settleLog.warn("settling a request of client '" + billed.clientId() + "' failed", e);
+    }
+  }
+
+  private long creditsToCommit(BilledRequest billed, ServletRequest request) {
+    long reserved = billed.reservedCredits();
+    long actual = billed.reportedCredits();
+    if (actual < 0) {
+      Object reported = request.getAttribute(BilledRequest.ACTUAL_CREDITS_ATTRIBUTE);
+      if (reported == null) {
+        return reserved;
+      }
+      actual = parseCredits(reported);
+      if (actual < 0) {
+        usageLog.warn("request attribute " + BilledRequest.ACTUAL_CREDITS_ATTRIBUTE + " must be a whole "
+            + "number >= 0 but was a " + reported.getClass().getSimpleName() + "; charging the "
+            + reserved + " credits reserved", null);
+        return reserved;
+      }
+    }
+    if (actual > reserved) {
+      usageLog.warn("a request of client '" + billed.clientId() + "' reported " + actual
+          + " actual credits but reserved " + reserved + "; charging " + reserved
+          + " (overage is not allowed: reserve the most a request can cost)", null);
+      return reserved;
+    }
+    return actual;
+  }
+
+  private static long parseCredits(Object reported) {
+    if (reported instanceof Long || reported instanceof Integer || reported instanceof Short
+        || reported instanceof Byte) {
+      return ((Number) reported).longValue();
+    }
+    if (reported instanceof Number n) {
+      double d = n.doubleValue();
+      return Double.isFinite(d) && d == Math.rint(d) && d >= 0 && d <= Long.MAX_VALUE ? (long) d : -1;
+    }
+    if (reported instanceof String s) {
+      try {
+        return Long.parseLong(s.trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  private final class SettleOnCompletion implements AsyncListener {
+    private final BilledRequest billed;
+    private volatile boolean errored;
+
+    SettleOnCompletion(BilledRequest billed) {
+      this.billed = billed;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      int status = event.getSuppliedResponse() instanceof HttpServletResponse r ? r.getStatus() : 500;
+      settle(billed, event.getSuppliedRequest(), errored ? 500 : status);
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      // the outcome is judged by the status the request completes with
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      errored = true;
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      event.getAsyncContext().addListener(this, event.getSuppliedRequest(), event.getSuppliedResponse());
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  /** The path cost rules are matched against: servlet path plus path info, decoded. */
+  static String pathOf(HttpServletRequest request) {
+    String servletPath = request.getServletPath();
+    String pathInfo = request.getPathInfo();
+    if (pathInfo == null) {
+      return servletPath == null || servletPath.isEmpty() ? "/" : servletPath;
+    }
+    return servletPath == null ? pathInfo : servletPath + pathInfo;
+  }
+
+  /**
+   * The key the store records the request under: the client's key scoped to the method, request URI
+   * and credits, hashed to a fixed length; null without the header.
+   *
+   * @throws IllegalArgumentException if the header is repeated or its value malformed
+   */
+  private static @Nullable String idempotencyKey(HttpServletRequest request, long credits) {
+    Enumeration<String> values = request.getHeaders(IDEMPOTENCY_KEY_HEADER);
+    if (values == null || !values.hasMoreElements()) {
+      return null;
+    }
+    String raw = values.nextElement();
+    if (values.hasMoreElements()) {
+      throw new IllegalArgumentException(IDEMPOTENCY_KEY_HEADER + " must be sent once but was repeated");
+    }
+    String key = Requirements.idempotencyKey(unquote(raw.trim()));
+    String query = request.getQueryString();
+    String scope = request.getMethod() + ' ' + request.getRequestURI() + (query == null ? "" : "?" + query)
+        + ' ' + credits + ' ' + key;
+    return "k1:" + Base64.getUrlEncoder().withoutPadding().encodeToString(sha256(scope));
+  }
+
+  /** The key of an RFC 8941 string ({@code "abc"}), or the text itself if it is not quoted. */
+  private static String unquote(String value) {
+    if (value.isEmpty() || value.charAt(0) != '"') {
+      return value;
+    }
+    if (value.length() < 2 || value.charAt(value.length() - 1) != '"') {
+      throw new IllegalArgumentException(
+          IDEMPOTENCY_KEY_HEADER + " starting with '\"' must be a quoted string ending in '\"'");
+    }
+    StringBuilder b = new StringBuilder(value.length());
+    for (int i = 1; i < value.length() - 1; i++) {
+      char c = value.charAt(i);
+      if (c == '\\') {
+        char next = i + 1 < value.length() - 1 ? value.charAt(i + 1) : 0;
+        if (next != '"' && next != '\\') {
+          throw new IllegalArgumentException(IDEMPOTENCY_KEY_HEADER
+              + " may escape only '\"' and '\\' in a quoted string but had '\\' at index " + i);
+        }
+        b.append(next);
+        i++;
+      } else if (c == '"') {
+        throw new IllegalArgumentException(
+            IDEMPOTENCY_KEY_HEADER + " must escape '\"' inside a quoted string (index " + i + ")");
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+
+  // ---- accessors ------------------------------------------------------------------------------
+
+  /** The billing requests are charged to. */
+  public ApiBilling billing() {
+    return billing;
+  }
+
+  /** Who is calling. */
+  public ClientResolver clientResolver() {
+    return resolver;
+  }
+
+  /** What requests cost. */
+  public CostRules costRules() {
+    return costs;
+  }
+
+  /** Which rate-limit fields are written. */
+  public HeaderStyle headerStyle() {
+    return headerStyle;
+  }
+
+  /** Which responses are charged. */
+  public ChargePolicy chargePolicy() {
+    return chargePolicy;
+  }
+
+  /** What a store failure does. */
+  public StoreFailurePolicy storeFailurePolicy() {
+    return storeFailurePolicy;
+  }
+
+  /** The {@code Retry-After} of a fail-closed 503. */
+  public Duration storeFailureRetryAfter() {
+    return storeRetryAfter;
+  }
+
+  /** The problems the flow answers with. */
+  public BillingProblems problems() {
+    return problems;
+  }
+
+  /** Decisions the store failed to make since this flow was built (served open or refused closed). */
+  public long storeFailures() {
+    return storeFailures.sum();
+  }
+
+  /** Commits and releases the store failed to make since this flow was built. */
+  public long settleFailures() {
+    return settleFailures.sum();
+  }
+
+  @Override
+  public String toString() {
+    return "RequestBilling{resolver=" + resolver + ", costs=" + costs + ", headers=" + headerStyle
+        + ", charge=" + chargePolicy + ", storeFailure=" + storeFailurePolicy + '}';
+  }
+
+  /** Settings of a {@link RequestBilling}; all but the client resolver have defaults. Not thread safe. */
+  public static final class Builder {
+    private final ApiBilling billing;
+    private @Nullable ClientResolver resolver;
+    private CostRules costs = CostRules.of(1);
+    private HeaderStyle headerStyle = HeaderStyle.BOTH;
+    private ChargePolicy chargePolicy = ChargePolicy.BELOW_500;
+    private StoreFailurePolicy storeFailurePolicy = StoreFailurePolicy.FAIL_OPEN;
+    private Duration storeRetryAfter = Duration.ofSeconds(5);
+    private Duration logInterval = Duration.ofMinutes(1);
+    private boolean throwOnQuotaExceeded;
+    private BillingProblems problems = BillingProblems.defaults();
+
+    private Builder(ApiBilling billing) {
+      this.billing = Objects.requireNonNull(billing, "billing");
+    }
+
+    /** Who is calling (required). */
+    public Builder clientResolver(ClientResolver resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "clientResolver");
+      return this;
+    }
+
+    /** What requests cost (default: 1 credit each). */
+    public Builder costRules(CostRules costs) {
+      this.costs = Objects.requireNonNull(costs, "costRules");
+      return this;
+    }
+
+    /** Which rate-limit fields are written (default {@link HeaderStyle#BOTH}). */
+    public Builder headerStyle(HeaderStyle style) {
+      this.headerStyle = Objects.requireNonNull(style, "headerStyle");
+      return this;
+    }
+
+    /** Which responses are charged (default {@link ChargePolicy#BELOW_500}). */
+    public Builder chargePolicy(ChargePolicy policy) {
+      this.chargePolicy = Objects.requireNonNull(policy, "chargePolicy");
+      return this;
+    }
+
+    /** What a store failure does (default {@link StoreFailurePolicy#FAIL_OPEN}). */
+    public Builder storeFailurePolicy(StoreFailurePolicy policy) {
+      this.storeFailurePolicy = Objects.requireNonNull(policy, "storeFailurePolicy");
+      return this;
+    }
+
+    /** The {@code Retry-After} of a fail-closed 503 (default 5 seconds; whole seconds, rounded up). */
+    public Builder storeFailureRetryAfter(Duration retryAfter) {
+      this.storeRetryAfter = Requirements.positive("storeFailureRetryAfter", retryAfter);
+      return this;
+    }
+
+    /** How often, at most, each kind of failure is logged (default 1 minute of the billing's clock). */
+    public Builder failureLogInterval(Duration interval) {
+      this.logInterval = Requirements.positive("failureLogInterval", interval);
+      return this;
+    }
+
+    /**
+     * Whether a spent quota throws {@link QuotaException} (for an error page or exception handler)
+     * instead of answering 429 (default false). Rate-limit fields are set before it is thrown.
+     */
+    public Builder throwOnQuotaExceeded(boolean enabled) {
+      this.throwOnQuotaExceeded = enabled;
+      return this;
+    }
+
+    /** The problem types answered with (default {@link BillingProblems#defaults()}). */
+    public Builder problems(BillingProblems problems) {
+      this.problems = Objects.requireNonNull(problems, "problems");
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException if no client resolver was set
+     */
+    public RequestBilling build() {
+      if (resolver == null) {
+        throw new IllegalStateException("clientResolver must be set");
+      }
+      return new RequestBilling(this);
+    }
+  }
+}

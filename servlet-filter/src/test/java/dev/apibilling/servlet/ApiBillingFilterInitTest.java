@@ -1,0 +1,217 @@
+package dev.apibilling.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.apibilling.ApiBilling;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code init} with missing or malformed init-params fails with a message naming the param. */
+final class ApiBillingFilterInitTest {
+
+  static Map<String, String> valid() {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("plans", "free = day:500, month:10000");
+    p.put("default-plan", "free");
+    p.put("api-keys", "k1 = acme");
+    return p;
+  }
+
+  static FilterConfig config(Map<String, String> params, ServletContext context) {
+    return new FilterConfig() {
+      @Override
+      public String getFilterName() {
+        return "billing";
+      }
+
+      @Override
+      public ServletContext getServletContext() {
+        return context;
+      }
+
+      @Override
+      public String getInitParameter(String name) {
+        return params.get(name);
+      }
+
+      @Override
+      public Enumeration<String> getInitParameterNames() {
+        return Collections.enumeration(params.keySet());
+      }
+    };
+  }
+
+  static ServletContext context() {
+    return new ServletContextHandler().getServletContext();
+  }
+
+  static Stream<Arguments> malformed() {
+    return Stream.of(
+        Arguments.of("plans", "free day:500", "'name = quotas'"),
+        Arguments.of("plans", "free = day:-5", "limit"),
+        Arguments.of("plans", "free = fortnight:5", "fortnight"),
+        Arguments.of("plans", "free = day:5, day:6", "appears twice"),
+        Arguments.of("plans", "free = day:5 zone=Mars/Olympus", "Mars/Olympus"),
+        Arguments.of("default-plan", "gold", "gold"),
+        Arguments.of("clients", "acme = gold", "gold"),
+        Arguments.of("api-keys", "no-equals-sign", "api key entry 1"),
+        Arguments.of("api-keys-file", "/WEB-INF/missing.txt", "missing.txt"),
+        Arguments.of("header-style", "fancy", "[ietf, legacy, both, none]"),
+        Arguments.of("charge-policy", "sometimes", "[always, below-500, success-2xx]"),
+        Arguments.of("store-failure", "maybe", "[fail-open, fail-closed]"),
+        Arguments.of("store", "ftp://billing.example", "ftp:"),
+        Arguments.of("costs", "POST reports = 5", "must start with '/'"),
+        Arguments.of("costs", "POST /reports = many", "many"),
+        Arguments.of("costs", "POST /reports/**x = 5", "'**'"),
+        Arguments.of("default-cost", "-1", "-1"),
+        Arguments.of("idempotency-ttl", "forever", "ISO-8601"),
+        Arguments.of("reservation-ttl", "0", "> 0"),
+        Arguments.of("store-failure-retry-after", "PT-5S", "> 0"),
+        Arguments.of("history-zone", "Mars/Olympus", "zone id"),
+        Arguments.of("client-resolver", "com.example.NoSuchResolver", "cannot be loaded"),
+        Arguments.of("client-resolver", "java.lang.String", "does not implement"),
+        Arguments.of("client-resolver", "not a class!", "'api-key', 'principal'"),
+        Arguments.of("on-quota-exceeded", "explode", "'respond' or 'throw'"),
+        Arguments.of("problem-type-base", "problems/", "absolute URI"),
+        Arguments.of("api-key-bearer", "yes", "true or false"),
+        Arguments.of("api-key-header", "X Api Key", "header name"),
+        Arguments.of("context-attribute", " ", "blank"));
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @MethodSource("malformed")
+  void malformedInitParamStopsInitNamingIt(String name, String value, String explained) {
+    Map<String, String> params = valid();
+    params.put(name, value);
+    if (name.equals("api-keys-file") || name.equals("client-resolver")) {
+      params.remove("api-keys");
+    }
+    ServletContext context = context();
+
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context)))
+        .isInstanceOf(ServletException.class)
+        .hasMessageContaining("init-param '" + name + "'")
+        .hasMessageContaining(explained);
+    assertThat(context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE)).isNull();
+  }
+
+  @Test
+  void missingQuotasOrKeysStopInitNamingTheParam() {
+    Map<String, String> noPlans = valid();
+    noPlans.remove("plans");
+    noPlans.remove("default-plan");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(noPlans, context())))
+        .hasMessageContaining("init-param 'plans' is missing").hasMessageContaining("quotas-file");
+
+    Map<String, String> noKeys = valid();
+    noKeys.remove("api-keys");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(noKeys, context())))
+        .hasMessageContaining("init-param 'api-keys-file' is missing");
+
+    Map<String, String> nobody = valid();
+    nobody.remove("default-plan");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(nobody, context())))
+        .hasMessageContaining("init-param 'default-plan'").hasMessageContaining("no client would have quotas");
+  }
+
+  @Test
+  void misspelledOrMisplacedInitParamStopsInit() {
+    Map<String, String> typo = valid();
+    typo.put("header-stlye", "ietf");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(typo, context())))
+        .hasMessageContaining("unknown init-param 'header-stlye'");
+
+    Map<String, String> both = valid();
+    both.put("quotas-file", "classpath:quotas.json");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(both, context())))
+        .hasMessageContaining("init-param 'plans' cannot be combined with 'quotas-file'");
+
+    Map<String, String> keysWithPrincipal = valid();
+    keysWithPrincipal.put("client-resolver", "principal");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(keysWithPrincipal, context())))
+        .hasMessageContaining("init-param 'api-keys' is used only with client-resolver=api-key");
+  }
+
+  @Test
+  void keysNeverAppearInErrorMessages() {
+    Map<String, String> params = valid();
+    params.put("api-keys", "sk_live_secret_1 = acme, sk_live_secret_2 = ac\u0001me");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context())))
+        .hasMessageContaining("init-param 'api-keys'")
+        .hasMessageContaining("entry 2")
+        .hasMessageNotContaining("sk_live_secret");
+  }
+
+  @Test
+  void validInitParamsPublishTheFlowAndDestroyClosesIt(@TempDir Path dir) throws Exception {
+    Path quotas = dir.resolve("quotas.properties");
+    Files.writeString(quotas, "plan.free = day:500, month:10000\nplan.pro = day:5000\n"
+        + "default-plan = free\nclient.acme = pro\n");
+    Path keys = dir.resolve("keys.txt");
+    Files.writeString(keys, "k1 = acme\n" + ApiKeyRegistry.sha256Of("k2") + " = globex\n");
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("quotas-file", "file:" + quotas);
+    params.put("api-keys-file", keys.toString());
+    params.put("costs", "POST /api/reports/* = 5\nGET /health = 0");
+    params.put("default-cost", "2");
+    params.put("header-style", "LEGACY");
+    params.put("charge-policy", "success_2xx");
+    params.put("store-failure", "Fail-Closed");
+    params.put("store-failure-retry-after", "PT30S");
+    params.put("idempotency-ttl", "3600");
+    params.put("history-zone", "Europe/Berlin");
+    params.put("problem-type-base", "https://api.example.com/problems/");
+    params.put("store", "memory");
+    ServletContext context = context();
+    ApiBillingFilter filter = new ApiBillingFilter();
+
+    filter.init(config(params, context));
+
+    RequestBilling flow = (RequestBilling) context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE);
+    assertThat(flow).isSameAs(filter.flow());
+    assertThat(context.getAttribute(ApiBillingFilter.BILLING_CONTEXT_ATTRIBUTE)).isSameAs(flow.billing());
+    assertThat(flow.headerStyle()).isEqualTo(HeaderStyle.LEGACY);
+    assertThat(flow.chargePolicy()).isEqualTo(ChargePolicy.SUCCESS_2XX);
+    assertThat(flow.storeFailurePolicy()).isEqualTo(StoreFailurePolicy.FAIL_CLOSED);
+    assertThat(flow.storeFailureRetryAfter()).hasSeconds(30);
+    assertThat(flow.costRules().costOf("POST", "/api/reports/9")).isEqualTo(5);
+    assertThat(flow.costRules().costOf("GET", "/health")).isZero();
+    assertThat(flow.costRules().costOf("GET", "/api/items")).isEqualTo(2);
+    assertThat(flow.problems().type("quota-exceeded").toString())
+        .isEqualTo("https://api.example.com/problems/quota-exceeded");
+    ApiBilling billing = flow.billing();
+    assertThat(billing.historyZone().getId()).isEqualTo("Europe/Berlin");
+    assertThat(billing.clientQuotas("acme").orElseThrow()).hasSize(1);
+    assertThat(billing.clientQuotas("anyone-else").orElseThrow()).hasSize(2);
+
+    filter.destroy();
+    assertThat(context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE)).isNull();
+    assertThat(context.getAttribute(ApiBillingFilter.BILLING_CONTEXT_ATTRIBUTE)).isNull();
+    assertThatThrownBy(filter::flow).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void programmaticFilterRejectsInitParamsItWouldIgnore() {
+    ApiBilling billing = ApiBilling.builder().build();
+    RequestBilling flow = RequestBilling.builder(billing).clientResolver(ClientResolver.principal()).build();
+    ApiBillingFilter filter = new ApiBillingFilter(flow);
+    assertThatThrownBy(() -> filter.init(config(Map.of("charge-policy", "always"), context())))
+        .hasMessageContaining("init-param 'charge-policy' is not used");
+    billing.close();
+  }
+}
