@@ -1,0 +1,90 @@
+package dev.apibilling.spring;
+
+import dev.apibilling.servlet.RequestBilling;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.web.cors.CorsUtils;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.AsyncHandlerInterceptor;
+
+/**
+ * Bills Spring MVC requests with the servlet module's {@link RequestBilling} flow: before the handler
+ * the request's credits are reserved (a denied request is answered 429, an unidentified caller 401, an
+ * unknown one 403, and the handler does not run); after it they are committed or released per the
+ * charge policy, also for asynchronous handlers.
+ *
+ * <p>The credits are the handler's {@link Billed} cost if it has one, else the flow's cost rules (which
+ * by default make a request without {@code @Billed} free). A request whose computed cost is invalid is
+ * answered 400 with a problem body. Only the request's first dispatch is billed; CORS preflight requests
+ * are not billed. Thread safe.
+ */
+public class BillingHandlerInterceptor implements AsyncHandlerInterceptor {
+
+  private final RequestBilling billing;
+  private final BilledCosts costs;
+
+  /**
+   * @param billing the request flow (client resolver, cost rules, header style, charge policy)
+   * @param beans where {@link Billed#costFunction()} beans and SpEL {@code @bean} references are found
+   */
+  public BillingHandlerInterceptor(RequestBilling billing, BeanFactory beans) {
+    this.billing = Objects.requireNonNull(billing, "billing");
+    this.costs = new BilledCosts(Objects.requireNonNull(beans, "beans"));
+  }
+
+  /** The request flow. */
+  public RequestBilling requestBilling() {
+    return billing;
+  }
+
+  /**
+   * Checks the {@link Billed} annotation of {@code handler} (the auto-configuration calls it for every
+   * handler method at start-up).
+   *
+   * @throws IllegalStateException if it is invalid; the message names the method and the mistake
+   */
+  public void validate(HandlerMethod handler) {
+    costs.validate(handler);
+  }
+
+  @Override
+  public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+      throws IOException {
+    if (request.getDispatcherType() != DispatcherType.REQUEST) {
+      return true; // async, forward and error dispatches belong to a request already billed (or not)
+    }
+    if (CorsUtils.isPreFlightRequest(request)) {
+      return true; // the browser's own question, without credentials: never billed
+    }
+    if (handler instanceof HandlerMethod method) {
+      long credits;
+      try {
+        credits = costs.creditsOf(method, request);
+      } catch (IllegalArgumentException e) {
+        billing.problems().badRequest(e.getMessage()).write(response);
+        return false;
+      }
+      if (credits != BilledCosts.NOT_ANNOTATED) {
+        return billing.admit(request, response, credits);
+      }
+    }
+    return billing.admit(request, response);
+  }
+
+  @Override
+  public void afterConcurrentHandlingStarted(HttpServletRequest request, HttpServletResponse response,
+      Object handler) {
+    billing.complete(request, response, null); // settles when the async cycle completes
+  }
+
+  @Override
+  public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
+      @Nullable Exception ex) {
+    billing.complete(request, response, ex);
+  }
+}

@@ -1,0 +1,122 @@
+package dev.apibilling.spring.boot;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.BillingListener;
+import dev.apibilling.BillingMetrics;
+import dev.apibilling.QuotaDefinition;
+import dev.apibilling.QuotaDefinitionSource;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStores;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
+
+/**
+ * Auto-configures an {@link ApiBilling} from the {@code apibilling.*} properties ({@link ApiBillingProperties}).
+ *
+ * <p>Beans, each replaced by one the application defines:
+ *
+ * <ul>
+ *   <li>{@code apiBillingQuotaConverter}: reads quotas written in one line ({@code day:500})
+ *   <li>{@code UsageStore}: opened from {@code apibilling.store} ({@code memory} by default); closed with
+ *       the context
+ *   <li>{@code ApiBilling}: the plans of {@code apibilling.clients}, the default plan, and any
+ *       {@code QuotaDefinitionSource}, {@code Clock} (when there is exactly one), {@code BillingListener}
+ *       and {@link ApiBillingBuilderCustomizer} beans
+ *   <li>{@code apiBillingMetrics} (a {@code BillingListener}): Micrometer meters, when there is one
+ *       {@code MeterRegistry} bean (see {@link BillingMetrics})
+ * </ul>
+ *
+ * <p>{@code apibilling.enabled=false} switches all of it off.
+ */
+@AutoConfiguration(afterName = {
+    // Boot 3.x
+    "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration",
+    // Boot 4.x
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnClass(ApiBilling.class)
+@ConditionalOnProperty(prefix = "apibilling", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ApiBillingProperties.class)
+public class ApiBillingAutoConfiguration {
+
+  /** Binds quotas written in one line ({@code day:500}). */
+  @Bean
+  @ConfigurationPropertiesBinding
+  @ConditionalOnMissingBean(name = "apiBillingQuotaConverter")
+  static Converter<String, ApiBillingProperties.Quota> apiBillingQuotaConverter() {
+    return new QuotaConverter();
+  }
+
+  /** The store named by {@code apibilling.store}. */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public UsageStore apiBillingUsageStore(ApiBillingProperties properties) {
+    try {
+      return UsageStores.open(properties.store());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.store: " + e.getMessage(), e);
+    }
+  }
+
+  /** The billing, with the plans and clients of the properties. */
+  @Bean
+  @ConditionalOnMissingBean
+  public ApiBilling apiBilling(ApiBillingProperties properties, UsageStore store,
+      ObjectProvider<Clock> clock, ObjectProvider<QuotaDefinitionSource> quotaSource,
+      ObjectProvider<BillingListener> listeners, ObjectProvider<ApiBillingBuilderCustomizer> customizers) {
+    Map<String, List<QuotaDefinition>> plans = properties.planDefinitions();
+    ApiBilling.Builder builder = ApiBilling.builder()
+        .store(store)
+        .historyZone(properties.historyZone())
+        .idempotencyTtl(properties.idempotencyTtl())
+        .reservationTtl(properties.reservationTtl())
+        .thresholds(properties.thresholds().stream().mapToDouble(Double::doubleValue).toArray())
+        .quotaSourceCacheTtl(properties.quotaSource().cacheTtl())
+        .quotaSourceCacheSize(properties.quotaSource().cacheSize());
+    Clock c = clock.getIfUnique();
+    if (c != null) {
+      builder.clock(c);
+    }
+    QuotaDefinitionSource source = quotaSource.getIfUnique();
+    if (source != null) {
+      builder.quotaSource(source);
+    }
+    String defaultPlan = properties.defaultPlan();
+    if (defaultPlan != null) {
+      builder.defaultQuotas(plans.get(defaultPlan));
+    }
+    listeners.orderedStream().forEach(builder::listener);
+    customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+    ApiBilling billing = builder.build();
+    properties.clients().forEach((id, client) -> billing.updateClientQuotas(id, plans.get(client.plan())));
+    return billing;
+  }
+
+  /** Micrometer meters of the billing. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  @ConditionalOnSingleCandidate(MeterRegistry.class)
+  @ConditionalOnProperty(prefix = "apibilling.metrics", name = "enabled", matchIfMissing = true)
+  static class MetricsConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "apiBillingMetrics")
+    BillingListener apiBillingMetrics(MeterRegistry registry, ApiBillingProperties properties) {
+      return BillingMetrics.listener(registry, properties.metrics().tagClientId());
+    }
+  }
+}

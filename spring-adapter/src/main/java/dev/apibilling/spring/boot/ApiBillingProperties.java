@@ -1,0 +1,335 @@
+package dev.apibilling.spring.boot;
+
+import dev.apibilling.QuotaDefinition;
+import dev.apibilling.QuotaDuration;
+import dev.apibilling.servlet.BillingProblems;
+import dev.apibilling.servlet.ChargePolicy;
+import dev.apibilling.servlet.CostRules;
+import dev.apibilling.servlet.HeaderStyle;
+import dev.apibilling.servlet.StoreFailurePolicy;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import dev.apibilling.Requirements;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.format.annotation.DateTimeFormat;
+
+/**
+ * The apibilling.* properties. Bound once at start-up and validated as they are bound: a wrong value
+ * stops the application with a message naming the property. Immutable.
+ *
+ * <pre>
+ * apibilling.plans.free=day:100
+ * apibilling.plans.pro[0].duration=month
+ * apibilling.plans.pro[0].limit=100000
+ * apibilling.plans.pro[0].anchor=2026-01-31
+ * apibilling.clients.acme.plan=pro
+ * apibilling.clients.acme.api-keys=${ACME_API_KEY}
+ * </pre>
+ *
+ * @param enabled Whether to auto-configure billing.
+ * @param store Where usage is kept: "memory", a "redis://" URL (needs apibilling-store-redis) or a "jdbc:"
+ *     URL (needs apibilling-store-jdbc). Ignored when the application defines a UsageStore bean.
+ * @param plans Plans by name, each a list of quotas: structured (plans.NAME[0].duration, .limit, .anchor,
+ *     .zone, .policy, .unlimited) or in one line ("day:500, month:10000 anchor=2026-01-31").
+ * @param clients Clients by id, with their plan and API keys. Ids with dots or upper-case letters go in
+ *     brackets: apibilling.clients[acme.eu].plan.
+ * @param defaultPlan Plan of callers that are neither listed in clients nor known to a QuotaDefinitionSource
+ *     bean. Without it such callers are answered 403.
+ * @param historyZone Time zone whose days the daily usage history is counted in.
+ * @param idempotencyTtl How long a request's Idempotency-Key is remembered.
+ * @param reservationTtl Longest time credits reserved for a request in progress are held; a request
+ *     running longer is not charged.
+ * @param thresholds Fractions of a limit whose crossing is reported to listeners and metrics.
+ * @param quotaSource Caching of the answers of a QuotaDefinitionSource bean.
+ * @param headers Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit), legacy
+ *     (X-RateLimit-*), both or none.
+ * @param chargePolicy Which finished requests keep their credits (always, below-500, success-2xx); the
+ *     others are refunded.
+ * @param failurePolicy What a request gets when the usage store cannot answer: fail-open serves it
+ *     unbilled, fail-closed answers 503.
+ * @param failureRetryAfter Retry-After of the 503 answered when the store fails.
+ * @param clientResolver How callers are identified: auto (the authenticated principal, else the API key),
+ *     principal or api-key. Ignored when the application defines a ClientResolver bean.
+ * @param apiKey Where API keys are read from.
+ * @param costRules Credits of requests to handlers without @Billed, as "[METHOD] /pattern = credits"
+ *     entries tried in order, for example "POST /api/reports/* = 5" ("*" matches within a path segment,
+ *     "**" any number of segments).
+ * @param defaultCredits Credits of requests to handlers without @Billed that no cost rule matches. 0 leaves
+ *     them unbilled.
+ * @param problemTypeBase URI that the problem types (quota-exceeded, unknown-client, ...) of problem
+ *     responses are appended to.
+ * @param metrics Micrometer metrics, recorded when there is a MeterRegistry bean.
+ */
+@ConfigurationProperties("apibilling")
+public record ApiBillingProperties(
+    @DefaultValue("true") boolean enabled,
+    @DefaultValue("memory") String store,
+    Map<String, List<Quota>> plans,
+    Map<String, Client> clients,
+    @Nullable String defaultPlan,
+    @DefaultValue("UTC") ZoneId historyZone,
+    @DefaultValue("24h") Duration idempotencyTtl,
+    @DefaultValue("10m") Duration reservationTtl,
+    @DefaultValue({"0.8", "1.0"}) List<Double> thresholds,
+    @DefaultValue QuotaSource quotaSource,
+    @DefaultValue("both") HeaderStyle headers,
+    @DefaultValue("below-500") ChargePolicy chargePolicy,
+    @DefaultValue("fail-open") StoreFailurePolicy failurePolicy,
+    @DefaultValue("5s") Duration failureRetryAfter,
+    @DefaultValue("auto") ClientResolverKind clientResolver,
+    @DefaultValue ApiKey apiKey,
+    List<String> costRules,
+    @DefaultValue("0") long defaultCredits,
+    @DefaultValue(BillingProblems.DEFAULT_TYPE_BASE) String problemTypeBase,
+    @DefaultValue Metrics metrics) {
+
+  /**
+   * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
+   *     plan is empty or repeats a policy name, or a TTL is not positive
+   */
+  public ApiBillingProperties {
+    plans = plans == null ? Map.of() : Map.copyOf(plans);
+    clients = clients == null ? Map.of() : Map.copyOf(clients);
+    thresholds = List.copyOf(thresholds);
+    costRules = costRules == null ? List.of() : List.copyOf(costRules);
+    positive("apibilling.failure-retry-after", failureRetryAfter);
+    if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
+      throw new IllegalArgumentException("apibilling.default-credits must be >= 0 and <= "
+          + Requirements.MAX_CREDITS + " but was " + defaultCredits);
+    }
+    try {
+      CostRules.parse(defaultCredits, String.join("\n", costRules));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.cost-rules: " + e.getMessage(), e);
+    }
+    try {
+      BillingProblems.withTypeBase(problemTypeBase);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.problem-type-base: " + e.getMessage(), e);
+    }
+    positive("apibilling.idempotency-ttl", idempotencyTtl);
+    positive("apibilling.reservation-ttl", reservationTtl);
+    for (Map.Entry<String, List<Quota>> plan : plans.entrySet()) {
+      if (plan.getValue().isEmpty()) {
+        throw new IllegalArgumentException("apibilling.plans." + plan.getKey()
+            + " must list at least one quota (duration and limit)");
+      }
+      TreeSet<String> policies = new TreeSet<>();
+      for (Quota q : plan.getValue()) {
+        if (!policies.add(q.toDefinition().policy())) {
+          throw new IllegalArgumentException("apibilling.plans." + plan.getKey() + " has two quotas named '"
+              + q.toDefinition().policy() + "'; give one a different policy name");
+        }
+      }
+    }
+    Map<String, String> keyOwners = new HashMap<>();
+    for (Map.Entry<String, Client> client : clients.entrySet()) {
+      String id = client.getKey();
+      try {
+        Requirements.clientId(id);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("apibilling.clients has an invalid client id: " + e.getMessage(), e);
+      }
+      requirePlan(plans, "apibilling.clients." + id + ".plan", client.getValue().plan());
+      List<String> keys = client.getValue().apiKeys();
+      for (int i = 0; i < keys.size(); i++) {
+        String key = keys.get(i);
+        if (key.isBlank()) {
+          throw new IllegalArgumentException(
+              "apibilling.clients." + id + ".api-keys[" + i + "] must not be blank");
+        }
+        String other = keyOwners.putIfAbsent(key, id);
+        if (other != null) {
+          // never echo the key itself
+          throw new IllegalArgumentException("apibilling.clients." + id + ".api-keys[" + i
+              + "] is also an API key of client '" + other + "'; a key identifies one client");
+        }
+      }
+    }
+    if (defaultPlan != null) {
+      requirePlan(plans, "apibilling.default-plan", defaultPlan);
+    }
+    for (double t : thresholds) {
+      if (!(t > 0 && t <= 1)) {
+        throw new IllegalArgumentException("apibilling.thresholds must be > 0 and <= 1 but had " + t);
+      }
+    }
+  }
+
+  /** The client id of every API key in {@link #clients()}. */
+  public Map<String, String> apiKeys() {
+    Map<String, String> keys = new HashMap<>();
+    clients.forEach((id, client) -> client.apiKeys().forEach(k -> keys.put(k, id)));
+    return keys;
+  }
+
+  /** The cost rules of requests to handlers without @Billed. */
+  public CostRules costs() {
+    return CostRules.parse(defaultCredits, String.join("\n", costRules));
+  }
+
+  /** The quotas of every plan, by plan name. */
+  public Map<String, List<QuotaDefinition>> planDefinitions() {
+    Map<String, List<QuotaDefinition>> result = new LinkedHashMap<>();
+    plans.forEach((name, quotas) -> {
+      List<QuotaDefinition> list = new ArrayList<>(quotas.size());
+      quotas.forEach(q -> list.add(q.toDefinition()));
+      result.put(name, List.copyOf(list));
+    });
+    return result;
+  }
+
+  private static void requirePlan(Map<String, List<Quota>> plans, String property, @Nullable String plan) {
+    if (plan == null || plan.isBlank()) {
+      throw new IllegalArgumentException(property + " is required: one of the plans " + plans.keySet()
+          + " under apibilling.plans");
+    }
+    if (!plans.containsKey(plan)) {
+      throw new IllegalArgumentException(property + " is '" + plan + "' but apibilling.plans defines only "
+          + new TreeSet<>(plans.keySet()));
+    }
+  }
+
+  private static void positive(String property, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(property + " must be > 0 but was " + d);
+    }
+  }
+
+  /** How the auto-configured ClientResolver tells who is calling. */
+  public enum ClientResolverKind {
+    /** The authenticated principal (Spring Security's or the container's), else the API key. */
+    AUTO,
+    /** The authenticated principal's name only; an anonymous request gets 401. */
+    PRINCIPAL,
+    /** The API key only. */
+    API_KEY
+  }
+
+  /**
+   * Where API keys are read.
+   *
+   * @param header Request header carrying the API key.
+   * @param bearer Whether an "Authorization: Bearer" token is read as the API key when the header is
+   *     absent.
+   */
+  public record ApiKey(@DefaultValue("X-Api-Key") String header, @DefaultValue("true") boolean bearer) {}
+
+  /**
+   * One quota of a plan.
+   *
+   * @param duration the window: second, minute, hour, day, week, month or year
+   * @param limit credits per window (0 suspends the plan); required unless unlimited
+   * @param unlimited whether the quota only counts and never blocks
+   * @param policy the name headers report (default: the duration, e.g. day)
+   * @param anchor the date windows count from, ISO format (default 2001-01-01: calendar months and ISO
+   *     weeks)
+   * @param zone the zone whose local midnights bound the windows (default UTC)
+   */
+  public record Quota(
+      @Nullable QuotaDuration duration,
+      @Nullable Long limit,
+      @DefaultValue("false") boolean unlimited,
+      @Nullable String policy,
+      @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) @Nullable LocalDate anchor,
+      @Nullable ZoneId zone) {
+
+    /** @throws IllegalArgumentException if the quota is incomplete or a value is out of range */
+    public Quota {
+      toDefinition(duration, limit, unlimited, policy, anchor, zone);
+    }
+
+    /** The properties of quota. */
+    public static Quota of(QuotaDefinition quota) {
+      return new Quota(quota.duration(), quota.unlimited() ? null : quota.limit(), quota.unlimited(),
+          quota.policy(), quota.anchor(), quota.zone());
+    }
+
+    /** The quota as core defines it. */
+    public QuotaDefinition toDefinition() {
+      return toDefinition(duration, limit, unlimited, policy, anchor, zone);
+    }
+
+    private static QuotaDefinition toDefinition(@Nullable QuotaDuration duration, @Nullable Long limit,
+        boolean unlimited, @Nullable String policy, @Nullable LocalDate anchor, @Nullable ZoneId zone) {
+      if (duration == null) {
+        throw new IllegalArgumentException("duration is required: one of second, minute, hour, day, week,"
+            + " month, year");
+      }
+      if (unlimited == (limit != null)) {
+        throw new IllegalArgumentException(unlimited
+            ? "limit must not be set on an unlimited quota"
+            : "limit is required (or unlimited=true)");
+      }
+      if (limit != null && limit < 0) {
+        throw new IllegalArgumentException(
+            "limit must be >= 0 but was " + limit + " (for a quota that never blocks set unlimited=true)");
+      }
+      QuotaDefinition q = limit == null
+          ? QuotaDefinition.unlimited(duration)
+          : QuotaDefinition.of(duration, limit);
+      if (policy != null) {
+        q = q.named(policy);
+      }
+      if (anchor != null) {
+        q = q.anchoredAt(anchor);
+      }
+      if (zone != null) {
+        q = q.inZone(zone);
+      }
+      return q;
+    }
+  }
+
+  /**
+   * A client configured in properties.
+   *
+   * @param plan Name of the client's plan under apibilling.plans.
+   * @param apiKeys API keys that identify the client, plain or as "sha256:" and 64 hex digits. Keep them
+   *     out of source control (environment variables, a secret store).
+   */
+  public record Client(@Nullable String plan, List<String> apiKeys) {
+    public Client {
+      apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
+    }
+
+    /** Names the plan and counts the keys; never shows a key. */
+    @Override
+    public String toString() {
+      return "Client[plan=" + plan + ", apiKeys=" + apiKeys.size() + "]";
+    }
+  }
+
+  /**
+   * Caching of a QuotaDefinitionSource bean's answers, known and unknown clients alike.
+   *
+   * @param cacheTtl How long an answer is used before the source is asked again.
+   * @param cacheSize Most answers kept.
+   */
+  public record QuotaSource(@DefaultValue("1m") Duration cacheTtl, @DefaultValue("100000") long cacheSize) {
+    public QuotaSource {
+      positive("apibilling.quota-source.cache-ttl", cacheTtl);
+      if (cacheSize <= 0) {
+        throw new IllegalArgumentException("apibilling.quota-source.cache-size must be > 0 but was " + cacheSize);
+      }
+    }
+  }
+
+  /**
+   * Micrometer metrics.
+   *
+   * @param enabled Whether billing metrics are recorded when there is a MeterRegistry bean.
+   * @param tagClientId Whether meters carry a client tag. Only for a small, fixed set of clients: each
+   *     client adds time series.
+   */
+  public record Metrics(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tagClientId) {}
+}

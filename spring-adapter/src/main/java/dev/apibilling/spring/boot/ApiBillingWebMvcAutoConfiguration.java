@@ -1,0 +1,176 @@
+package dev.apibilling.spring.boot;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.servlet.ApiKeyRegistry;
+import dev.apibilling.servlet.BillingProblems;
+import dev.apibilling.servlet.ClientResolution;
+import dev.apibilling.servlet.ClientResolver;
+import dev.apibilling.servlet.RequestBilling;
+import dev.apibilling.spring.BillingExceptionResolver;
+import dev.apibilling.spring.BillingHandlerInterceptor;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+
+/**
+ * Bills Spring MVC requests: {@code @Billed} handlers and the {@code apibilling.cost-rules}, with the
+ * servlet module's request flow, and answers billing exceptions of handlers with problem responses.
+ *
+ * <p>Beans, each replaced by one the application defines:
+ *
+ * <ul>
+ *   <li>{@code ApiKeyRegistry}: the keys of {@code apibilling.clients.*.api-keys}
+ *   <li>{@code ClientResolver}: per {@code apibilling.client-resolver}
+ *   <li>{@code RequestBilling}: the flow, with the header style, charge and failure policies
+ *   <li>{@code BillingHandlerInterceptor}, registered by the {@code apiBillingWebMvcConfigurer}
+ *   <li>{@code BillingExceptionResolver}
+ *   <li>{@code apiBillingRequestMetrics}: counters of store failures seen by the flow, when there is one
+ *       {@code MeterRegistry} bean
+ * </ul>
+ */
+@AutoConfiguration(after = ApiBillingAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({DispatcherServlet.class, RequestBilling.class})
+@ConditionalOnBean(ApiBilling.class)
+public class ApiBillingWebMvcAutoConfiguration {
+
+  /** The API keys of the configured clients. */
+  @Bean
+  @ConditionalOnMissingBean
+  public ApiKeyRegistry apiBillingApiKeyRegistry(ApiBillingProperties properties) {
+    try {
+      return ApiKeyRegistry.of(properties.apiKeys());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.clients.*.api-keys: " + e.getMessage(), e);
+    }
+  }
+
+  /** Who is calling, per {@code apibilling.client-resolver}. */
+  @Bean
+  @ConditionalOnMissingBean
+  public ClientResolver apiBillingClientResolver(ApiBillingProperties properties, ApiKeyRegistry keys) {
+    ClientResolver principal = ClientResolver.principal();
+    ClientResolver apiKey;
+    try {
+      apiKey = ClientResolver.apiKey(keys, properties.apiKey().header(), properties.apiKey().bearer());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.api-key.header: " + e.getMessage(), e);
+    }
+    return switch (properties.clientResolver()) {
+      case PRINCIPAL -> principal;
+      case API_KEY -> apiKey;
+      case AUTO -> request -> {
+        ClientResolution who = principal.resolve(request);
+        return who.outcome() == ClientResolution.Outcome.MISSING ? apiKey.resolve(request) : who;
+      };
+    };
+  }
+
+  /** The request flow. */
+  @Bean
+  @ConditionalOnMissingBean
+  public RequestBilling apiBillingRequestBilling(ApiBilling billing, ClientResolver resolver,
+      ApiBillingProperties properties) {
+    return RequestBilling.builder(billing)
+        .clientResolver(resolver)
+        .costRules(properties.costs())
+        .headerStyle(properties.headers())
+        .chargePolicy(properties.chargePolicy())
+        .storeFailurePolicy(properties.failurePolicy())
+        .storeFailureRetryAfter(properties.failureRetryAfter())
+        .problems(BillingProblems.withTypeBase(properties.problemTypeBase()))
+        .build();
+  }
+
+  /** Bills requests around their handlers. */
+  @Bean
+  @ConditionalOnMissingBean
+  public BillingHandlerInterceptor apiBillingHandlerInterceptor(RequestBilling billing, BeanFactory beans) {
+    return new BillingHandlerInterceptor(billing, beans);
+  }
+
+  /** Answers billing exceptions of handlers. */
+  @Bean
+  @ConditionalOnMissingBean
+  public BillingExceptionResolver apiBillingExceptionResolver(RequestBilling billing) {
+    return new BillingExceptionResolver(
+        billing.problems(), billing.headerStyle(), billing.storeFailureRetryAfter());
+  }
+
+  /** Registers the interceptor with Spring MVC. */
+  @Bean
+  @ConditionalOnMissingBean(name = "apiBillingWebMvcConfigurer")
+  public WebMvcConfigurer apiBillingWebMvcConfigurer(BillingHandlerInterceptor interceptor) {
+    return new WebMvcConfigurer() {
+      @Override
+      public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(interceptor);
+      }
+    };
+  }
+
+  /** Checks every {@code @Billed} handler method at start-up. */
+  @Bean
+  @ConditionalOnMissingBean(name = "apiBillingHandlerValidator")
+  public static SmartInitializingSingleton apiBillingHandlerValidator(
+      ObjectProvider<RequestMappingHandlerMapping> mappings,
+      ObjectProvider<BillingHandlerInterceptor> interceptor) {
+    return () -> {
+      BillingHandlerInterceptor billing = interceptor.getIfAvailable();
+      if (billing == null) {
+        return;
+      }
+      mappings.orderedStream().forEach(mapping -> {
+        for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
+          billing.validate(handler);
+        }
+      });
+    };
+  }
+
+  /** Counters of the flow's store failures. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  @ConditionalOnSingleCandidate(MeterRegistry.class)
+  @ConditionalOnProperty(prefix = "apibilling.metrics", name = "enabled", matchIfMissing = true)
+  static class RequestMetricsConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "apiBillingRequestMetrics")
+    RequestMetrics apiBillingRequestMetrics(MeterRegistry registry, RequestBilling billing) {
+      return new RequestMetrics(registry, billing);
+    }
+  }
+
+  /** Registers the counters on creation. */
+  static final class RequestMetrics {
+    RequestMetrics(MeterRegistry registry, RequestBilling billing) {
+      FunctionCounter.builder("apibilling.http.store.failures", billing, RequestBilling::storeFailures)
+          .description("Billing calls of requests that the usage store failed: decide (served per the failure"
+              + " policy) or settle (the reservation expires unsettled)")
+          .tag("phase", "decide")
+          .register(registry);
+      FunctionCounter.builder("apibilling.http.store.failures", billing, RequestBilling::settleFailures)
+          .description("Billing calls of requests that the usage store failed: decide (served per the failure"
+              + " policy) or settle (the reservation expires unsettled)")
+          .tag("phase", "settle")
+          .register(registry);
+    }
+  }
+}
