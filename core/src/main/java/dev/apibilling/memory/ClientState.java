@@ -44,6 +44,9 @@ final class ClientState {
 
   ChargeResult charge(ChargeRequest request) {
     long now = request.now();
+    if (now >= nextReservationExpiry) {
+      expireReservations(now);
+    }
     String key = request.idempotencyKey();
     if (key != null && outcomes != null) {
       Outcome o = outcomes.get(key);
@@ -53,9 +56,6 @@ final class ClientState {
         }
         outcomes.remove(key);
       }
-    }
-    if (now >= nextReservationExpiry) {
-      expireReservations(now);
     }
     List<WindowSlot> slots = request.windows();
     int n = slots.size();
@@ -94,7 +94,8 @@ final class ClientState {
       if (reservations == null) {
         reservations = new HashMap<>(4);
       }
-      reservations.put(reservationId, new Held(slots, credits, request.epochDay(), request.reservationExpiresAt()));
+      reservations.put(reservationId,
+          new Held(slots, credits, request.epochDay(), request.reservationExpiresAt(), key));
       nextReservationExpiry = Math.min(nextReservationExpiry, request.reservationExpiresAt());
       extend(request.reservationExpiresAt());
     }
@@ -125,6 +126,9 @@ final class ClientState {
           + " reserved but was " + request.actualCredits());
     }
     giveBack(held, held.credits - request.actualCredits(), request.now());
+    if (request.actualCredits() == 0) {
+      forgetOutcome(held, request.reservationId());
+    }
     return true;
   }
 
@@ -195,17 +199,30 @@ final class ClientState {
   private void expireReservations(long now) {
     long next = Long.MAX_VALUE;
     if (reservations != null) {
-      for (Iterator<Held> it = reservations.values().iterator(); it.hasNext(); ) {
-        Held h = it.next();
+      for (Iterator<Map.Entry<String, Held>> it = reservations.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, Held> e = it.next();
+        Held h = e.getValue();
         if (h.expiresAt <= now) {
           it.remove();
           giveBack(h, h.credits, now);
+          forgetOutcome(h, e.getKey());
         } else {
           next = Math.min(next, h.expiresAt);
         }
       }
     }
     nextReservationExpiry = next;
+  }
+
+  /** A reservation given back in full was never charged: a retry under its key must be charged again. */
+  private void forgetOutcome(Held held, String reservationId) {
+    String key = held.idempotencyKey;
+    if (key != null && outcomes != null) {
+      Outcome o = outcomes.get(key);
+      if (o != null && reservationId.equals(o.reservationId)) {
+        outcomes.remove(key);
+      }
+    }
   }
 
   private void giveBack(Held held, long credits, long now) {
@@ -294,5 +311,6 @@ final class ClientState {
 
   private record Outcome(long[] used, @Nullable String reservationId, long expiresAt) {}
 
-  private record Held(List<WindowSlot> slots, long credits, long epochDay, long expiresAt) {}
+  private record Held(
+      List<WindowSlot> slots, long credits, long epochDay, long expiresAt, @Nullable String idempotencyKey) {}
 }

@@ -8,7 +8,9 @@ public enum ChargeMode {
   CHARGE,
   /**
    * Deduct the credits like {@link #CHARGE} and remember them under {@link ChargeRequest#reservationId()}
-   * until they are settled ({@link UsageStore#settle}) or expire, when the store gives them back.
+   * until they are settled ({@link UsageStore#settle}) or expire, when the store gives them back. A
+   * reservation made under an idempotency key remembers it: when all its credits are given back (released,
+   * or expired) the recorded outcome is forgotten too.
    */
   RESERVE
 }

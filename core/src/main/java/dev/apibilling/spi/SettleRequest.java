@@ -2,7 +2,10 @@ package dev.apibilling.spi;
 
 /**
  * Settles a reservation: keep {@code actualCredits} of it and give the rest back to the windows and to
- * the daily total it was counted in. {@code actualCredits == 0} releases it all.
+ * the daily total it was counted in. {@code actualCredits == 0} releases it all, and then also forgets the
+ * idempotency outcome recorded with the reservation (a request whose credits were all given back was never
+ * charged, so its retry under the same key is decided and charged anew). A reservation that expires
+ * unsettled is released the same way.
  *
  * @param clientId the client the reservation belongs to
  * @param reservationId the id the reservation was made with

@@ -20,9 +20,9 @@ import java.util.List;
 public interface UsageStore extends AutoCloseable {
 
   /**
-   * Atomically: replays a recorded idempotent outcome; otherwise gives back expired reservations of the
-   * client, then checks every window of the request and, unless the mode is {@link ChargeMode#CHECK},
-   * deducts the credits from all windows and adds them to the day's total, or changes nothing.
+   * Atomically: gives back expired reservations of the client (forgetting their idempotency outcomes);
+   * replays a recorded idempotent outcome; otherwise checks every window of the request and, unless the
+   * mode is {@link ChargeMode#CHECK}, deducts the credits from all windows and adds them to the day's total, or changes nothing.
    */
   ChargeResult charge(ChargeRequest request);
 

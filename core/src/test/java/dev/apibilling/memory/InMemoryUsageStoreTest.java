@@ -14,6 +14,7 @@ final class InMemoryUsageStoreTest extends UsageStoreContract {
 
   private final InMemoryUsageStore shared = InMemoryUsageStore.builder()
       .historyRetention(Duration.ofDays(30))
+      .sweepInterval(Duration.ofDays(365))
       .build();
 
   @Override

@@ -330,6 +330,44 @@ public abstract class UsageStoreContract {
     assertThat(used(billing, "day")).isEqualTo(4);
   }
 
+  @Test
+  void releasedReservationForgetsItsIdempotencyKeySoTheRetryIsCharged() {
+    plan(billing, QuotaDefinition.of(DAY, 10));
+    Charge charge = Charge.of(client, 4).idempotencyKey("failed-first");
+    Reservation first = billing.reserve(charge).reservation().orElseThrow();
+    assertThat(billing.release(first)).isTrue();
+    BillingDecision retry = billing.reserve(charge);
+    assertThat(retry.replayed()).isFalse();
+    assertThat(retry.reservation()).map(Reservation::id).isNotEqualTo(java.util.Optional.of(first.id()));
+    assertThat(used(billing, "day")).isEqualTo(4);
+    assertThat(billing.commit(retry.reservation().orElseThrow(), 4)).isTrue();
+    assertThat(billing.reserve(charge).replayed()).isTrue();
+    assertThat(used(billing, "day")).isEqualTo(4);
+  }
+
+  @Test
+  void expiredReservationForgetsItsIdempotencyKey() {
+    ApiBilling b = billing(store, s -> s.reservationTtl(Duration.ofMinutes(5)));
+    plan(b, QuotaDefinition.of(DAY, 10));
+    Charge charge = Charge.of(client, 3).idempotencyKey("abandoned");
+    b.reserve(charge).reservation().orElseThrow();
+    clock.advance(Duration.ofMinutes(6));
+    BillingDecision retry = b.reserve(charge);
+    assertThat(retry.granted()).isTrue();
+    assertThat(retry.replayed()).isFalse();
+    assertThat(used(b, "day")).isEqualTo(3);
+  }
+
+  @Test
+  void partlyCommittedReservationKeepsItsIdempotencyKey() {
+    plan(billing, QuotaDefinition.of(DAY, 10));
+    Charge charge = Charge.of(client, 5).idempotencyKey("done");
+    Reservation r = billing.reserve(charge).reservation().orElseThrow();
+    assertThat(billing.commit(r, 1)).isTrue();
+    assertThat(billing.reserve(charge).replayed()).isTrue();
+    assertThat(used(billing, "day")).isEqualTo(1);
+  }
+
   // ---- status and history ---------------------------------------------------------------------
 
   @Test

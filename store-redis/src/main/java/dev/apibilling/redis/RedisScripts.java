@@ -51,15 +51,27 @@ final class RedisScripts {
         end
       end
 
+      -- A reservation given back in full was never charged: forget the outcome recorded under its
+      -- idempotency key (suffix o), if that outcome is still this reservation's, so a retry is charged.
+      local function forgetOutcome(base, o, id)
+        if o and o ~= '' then
+          local key = base .. o
+          if redis.call('HGET', key, 'r') == id then
+            redis.call('DEL', key)
+          end
+        end
+      end
+
       -- Gives back every reservation of the client that expired at or before now (at most 1000 a call).
       local function expireReservations(base, now)
         local index = base .. 'r'
         local ids = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 1000)
         for _, id in ipairs(ids) do
           local key = base .. 'r:' .. id
-          local held = redis.call('HMGET', key, 'c', 'd', 'w')
+          local held = redis.call('HMGET', key, 'c', 'd', 'w', 'o')
           if held[1] then
             giveBack(base, held[3], held[2], tonumber(held[1]))
+            forgetOutcome(base, held[4], id)
             redis.call('DEL', key)
           end
           redis.call('ZREM', index, id)
@@ -82,6 +94,8 @@ final class RedisScripts {
       local n = tonumber(ARGV[5])
       local day = ARGV[6]
       local grace = tonumber(ARGV[9])
+      expireReservations(base, ARGV[2])
+
       local outcome = false
       if ARGV[10] ~= '' then
         outcome = KEYS[3 + n]
@@ -97,8 +111,6 @@ final class RedisScripts {
           redis.call('DEL', outcome)
         end
       end
-
-      expireReservations(base, ARGV[2])
 
       local used = {}
       local granted = 1
@@ -148,7 +160,11 @@ final class RedisScripts {
           end
           local expiresAt = tonumber(ARGV[12])
           local keep = math.max(math.max(expiresAt, lastEnd) + grace - now, 1)
-          redis.call('HSET', key, 'c', ARGV[3], 'd', day, 'w', table.concat(suffixes, ' '))
+          local o = ''
+          if outcome then
+            o = string.sub(outcome, #base + 1)
+          end
+          redis.call('HSET', key, 'c', ARGV[3], 'd', day, 'w', table.concat(suffixes, ' '), 'o', o)
           redis.call('PEXPIRE', key, int(keep))
           redis.call('ZADD', KEYS[1], ARGV[12], reservation)
           extend(KEYS[1], keep)
@@ -181,7 +197,7 @@ final class RedisScripts {
    */
   static final String SETTLE = COMMON + """
       expireReservations(ARGV[1], ARGV[2])
-      local held = redis.call('HMGET', KEYS[2], 'c', 'd', 'w')
+      local held = redis.call('HMGET', KEYS[2], 'c', 'd', 'w', 'o')
       if not held[1] then
         return {0, 0}
       end
@@ -191,6 +207,9 @@ final class RedisScripts {
         return {-1, reserved}
       end
       giveBack(ARGV[1], held[3], held[2], reserved - actual)
+      if actual == 0 then
+        forgetOutcome(ARGV[1], held[4], ARGV[3])
+      end
       redis.call('DEL', KEYS[2])
       redis.call('ZREM', KEYS[1], ARGV[3])
       return {1, reserved}
