@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * 255 visible ASCII characters, validated by {@link Requirements#idempotencyKey}) is charged once for the
  * same client, method, request URI (with query) and cost within the billing's idempotency TTL: a retry is
  * served as a replay, with the first decision's headers, and costs nothing. The same key on another
- * endpoint is another request. A refunded first attempt still counts as the granted one (the core keeps
- * the outcome), so its retries are not charged either.
+ * endpoint is another request. A first attempt refunded in full was never charged: the store forgets its
+ * outcome, so a retry is decided and charged anew.
  *
  * <p><b>Store failures.</b> When the store throws {@link UsageStoreException} the
  * {@link StoreFailurePolicy} applies: fail-open serves the request unbilled and without rate-limit fields,

@@ -354,6 +354,27 @@ final class ApiBillingFilterTest {
   }
 
   @Test
+  void retryOfARefundedRequestWithTheSameKeyIsCharged() throws Exception {
+    start(b -> {});
+
+    HttpResponse<String> failed = server.get("/api/items", "X-Api-Key", KEY, "Idempotency-Key", "upload-9",
+        "X-Test-Status", "503");
+    store.awaitSettles(1);
+    assertThat(failed.statusCode()).isEqualTo(503);
+    assertThat(usedToday("acme")).as("the failed attempt is refunded").isZero();
+
+    HttpResponse<String> retry = server.get("/api/items", "X-Api-Key", KEY, "Idempotency-Key", "upload-9");
+    store.awaitSettles(1);
+    assertThat(retry.statusCode()).isEqualTo(200);
+    assertThat(usedToday("acme")).as("the retry is decided and charged anew").isEqualTo(1);
+
+    HttpResponse<String> again = server.get("/api/items", "X-Api-Key", KEY, "Idempotency-Key", "upload-9");
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(header(again, "RateLimit")).isEqualTo(header(retry, "RateLimit"));
+    assertThat(usedToday("acme")).as("a retry of the charged request is a replay").isEqualTo(1);
+  }
+
+  @Test
   void malformedOrOversizedIdempotencyKeyIs400AndChargesNothing() throws Exception {
     start(b -> {});
     List<HttpResponse<String>> bad = List.of(

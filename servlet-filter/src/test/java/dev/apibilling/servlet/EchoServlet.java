@@ -27,7 +27,8 @@ public class EchoServlet extends HttpServlet {
     if ("1".equals(req.getParameter("throw"))) {
       throw new IllegalStateException("handler failed (simulated)");
     }
-    int status = req.getParameter("status") == null ? 200 : Integer.parseInt(req.getParameter("status"));
+    String statusText = req.getParameter("status") != null ? req.getParameter("status") : req.getHeader("X-Test-Status");
+    int status = statusText == null ? 200 : Integer.parseInt(statusText);
     String async = req.getParameter("async");
     if (async == null) {
       write(req, resp, status);
