@@ -1,0 +1,91 @@
+package dev.apibilling.samples.spring;
+
+import dev.apibilling.servlet.ApiBillingStatusServlet;
+import dev.apibilling.servlet.RequestBilling;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.web.context.WebServerInitializedEvent;
+import org.springframework.boot.web.servlet.ServletContextInitializer;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Starts the Spring Boot demo. Billing comes from the {@code apibilling-spring-adapter} auto-configuration
+ * and {@code application.properties}; the controllers carry {@code @Billed}. The status JSON at
+ * {@code /billing/usage} is the servlet module's {@link ApiBillingStatusServlet} on the adapter's request
+ * flow, and {@code /billing/} is the Jetty demo's usage page, so both demos answer alike.
+ *
+ * <p>Flags: {@code --port=N} (default 8080, 0 for any free port), {@code --store=URL} (default
+ * {@code memory}), {@code --host=ADDRESS} (default 127.0.0.1); any Spring Boot property works too, such as
+ * {@code --apibilling.store=...}. Prints one line with the URL when ready.
+ */
+@SpringBootApplication
+public class SpringDemoApplication {
+
+  public static void main(String[] args) {
+    SpringApplication.run(SpringDemoApplication.class, args);
+  }
+
+  /** The caller's quotas and daily history as JSON, as the Jetty demo answers them. */
+  @Bean
+  ServletRegistrationBean<ApiBillingStatusServlet> billingStatusServlet() {
+    ServletRegistrationBean<ApiBillingStatusServlet> registration =
+        new ServletRegistrationBean<>(new ApiBillingStatusServlet(), "/billing/usage");
+    registration.setName("billing-status");
+    return registration;
+  }
+
+  /** Publishes the adapter's request flow where the status servlet looks for it. */
+  @Bean
+  ServletContextInitializer requestBillingAttribute(RequestBilling flow) {
+    return context -> context.setAttribute(RequestBilling.CONTEXT_ATTRIBUTE, flow);
+  }
+
+  /** {@code /billing/} shows the usage page. */
+  @Bean
+  WebMvcConfigurer usagePage() {
+    return new WebMvcConfigurer() {
+      @Override
+      public void addViewControllers(ViewControllerRegistry registry) {
+        registry.addRedirectViewController("/billing", "/billing/");
+        registry.addViewController("/billing/").setViewName("forward:/billing/index.html");
+      }
+    };
+  }
+
+  /** The one line the demo prints when it is ready. */
+  @Bean
+  ApplicationListener<WebServerInitializedEvent> readyLine(Environment environment) {
+    return event -> {
+      String host = environment.getProperty("server.address", "127.0.0.1");
+      String shown = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
+      String url = "http://" + (shown.contains(":") ? "[" + shown + "]" : shown) + ":"
+          + event.getWebServer().getPort() + "/";
+      System.out.println("apibilling Spring Boot demo listening on " + url + " (store "
+          + redacted(environment.getProperty("apibilling.store", "memory")) + "); usage page " + url
+          + "billing/ ; API keys demo-key and pro-key (header X-Api-Key)");
+    };
+  }
+
+  /** The store URL without credentials or parameters. */
+  static String redacted(String url) {
+    String shown = url;
+    int at = shown.indexOf('@');
+    int scheme = shown.indexOf("//");
+    if (at > 0 && scheme >= 0 && at > scheme) {
+      shown = shown.substring(0, scheme + 2) + shown.substring(at + 1);
+    }
+    int cut = shown.length();
+    for (char c : new char[] {'?', ';'}) {
+      int i = shown.indexOf(c);
+      if (i >= 0) {
+        cut = Math.min(cut, i);
+      }
+    }
+    return shown.substring(0, cut);
+  }
+}

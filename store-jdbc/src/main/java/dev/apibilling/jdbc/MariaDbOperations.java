@@ -1,0 +1,82 @@
+package dev.apibilling.jdbc;
+
+import dev.apibilling.spi.ChargeMode;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.SettleRequest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+
+/**
+ * MariaDB: a decision and a settlement are each one {@code CALL} of a stored procedure of the schema
+ * (one statement, one round trip), whose transaction locks the client's row first, like the
+ * {@link LockingOperations} it inherits reads, history and purges from.
+ */
+final class MariaDbOperations extends LockingOperations {
+
+  private final String charge;
+  private final String settle;
+
+  MariaDbOperations(Schema schema) {
+    super(schema, JdbcDialect.MARIADB);
+    this.charge = "CALL " + schema.prefix + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    this.settle = "CALL " + schema.prefix + "settle(?, ?, ?, ?)";
+  }
+
+  @Override
+  ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
+    boolean reserve = r.mode() == ChargeMode.RESERVE;
+    if (reserve && r.reservationId() == null) {
+      throw new IllegalArgumentException("a RESERVE request must carry a reservationId");
+    }
+    try (PreparedStatement ps = prepare(c, charge, d)) {
+      ps.setString(1, r.clientId());
+      ps.setString(2, Slots.encode(r.windows()));
+      ps.setLong(3, r.credits());
+      ps.setInt(4, r.mode() == ChargeMode.CHECK ? 0 : reserve ? 2 : 1);
+      if (r.idempotencyKey() == null) {
+        ps.setNull(5, Types.VARBINARY);
+      } else {
+        ps.setString(5, r.idempotencyKey());
+      }
+      ps.setLong(6, r.idempotencyExpiresAt());
+      if (reserve) {
+        ps.setString(7, r.reservationId());
+      } else {
+        ps.setNull(7, Types.VARBINARY);
+      }
+      ps.setLong(8, r.reservationExpiresAt());
+      ps.setLong(9, r.epochDay());
+      ps.setLong(10, r.now());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("charge procedure answered no row");
+        }
+        long[] used = Slots.decodeUsed(rs.getString(3));
+        if (used.length != r.windows().size()) {
+          used = java.util.Arrays.copyOf(used, r.windows().size());
+        }
+        return new ChargeResult(rs.getBoolean(1), used, rs.getBoolean(2), rs.getString(4));
+      }
+    }
+  }
+
+  @Override
+  long settle(Connection c, SettleRequest r, Deadline d) throws SQLException {
+    try (PreparedStatement ps = prepare(c, settle, d)) {
+      ps.setString(1, r.clientId());
+      ps.setString(2, r.reservationId());
+      ps.setLong(3, r.actualCredits());
+      ps.setLong(4, r.now());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("settle procedure answered no row");
+        }
+        return rs.getLong(1);
+      }
+    }
+  }
+}

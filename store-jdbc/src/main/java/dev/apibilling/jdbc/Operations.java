@@ -1,0 +1,123 @@
+package dev.apibilling.jdbc;
+
+import dev.apibilling.DailyUsage;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.WindowSlot;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+/** How one dialect runs the store's operations on a connection it is handed (autocommit on). */
+abstract class Operations {
+
+  /** At most this many rows are deleted by one purge statement, to keep its transaction short. */
+  static final int PURGE_BATCH = 10_000;
+
+  /** At most this many clients get their expired reservations released by one purge round. */
+  static final int PURGE_CLIENTS = 100;
+
+  final Schema schema;
+  private final String selectHistory;
+
+  Operations(Schema schema) {
+    this.schema = schema;
+    this.selectHistory = "SELECT epoch_day, credits FROM " + schema.daily
+        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 ORDER BY epoch_day";
+  }
+
+  abstract ChargeResult charge(Connection c, ChargeRequest request, Deadline d) throws SQLException;
+
+  /**
+   * Settles a reservation if {@code actualCredits} does not exceed it.
+   *
+   * @return -1 if there is no such reservation, else the credits it held
+   */
+  abstract long settle(Connection c, SettleRequest request, Deadline d) throws SQLException;
+
+  abstract long[] usage(Connection c, String clientId, List<WindowSlot> windows, long now, Deadline d)
+      throws SQLException;
+
+  abstract long deleteHistory(Connection c, String clientId, long fromDay, long toDay, Deadline d)
+      throws SQLException;
+
+  /** Releases the expired reservations of up to {@link #PURGE_CLIENTS} clients; returns how many. */
+  abstract long expireReservations(Connection c, long now, int timeoutSeconds) throws SQLException;
+
+  /** Deletes up to {@link #PURGE_BATCH} rows of {@code table} whose {@code column <= bound}. */
+  abstract long deleteBatch(Connection c, String table, String column, long bound, int timeoutSeconds)
+      throws SQLException;
+
+  /** Whether this dialect keeps a row per client as its lock. */
+  abstract boolean hasClientTable();
+
+  List<DailyUsage> history(Connection c, String clientId, long fromDay, long toDay, Deadline d)
+      throws SQLException {
+    List<DailyUsage> result = new ArrayList<>();
+    try (PreparedStatement ps = prepare(c, selectHistory, d)) {
+      ps.setString(1, clientId);
+      ps.setLong(2, fromDay);
+      ps.setLong(3, toDay);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new DailyUsage(LocalDate.ofEpochDay(rs.getLong(1)), rs.getLong(2)));
+        }
+      }
+    }
+    return result;
+  }
+
+  static PreparedStatement prepare(Connection c, String sql, Deadline d) throws SQLException {
+    return prepare(c, sql, d.seconds());
+  }
+
+  static PreparedStatement prepare(Connection c, String sql, int timeoutSeconds) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(sql);
+    try {
+      ps.setQueryTimeout(timeoutSeconds);
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
+    return ps;
+  }
+
+  /** Runs {@code body} in one transaction on {@code c}, committing it, or rolling back on any failure. */
+  static <T> T inTransaction(Connection c, SqlBody<T> body) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    if (auto) {
+      c.setAutoCommit(false);
+    }
+    try {
+      T result = body.run();
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      throw e;
+    } finally {
+      if (auto) {
+        try {
+          c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool discards it
+        }
+      }
+    }
+  }
+
+  /** A unit of work on a connection. */
+  @FunctionalInterface
+  interface SqlBody<T> {
+    T run() throws SQLException;
+  }
+}

@@ -1,0 +1,282 @@
+-- apibilling JDBC usage store, MariaDB (10.3 or later) schema, InnoDB: tables and stored procedures.
+-- ${prefix} is the table prefix (default apibilling_); to apply by hand:
+--   sed 's/${prefix}/apibilling_/g' mariadb.sql | mariadb mydb
+-- Every statement is idempotent (IF NOT EXISTS / OR REPLACE). Identifiers and keys are VARBINARY: compared byte for
+-- byte, so ids that differ only in case or trailing spaces stay apart whatever the server's collation.
+-- Times are epoch milliseconds of the application's clock, never the database's.
+
+-- One row per client, locked first by every change of that client (SELECT ... never sees it).
+CREATE TABLE IF NOT EXISTS ${prefix}clients (
+  client_id  VARBINARY(1024) NOT NULL,
+  touched_at BIGINT          NOT NULL,
+  PRIMARY KEY (client_id),
+  KEY ${prefix}clients_touched (touched_at)
+) ENGINE=InnoDB;
+
+-- The count of one quota window of one client.
+CREATE TABLE IF NOT EXISTS ${prefix}windows (
+  client_id    VARBINARY(1024) NOT NULL,
+  policy       VARBINARY(256)  NOT NULL,
+  window_start BIGINT          NOT NULL,
+  window_end   BIGINT          NOT NULL,
+  used         BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, policy, window_start),
+  KEY ${prefix}windows_end (window_end)
+) ENGINE=InnoDB;
+
+-- A granted outcome remembered under its idempotency key; used is a comma-separated list.
+CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
+  client_id      VARBINARY(1024) NOT NULL,
+  idem_key       VARBINARY(1024) NOT NULL,
+  used           TEXT            NOT NULL,
+  reservation_id VARBINARY(512),
+  expires_at     BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, idem_key),
+  KEY ${prefix}idempotency_expires (expires_at)
+) ENGINE=InnoDB;
+
+-- Credits held by an unsettled reservation; slots lists the windows it was counted in; idem_key is the
+-- idempotency key it was made under (its outcome is forgotten when the reservation is given back in full).
+CREATE TABLE IF NOT EXISTS ${prefix}reservations (
+  client_id      VARBINARY(1024) NOT NULL,
+  reservation_id VARBINARY(512)  NOT NULL,
+  credits        BIGINT          NOT NULL,
+  epoch_day      BIGINT          NOT NULL,
+  slots          TEXT            NOT NULL,
+  expires_at     BIGINT          NOT NULL,
+  idem_key       VARBINARY(1024),
+  PRIMARY KEY (client_id, reservation_id),
+  KEY ${prefix}reservations_client_expires (client_id, expires_at),
+  KEY ${prefix}reservations_expires (expires_at)
+) ENGINE=InnoDB;
+
+-- One total per client and day (epoch day in the billing's history zone), not a row per request.
+CREATE TABLE IF NOT EXISTS ${prefix}daily (
+  client_id VARBINARY(1024) NOT NULL,
+  epoch_day BIGINT          NOT NULL,
+  credits   BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, epoch_day)
+) ENGINE=InnoDB;
+
+-- Windows travel as text, one '<length>:<policy>:<start>:<end>:<limit>;' per window (length-prefixed, so
+-- any policy name survives); reservations keep that text in slots.
+
+DELIMITER //
+
+-- Reads the window at p_pos of p_windows and moves p_pos past it.
+CREATE OR REPLACE PROCEDURE ${prefix}next_window(IN p_windows TEXT CHARACTER SET utf8mb4, INOUT p_pos INT,
+    OUT p_policy VARBINARY(256), OUT p_start BIGINT, OUT p_end BIGINT, OUT p_limit BIGINT)
+BEGIN
+  DECLARE v_next INT;
+  DECLARE v_length INT;
+  SET v_next = LOCATE(':', p_windows, p_pos);
+  SET v_length = CAST(SUBSTRING(p_windows, p_pos, v_next - p_pos) AS UNSIGNED);
+  SET p_policy = SUBSTRING(p_windows, v_next + 1, v_length);
+  SET p_pos = v_next + 2 + v_length;
+  SET v_next = LOCATE(':', p_windows, p_pos);
+  SET p_start = CAST(SUBSTRING(p_windows, p_pos, v_next - p_pos) AS SIGNED);
+  SET p_pos = v_next + 1;
+  SET v_next = LOCATE(':', p_windows, p_pos);
+  SET p_end = CAST(SUBSTRING(p_windows, p_pos, v_next - p_pos) AS SIGNED);
+  SET p_pos = v_next + 1;
+  SET v_next = LOCATE(';', p_windows, p_pos);
+  SET p_limit = CAST(SUBSTRING(p_windows, p_pos, v_next - p_pos) AS SIGNED);
+  SET p_pos = v_next + 1;
+END //
+
+-- Locks the client's row (creating it on the client's first call): every change of a client takes it first.
+-- touched_at (for the purge of idle clients) is refreshed at most hourly, so most calls change nothing.
+CREATE OR REPLACE PROCEDURE ${prefix}lock_client(IN p_client VARBINARY(1024), IN p_now BIGINT)
+BEGIN
+  INSERT INTO ${prefix}clients (client_id, touched_at) VALUES (p_client, GREATEST(0, p_now))
+  ON DUPLICATE KEY UPDATE touched_at = IF(touched_at < p_now - 3600000, p_now, touched_at);
+END //
+
+-- Adds (or, negative, subtracts) credits to a day's total, never below zero.
+CREATE OR REPLACE PROCEDURE ${prefix}add_daily(IN p_client VARBINARY(1024), IN p_day BIGINT, IN p_credits BIGINT)
+BEGIN
+  INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
+  ON DUPLICATE KEY UPDATE credits = GREATEST(0, credits + p_credits);
+END //
+
+-- Gives credits of a reservation back to the windows still present and to its day. Caller holds the lock.
+CREATE OR REPLACE PROCEDURE ${prefix}give_back(IN p_client VARBINARY(1024), IN p_slots TEXT CHARACTER SET utf8mb4,
+    IN p_credits BIGINT, IN p_day BIGINT)
+BEGIN
+  DECLARE v_pos INT DEFAULT 1;
+  DECLARE v_policy VARBINARY(256);
+  DECLARE v_start BIGINT;
+  DECLARE v_end BIGINT;
+  DECLARE v_limit BIGINT;
+  IF p_credits > 0 THEN
+    WHILE v_pos <= CHAR_LENGTH(p_slots) DO
+      CALL ${prefix}next_window(p_slots, v_pos, v_policy, v_start, v_end, v_limit);
+      UPDATE ${prefix}windows SET used = GREATEST(0, used - p_credits)
+       WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
+    END WHILE;
+    CALL ${prefix}add_daily(p_client, p_day, -p_credits);
+  END IF;
+END //
+
+-- Forgets the idempotency outcome recorded with a reservation given back in full (a request never charged:
+-- its retry is decided anew), unless the key's outcome is another one by now.
+CREATE OR REPLACE PROCEDURE ${prefix}forget_outcome(IN p_client VARBINARY(1024), IN p_key VARBINARY(1024),
+    IN p_reservation VARBINARY(512))
+BEGIN
+  IF p_key IS NOT NULL THEN
+    DELETE FROM ${prefix}idempotency
+     WHERE client_id = p_client AND idem_key = p_key AND reservation_id = p_reservation;
+  END IF;
+END //
+
+-- Releases every reservation of the client that expired at p_now, forgetting their outcomes.
+-- Caller holds the lock.
+CREATE OR REPLACE PROCEDURE ${prefix}expire_reservations(IN p_client VARBINARY(1024), IN p_now BIGINT)
+BEGIN
+  DECLARE v_done BOOLEAN DEFAULT FALSE;
+  DECLARE v_reservation VARBINARY(512);
+  DECLARE v_credits BIGINT;
+  DECLARE v_day BIGINT;
+  DECLARE v_slots TEXT CHARACTER SET utf8mb4;
+  DECLARE v_key VARBINARY(1024);
+  DECLARE expired CURSOR FOR
+    SELECT reservation_id, credits, epoch_day, slots, idem_key FROM ${prefix}reservations
+     WHERE client_id = p_client AND expires_at <= p_now;
+  DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
+  OPEN expired;
+  fetching: LOOP
+    FETCH expired INTO v_reservation, v_credits, v_day, v_slots, v_key;
+    IF v_done THEN
+      LEAVE fetching;
+    END IF;
+    CALL ${prefix}give_back(p_client, v_slots, v_credits, v_day);
+    CALL ${prefix}forget_outcome(p_client, v_key, v_reservation);
+  END LOOP;
+  CLOSE expired;
+  DELETE FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now;
+END //
+
+-- One decision (UsageStore.charge) in one CALL and one transaction; answers one row:
+-- granted, replayed, used (comma-separated, in window order), reservation_id.
+-- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited.
+CREATE OR REPLACE PROCEDURE ${prefix}charge(IN p_client VARBINARY(1024), IN p_windows TEXT CHARACTER SET utf8mb4,
+    IN p_credits BIGINT, IN p_mode INT, IN p_key VARBINARY(1024), IN p_key_expires BIGINT,
+    IN p_reservation VARBINARY(512), IN p_reservation_expires BIGINT, IN p_day BIGINT, IN p_now BIGINT)
+decide: BEGIN
+  DECLARE v_pos INT DEFAULT 1;
+  DECLARE v_policy VARBINARY(256);
+  DECLARE v_start BIGINT;
+  DECLARE v_end BIGINT;
+  DECLARE v_limit BIGINT;
+  DECLARE v_row BIGINT;
+  DECLARE v_used TEXT CHARACTER SET ascii DEFAULT '';
+  DECLARE v_granted BOOLEAN DEFAULT TRUE;
+  DECLARE v_key_used TEXT CHARACTER SET ascii;
+  DECLARE v_key_reservation VARCHAR(512) CHARACTER SET utf8mb4;
+  DECLARE v_key_expires BIGINT DEFAULT NULL;
+  DECLARE v_reservation VARCHAR(512) CHARACTER SET utf8mb4 DEFAULT NULL;
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION
+  BEGIN
+    ROLLBACK;
+    RESIGNAL;
+  END;
+  START TRANSACTION;
+  CALL ${prefix}lock_client(p_client, p_now);
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
+    CALL ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  IF p_key IS NOT NULL THEN
+    SELECT used, reservation_id, expires_at INTO v_key_used, v_key_reservation, v_key_expires
+      FROM ${prefix}idempotency WHERE client_id = p_client AND idem_key = p_key;
+    IF v_key_expires IS NOT NULL THEN
+      IF v_key_expires > p_now THEN
+        COMMIT;
+        SELECT TRUE AS granted, TRUE AS replayed, v_key_used AS used, v_key_reservation AS reservation_id;
+        LEAVE decide;
+      END IF;
+      DELETE FROM ${prefix}idempotency WHERE client_id = p_client AND idem_key = p_key;
+    END IF;
+  END IF;
+  WHILE v_pos <= CHAR_LENGTH(p_windows) DO
+    CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
+    -- FOR UPDATE: take the row's exclusive lock now, never a shared one to upgrade later
+    SET v_row = NULL;
+    SELECT used INTO v_row FROM ${prefix}windows
+     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
+    SET v_row = COALESCE(v_row, 0);
+    IF v_limit <> -1 AND v_row + p_credits > v_limit THEN
+      SET v_granted = FALSE;
+    END IF;
+    SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);
+  END WHILE;
+  IF NOT v_granted OR p_mode = 0 THEN
+    COMMIT;
+    SELECT v_granted AS granted, FALSE AS replayed, v_used AS used, NULL AS reservation_id;
+    LEAVE decide;
+  END IF;
+  SET v_pos = 1;
+  SET v_used = '';
+  WHILE v_pos <= CHAR_LENGTH(p_windows) DO
+    CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
+    INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
+    VALUES (p_client, v_policy, v_start, v_end, p_credits)
+    ON DUPLICATE KEY UPDATE used = used + p_credits, window_end = GREATEST(window_end, v_end);
+    SELECT used INTO v_row FROM ${prefix}windows
+     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
+    SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);
+  END WHILE;
+  CALL ${prefix}add_daily(p_client, p_day, p_credits);
+  IF p_mode = 2 THEN
+    SET v_reservation = CONVERT(p_reservation USING utf8mb4);
+    INSERT INTO ${prefix}reservations (client_id, reservation_id, credits, epoch_day, slots, expires_at, idem_key)
+    VALUES (p_client, p_reservation, p_credits, p_day, p_windows, p_reservation_expires, p_key)
+    ON DUPLICATE KEY UPDATE credits = p_credits, epoch_day = p_day, slots = p_windows,
+        expires_at = p_reservation_expires, idem_key = p_key;
+  END IF;
+  IF p_key IS NOT NULL THEN
+    INSERT INTO ${prefix}idempotency (client_id, idem_key, used, reservation_id, expires_at)
+    VALUES (p_client, p_key, v_used, IF(p_mode = 2, p_reservation, NULL), p_key_expires);
+  END IF;
+  COMMIT;
+  SELECT TRUE AS granted, FALSE AS replayed, v_used AS used, v_reservation AS reservation_id;
+END //
+
+-- Settles a reservation (UsageStore.settle) in one CALL; answers -1 when there is no such reservation,
+-- else the credits it held (nothing is settled when p_actual exceeds them; the caller reports that).
+-- A release (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
+CREATE OR REPLACE PROCEDURE ${prefix}settle(IN p_client VARBINARY(1024), IN p_reservation VARBINARY(512),
+    IN p_actual BIGINT, IN p_now BIGINT)
+settling: BEGIN
+  DECLARE v_credits BIGINT DEFAULT NULL;
+  DECLARE v_day BIGINT;
+  DECLARE v_slots TEXT CHARACTER SET utf8mb4;
+  DECLARE v_key VARBINARY(1024);
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION
+  BEGIN
+    ROLLBACK;
+    RESIGNAL;
+  END;
+  START TRANSACTION;
+  CALL ${prefix}lock_client(p_client, p_now);
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
+    CALL ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  SELECT credits, epoch_day, slots, idem_key INTO v_credits, v_day, v_slots, v_key
+    FROM ${prefix}reservations WHERE client_id = p_client AND reservation_id = p_reservation;
+  IF v_credits IS NULL THEN
+    COMMIT;
+    SELECT -1 AS held;
+    LEAVE settling;
+  END IF;
+  IF p_actual <= v_credits THEN
+    DELETE FROM ${prefix}reservations WHERE client_id = p_client AND reservation_id = p_reservation;
+    CALL ${prefix}give_back(p_client, v_slots, v_credits - p_actual, v_day);
+    IF p_actual = 0 THEN
+      CALL ${prefix}forget_outcome(p_client, v_key, p_reservation);
+    END IF;
+  END IF;
+  COMMIT;
+  SELECT v_credits AS held;
+END //
+
+DELIMITER ;

@@ -1,0 +1,59 @@
+-- apibilling JDBC usage store, MySQL (8.0 or later) schema, InnoDB. (MariaDB: mariadb.sql.)
+-- ${prefix} is the table prefix (default apibilling_); to apply by hand:
+--   sed 's/${prefix}/apibilling_/g' mysql.sql | mysql mydb
+-- Every statement is idempotent (IF NOT EXISTS). Identifiers and keys are VARBINARY: compared byte for
+-- byte, so ids that differ only in case or trailing spaces stay apart whatever the server's collation.
+-- Times are epoch milliseconds of the application's clock, never the database's.
+
+-- One row per client, locked first by every change of that client (SELECT ... never sees it).
+CREATE TABLE IF NOT EXISTS ${prefix}clients (
+  client_id  VARBINARY(1024) NOT NULL,
+  touched_at BIGINT          NOT NULL,
+  PRIMARY KEY (client_id),
+  KEY ${prefix}clients_touched (touched_at)
+) ENGINE=InnoDB;
+
+-- The count of one quota window of one client.
+CREATE TABLE IF NOT EXISTS ${prefix}windows (
+  client_id    VARBINARY(1024) NOT NULL,
+  policy       VARBINARY(256)  NOT NULL,
+  window_start BIGINT          NOT NULL,
+  window_end   BIGINT          NOT NULL,
+  used         BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, policy, window_start),
+  KEY ${prefix}windows_end (window_end)
+) ENGINE=InnoDB;
+
+-- A granted outcome remembered under its idempotency key; used is a comma-separated list.
+CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
+  client_id      VARBINARY(1024) NOT NULL,
+  idem_key       VARBINARY(1024) NOT NULL,
+  used           TEXT            NOT NULL,
+  reservation_id VARBINARY(512),
+  expires_at     BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, idem_key),
+  KEY ${prefix}idempotency_expires (expires_at)
+) ENGINE=InnoDB;
+
+-- Credits held by an unsettled reservation; slots lists the windows it was counted in; idem_key is the
+-- idempotency key it was made under (its outcome is forgotten when the reservation is given back in full).
+CREATE TABLE IF NOT EXISTS ${prefix}reservations (
+  client_id      VARBINARY(1024) NOT NULL,
+  reservation_id VARBINARY(512)  NOT NULL,
+  credits        BIGINT          NOT NULL,
+  epoch_day      BIGINT          NOT NULL,
+  slots          TEXT            NOT NULL,
+  expires_at     BIGINT          NOT NULL,
+  idem_key       VARBINARY(1024),
+  PRIMARY KEY (client_id, reservation_id),
+  KEY ${prefix}reservations_client_expires (client_id, expires_at),
+  KEY ${prefix}reservations_expires (expires_at)
+) ENGINE=InnoDB;
+
+-- One total per client and day (epoch day in the billing's history zone), not a row per request.
+CREATE TABLE IF NOT EXISTS ${prefix}daily (
+  client_id VARBINARY(1024) NOT NULL,
+  epoch_day BIGINT          NOT NULL,
+  credits   BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, epoch_day)
+) ENGINE=InnoDB;

@@ -1,0 +1,279 @@
+-- apibilling JDBC usage store, PostgreSQL (10 or later) schema.
+-- ${prefix} is the table prefix (default apibilling_); to apply by hand:
+--   sed 's/${prefix}/apibilling_/g' postgresql.sql | psql -v ON_ERROR_STOP=1 -d mydb
+-- Every statement is idempotent (IF NOT EXISTS / OR REPLACE), so applying it again upgrades in place.
+-- Times are epoch milliseconds of the application's clock, never the database's.
+
+-- The count of one quota window of one client.
+CREATE TABLE IF NOT EXISTS ${prefix}windows (
+  client_id    text   NOT NULL,
+  policy       text   NOT NULL,
+  window_start bigint NOT NULL,
+  window_end   bigint NOT NULL,
+  used         bigint NOT NULL,
+  PRIMARY KEY (client_id, policy, window_start)
+);
+CREATE INDEX IF NOT EXISTS ${prefix}windows_end ON ${prefix}windows (window_end);
+
+-- A granted outcome remembered under its idempotency key.
+CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
+  client_id      text     NOT NULL,
+  idem_key       text     NOT NULL,
+  used           bigint[] NOT NULL,
+  reservation_id text,
+  expires_at     bigint   NOT NULL,
+  PRIMARY KEY (client_id, idem_key)
+);
+CREATE INDEX IF NOT EXISTS ${prefix}idempotency_expires ON ${prefix}idempotency (expires_at);
+
+-- Credits held by an unsettled reservation, the windows and day they were counted in, and the idempotency
+-- key it was made under (its outcome is forgotten when the reservation is given back in full).
+CREATE TABLE IF NOT EXISTS ${prefix}reservations (
+  client_id      text     NOT NULL,
+  reservation_id text     NOT NULL,
+  credits        bigint   NOT NULL,
+  epoch_day      bigint   NOT NULL,
+  policies       text[]   NOT NULL,
+  starts         bigint[] NOT NULL,
+  expires_at     bigint   NOT NULL,
+  idem_key       text,
+  PRIMARY KEY (client_id, reservation_id)
+);
+CREATE INDEX IF NOT EXISTS ${prefix}reservations_client_expires ON ${prefix}reservations (client_id, expires_at);
+CREATE INDEX IF NOT EXISTS ${prefix}reservations_expires ON ${prefix}reservations (expires_at);
+
+-- One total per client and day (epoch day in the billing's history zone), not a row per request.
+CREATE TABLE IF NOT EXISTS ${prefix}daily (
+  client_id text   NOT NULL,
+  epoch_day bigint NOT NULL,
+  credits   bigint NOT NULL,
+  PRIMARY KEY (client_id, epoch_day)
+);
+
+-- Serializes every change of one client: a transaction-scoped advisory lock on (prefix, client), taken
+-- first and alone, so no two transactions ever wait on each other in opposite orders.
+-- (PL/pgSQL rather than SQL functions throughout: PL/pgSQL keeps its plans for the session.)
+CREATE OR REPLACE FUNCTION ${prefix}lock_client(p_client text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+END;
+$$;
+
+-- Adds (or, negative, subtracts) credits to a day's total, never below zero.
+CREATE OR REPLACE FUNCTION ${prefix}add_daily(p_client text, p_day bigint, p_credits bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO ${prefix}daily AS d (client_id, epoch_day, credits)
+  VALUES (p_client, p_day, GREATEST(0, p_credits))
+  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = GREATEST(0, d.credits + p_credits);
+END;
+$$;
+
+-- Gives credits of a reservation back to the windows still present and to its day. Caller holds the lock.
+CREATE OR REPLACE FUNCTION ${prefix}give_back(p_client text, p_policies text[], p_starts bigint[],
+    p_credits bigint, p_day bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_credits = 0 THEN
+    RETURN;
+  END IF;
+  UPDATE ${prefix}windows w SET used = GREATEST(0, w.used - p_credits)
+    FROM unnest(p_policies, p_starts) AS k(policy, window_start)
+   WHERE w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start;
+  PERFORM ${prefix}add_daily(p_client, p_day, -p_credits);
+END;
+$$;
+
+-- Forgets the idempotency outcome recorded with a reservation given back in full (a request never charged:
+-- its retry is decided anew), unless the key's outcome is another one by now.
+CREATE OR REPLACE FUNCTION ${prefix}forget_outcome(p_client text, p_key text, p_reservation text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_key IS NOT NULL THEN
+    DELETE FROM ${prefix}idempotency k
+     WHERE k.client_id = p_client AND k.idem_key = p_key AND k.reservation_id = p_reservation;
+  END IF;
+END;
+$$;
+
+-- Releases every reservation of the client that expired at p_now, forgetting their outcomes.
+-- Caller holds the lock.
+CREATE OR REPLACE FUNCTION ${prefix}expire_reservations(p_client text, p_now bigint) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN DELETE FROM ${prefix}reservations x
+            WHERE x.client_id = p_client AND x.expires_at <= p_now
+        RETURNING x.reservation_id, x.policies, x.starts, x.credits, x.epoch_day, x.idem_key LOOP
+    PERFORM ${prefix}give_back(p_client, r.policies, r.starts, r.credits, r.epoch_day);
+    PERFORM ${prefix}forget_outcome(p_client, r.idem_key, r.reservation_id);
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END;
+$$;
+
+-- One decision (UsageStore.charge), in one statement and one transaction.
+-- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Written as primary-key statements
+-- whose plans PL/pgSQL caches: everything after the lock is held until the commit, so it is kept short.
+CREATE OR REPLACE FUNCTION ${prefix}charge(p_client text, p_policies text[], p_starts bigint[],
+    p_ends bigint[], p_limits bigint[], p_credits bigint, p_mode integer, p_key text,
+    p_key_expires bigint, p_reservation text, p_reservation_expires bigint, p_day bigint, p_now bigint)
+RETURNS TABLE (granted boolean, replayed boolean, used bigint[], reservation_id text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  n integer := coalesce(cardinality(p_policies), 0);
+  v_used bigint[] := '{}';
+  v_row bigint;
+  v_key record;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+  replayed := false;
+  reservation_id := NULL;
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    PERFORM ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  IF p_key IS NOT NULL THEN
+    SELECT k.used, k.reservation_id, k.expires_at INTO v_key
+      FROM ${prefix}idempotency k WHERE k.client_id = p_client AND k.idem_key = p_key;
+    IF FOUND THEN
+      IF v_key.expires_at > p_now THEN
+        granted := true;
+        replayed := true;
+        used := v_key.used;
+        reservation_id := v_key.reservation_id;
+        RETURN NEXT;
+        RETURN;
+      END IF;
+      DELETE FROM ${prefix}idempotency k WHERE k.client_id = p_client AND k.idem_key = p_key;
+    END IF;
+  END IF;
+  granted := true;
+  FOR i IN 1 .. n LOOP
+    SELECT w.used INTO v_row FROM ${prefix}windows w
+     WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i];
+    v_used[i] := coalesce(v_row, 0);
+    IF p_limits[i] <> -1 AND v_used[i] + p_credits > p_limits[i] THEN
+      granted := false;
+    END IF;
+  END LOOP;
+  used := v_used;
+  IF NOT granted OR p_mode = 0 THEN
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  FOR i IN 1 .. n LOOP
+    INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used)
+    VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits)
+    ON CONFLICT (client_id, policy, window_start) DO UPDATE
+       SET used = w.used + EXCLUDED.used, window_end = GREATEST(w.window_end, EXCLUDED.window_end)
+    RETURNING w.used INTO v_row;
+    v_used[i] := v_row;
+  END LOOP;
+  INSERT INTO ${prefix}daily AS d (client_id, epoch_day, credits) VALUES (p_client, p_day, p_credits)
+  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = d.credits + EXCLUDED.credits;
+  IF p_mode = 2 THEN
+    reservation_id := p_reservation;
+    INSERT INTO ${prefix}reservations AS x
+           (client_id, reservation_id, credits, epoch_day, policies, starts, expires_at, idem_key)
+    VALUES (p_client, p_reservation, p_credits, p_day, p_policies, p_starts, p_reservation_expires, p_key)
+    ON CONFLICT (client_id, reservation_id) DO UPDATE
+       SET credits = EXCLUDED.credits, epoch_day = EXCLUDED.epoch_day, policies = EXCLUDED.policies,
+           starts = EXCLUDED.starts, expires_at = EXCLUDED.expires_at, idem_key = EXCLUDED.idem_key;
+  END IF;
+  IF p_key IS NOT NULL THEN
+    INSERT INTO ${prefix}idempotency AS k (client_id, idem_key, used, reservation_id, expires_at)
+    VALUES (p_client, p_key, v_used, reservation_id, p_key_expires)
+    ON CONFLICT (client_id, idem_key) DO UPDATE
+       SET used = EXCLUDED.used, reservation_id = EXCLUDED.reservation_id, expires_at = EXCLUDED.expires_at;
+  END IF;
+  used := v_used;
+  RETURN NEXT;
+END;
+$$;
+
+-- Settles a reservation (UsageStore.settle): keeps p_actual credits and gives the rest back; a release
+-- (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
+-- Returns -1 when there is no such reservation, else the credits it held; when p_actual exceeds them
+-- nothing is settled (the caller reports the error).
+CREATE OR REPLACE FUNCTION ${prefix}settle(p_client text, p_reservation text, p_actual bigint, p_now bigint)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  PERFORM ${prefix}lock_client(p_client);
+  PERFORM ${prefix}expire_reservations(p_client, p_now);
+  SELECT x.credits, x.epoch_day, x.policies, x.starts, x.idem_key INTO r
+    FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.reservation_id = p_reservation;
+  IF NOT FOUND THEN
+    RETURN -1;
+  END IF;
+  IF p_actual > r.credits THEN
+    RETURN r.credits;
+  END IF;
+  DELETE FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.reservation_id = p_reservation;
+  PERFORM ${prefix}give_back(p_client, r.policies, r.starts, r.credits - p_actual, r.epoch_day);
+  IF p_actual = 0 THEN
+    PERFORM ${prefix}forget_outcome(p_client, r.idem_key, p_reservation);
+  END IF;
+  RETURN r.credits;
+END;
+$$;
+
+-- The used count of each given window (UsageStore.usage), after giving back expired reservations.
+CREATE OR REPLACE FUNCTION ${prefix}usage(p_client text, p_policies text[], p_starts bigint[], p_now bigint)
+RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_used bigint[];
+BEGIN
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    PERFORM ${prefix}lock_client(p_client);
+    PERFORM ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  SELECT array_agg(COALESCE(w.used, 0) ORDER BY k.ord) INTO v_used
+    FROM unnest(p_policies, p_starts) WITH ORDINALITY AS k(policy, window_start, ord)
+    LEFT JOIN ${prefix}windows w
+      ON w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start;
+  RETURN v_used;
+END;
+$$;
+
+-- Deletes a client's daily totals of a range of days (UsageStore.deleteHistory); returns how many of the
+-- days deleted had a total other than zero.
+CREATE OR REPLACE FUNCTION ${prefix}delete_history(p_client text, p_from bigint, p_to bigint)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+BEGIN
+  PERFORM ${prefix}lock_client(p_client);
+  WITH deleted AS (
+    DELETE FROM ${prefix}daily d WHERE d.client_id = p_client AND d.epoch_day BETWEEN p_from AND p_to
+    RETURNING d.credits)
+  SELECT count(*) INTO n FROM deleted WHERE credits <> 0;
+  RETURN n;
+END;
+$$;
+
+-- Releases the expired reservations of up to p_limit clients (purgeExpired); returns the rows released.
+-- Each client is locked like a decision, in client order; the locks are held until the statement ends.
+CREATE OR REPLACE FUNCTION ${prefix}expire_all_reservations(p_now bigint, p_limit integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  c text;
+  n bigint := 0;
+BEGIN
+  FOR c IN SELECT DISTINCT x.client_id FROM ${prefix}reservations x WHERE x.expires_at <= p_now
+           ORDER BY x.client_id LIMIT p_limit LOOP
+    PERFORM ${prefix}lock_client(c);
+    n := n + ${prefix}expire_reservations(c, p_now);
+  END LOOP;
+  RETURN n;
+END;
+$$;

@@ -1,0 +1,157 @@
+package dev.apibilling.jdbc;
+
+import static dev.apibilling.QuotaDuration.DAY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.apibilling.ApiBilling;
+import dev.apibilling.QuotaDefinition;
+import dev.apibilling.tck.MutableClock;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Table prefixes are validated strictly; the schema is created if missing, idempotently, or reported missing. */
+final class SchemaTest {
+
+  private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
+
+  @Test
+  void tablePrefixOutsideTheStrictPatternIsRejectedWithAClearMessage() {
+    JdbcUsageStore.Builder builder = JdbcUsageStore.builder(Databases.h2Url());
+    for (String bad : List.of("x; drop table", "apibilling_; DROP TABLE users; --", "", "Apibilling_", "1abc",
+        "a-b", "a b", "\u00e4", "a".repeat(31), "a\"b")) {
+      assertThatThrownBy(() -> builder.tablePrefix(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("tablePrefix must match [a-z][a-z0-9_]{0,29}")
+          .hasMessageContaining("but was '" + bad + "'");
+      assertThatThrownBy(() -> JdbcUsageStore.schemaSql(JdbcDialect.H2, bad))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    for (String good : List.of("a", "apibilling_", "billing2_", "a".repeat(30))) {
+      assertThat(builder.tablePrefix(good)).isSameAs(builder);
+    }
+  }
+
+  @Test
+  void missingSchemaIsReportedWhenNotCreated() {
+    assertThatThrownBy(() -> JdbcUsageStore.builder(Databases.h2Url()).tablePrefix(Databases.uniquePrefix()).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("dev/apibilling/jdbc/h2.sql")
+        .hasMessageContaining("createSchema(true)");
+  }
+
+  @Test
+  void missingPostgresFunctionsAreReported() {
+    Databases.assumePostgres();
+    missingRoutinesAreReported(Databases.postgresUrl(), "DROP FUNCTION %scharge");
+  }
+
+  @Test
+  void missingMariaDbProceduresAreReported() {
+    Databases.assumeMariaDb();
+    missingRoutinesAreReported(Databases.mariadbUrl(), "DROP PROCEDURE %scharge");
+  }
+
+  private static void missingRoutinesAreReported(String url, String drop) {
+    String prefix = Databases.uniquePrefix();
+    try {
+      Databases.open(url, prefix).close();
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+          java.sql.Statement s = c.createStatement()) {
+        s.execute(String.format(drop, prefix));
+      } catch (java.sql.SQLException e) {
+        throw new AssertionError(e);
+      }
+      assertThatThrownBy(() -> JdbcUsageStore.builder(url).tablePrefix(prefix).poolSize(1).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("createSchema(true)");
+    } finally {
+      Databases.drop(url, prefix);
+    }
+  }
+
+  @Test
+  void creatingTheH2SchemaTwiceIsFine() {
+    createsSchemaIdempotently(Databases.h2Url());
+  }
+
+  @Test
+  void creatingThePostgresSchemaTwiceIsFine() {
+    Databases.assumePostgres();
+    createsSchemaIdempotently(Databases.postgresUrl());
+  }
+
+  @Test
+  void creatingTheMariaDbSchemaTwiceIsFine() {
+    Databases.assumeMariaDb();
+    createsSchemaIdempotently(Databases.mariadbUrl());
+  }
+
+  @Test
+  void shippedScriptsCarryThePrefixAndSplitIntoStatements() {
+    for (JdbcDialect dialect : JdbcDialect.values()) {
+      String sql = JdbcUsageStore.schemaSql(dialect, "acme_");
+      assertThat(sql).doesNotContain("${prefix}").contains("CREATE TABLE IF NOT EXISTS acme_windows")
+          .contains("acme_daily").contains("acme_idempotency").contains("acme_reservations");
+      List<String> statements = new Schema("acme_").statements(dialect);
+      assertThat(statements).isNotEmpty().allSatisfy(s -> assertThat(s).startsWith("CREATE").doesNotEndWith(";"));
+    }
+    // the PL/pgSQL bodies stay whole: one statement per function
+    assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(10);
+    // so do MariaDB's procedures, written with the client's DELIMITER lines
+    assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(8)
+        .allSatisfy(s -> assertThat(s).endsWith("END").doesNotContain("DELIMITER"));
+  }
+
+  @Test
+  void dialectIsDetectedFromTheDataSource() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(Databases.h2Url());
+    try (HikariDataSource ds = new HikariDataSource(config)) {
+      try (JdbcUsageStore store = JdbcUsageStore.builder(ds).tablePrefix(Databases.uniquePrefix()).createSchema(true).build()) {
+        assertThat(store.dialect()).isEqualTo(JdbcDialect.H2);
+      }
+      assertThat(ds.isClosed()).as("a DataSource the store was given stays open").isFalse();
+    }
+  }
+
+  @Test
+  void unsupportedDatabaseProductIsRejected() {
+    assertThat(JdbcDialect.ofProduct("PostgreSQL")).isEqualTo(JdbcDialect.POSTGRESQL);
+    assertThat(JdbcDialect.ofProduct("MariaDB")).isEqualTo(JdbcDialect.MARIADB);
+    assertThat(JdbcDialect.ofProduct("MySQL")).isEqualTo(JdbcDialect.MYSQL);
+    assertThat(JdbcDialect.ofProduct("H2")).isEqualTo(JdbcDialect.H2);
+    assertThatThrownBy(() -> JdbcDialect.ofProduct("Oracle"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'Oracle' is not supported");
+  }
+
+  private void createsSchemaIdempotently(String url) {
+    String prefix = Databases.uniquePrefix();
+    String client = "schema-" + UUID.randomUUID();
+    try {
+      try (JdbcUsageStore first = Databases.open(url, prefix);
+          JdbcUsageStore second = Databases.open(url, prefix);
+          ApiBilling billing = ApiBilling.builder().store(first).clock(clock).build()) {
+        billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
+        billing.trackClientUsage(client, 3);
+        second.createSchema();
+        first.createSchema();
+        assertThat(billing.trackClientUsage(client, 4).lowest().used()).isEqualTo(7);
+      }
+      try (JdbcUsageStore existing = JdbcUsageStore.builder(url).tablePrefix(prefix).poolSize(1).build();
+          ApiBilling billing = ApiBilling.builder().store(existing).clock(clock).build()) {
+        billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
+        assertThat(billing.status(client).lowest().used()).isEqualTo(7);
+      }
+    } finally {
+      Databases.drop(url, prefix);
+    }
+  }
+}
