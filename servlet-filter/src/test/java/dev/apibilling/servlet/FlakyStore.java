@@ -1,14 +1,12 @@
 package dev.apibilling.servlet;
 
-import dev.apibilling.DailyUsage;
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
-import dev.apibilling.spi.WindowSlot;
-import java.util.List;
+import dev.apibilling.tck.ForwardingUsageStore;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An in-memory store that can be made to fail like a lost connection, and that tells a test when
  * requests have been settled (so a test waits for the filter's commit or release without sleeping).
  */
-final class FlakyStore implements UsageStore {
+final class FlakyStore extends ForwardingUsageStore {
 
   final InMemoryUsageStore delegate = InMemoryUsageStore.create();
   final AtomicBoolean failCharges = new AtomicBoolean();
@@ -50,18 +48,8 @@ final class FlakyStore implements UsageStore {
   }
 
   @Override
-  public long[] usage(String clientId, List<WindowSlot> windows, long now) {
-    return delegate.usage(clientId, windows, now);
-  }
-
-  @Override
-  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
-    return delegate.history(clientId, fromEpochDay, toEpochDay);
-  }
-
-  @Override
-  public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
-    return delegate.deleteHistory(clientId, fromEpochDay, toEpochDay);
+  protected UsageStore delegate() {
+    return delegate;
   }
 
   /** Waits (bounded) until {@code n} more settle calls have finished since the last wait. */

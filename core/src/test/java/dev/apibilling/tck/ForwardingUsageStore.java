@@ -1,0 +1,46 @@
+package dev.apibilling.tck;
+
+import dev.apibilling.DailyUsage;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.WindowSlot;
+import java.util.List;
+
+/** A store that forwards every call to another; tests override the calls they want to watch or break. */
+public abstract class ForwardingUsageStore implements UsageStore {
+
+  /** The store calls are forwarded to. */
+  protected abstract UsageStore delegate();
+
+  @Override
+  public ChargeResult charge(ChargeRequest request) {
+    return delegate().charge(request);
+  }
+
+  @Override
+  public boolean settle(SettleRequest request) {
+    return delegate().settle(request);
+  }
+
+  @Override
+  public long[] usage(String clientId, List<WindowSlot> windows, long now) {
+    return delegate().usage(clientId, windows, now);
+  }
+
+  @Override
+  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+    return delegate().history(clientId, fromEpochDay, toEpochDay);
+  }
+
+  @Override
+  public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
+    return delegate().deleteHistory(clientId, fromEpochDay, toEpochDay);
+  }
+
+  @Override
+  public void close() {
+    delegate().close();
+  }
+}
