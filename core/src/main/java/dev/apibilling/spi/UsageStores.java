@@ -35,4 +35,25 @@ public final class UsageStores {
         + "'redis://' (apibilling-store-redis) or 'jdbc:' (apibilling-store-jdbc) with the module on the "
         + "class path (providers found: " + known + ")");
   }
+
+  /**
+   * The store URL fit for a log line: without user info ({@code user:password@}) and without parameters
+   * ({@code ?...} or {@code ;...}), which may carry credentials.
+   */
+  public static String redacted(String url) {
+    String shown = url;
+    int at = shown.indexOf('@');
+    int scheme = shown.indexOf("//");
+    if (at > 0 && scheme >= 0 && at > scheme) {
+      shown = shown.substring(0, scheme + 2) + shown.substring(at + 1);
+    }
+    int cut = shown.length();
+    for (char c : new char[] {'?', ';'}) {
+      int i = shown.indexOf(c);
+      if (i >= 0) {
+        cut = Math.min(cut, i);
+      }
+    }
+    return shown.substring(0, cut);
+  }
 }

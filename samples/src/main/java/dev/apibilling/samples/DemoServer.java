@@ -1,5 +1,6 @@
 package dev.apibilling.samples;
 
+import dev.apibilling.spi.UsageStores;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.util.ArrayList;
@@ -57,8 +58,8 @@ public final class DemoServer {
       return;
     }
     String url = baseUrl(options.host(), ((ServerConnector) server.getConnectors()[0]).getLocalPort());
-    System.out.println("apibilling demo listening on " + url + " (store " + redacted(options.store())
-        + "); usage page " + url + "billing/ ; API keys demo-key and pro-key (header X-Api-Key)");
+    String store = UsageStores.redacted(options.store());
+    System.out.println("apibilling demo listening on " + url + " (store " + store + "); usage page " + url + "billing/ ; API keys demo-key and pro-key (header X-Api-Key)");
     server.join();
   }
 
@@ -103,23 +104,6 @@ public final class DemoServer {
     return "http://" + shown + ":" + port + "/";
   }
 
-  /** The store URL without credentials or parameters, fit for a log line. */
-  static String redacted(String url) {
-    String shown = url;
-    int at = shown.indexOf('@');
-    int scheme = shown.indexOf("//");
-    if (at > 0 && scheme >= 0 && at > scheme) {
-      shown = shown.substring(0, scheme + 2) + shown.substring(at + 1);
-    }
-    int cut = shown.length();
-    for (char c : new char[] {'?', ';'}) {
-      int i = shown.indexOf(c);
-      if (i >= 0) {
-        cut = Math.min(cut, i);
-      }
-    }
-    return shown.substring(0, cut);
-  }
 
   /** The distinct messages of an exception and its causes, in one line. */
   static String messages(Throwable e) {

@@ -60,16 +60,6 @@ final class DemoOptionsTest {
   }
 
   @Test
-  void logLineShowsTheStoreWithoutCredentialsOrParameters() {
-    assertThat(DemoServer.redacted("memory")).isEqualTo("memory");
-    assertThat(DemoServer.redacted("redis://:secret@127.0.0.1:6379/0?keyPrefix=x:"))
-        .isEqualTo("redis://127.0.0.1:6379/0");
-    assertThat(DemoServer.redacted("jdbc:postgresql://127.0.0.1:5432/test?user=postgres&password=pw"))
-        .isEqualTo("jdbc:postgresql://127.0.0.1:5432/test");
-    assertThat(DemoServer.redacted("jdbc:h2:file:./usage;PASSWORD=pw")).isEqualTo("jdbc:h2:file:./usage");
-  }
-
-  @Test
   void baseUrlNamesLocalhostForWildcardAddressesAndBracketsIpv6() {
     assertThat(DemoServer.baseUrl("127.0.0.1", 8080)).isEqualTo("http://127.0.0.1:8080/");
     assertThat(DemoServer.baseUrl("0.0.0.0", 80)).isEqualTo("http://localhost:80/");

@@ -1,5 +1,6 @@
 package dev.apibilling.samples;
 
+import dev.apibilling.spi.UsageStores;
 import dev.apibilling.tck.TestServers;
 import java.net.URI;
 import java.sql.Connection;
@@ -29,7 +30,7 @@ final class SharedPostgresBudgetIT extends SharedBudgetContract {
 
   @Override
   String loggedStore() {
-    return DemoServer.redacted(postgresUrl);
+    return UsageStores.redacted(postgresUrl);
   }
 
   @Override

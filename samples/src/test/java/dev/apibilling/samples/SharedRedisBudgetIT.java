@@ -1,5 +1,6 @@
 package dev.apibilling.samples;
 
+import dev.apibilling.spi.UsageStores;
 import dev.apibilling.tck.TestServers;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -30,7 +31,7 @@ final class SharedRedisBudgetIT extends SharedBudgetContract {
 
   @Override
   String loggedStore() {
-    return DemoServer.redacted(redisUrl);
+    return UsageStores.redacted(redisUrl);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.apibilling.samples.spring;
 
+import dev.apibilling.spi.UsageStores;
 import dev.apibilling.servlet.ApiBillingStatusServlet;
 import dev.apibilling.servlet.RequestBilling;
 import org.springframework.boot.SpringApplication;
@@ -66,26 +67,9 @@ public class SpringDemoApplication {
       String url = "http://" + (shown.contains(":") ? "[" + shown + "]" : shown) + ":"
           + event.getWebServer().getPort() + "/";
       System.out.println("apibilling Spring Boot demo listening on " + url + " (store "
-          + redacted(environment.getProperty("apibilling.store", "memory")) + "); usage page " + url
+          + UsageStores.redacted(environment.getProperty("apibilling.store", "memory")) + "); usage page " + url
           + "billing/ ; API keys demo-key and pro-key (header X-Api-Key)");
     };
   }
 
-  /** The store URL without credentials or parameters. */
-  static String redacted(String url) {
-    String shown = url;
-    int at = shown.indexOf('@');
-    int scheme = shown.indexOf("//");
-    if (at > 0 && scheme >= 0 && at > scheme) {
-      shown = shown.substring(0, scheme + 2) + shown.substring(at + 1);
-    }
-    int cut = shown.length();
-    for (char c : new char[] {'?', ';'}) {
-      int i = shown.indexOf(c);
-      if (i >= 0) {
-        cut = Math.min(cut, i);
-      }
-    }
-    return shown.substring(0, cut);
-  }
 }
