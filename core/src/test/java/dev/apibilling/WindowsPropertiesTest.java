@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -56,11 +55,14 @@ final class WindowsPropertiesTest {
       @ForAll("anchors") LocalDate anchor, @ForAll("zones") ZoneId zone, @ForAll("instants") long now) {
     QuotaDefinition month = QuotaDefinition.of(QuotaDuration.MONTH, 10).anchoredAt(anchor).inZone(zone);
     long[] w = Windows.bounds(month, now);
-    ZonedDateTime start = Instant.ofEpochMilli(w[0]).atZone(zone);
-    LocalDate startDate = start.toLocalDate();
+    // The window starts at the first instant of its date; when that date was skipped by its zone (Apia
+    // left out 2011-12-30) the first instant lies on the next date, so look one day back too.
+    LocalDate local = Instant.ofEpochMilli(w[0]).atZone(zone).toLocalDate();
+    LocalDate startDate = local.minusDays(1).atStartOfDay(zone).toInstant().toEpochMilli() == w[0]
+        ? local.minusDays(1) : local;
+    assertThat(startDate.atStartOfDay(zone).toInstant().toEpochMilli()).isEqualTo(w[0]);
     assertThat(startDate.getDayOfMonth())
         .isEqualTo(Math.min(anchor.getDayOfMonth(), startDate.lengthOfMonth()));
-    assertThat(start).isEqualTo(startDate.atStartOfDay(zone));
     Duration length = Duration.ofMillis(w[1] - w[0]);
     assertThat(length).isBetween(Duration.ofDays(28).minusHours(3), Duration.ofDays(31).plusHours(3));
   }

@@ -86,6 +86,16 @@ final class WindowsTest {
   }
 
   @Test
+  void monthlyWindowWhoseStartDateWasSkippedByItsZoneStartsAtTheNextInstant() {
+    // Samoa skipped 2011-12-30 when it moved across the date line.
+    ZoneId apia = ZoneId.of("Pacific/Apia");
+    QuotaDefinition q = QuotaDefinition.of(MONTH, 100).anchoredAt(LocalDate.of(2011, 4, 30)).inZone(apia);
+    Instant[] w = window(q, "2011-12-30T10:00:00Z");
+    assertThat(w[0]).isEqualTo(LocalDate.of(2011, 12, 31).atStartOfDay(apia).toInstant());
+    assertThat(w[1]).isEqualTo(LocalDate.of(2012, 1, 30).atStartOfDay(apia).toInstant());
+  }
+
+  @Test
   void weeksStartOnTheAnchorsWeekday() {
     QuotaDefinition q = QuotaDefinition.of(WEEK, 100).anchoredAt(LocalDate.of(2026, 11, 4)); // a Wednesday
     assertThat(window(q, "2026-11-22T10:00:00Z"))

@@ -24,23 +24,21 @@ final class ClientIdTest {
 
   @Test
   void idsAreExactAndNeverSqlOnPostgres() {
-    Databases.assumePostgres();
-    idsAreExactAndNeverSql(Databases.postgresUrl());
+    idsAreExactAndNeverSql(Databases.postgres());
   }
 
   @Test
   void idsAreExactAndNeverSqlOnMariaDb() {
-    Databases.assumeMariaDb();
-    idsAreExactAndNeverSql(Databases.mariadbUrl());
+    idsAreExactAndNeverSql(Databases.mariadb());
   }
 
   private static void idsAreExactAndNeverSql(String url) {
-    String prefix = Databases.uniquePrefix();
     String run = UUID.randomUUID().toString();
-    List<String> ids = List.of("Acme-" + run, "acme-" + run, "acme-" + run + " ", "x'); DROP TABLE "
-        + prefix + "windows; -- " + run, "\u5ba2\u6237-\u00fcml\u00e4ut-" + run, "a".repeat(200) + run);
-    try (JdbcUsageStore store = Databases.open(url, prefix);
+    try (TestTables tables = TestTables.on(url);
+        JdbcUsageStore store = tables.open();
         ApiBilling billing = ApiBilling.builder().store(store).clock(MutableClock.at("2026-03-10T10:15:30Z")).build()) {
+      List<String> ids = List.of("Acme-" + run, "acme-" + run, "acme-" + run + " ", "x'); DROP TABLE "
+          + tables.prefix() + "windows; -- " + run, "\u5ba2\u6237-\u00fcml\u00e4ut-" + run, "a".repeat(200) + run);
       for (int i = 0; i < ids.size(); i++) {
         billing.updateClientQuotas(ids.get(i), List.of(QuotaDefinition.of(DAY, 1_000), QuotaDefinition.of(DAY, 1_000).named("Day")));
         billing.trackClientUsage(ids.get(i), i + 1);
@@ -52,8 +50,6 @@ final class ClientIdTest {
         assertThat(billing.status(ids.get(i)).quotas()).as(ids.get(i))
             .extracting(q -> q.used()).containsExactly(expected, expected);
       }
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 }

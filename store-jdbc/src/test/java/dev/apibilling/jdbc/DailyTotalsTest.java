@@ -30,21 +30,19 @@ final class DailyTotalsTest {
 
   @Test
   void refundedDayIsNeitherReportedNorCountedOnPostgres() {
-    Databases.assumePostgres();
-    refundedDayIsNeitherReportedNorCounted(Databases.postgresUrl());
+    refundedDayIsNeitherReportedNorCounted(Databases.postgres());
   }
 
   @Test
   void refundedDayIsNeitherReportedNorCountedOnMariaDb() {
-    Databases.assumeMariaDb();
-    refundedDayIsNeitherReportedNorCounted(Databases.mariadbUrl());
+    refundedDayIsNeitherReportedNorCounted(Databases.mariadb());
   }
 
   private static void refundedDayIsNeitherReportedNorCounted(String url) {
-    String prefix = Databases.uniquePrefix();
     String client = "daily-" + UUID.randomUUID();
     MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
-    try (JdbcUsageStore store = Databases.open(url, prefix);
+    try (TestTables tables = TestTables.on(url);
+        JdbcUsageStore store = tables.open();
         ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
       billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
       Reservation refunded = billing.reserve(Charge.of(client, 5)).reservation().orElseThrow();
@@ -57,8 +55,6 @@ final class DailyTotalsTest {
       assertThat(billing.deleteUsage(client, DAY1, DAY1.plusDays(1))).isEqualTo(1);
       assertThat(billing.usageHistory(client, DAY1, DAY1.plusDays(1))).isEmpty();
       assertThat(billing.deleteUsage(client, DAY1, DAY1.plusDays(1))).isZero();
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 }

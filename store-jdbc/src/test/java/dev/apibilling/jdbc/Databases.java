@@ -1,13 +1,12 @@
 package dev.apibilling.jdbc;
 
 import dev.apibilling.tck.TestServers;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The databases the tests run against, and names unique to one test run. */
+/** The databases the tests run against, and names unique to one test run; see also {@link TestTables}. */
 final class Databases {
 
   private static final Pattern HOST_PORT = Pattern.compile("//([^/:?;]+)(?::(\\d+))?");
@@ -32,14 +31,16 @@ final class Databases {
     return TestServers.mariadbUrl();
   }
 
-  /** Skips (locally) or fails (CI) unless PostgreSQL answers. */
-  static void assumePostgres() {
+  /** The PostgreSQL URL, once PostgreSQL answers: skips the test (locally) or fails it (CI) otherwise. */
+  static String postgres() {
     TestServers.assumeReachable("PostgreSQL", host(postgresUrl()), port(postgresUrl(), 5432));
+    return postgresUrl();
   }
 
-  /** Skips (locally) or fails (CI) unless MariaDB answers. */
-  static void assumeMariaDb() {
+  /** The MariaDB URL, once MariaDB answers: skips the test (locally) or fails it (CI) otherwise. */
+  static String mariadb() {
     TestServers.assumeReachable("MariaDB", host(mariadbUrl()), port(mariadbUrl(), 3306));
+    return mariadbUrl();
   }
 
   static String host(String url) {
@@ -66,12 +67,6 @@ final class Databases {
       return url + ";" + name + "=" + value;
     }
     return url + (url.contains("?") ? "&" : "?") + name + "=" + value;
-  }
-
-  /** A store of its own pool over {@code url}, with the test's prefix and the schema created. */
-  static JdbcUsageStore open(String url, String prefix) {
-    return JdbcUsageStore.builder(url).tablePrefix(prefix).createSchema(true).poolSize(9)
-        .timeout(Duration.ofSeconds(5)).build();
   }
 
   /** Drops the tables of {@code prefix} (best effort: the test's outcome does not depend on it). */

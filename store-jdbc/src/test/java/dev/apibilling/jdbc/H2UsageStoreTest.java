@@ -2,15 +2,16 @@ package dev.apibilling.jdbc;
 
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.UsageStoreContract;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract on an embedded in-memory H2 database (always runs): every store object has its own pool. */
 final class H2UsageStoreTest extends UsageStoreContract {
 
-  private static final String URL = Databases.h2Url();
-  private static final String PREFIX = Databases.uniquePrefix();
+  @RegisterExtension
+  static final TestTables TABLES = TestTables.onH2();
 
   @Override
   protected UsageStore newStore() {
-    return Databases.open(URL, PREFIX);
+    return TABLES.open();
   }
 }

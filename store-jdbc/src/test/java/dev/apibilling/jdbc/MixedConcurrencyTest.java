@@ -48,24 +48,21 @@ final class MixedConcurrencyTest {
 
   @Test
   void mixedCallsOnPostgresKeepExactCounts() throws Exception {
-    Databases.assumePostgres();
-    mixedCallsKeepExactCounts(Databases.postgresUrl(), null);
+    mixedCallsKeepExactCounts(Databases.postgres(), null);
   }
 
   @Test
   void mixedCallsOnMariaDbKeepExactCounts() throws Exception {
-    Databases.assumeMariaDb();
-    mixedCallsKeepExactCounts(Databases.mariadbUrl(), null);
+    mixedCallsKeepExactCounts(Databases.mariadb(), null);
   }
 
   @Test
   void mixedCallsOfTheMysqlDialectKeepExactCounts() throws Exception {
-    Databases.assumeMariaDb();
-    mixedCallsKeepExactCounts(Databases.mariadbUrl(), JdbcDialect.MYSQL);
+    mixedCallsKeepExactCounts(Databases.mariadb(), JdbcDialect.MYSQL);
   }
 
   private void mixedCallsKeepExactCounts(String url, @Nullable JdbcDialect dialect) throws Exception {
-    String prefix = Databases.uniquePrefix();
+    TestTables tables = TestTables.on(url);
     String run = UUID.randomUUID().toString();
     List<String> clients = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
@@ -79,7 +76,7 @@ final class MixedConcurrencyTest {
     ExecutorService pool = Executors.newFixedThreadPool(2 * THREADS_PER_STORE + 1);
     try {
       for (int s = 0; s < 2; s++) {
-        JdbcUsageStore.Builder b = JdbcUsageStore.builder(url).tablePrefix(prefix).createSchema(true)
+        JdbcUsageStore.Builder b = tables.builder().createSchema(true)
             .poolSize(THREADS_PER_STORE + 1).timeout(Duration.ofSeconds(10));
         JdbcUsageStore store = (dialect == null ? b : b.dialect(dialect)).build();
         stores.add(store);
@@ -156,7 +153,7 @@ final class MixedConcurrencyTest {
       pool.shutdownNow();
       billings.forEach(ApiBilling::close);
       stores.forEach(JdbcUsageStore::close);
-      Databases.drop(url, prefix);
+      tables.close();
     }
   }
 }

@@ -2,9 +2,7 @@ package dev.apibilling.jdbc;
 
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.UsageStoreContract;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The store contract for the {@link JdbcDialect#MYSQL} dialect (a locking transaction of plain
@@ -12,25 +10,11 @@ import org.junit.jupiter.api.BeforeAll;
  */
 final class MySqlDialectUsageStoreTest extends UsageStoreContract {
 
-  private static final String PREFIX = Databases.uniquePrefix();
-  private static boolean reachable;
-
-  @BeforeAll
-  static void server() {
-    Databases.assumeMariaDb();
-    reachable = true;
-  }
-
-  @AfterAll
-  static void dropTables() {
-    if (reachable) {
-      Databases.drop(Databases.mariadbUrl(), PREFIX);
-    }
-  }
+  @RegisterExtension
+  static final TestTables TABLES = TestTables.onMariaDb();
 
   @Override
   protected UsageStore newStore() {
-    return JdbcUsageStore.builder(Databases.mariadbUrl()).dialect(JdbcDialect.MYSQL).tablePrefix(PREFIX)
-        .createSchema(true).poolSize(9).timeout(Duration.ofSeconds(5)).build();
+    return TABLES.open(JdbcDialect.MYSQL);
   }
 }

@@ -27,22 +27,20 @@ final class OutageTest {
 
   @Test
   void postgresCallsFailWithinTheTimeoutAndResumeAfterTheCut() throws Exception {
-    Databases.assumePostgres();
-    survivesACut(Databases.postgresUrl(), 5432);
+    survivesACut(Databases.postgres(), 5432);
   }
 
   @Test
   void mariadbCallsFailWithinTheTimeoutAndResumeAfterTheCut() throws Exception {
-    Databases.assumeMariaDb();
-    survivesACut(Databases.mariadbUrl(), 3306);
+    survivesACut(Databases.mariadb(), 3306);
   }
 
   private static void survivesACut(String url, int defaultPort) throws Exception {
-    String prefix = Databases.uniquePrefix();
     String client = "outage-" + UUID.randomUUID();
-    try (TcpProxy proxy = TcpProxy.to(Databases.host(url), Databases.port(url, defaultPort));
+    try (TestTables tables = TestTables.on(url);
+        TcpProxy proxy = TcpProxy.to(Databases.host(url), Databases.port(url, defaultPort));
         JdbcUsageStore store = JdbcUsageStore.builder(Databases.via(url, "127.0.0.1", proxy.port()))
-            .tablePrefix(prefix).createSchema(true).poolSize(4).timeout(Duration.ofSeconds(2)).build();
+            .tablePrefix(tables.prefix()).createSchema(true).poolSize(4).timeout(Duration.ofSeconds(2)).build();
         ApiBilling billing = ApiBilling.builder().store(store).clock(MutableClock.at("2026-03-10T10:15:30Z")).build()) {
       billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 1_000)));
       billing.trackClientUsage(client, 5);
@@ -70,8 +68,6 @@ final class OutageTest {
       assertThat(resumed).as("a decision after the connection came back").isNotNull();
       assertThat(resumed.lowest().used()).isEqualTo(6);
       assertThat(billing.status(client).lowest().used()).isEqualTo(6);
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 }

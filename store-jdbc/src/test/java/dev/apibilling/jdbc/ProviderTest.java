@@ -41,8 +41,7 @@ final class ProviderTest {
 
   @Test
   void opensMariaDbThroughAMysqlUrl() {
-    Databases.assumeMariaDb();
-    String url = Databases.mariadbUrl().replaceFirst("^jdbc:mariadb:", "jdbc:mysql:");
+    String url = Databases.mariadb().replaceFirst("^jdbc:mariadb:", "jdbc:mysql:");
     String prefix = Databases.uniquePrefix();
     try (JdbcUsageStore store = JdbcUsageStore.builder(url).tablePrefix(prefix).createSchema(true).poolSize(1).build()) {
       assertThat(store.dialect()).isEqualTo(JdbcDialect.MARIADB);

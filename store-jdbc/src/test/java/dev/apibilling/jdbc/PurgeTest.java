@@ -41,14 +41,12 @@ final class PurgeTest {
 
   @Test
   void purgeOnPostgres() throws Exception {
-    Databases.assumePostgres();
-    purgeRemovesExpiredRowsAndKeepsLiveOnes(Databases.postgresUrl());
+    purgeRemovesExpiredRowsAndKeepsLiveOnes(Databases.postgres());
   }
 
   @Test
   void purgeOnMariaDb() throws Exception {
-    Databases.assumeMariaDb();
-    purgeRemovesExpiredRowsAndKeepsLiveOnes(Databases.mariadbUrl());
+    purgeRemovesExpiredRowsAndKeepsLiveOnes(Databases.mariadb());
   }
 
   @Test
@@ -73,8 +71,8 @@ final class PurgeTest {
   }
 
   private void purgeRemovesExpiredRowsAndKeepsLiveOnes(String url) throws Exception {
-    String prefix = Databases.uniquePrefix();
-    try (JdbcUsageStore store = JdbcUsageStore.builder(url).tablePrefix(prefix).createSchema(true).poolSize(2)
+    try (TestTables tables = TestTables.on(url);
+        JdbcUsageStore store = tables.builder().createSchema(true).poolSize(2)
             .purgeGrace(Duration.ofMinutes(5)).historyRetention(Duration.ofDays(30)).build();
         ApiBilling billing = ApiBilling.builder().store(store).clock(clock)
             .idempotencyTtl(Duration.ofMinutes(10)).reservationTtl(Duration.ofMinutes(5)).build();
@@ -95,9 +93,9 @@ final class PurgeTest {
       billing.tryCharge(Charge.of(client, 1).idempotencyKey("new"));   // key expires at T0 + 18 min
 
       Instant now = T0.plus(Duration.ofMinutes(12));
-      Map<String, Long> before = counts(c, prefix, store);
+      Map<String, Long> before = counts(c, tables.prefix(), store);
       long deleted = store.purgeExpired(now);
-      Map<String, Long> after = counts(c, prefix, store);
+      Map<String, Long> after = counts(c, tables.prefix(), store);
 
       // live: today's day window and the minute window of T0 + 8 min (ends 10:24:00, kept until 10:29:00)
       assertThat(after.get("windows")).isEqualTo(2);
@@ -120,8 +118,6 @@ final class PurgeTest {
           new DailyUsage(TODAY.minusDays(10), 3), new DailyUsage(TODAY, 3));
       assertThat(billing.tryCharge(Charge.of(client, 1).idempotencyKey("new")).replayed()).isTrue();
       assertThat(billing.tryCharge(Charge.of(client, 1).idempotencyKey("old")).replayed()).isFalse();
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 

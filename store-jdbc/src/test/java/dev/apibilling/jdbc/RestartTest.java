@@ -27,29 +27,17 @@ final class RestartTest {
   @Test
   void h2FileDatabaseKeepsUsageAcrossARestart(@TempDir Path dir) {
     // no DB_CLOSE_DELAY: closing the only pool closes the database, so the second store reopens the file
-    restartKeepsUsage("jdbc:h2:file:" + dir.resolve("billing").toAbsolutePath(), Databases.uniquePrefix());
+    restartKeepsUsage("jdbc:h2:file:" + dir.resolve("billing").toAbsolutePath());
   }
 
   @Test
   void postgresKeepsUsageAcrossARestart() {
-    Databases.assumePostgres();
-    String prefix = Databases.uniquePrefix();
-    try {
-      restartKeepsUsage(Databases.postgresUrl(), prefix);
-    } finally {
-      Databases.drop(Databases.postgresUrl(), prefix);
-    }
+    restartKeepsUsage(Databases.postgres());
   }
 
   @Test
   void mariadbKeepsUsageAcrossARestart() {
-    Databases.assumeMariaDb();
-    String prefix = Databases.uniquePrefix();
-    try {
-      restartKeepsUsage(Databases.mariadbUrl(), prefix);
-    } finally {
-      Databases.drop(Databases.mariadbUrl(), prefix);
-    }
+    restartKeepsUsage(Databases.mariadb());
   }
 
   @Test
@@ -59,57 +47,54 @@ final class RestartTest {
 
   @Test
   void postgresUsageIsKeptWhenThePoolHandsOutConnectionsWithoutAutoCommit() {
-    Databases.assumePostgres();
-    usageIsCommittedWithoutAutoCommit(Databases.postgresUrl());
+    usageIsCommittedWithoutAutoCommit(Databases.postgres());
   }
 
   @Test
   void mariadbUsageIsKeptWhenThePoolHandsOutConnectionsWithoutAutoCommit() {
-    Databases.assumeMariaDb();
-    usageIsCommittedWithoutAutoCommit(Databases.mariadbUrl());
+    usageIsCommittedWithoutAutoCommit(Databases.mariadb());
   }
 
   /** A pool configured with auto-commit off (it rolls back what a borrower left uncommitted). */
   private void usageIsCommittedWithoutAutoCommit(String url) {
-    String prefix = Databases.uniquePrefix();
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     config.setAutoCommit(false);
     config.setMaximumPoolSize(2);
-    try (HikariDataSource ds = new HikariDataSource(config)) {
-      try (JdbcUsageStore store = JdbcUsageStore.builder(ds).tablePrefix(prefix).createSchema(true).build();
+    try (TestTables tables = TestTables.on(url); HikariDataSource ds = new HikariDataSource(config)) {
+      try (JdbcUsageStore store = JdbcUsageStore.builder(ds).tablePrefix(tables.prefix()).createSchema(true).build();
           ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
         billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
         billing.trackClientUsage(client, 30);
         billing.reserve(Charge.of(client, 5)).reservation().map(r -> billing.commit(r, 5)).orElseThrow();
         assertThat(store.purgeExpired(clock.instant().plus(Duration.ofDays(40)))).isPositive();
       }
-      try (JdbcUsageStore store = JdbcUsageStore.builder(ds).tablePrefix(prefix).build();
+      try (JdbcUsageStore store = JdbcUsageStore.builder(ds).tablePrefix(tables.prefix()).build();
           ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
         billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
         assertThat(billing.usageHistory(client, LocalDate.of(2026, 3, 10), LocalDate.of(2026, 3, 10)))
             .containsExactly(new DailyUsage(LocalDate.of(2026, 3, 10), 35));
         assertThat(billing.status(client).lowest().used()).as("the month window was purged").isZero();
       }
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 
-  private void restartKeepsUsage(String url, String prefix) {
-    try (JdbcUsageStore first = Databases.open(url, prefix);
-        ApiBilling billing = ApiBilling.builder().store(first).clock(clock).build()) {
-      billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
-      billing.trackClientUsage(client, 40);
-      billing.tryCharge(Charge.of(client, 2).idempotencyKey("once"));
-    }
-    try (JdbcUsageStore second = Databases.open(url, prefix);
-        ApiBilling billing = ApiBilling.builder().store(second).clock(clock).build()) {
-      billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
-      assertThat(billing.status(client).lowest().used()).isEqualTo(42);
-      assertThat(billing.tryCharge(Charge.of(client, 2).idempotencyKey("once")).replayed()).isTrue();
-      assertThat(billing.usageHistory(client, LocalDate.of(2026, 3, 10), LocalDate.of(2026, 3, 10)))
-          .containsExactly(new DailyUsage(LocalDate.of(2026, 3, 10), 42));
+  private void restartKeepsUsage(String url) {
+    try (TestTables tables = TestTables.on(url)) {
+      try (JdbcUsageStore first = tables.open();
+          ApiBilling billing = ApiBilling.builder().store(first).clock(clock).build()) {
+        billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
+        billing.trackClientUsage(client, 40);
+        billing.tryCharge(Charge.of(client, 2).idempotencyKey("once"));
+      }
+      try (JdbcUsageStore second = tables.open();
+          ApiBilling billing = ApiBilling.builder().store(second).clock(clock).build()) {
+        billing.updateClientQuotas(client, List.of(QuotaDefinition.of(MONTH, 100)));
+        assertThat(billing.status(client).lowest().used()).isEqualTo(42);
+        assertThat(billing.tryCharge(Charge.of(client, 2).idempotencyKey("once")).replayed()).isTrue();
+        assertThat(billing.usageHistory(client, LocalDate.of(2026, 3, 10), LocalDate.of(2026, 3, 10)))
+            .containsExactly(new DailyUsage(LocalDate.of(2026, 3, 10), 42));
+      }
     }
   }
 }

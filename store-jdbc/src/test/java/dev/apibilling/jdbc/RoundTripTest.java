@@ -31,30 +31,18 @@ final class RoundTripTest {
 
   @Test
   void postgresDecisionsAreOneStatementAndOneRoundTripEach() throws Exception {
-    Databases.assumePostgres();
-    Map<String, Cost> costs = measure(Databases.postgresUrl(), null, true);
-    for (Map.Entry<String, Cost> e : costs.entrySet()) {
-      assertThat(e.getValue().executions).as(e.getKey() + " executions").isEqualTo(1.0);
-      assertThat(e.getValue().transactionCalls).as(e.getKey() + " transaction calls").isEqualTo(0.0);
-      assertThat(e.getValue().roundTrips).as(e.getKey() + " round trips").isEqualTo(1.0);
-    }
+    assertOneStatementAndOneRoundTripEach(measure(Databases.postgres(), null, true));
   }
 
   @Test
   void mariadbDecisionsAreOneCallAndOneRoundTripEach() throws Exception {
-    Databases.assumeMariaDb();
-    Map<String, Cost> costs = measure(Databases.mariadbUrl(), null, true);
-    for (Map.Entry<String, Cost> e : costs.entrySet()) {
-      assertThat(e.getValue().executions).as(e.getKey() + " executions").isEqualTo(1.0);
-      assertThat(e.getValue().transactionCalls).as(e.getKey() + " transaction calls").isEqualTo(0.0);
-      assertThat(e.getValue().roundTrips).as(e.getKey() + " round trips").isEqualTo(1.0);
-    }
+    assertOneStatementAndOneRoundTripEach(measure(Databases.mariadb(), null, true));
   }
 
   @Test
   void mysqlDialectDecisionIsOneShortTransaction() throws Exception {
-    Databases.assumeMariaDb(); // MariaDB's server speaks the MYSQL dialect's SQL too
-    Map<String, Cost> costs = measure(Databases.mariadbUrl(), JdbcDialect.MYSQL, true);
+    // MariaDB's server speaks the MYSQL dialect's SQL too
+    Map<String, Cost> costs = measure(Databases.mariadb(), JdbcDialect.MYSQL, true);
     assertThat(costs.get("charge").executions).isEqualTo(6.0);
     assertThat(costs.get("charge").transactionCalls).isEqualTo(3.0);
     assertThat(costs.get("charge").roundTrips).isEqualTo(9.0);
@@ -74,6 +62,14 @@ final class RoundTripTest {
     assertThat(costs.get("replayed charge").executions).isEqualTo(3.0);
     assertThat(costs.get("usage").executions).isEqualTo(1.0);
     assertThat(costs.get("usage").transactionCalls).isEqualTo(0.0);
+  }
+
+  private static void assertOneStatementAndOneRoundTripEach(Map<String, Cost> costs) {
+    for (Map.Entry<String, Cost> e : costs.entrySet()) {
+      assertThat(e.getValue().executions).as(e.getKey() + " executions").isEqualTo(1.0);
+      assertThat(e.getValue().transactionCalls).as(e.getKey() + " transaction calls").isEqualTo(0.0);
+      assertThat(e.getValue().roundTrips).as(e.getKey() + " round trips").isEqualTo(1.0);
+    }
   }
 
   /** Per operation, the average cost over {@value #N} calls after a warm-up. */

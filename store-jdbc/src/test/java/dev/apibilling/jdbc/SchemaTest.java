@@ -9,6 +9,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.tck.MutableClock;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -46,31 +50,25 @@ final class SchemaTest {
 
   @Test
   void missingPostgresFunctionsAreReported() {
-    Databases.assumePostgres();
-    missingRoutinesAreReported(Databases.postgresUrl(), "DROP FUNCTION %scharge");
+    missingRoutinesAreReported(Databases.postgres(), "DROP FUNCTION %scharge");
   }
 
   @Test
   void missingMariaDbProceduresAreReported() {
-    Databases.assumeMariaDb();
-    missingRoutinesAreReported(Databases.mariadbUrl(), "DROP PROCEDURE %scharge");
+    missingRoutinesAreReported(Databases.mariadb(), "DROP PROCEDURE %scharge");
   }
 
   private static void missingRoutinesAreReported(String url, String drop) {
-    String prefix = Databases.uniquePrefix();
-    try {
-      Databases.open(url, prefix).close();
-      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
-          java.sql.Statement s = c.createStatement()) {
-        s.execute(String.format(drop, prefix));
-      } catch (java.sql.SQLException e) {
+    try (TestTables tables = TestTables.on(url)) {
+      tables.open().close();
+      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        s.execute(String.format(drop, tables.prefix()));
+      } catch (SQLException e) {
         throw new AssertionError(e);
       }
-      assertThatThrownBy(() -> JdbcUsageStore.builder(url).tablePrefix(prefix).poolSize(1).build())
+      assertThatThrownBy(() -> tables.builder().poolSize(1).build())
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("createSchema(true)");
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 
@@ -81,14 +79,12 @@ final class SchemaTest {
 
   @Test
   void creatingThePostgresSchemaTwiceIsFine() {
-    Databases.assumePostgres();
-    createsSchemaIdempotently(Databases.postgresUrl());
+    createsSchemaIdempotently(Databases.postgres());
   }
 
   @Test
   void creatingTheMariaDbSchemaTwiceIsFine() {
-    Databases.assumeMariaDb();
-    createsSchemaIdempotently(Databases.mariadbUrl());
+    createsSchemaIdempotently(Databases.mariadb());
   }
 
   @Test
@@ -133,11 +129,10 @@ final class SchemaTest {
   }
 
   private void createsSchemaIdempotently(String url) {
-    String prefix = Databases.uniquePrefix();
     String client = "schema-" + UUID.randomUUID();
-    try {
-      try (JdbcUsageStore first = Databases.open(url, prefix);
-          JdbcUsageStore second = Databases.open(url, prefix);
+    try (TestTables tables = TestTables.on(url)) {
+      try (JdbcUsageStore first = tables.open();
+          JdbcUsageStore second = tables.open();
           ApiBilling billing = ApiBilling.builder().store(first).clock(clock).build()) {
         billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
         billing.trackClientUsage(client, 3);
@@ -145,13 +140,11 @@ final class SchemaTest {
         first.createSchema();
         assertThat(billing.trackClientUsage(client, 4).lowest().used()).isEqualTo(7);
       }
-      try (JdbcUsageStore existing = JdbcUsageStore.builder(url).tablePrefix(prefix).poolSize(1).build();
+      try (JdbcUsageStore existing = tables.builder().poolSize(1).build();
           ApiBilling billing = ApiBilling.builder().store(existing).clock(clock).build()) {
         billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
         assertThat(billing.status(client).lowest().used()).isEqualTo(7);
       }
-    } finally {
-      Databases.drop(url, prefix);
     }
   }
 }

@@ -17,31 +17,16 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Key names: any client id is safe, all of a client's keys share one hash slot, ids never reach script text. */
 final class RedisKeysTest {
 
-  private static final String PREFIX = RedisTestSupport.uniquePrefix("keys");
-  private static RedisTestSupport admin;
+  @RegisterExtension
+  static final RedisTestSupport REDIS = RedisTestSupport.forClass("keys");
 
   private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
-
-  @BeforeAll
-  static void redisIsReachable() {
-    RedisTestSupport.assumeRedis();
-    admin = RedisTestSupport.admin();
-  }
-
-  @AfterAll
-  static void deleteKeys() {
-    if (admin != null) {
-      admin.deleteKeys(PREFIX);
-      admin.close();
-    }
-  }
 
   @Test
   void clientIdOf256CharactersWorksAndKeepsItsKeysInOneSlot() throws Exception {
@@ -60,7 +45,7 @@ final class RedisKeysTest {
     String unique = UUID.randomUUID().toString();
     List<String> ids = List.of("a{" + unique, "a}" + unique, "a_" + unique, "a " + unique);
     assertThat(ids.stream().map(RedisKeys::tag).distinct()).hasSize(ids.size());
-    try (RedisUsageStore store = RedisUsageStore.builder(RedisTestSupport.url()).keyPrefix(PREFIX).build();
+    try (RedisUsageStore store = RedisUsageStore.builder(RedisTestSupport.url()).keyPrefix(REDIS.prefix()).build();
         ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
       for (int i = 0; i < ids.size(); i++) {
         billing.updateClientQuotas(ids.get(i), List.of(QuotaDefinition.of(DAY, 100)));
@@ -95,7 +80,7 @@ final class RedisKeysTest {
 
   /** Reserves under an idempotency key (so every kind of key exists), then inspects the keys in Redis. */
   private void decideAndCheckKeys(String id) throws Exception {
-    String prefix = PREFIX + RedisTestSupport.shortId() + ":";
+    String prefix = REDIS.prefix() + RedisTestSupport.shortId() + ":";
     try (RedisUsageStore store = RedisUsageStore.builder(RedisTestSupport.url()).keyPrefix(prefix).build();
         ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
       billing.updateClientQuotas(id, List.of(QuotaDefinition.of(DAY, 100), QuotaDefinition.of(MONTH, 1_000)));
@@ -105,7 +90,7 @@ final class RedisKeysTest {
       assertThat(billing.status(id).quotas()).extracting(QuotaState::used).containsExactly(10L, 10L);
       assertThat(billing.tryCharge(Charge.of(id, 7).idempotencyKey("upload-{1}")).replayed()).isTrue();
 
-      List<String> keys = admin.keys(prefix);
+      List<String> keys = REDIS.keys(prefix);
       // two windows, daily totals, reservation index, the reservation, the idempotent outcome
       assertThat(keys).hasSize(6);
       String tag = RedisKeys.tag(id);

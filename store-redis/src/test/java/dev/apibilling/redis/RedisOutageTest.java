@@ -19,30 +19,19 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A store behind a proxy that cuts the connection: calls fail fast, then resume, and nothing is lost. */
 final class RedisOutageTest {
 
-  private static final String PREFIX = RedisTestSupport.uniquePrefix("outage");
+  @RegisterExtension
+  static final RedisTestSupport REDIS = RedisTestSupport.forClass("outage");
+
   private static final Duration GENEROUS = Duration.ofSeconds(10);
 
   private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
   private final String client = "outage-" + UUID.randomUUID();
-
-  @BeforeAll
-  static void redisIsReachable() {
-    RedisTestSupport.assumeRedis();
-  }
-
-  @AfterAll
-  static void deleteKeys() {
-    try (RedisTestSupport admin = RedisTestSupport.admin()) {
-      admin.deleteKeys(PREFIX);
-    }
-  }
 
   @Test
   void callsFailWithUsageStoreExceptionDuringAnOutageAndResumeAfterIt() throws Exception {
@@ -50,7 +39,7 @@ final class RedisOutageTest {
     try (TcpProxy proxy = TcpProxy.to(redis.getHost(), redis.getPort());
         RedisUsageStore store = RedisUsageStore.builder(
                 RedisURI.builder(redis).withHost("127.0.0.1").withPort(proxy.port()).build())
-            .keyPrefix(PREFIX)
+            .keyPrefix(REDIS.prefix())
             .commandTimeout(Duration.ofSeconds(1))
             .build();
         ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
@@ -96,7 +85,7 @@ final class RedisOutageTest {
       long start = System.nanoTime();
       assertThatThrownBy(() -> RedisUsageStore.builder(
               RedisURI.builder(redis).withHost("127.0.0.1").withPort(proxy.port()).build())
-          .keyPrefix(PREFIX)
+          .keyPrefix(REDIS.prefix())
           .commandTimeout(Duration.ofSeconds(1))
           .build())
           .isInstanceOf(UsageStoreException.class)

@@ -30,37 +30,23 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the store leaves in Redis: usage that outlives store objects, expiry relative to the caller's clock, safe give-backs. */
 final class RedisPersistenceTest {
 
-  private static final String PREFIX = RedisTestSupport.uniquePrefix("persistence");
+  @RegisterExtension
+  static final RedisTestSupport REDIS = RedisTestSupport.forClass("persistence");
+
   private static final long MINUTE_MS = 60_000;
   private static final long DAY_MS = 86_400_000;
-  private static RedisTestSupport admin;
 
   /** Years away from the real time, so a PEXPIREAT with this clock's time would expire keys at once. */
   private final MutableClock clock = MutableClock.at("2021-06-15T12:00:00Z");
   private final String client = "persist-" + UUID.randomUUID();
   private RedisUsageStore store;
-
-  @BeforeAll
-  static void redisIsReachable() {
-    RedisTestSupport.assumeRedis();
-    admin = RedisTestSupport.admin();
-  }
-
-  @AfterAll
-  static void deleteKeys() {
-    if (admin != null) {
-      admin.deleteKeys(PREFIX);
-      admin.close();
-    }
-  }
 
   @AfterEach
   void closeStore() {
@@ -70,7 +56,7 @@ final class RedisPersistenceTest {
   }
 
   private RedisUsageStore.Builder builder() {
-    return RedisUsageStore.builder(RedisTestSupport.url()).keyPrefix(PREFIX);
+    return RedisUsageStore.builder(RedisTestSupport.url()).keyPrefix(REDIS.prefix());
   }
 
   @Test
@@ -97,7 +83,7 @@ final class RedisPersistenceTest {
   void storeOnTheCallersClientClosesOnlyItsOwnConnection() {
     RedisClient lettuce = RedisClient.create(RedisTestSupport.uri());
     try (StatefulRedisConnection<String, String> other = lettuce.connect()) {
-      RedisUsageStore onClient = RedisUsageStore.builder(lettuce).keyPrefix(PREFIX).build();
+      RedisUsageStore onClient = RedisUsageStore.builder(lettuce).keyPrefix(REDIS.prefix()).build();
       ApiBilling billing = ApiBilling.builder().store(onClient).clock(clock).build();
       billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
       assertThat(billing.trackClientUsage(client, 6).lowest().used()).isEqualTo(6);
@@ -144,12 +130,12 @@ final class RedisPersistenceTest {
     Reservation r = billing.reserve(Charge.of(client, 5)).reservation().orElseThrow();
     String base = store.keys().base(client);
     String dayKey = onlyKey(base + "w:day:");
-    admin.redis().del(dayKey);
-    admin.redis().hdel(RedisKeys.days(base), Long.toString(LocalDate.of(2021, 6, 15).toEpochDay()));
+    REDIS.sync().del(dayKey);
+    REDIS.sync().hdel(RedisKeys.days(base), Long.toString(LocalDate.of(2021, 6, 15).toEpochDay()));
 
     assertThat(billing.release(r)).isTrue();
-    assertThat(admin.redis().exists(dayKey)).isZero();
-    assertThat(admin.redis().hgetall(RedisKeys.days(base))).isEmpty();
+    assertThat(REDIS.sync().exists(dayKey)).isZero();
+    assertThat(REDIS.sync().hgetall(RedisKeys.days(base))).isEmpty();
     assertThat(billing.status(client).quotas()).extracting(QuotaState::used).containsExactly(0L, 0L);
   }
 
@@ -160,12 +146,12 @@ final class RedisPersistenceTest {
     billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 100), QuotaDefinition.of(MONTH, 1_000)));
     Reservation r = billing.reserve(Charge.of(client, 5)).reservation().orElseThrow();
     String base = store.keys().base(client);
-    admin.redis().set(onlyKey(base + "w:day:"), "2");
-    admin.redis().hset(RedisKeys.days(base), Long.toString(LocalDate.of(2021, 6, 15).toEpochDay()), "1");
+    REDIS.sync().set(onlyKey(base + "w:day:"), "2");
+    REDIS.sync().hset(RedisKeys.days(base), Long.toString(LocalDate.of(2021, 6, 15).toEpochDay()), "1");
 
     assertThat(billing.release(r)).isTrue();
     assertThat(billing.status(client).quotas()).extracting(QuotaState::used).containsExactly(0L, 0L);
-    assertThat(admin.redis().get(onlyKey(base + "w:day:"))).isEqualTo("0");
+    assertThat(REDIS.sync().get(onlyKey(base + "w:day:"))).isEqualTo("0");
     assertThat(billing.usageHistory(client, LocalDate.of(2021, 6, 1), LocalDate.of(2021, 6, 30))).isEmpty();
   }
 
@@ -233,11 +219,11 @@ final class RedisPersistenceTest {
     store = builder().unloadedScripts(UUID.randomUUID().toString()).build();
     String sha = HexFormat.of().formatHex(
         MessageDigest.getInstance("SHA-1").digest(store.chargeScript().getBytes(StandardCharsets.UTF_8)));
-    assertThat(admin.redis().scriptExists(sha)).containsExactly(false);
+    assertThat(REDIS.sync().scriptExists(sha)).containsExactly(false);
     ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
     billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 100)));
     assertThat(billing.trackClientUsage(client, 3).lowest().used()).isEqualTo(3);
-    assertThat(admin.redis().scriptExists(sha)).containsExactly(true);
+    assertThat(REDIS.sync().scriptExists(sha)).containsExactly(true);
     assertThat(billing.trackClientUsage(client, 4).lowest().used()).isEqualTo(7);
   }
 
@@ -252,14 +238,14 @@ final class RedisPersistenceTest {
   }
 
   private String onlyKey(String prefix) {
-    List<String> keys = admin.keys(prefix);
+    List<String> keys = REDIS.keys(prefix);
     assertThat(keys).hasSize(1);
     return keys.get(0);
   }
 
   /** The key's TTL is what the caller's clock says, less the little real time since it was set. */
   private static void assertTtl(String key, long expectedMillis) {
-    long ttl = admin.redis().pttl(key);
+    long ttl = REDIS.sync().pttl(key);
     assertThat(ttl).as("PTTL of %s", key).isBetween(expectedMillis - 60_000, expectedMillis);
   }
 }

@@ -18,11 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Counts what one decision costs on the wire, on the server: the commands Redis received from the store's
@@ -31,8 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 final class RedisRoundTripTest {
 
-  private static final String PREFIX = RedisTestSupport.uniquePrefix("round-trips");
-  private static RedisTestSupport admin;
+  @RegisterExtension
+  static final RedisTestSupport REDIS = RedisTestSupport.forClass("round-trips");
 
   private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
   private final String client = "rt-" + UUID.randomUUID();
@@ -41,29 +40,15 @@ final class RedisRoundTripTest {
   private ApiBilling billing;
   private String address;
 
-  @BeforeAll
-  static void redisIsReachable() {
-    RedisTestSupport.assumeRedis();
-    admin = RedisTestSupport.admin();
-  }
-
-  @AfterAll
-  static void deleteKeys() {
-    if (admin != null) {
-      admin.deleteKeys(PREFIX);
-      admin.close();
-    }
-  }
-
   @BeforeEach
   void openStore() {
     RedisURI named = RedisURI.builder(RedisTestSupport.uri()).withClientName(connectionName).build();
-    store = RedisUsageStore.builder(named).keyPrefix(PREFIX).build();
+    store = RedisUsageStore.builder(named).keyPrefix(REDIS.prefix()).build();
     billing = ApiBilling.builder().store(store).clock(clock).build();
     billing.updateClientQuotas(client, List.of(
         QuotaDefinition.of(MINUTE, 1_000), QuotaDefinition.of(DAY, 10_000), QuotaDefinition.of(MONTH, 100_000)));
     billing.trackClientUsage(client, 1);
-    address = admin.addressOf(connectionName);
+    address = REDIS.addressOf(connectionName);
   }
 
   @AfterEach
@@ -75,36 +60,36 @@ final class RedisRoundTripTest {
 
   @Test
   void chargeOfThreeQuotasIsOneEvalsha() throws IOException {
-    assertThat(admin.commandsFrom(address, () -> billing.trackClientUsage(client, 1)))
+    assertThat(REDIS.commandsFrom(address, () -> billing.trackClientUsage(client, 1)))
         .isEqualTo(Map.of("evalsha", 1));
-    assertThat(admin.commandsFrom(address,
+    assertThat(REDIS.commandsFrom(address,
         () -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("once").with("route", "GET /x"))))
         .isEqualTo(Map.of("evalsha", 1));
-    assertThat(admin.commandsFrom(address, () -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("once"))))
+    assertThat(REDIS.commandsFrom(address, () -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("once"))))
         .as("a replay").isEqualTo(Map.of("evalsha", 1));
-    assertThat(admin.commandsFrom(address, () -> billing.tryTrackClientUsage(client, 1_000_000)))
+    assertThat(REDIS.commandsFrom(address, () -> billing.tryTrackClientUsage(client, 1_000_000)))
         .as("a denial").isEqualTo(Map.of("evalsha", 1));
   }
 
   @Test
   void reserveAndCommitAreOneEvalshaEach() throws IOException {
     AtomicReference<Reservation> held = new AtomicReference<>();
-    assertThat(admin.commandsFrom(address,
+    assertThat(REDIS.commandsFrom(address,
         () -> held.set(billing.reserve(Charge.of(client, 5)).reservation().orElseThrow())))
         .isEqualTo(Map.of("evalsha", 1));
-    assertThat(admin.commandsFrom(address, () -> assertThat(billing.commit(held.get(), 3)).isTrue()))
+    assertThat(REDIS.commandsFrom(address, () -> assertThat(billing.commit(held.get(), 3)).isTrue()))
         .isEqualTo(Map.of("evalsha", 1));
-    assertThat(admin.commandsFrom(address, () -> assertThat(billing.release(held.get())).isFalse()))
+    assertThat(REDIS.commandsFrom(address, () -> assertThat(billing.release(held.get())).isFalse()))
         .isEqualTo(Map.of("evalsha", 1));
   }
 
   @Test
   void statusHistoryAndDeleteAreOneCommandEach() throws IOException {
     LocalDate today = LocalDate.of(2026, 3, 10);
-    assertThat(admin.commandsFrom(address, () -> billing.status(client))).isEqualTo(Map.of("evalsha", 1));
-    assertThat(admin.commandsFrom(address, () -> billing.usageHistory(client, today, today)))
+    assertThat(REDIS.commandsFrom(address, () -> billing.status(client))).isEqualTo(Map.of("evalsha", 1));
+    assertThat(REDIS.commandsFrom(address, () -> billing.usageHistory(client, today, today)))
         .isEqualTo(Map.of("hgetall", 1));
-    assertThat(admin.commandsFrom(address, () -> billing.deleteUsage(client, today, today)))
+    assertThat(REDIS.commandsFrom(address, () -> billing.deleteUsage(client, today, today)))
         .isEqualTo(Map.of("evalsha", 1));
   }
 
@@ -134,9 +119,9 @@ final class RedisRoundTripTest {
 
   /** Calls per command during {@code action}, without the INFO calls of this measurement. */
   private static Map<String, Long> commandstatsDelta(Runnable action) {
-    Map<String, Long> before = admin.commandCalls();
+    Map<String, Long> before = REDIS.commandCalls();
     action.run();
-    Map<String, Long> after = admin.commandCalls();
+    Map<String, Long> after = REDIS.commandCalls();
     Map<String, Long> delta = new HashMap<>();
     after.forEach((name, calls) -> {
       long d = calls - before.getOrDefault(name, 0L);

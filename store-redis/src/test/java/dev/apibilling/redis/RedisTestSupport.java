@@ -20,16 +20,34 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
 
-/** The test Redis: where it is, unique key prefixes, an admin connection, and command counting. */
-final class RedisTestSupport implements AutoCloseable {
+/**
+ * The test Redis for one test class, registered as a static {@code @RegisterExtension} field: before the
+ * class it fails the class (CI) or skips each of its tests (locally) unless Redis answers, then connects
+ * an admin connection for looking at and arranging keys; after the class it deletes every key under the
+ * class's unique {@link #prefix()} and disconnects. Static methods say where the test Redis is.
+ */
+final class RedisTestSupport implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
 
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
+  private final String prefix;
+  private @Nullable String skipped;
+  private @Nullable RedisClient client;
+  private @Nullable StatefulRedisConnection<String, String> connection;
 
-  private RedisTestSupport() {
-    this.client = RedisClient.create(uri());
-    this.connection = client.connect();
+  private RedisTestSupport(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /** The extension of a test class whose keys start with {@link #uniquePrefix uniquePrefix(test)}. */
+  static RedisTestSupport forClass(String test) {
+    return new RedisTestSupport(uniquePrefix(test));
   }
 
   /** Skips (locally) or fails (CI) when the test Redis does not answer. */
@@ -56,19 +74,55 @@ final class RedisTestSupport implements AutoCloseable {
     return Long.toHexString(UUID.randomUUID().getMostSignificantBits() | Long.MIN_VALUE);
   }
 
-  /** A connection for looking at and arranging keys; close it after the test class. */
-  static RedisTestSupport admin() {
-    return new RedisTestSupport();
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    try {
+      assumeRedis();
+    } catch (TestAbortedException e) {
+      skipped = e.getMessage(); // said by each test: surefire does not count a class skipped here
+      return;
+    }
+    client = RedisClient.create(uri());
+    connection = client.connect();
   }
 
-  RedisCommands<String, String> redis() {
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    Assumptions.assumeTrue(skipped == null, skipped);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (client == null) {
+      return; // Redis did not answer: the class was skipped (or failed) before it connected
+    }
+    try {
+      if (connection != null) {
+        deleteKeys(prefix);
+        connection.close();
+      }
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
+  /** What every key of the test class starts with. */
+  String prefix() {
+    return prefix;
+  }
+
+  /** Synchronous commands on the admin connection (open from before the class to after it). */
+  RedisCommands<String, String> sync() {
+    if (connection == null) {
+      throw new IllegalStateException("not connected: register as a static @RegisterExtension field");
+    }
     return connection.sync();
   }
 
   /** Every key that starts with {@code prefix}, found with SCAN (fine in a test, never in the store). */
   List<String> keys(String prefix) {
     List<String> found = new ArrayList<>();
-    ScanIterator<String> it = ScanIterator.scan(redis(), ScanArgs.Builder.matches(prefix + "*").limit(1000));
+    ScanIterator<String> it = ScanIterator.scan(sync(), ScanArgs.Builder.matches(prefix + "*").limit(1000));
     it.forEachRemaining(found::add);
     return found;
   }
@@ -77,14 +131,14 @@ final class RedisTestSupport implements AutoCloseable {
   void deleteKeys(String prefix) {
     List<String> found = keys(prefix);
     if (!found.isEmpty()) {
-      redis().unlink(found.toArray(new String[0]));
+      sync().unlink(found.toArray(new String[0]));
     }
   }
 
   /** Calls of each command since Redis started, from {@code INFO commandstats} (counts script-inner calls too). */
   Map<String, Long> commandCalls() {
     Map<String, Long> calls = new HashMap<>();
-    for (String line : redis().info("commandstats").split("\r?\n")) {
+    for (String line : sync().info("commandstats").split("\r?\n")) {
       if (line.startsWith("cmdstat_")) {
         String name = line.substring("cmdstat_".length(), line.indexOf(':'));
         int at = line.indexOf("calls=") + "calls=".length();
@@ -97,7 +151,7 @@ final class RedisTestSupport implements AutoCloseable {
 
   /** The address Redis sees for the connection named {@code clientName} ({@code CLIENT LIST}). */
   String addressOf(String clientName) {
-    for (String line : redis().clientList().split("\r?\n")) {
+    for (String line : sync().clientList().split("\r?\n")) {
       if (line.contains(" name=" + clientName + " ")) {
         for (String field : line.split(" ")) {
           if (field.startsWith("addr=")) {
@@ -132,7 +186,7 @@ final class RedisTestSupport implements AutoCloseable {
       send(out, "MONITOR");
       expectOk(in);
       action.run();
-      redis().echo(marker);
+      sync().echo(marker);
       Map<String, Integer> commands = new HashMap<>();
       String tag = " " + address + "] ";
       for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -164,11 +218,5 @@ final class RedisTestSupport implements AutoCloseable {
     if (!"+OK".equals(reply)) {
       throw new AssertionError("Redis answered " + reply);
     }
-  }
-
-  @Override
-  public void close() {
-    connection.close();
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 }

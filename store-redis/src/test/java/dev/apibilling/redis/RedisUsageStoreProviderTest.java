@@ -15,56 +15,42 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code UsageStores.open("redis://...")} finds this module's provider. */
 final class RedisUsageStoreProviderTest {
 
-  private static final String PREFIX = RedisTestSupport.uniquePrefix("provider");
+  @RegisterExtension
+  static final RedisTestSupport REDIS = RedisTestSupport.forClass("provider");
 
   private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
   private final String client = "provider-" + UUID.randomUUID();
 
-  @BeforeAll
-  static void redisIsReachable() {
-    RedisTestSupport.assumeRedis();
-  }
-
-  @AfterAll
-  static void deleteKeys() {
-    try (RedisTestSupport admin = RedisTestSupport.admin()) {
-      admin.deleteKeys(PREFIX);
-    }
-  }
-
   @Test
   void openingARedisUrlGivesAWorkingRedisStore() {
     try (UsageStore store = UsageStores.open(RedisTestSupport.url());
-        ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
-        RedisTestSupport admin = RedisTestSupport.admin()) {
+        ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
       assertThat(store).isInstanceOf(RedisUsageStore.class)
           .hasToString("RedisUsageStore[keyPrefix=apibilling:, commandTimeout=PT2S]");
       billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
       assertThat(billing.trackClientUsage(client, 4).lowest().used()).isEqualTo(4);
       // the default prefix is shared with real use of this Redis: remove this test's client
       String base = "apibilling:{" + client + "}:";
-      assertThat(admin.keys(base)).isNotEmpty();
-      admin.deleteKeys(base);
+      assertThat(REDIS.keys(base)).isNotEmpty();
+      REDIS.deleteKeys(base);
     }
   }
 
   @Test
   void urlSetsKeyPrefixAndTimeout() {
-    String url = withQuery(RedisTestSupport.url(), "keyPrefix=" + PREFIX + "&timeout=750ms");
+    String url = withQuery(RedisTestSupport.url(), "keyPrefix=" + REDIS.prefix() + "&timeout=750ms");
     try (UsageStore store = UsageStores.open(url);
-        ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
-        RedisTestSupport admin = RedisTestSupport.admin()) {
-      assertThat(store).hasToString("RedisUsageStore[keyPrefix=" + PREFIX + ", commandTimeout=PT0.75S]");
+        ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
+      assertThat(store).hasToString("RedisUsageStore[keyPrefix=" + REDIS.prefix() + ", commandTimeout=PT0.75S]");
       billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
       billing.trackClientUsage(client, 1);
-      assertThat(admin.keys(PREFIX + "{" + client + "}:")).isNotEmpty();
+      assertThat(REDIS.keys(REDIS.prefix() + "{" + client + "}:")).isNotEmpty();
     }
   }
 
