@@ -2,15 +2,10 @@ package dev.apibilling.benchmarks;
 
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
-import dev.apibilling.QuotaDefinition;
-import dev.apibilling.QuotaDuration;
-import dev.apibilling.Requirements;
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,58 +15,73 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One decision of one credit on one client, in memory: apibilling's default store against a Bucket4j
- * local bucket. Both are set so every call is granted (Bucket4j: capacity 1e15, refill 1e10 a minute, as in
- * shared/PERFORMANCE.md; apibilling: limit 2^53-1), so both do the full check-and-deduct path.
+ * One decision of one credit on one client, in memory, time per decision: apibilling's default store
+ * ({@code tryTrackClientUsage}, which returns the decision with every quota's used count) against a Bucket4j
+ * local bucket ({@code tryConsumeAndReturnRemaining}, the call that returns the remaining tokens; and the
+ * plain {@code tryConsume} as well). With 2 threads both threads hit the same client. The floor is what any
+ * exact limiter must do at least: one clock read and one compare-and-set of a counter.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
 @State(Scope.Benchmark)
 public class InMemoryBenchmark {
 
-  private static final long HUGE = Requirements.MAX_CREDITS;
+  private static final String CLIENT = "client-1";
 
   private ApiBilling oneQuota;
   private ApiBilling threeQuotas;
   private Bucket bucket;
   private Bucket bucket3;
+  private final AtomicLong counter = new AtomicLong();
 
   @Setup
   public void setUp() {
     oneQuota = ApiBilling.builder().build();
-    oneQuota.updateClientQuotas("c", List.of(QuotaDefinition.of(QuotaDuration.MINUTE, HUGE)));
+    oneQuota.updateClientQuotas(CLIENT, Limits.oneQuota());
     threeQuotas = ApiBilling.builder().build();
-    threeQuotas.updateClientQuotas("c", List.of(QuotaDefinition.of(QuotaDuration.MINUTE, HUGE),
-        QuotaDefinition.of(QuotaDuration.DAY, HUGE), QuotaDefinition.of(QuotaDuration.MONTH, HUGE)));
-    bucket = Bucket.builder().addLimit(limit()).build();
-    bucket3 = Bucket.builder().addLimit(limit()).addLimit(limit()).addLimit(limit()).build();
+    threeQuotas.updateClientQuotas(CLIENT, Limits.threeQuotas());
+    bucket = Bucket.builder().addLimit(Limits.bandwidth()).build();
+    bucket3 = Bucket.builder().addLimit(Limits.bandwidth()).addLimit(Limits.bandwidth())
+        .addLimit(Limits.bandwidth()).build();
   }
 
-  private static Bandwidth limit() {
-    return Bandwidth.builder().capacity(1_000_000_000_000_000L)
-        .refillGreedy(10_000_000_000L, Duration.ofMinutes(1)).build();
+  @TearDown
+  public void tearDown() {
+    oneQuota.close();
+    threeQuotas.close();
   }
 
   @Benchmark
   public BillingDecision apibilling1Quota() {
-    return oneQuota.tryTrackClientUsage("c", 1);
-  }
-
-  @Benchmark
-  public BillingDecision apibilling3Quotas() {
-    return threeQuotas.tryTrackClientUsage("c", 1);
+    return oneQuota.tryTrackClientUsage(CLIENT, 1);
   }
 
   @Benchmark
   public ConsumptionProbe bucket4j1Limit() {
     return bucket.tryConsumeAndReturnRemaining(1);
+  }
+
+  @Benchmark
+  public boolean bucket4j1LimitBoolean() {
+    return bucket.tryConsume(1);
+  }
+
+  @Benchmark
+  public long floor1Thread() {
+    return clockAndCas();
+  }
+
+  @Benchmark
+  public BillingDecision apibilling3Quotas() {
+    return threeQuotas.tryTrackClientUsage(CLIENT, 1);
   }
 
   @Benchmark
@@ -82,12 +92,31 @@ public class InMemoryBenchmark {
   @Benchmark
   @Threads(2)
   public BillingDecision apibilling1QuotaTwoThreads() {
-    return oneQuota.tryTrackClientUsage("c", 1);
+    return oneQuota.tryTrackClientUsage(CLIENT, 1);
   }
 
   @Benchmark
   @Threads(2)
   public ConsumptionProbe bucket4j1LimitTwoThreads() {
     return bucket.tryConsumeAndReturnRemaining(1);
+  }
+
+  @Benchmark
+  @Threads(2)
+  public long floorTwoThreads() {
+    return clockAndCas();
+  }
+
+  private long clockAndCas() {
+    long now = System.currentTimeMillis();
+    for (;;) {
+      long used = counter.get();
+      if (used + 1 > Limits.HUGE) {
+        return -now;
+      }
+      if (counter.compareAndSet(used, used + 1)) {
+        return now + used;
+      }
+    }
   }
 }
