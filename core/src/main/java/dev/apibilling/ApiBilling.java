@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -133,12 +134,13 @@ public final class ApiBilling implements AutoCloseable {
    * @throws dev.apibilling.spi.UsageStoreException if the store fails
    */
   public BillingDecision trackClientUsage(String clientId, long credits) {
-    return tryCharge(Charge.of(clientId, credits)).orThrow();
+    return tryTrackClientUsage(clientId, credits).orThrow();
   }
 
   /** Like {@link #trackClientUsage}, but returns a denied decision instead of throwing. */
   public BillingDecision tryTrackClientUsage(String clientId, long credits) {
-    return tryCharge(Charge.of(clientId, credits));
+    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
+        ChargeMode.CHARGE);
   }
 
   /**
@@ -152,7 +154,8 @@ public final class ApiBilling implements AutoCloseable {
 
   /** Whether {@code credits} would be granted now; deducts nothing. */
   public BillingDecision check(String clientId, long credits) {
-    return decide(Charge.of(clientId, credits), ChargeMode.CHECK);
+    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
+        ChargeMode.CHECK);
   }
 
   /**
@@ -183,15 +186,19 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   private BillingDecision decide(Charge charge, ChargeMode mode) {
-    String clientId = charge.clientId();
+    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(), mode);
+  }
+
+  /** One decision; the arguments are already validated. */
+  private BillingDecision decide(String clientId, long credits, @Nullable String key,
+      Map<String, String> metadata, ChargeMode mode) {
     Plan plan = planOf(clientId);
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
-    String key = charge.idempotencyKey();
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
-    ChargeRequest request = new ChargeRequest(clientId, windows.slots, charge.credits(), mode, key,
+    ChargeRequest request = new ChargeRequest(clientId, windows.slots, credits, mode, key,
         key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + reservationTtlMillis,
-        epochDay(now), charge.metadata(), now);
+        epochDay(now), metadata, now);
     ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
     BillingDecision decision = toDecision(request, windows, result);
     notify(decision, request, result);
