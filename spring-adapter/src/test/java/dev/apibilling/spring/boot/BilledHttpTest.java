@@ -55,6 +55,9 @@ final class BilledHttpTest {
   @Autowired
   MeterRegistry registry;
 
+  @Autowired
+  Settles settles;
+
   @BeforeEach
   void resetClockAndStore() {
     clock.set(Instant.parse(BillingTestApp.START));
@@ -207,7 +210,7 @@ final class BilledHttpTest {
 
   @Test
   void concurrentBurstIsGrantedExactlyTheLimit() throws Exception {
-    double settledBefore = settleCalls();
+    long settledBefore = settleCalls();
     List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       burst.add(HTTP.sendAsync(request("/api/ping", "key-burst").GET().build(),
@@ -267,7 +270,7 @@ final class BilledHttpTest {
 
   @Test
   void asyncHandlerIsChargedWhenItCompletes() throws Exception {
-    double settled = settleCalls();
+    long settled = settleCalls();
     HttpResponse<String> r = get("/api/async", "key-async");
 
     assertThat(r.statusCode()).isEqualTo(200);
@@ -388,7 +391,7 @@ final class BilledHttpTest {
    * settles after the handler, which may be just after the client has the whole response.
    */
   private HttpResponse<String> settled(Call call) throws Exception {
-    double before = settleCalls();
+    long before = settleCalls();
     HttpResponse<String> r = call.send();
     awaitSettleCalls(before + 1);
     return r;
@@ -399,18 +402,13 @@ final class BilledHttpTest {
     HttpResponse<String> send() throws Exception;
   }
 
-  private double settleCalls() {
-    return registry.find("apibilling.store.calls").tag("operation", "settle").timers().stream()
-        .mapToDouble(t -> t.count()).sum();
+  private long settleCalls() {
+    return settles.count();
   }
 
-  /** Polls, bounded, for a settlement that the server may make just after the response was sent. */
-  private void awaitSettleCalls(double expected) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (settleCalls() < expected && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(settleCalls()).isEqualTo(expected);
+  /** Waits, bounded, for a settlement that the server may make just after the response was sent. */
+  private void awaitSettleCalls(long expected) throws InterruptedException {
+    assertThat(settles.await(expected, Duration.ofSeconds(5))).isEqualTo(expected);
   }
 
   private URI uri(String path) {

@@ -46,8 +46,13 @@ class BillingTestApp {
   }
 
   @Bean
-  SwitchableStore usageStore() {
-    return new SwitchableStore(InMemoryUsageStore.create());
+  Settles settles() {
+    return new Settles();
+  }
+
+  @Bean
+  SwitchableStore usageStore(Settles settles) {
+    return new SwitchableStore(settles.counting(InMemoryUsageStore.create()));
   }
 
   @Bean
