@@ -6,7 +6,10 @@ import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.StoredEvent;
+import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,6 +60,8 @@ public final class ApiBilling implements AutoCloseable {
   private final BillingListener[] listeners;
   private final boolean timed;
   private final double[] thresholds;
+  private final @Nullable UsageEventLog eventLog;
+  private final @Nullable String eventSource;
   private volatile Day day = new Day(Long.MAX_VALUE, Long.MIN_VALUE, 0);
 
   private ApiBilling(Builder b) {
@@ -80,6 +85,14 @@ public final class ApiBilling implements AutoCloseable {
     }
     this.timed = anyTimed;
     this.thresholds = b.thresholds.clone();
+    if (b.usageEvents) {
+      this.eventLog = store.eventLog().orElseThrow(() -> new IllegalArgumentException(
+          "usageEvents(true) needs a store that records usage events, but " + store + " records none"));
+      this.eventSource = b.eventSource != null ? b.eventSource : Events.defaultSource();
+    } else {
+      this.eventLog = null;
+      this.eventSource = null;
+    }
   }
 
   /** A builder; with no settings it builds a billing on an in-memory store and the system clock. */
@@ -174,15 +187,27 @@ public final class ApiBilling implements AutoCloseable {
    * @throws IllegalArgumentException if {@code actualCredits} is negative or above the reserved credits
    */
   public boolean commit(Reservation reservation, long actualCredits) {
+    UsageEvent pending = reservation.event();
+    return commit(reservation, actualCredits, pending == null ? EventDetails.NONE : pending.details());
+  }
+
+  /**
+   * Like {@link #commit(Reservation, long)}, with what the adapter knows of the request for the usage
+   * event the commit records (when events are on and {@code actualCredits > 0}).
+   */
+  public boolean commit(Reservation reservation, long actualCredits, EventDetails details) {
     Requirements.actualCredits(actualCredits, reservation.credits());
+    UsageEvent pending = reservation.event();
+    EventRecord event = pending == null || actualCredits == 0 ? null
+        : Events.record(pending.settled(actualCredits, Objects.requireNonNull(details, "details")));
     SettleRequest request =
-        new SettleRequest(reservation.clientId(), reservation.id(), actualCredits, clock.millis());
+        new SettleRequest(reservation.clientId(), reservation.id(), actualCredits, clock.millis(), event);
     return timedCall("settle", () -> store.settle(request));
   }
 
   /** Gives a reservation back in full; returns false if it was already settled or has expired. */
   public boolean release(Reservation reservation) {
-    return commit(reservation, 0);
+    return commit(reservation, 0, EventDetails.NONE);
   }
 
   private BillingDecision decide(Charge charge, ChargeMode mode) {
@@ -196,20 +221,24 @@ public final class ApiBilling implements AutoCloseable {
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
+    UsageEvent event = eventSource == null || mode == ChargeMode.CHECK ? null
+        : new UsageEvent(key != null ? key : Events.nextId(now), clientId, credits, Instant.ofEpochMilli(now),
+            Events.windows(windows.slots), EventDetails.NONE, metadata, eventSource);
     ChargeRequest request = new ChargeRequest(clientId, windows.slots, credits, mode, key,
         key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + reservationTtlMillis,
-        epochDay(now), metadata, now);
+        epochDay(now), metadata, now, event != null && mode == ChargeMode.CHARGE ? Events.record(event) : null);
     ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
-    BillingDecision decision = toDecision(request, windows, result);
+    BillingDecision decision = toDecision(request, windows, result, event);
     notify(decision, request, result);
     return decision;
   }
 
-  private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
+  private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result,
+      @Nullable UsageEvent event) {
     String reservationId = result.reservationId();
     Reservation reservation = result.granted() && reservationId != null
         ? new Reservation(reservationId, request.clientId(), request.credits(),
-            Instant.ofEpochMilli(request.reservationExpiresAt()))
+            Instant.ofEpochMilli(request.reservationExpiresAt()), event)
         : null;
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
         result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
@@ -252,6 +281,40 @@ public final class ApiBilling implements AutoCloseable {
     Requirements.clientId(clientId);
     Requirements.dateRange(from, to);
     return timedCall("delete", () -> store.deleteHistory(clientId, from.toEpochDay(), to.toEpochDay()));
+  }
+
+  /**
+   * The client's usage events decided from {@code from} (inclusive) to {@code to} (exclusive), oldest
+   * first, delivered or not, in pages of at most {@code pageSize}: "why was I charged", audits.
+   *
+   * @param after the {@link UsageEventPage#next} cursor of the previous page, or null for the first
+   * @throws IllegalArgumentException if an argument is invalid
+   * @throws IllegalStateException if this billing records no usage events
+   */
+  public UsageEventPage usageEvents(String clientId, Instant from, Instant to, @Nullable String after,
+      int pageSize) {
+    Requirements.clientId(clientId);
+    Requirements.between("pageSize", pageSize, 1000);
+    if (from.isAfter(to)) {
+      throw new IllegalArgumentException("from must be <= to but was " + from + " > " + to);
+    }
+    UsageEventLog log = eventLog;
+    if (log == null) {
+      throw new IllegalStateException("this billing records no usage events; build it with usageEvents(true)");
+    }
+    List<StoredEvent> stored = timedCall("events",
+        () -> log.events(clientId, from.toEpochMilli(), to.toEpochMilli(), after, pageSize + 1));
+    List<UsageEvent> events = new ArrayList<>(Math.min(stored.size(), pageSize));
+    for (int i = 0; i < stored.size() && i < pageSize; i++) {
+      events.add(UsageEvent.fromJson(stored.get(i).payload()));
+    }
+    String next = stored.size() > pageSize ? stored.get(pageSize - 1).position() : null;
+    return new UsageEventPage(events, next);
+  }
+
+  /** Whether this billing records a usage event with every billed charge. */
+  public boolean recordsUsageEvents() {
+    return eventLog != null;
   }
 
   /** The clock decisions are made with. */
@@ -391,6 +454,8 @@ public final class ApiBilling implements AutoCloseable {
     private long sourceCacheSize = 100_000;
     private final List<BillingListener> listeners = new ArrayList<>();
     private double[] thresholds = {0.8, 1.0};
+    private boolean usageEvents;
+    private @Nullable String eventSource;
 
     private Builder() {}
 
@@ -476,6 +541,27 @@ public final class ApiBilling implements AutoCloseable {
         }
       }
       this.thresholds = Arrays.copyOf(fractions, fractions.length);
+      return this;
+    }
+
+    /**
+     * Whether every billed charge records a {@link UsageEvent} in the store, atomically with its credits
+     * (default false). The store must record events ({@link UsageStore#eventLog()}); export them with
+     * {@link dev.apibilling.events.UsageEventExporter}.
+     */
+    public Builder usageEvents(boolean usageEvents) {
+      this.usageEvents = usageEvents;
+      return this;
+    }
+
+    /**
+     * The CloudEvents {@code source} of this instance's usage events (default
+     * {@code apibilling://<host>/<pid>}).
+     *
+     * @throws IllegalArgumentException if it is not 1 to 256 visible ASCII characters
+     */
+    public Builder eventSource(String source) {
+      this.eventSource = Requirements.eventSource(source);
       return this;
     }
 

@@ -195,6 +195,59 @@ public final class Requirements {
     return d;
   }
 
+  /**
+   * A part of a usage event's details (operation, method, route), when not null: 1 to 256 characters
+   * without control characters.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static @Nullable String eventDetail(String name, @Nullable String value) {
+    if (value != null && (value.isEmpty() || value.length() > MAX_METADATA_LENGTH || hasControl(value))) {
+      throw new IllegalArgumentException("event " + name + " must be 1 to " + MAX_METADATA_LENGTH
+          + " characters without control characters but was " + quote(value));
+    }
+    return value;
+  }
+
+  /**
+   * An HTTP status: {@code 100 <= status <= 599}.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static int httpStatus(int status) {
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status must be >= 100 and <= 599 but was " + status);
+    }
+    return status;
+  }
+
+  /**
+   * The source of usage events (the instance that recorded them), a CloudEvents {@code source}: 1 to 256
+   * visible ASCII characters.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String eventSource(String source) {
+    if (source.isEmpty() || source.length() > MAX_METADATA_LENGTH
+        || !source.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw new IllegalArgumentException("event source must be 1 to " + MAX_METADATA_LENGTH
+          + " visible ASCII characters (0x21-0x7E) but was " + quote(source));
+    }
+    return source;
+  }
+
+  /**
+   * A count setting such as a batch size: {@code 1 <= value <= max}.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static int between(String name, int value, int max) {
+    if (value < 1 || value > max) {
+      throw new IllegalArgumentException(name + " must be >= 1 and <= " + max + " but was " + value);
+    }
+    return value;
+  }
+
   private static void metadataText(String what, @Nullable String text) {
     if (text == null || text.isEmpty() || text.length() > MAX_METADATA_LENGTH || hasControl(text)) {
       throw new IllegalArgumentException(what + " must be 1 to " + MAX_METADATA_LENGTH

@@ -5,9 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.apibilling.DailyUsage;
 import dev.apibilling.Requirements;
+import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Duration;
@@ -15,6 +18,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -37,6 +41,7 @@ public final class InMemoryUsageStore implements UsageStore {
   private final long sweepIntervalMillis;
   private final AtomicLong nextSweep = new AtomicLong(Long.MIN_VALUE);
   private final ReentrantLock sweeping = new ReentrantLock();
+  private final MemoryEventLog events;
 
   private InMemoryUsageStore(Builder b) {
     this.clients = Caffeine.newBuilder()
@@ -46,6 +51,7 @@ public final class InMemoryUsageStore implements UsageStore {
     long retention = b.historyRetention.toMillis();
     this.factory = k -> new ClientState(retention);
     this.sweepIntervalMillis = b.sweepInterval.toMillis();
+    this.events = new MemoryEventLog(b.maximumEvents);
   }
 
   /** A store with the default settings. */
@@ -65,7 +71,12 @@ public final class InMemoryUsageStore implements UsageStore {
       ClientState s = clients.get(request.clientId(), factory);
       synchronized (s) {
         if (!s.removed) {
-          return s.charge(request);
+          ChargeResult result = s.charge(request);
+          EventRecord event = request.event();
+          if (event != null && result.granted() && !result.replayed() && request.mode() == ChargeMode.CHARGE) {
+            events.append(request.clientId(), event);
+          }
+          return result;
         }
       }
     }
@@ -78,7 +89,12 @@ public final class InMemoryUsageStore implements UsageStore {
       return false;
     }
     synchronized (s) {
-      return !s.removed && s.settle(request);
+      boolean settled = !s.removed && s.settle(request);
+      EventRecord event = request.event();
+      if (settled && event != null && request.actualCredits() > 0) {
+        events.append(request.clientId(), event);
+      }
+      return settled;
     }
   }
 
@@ -118,6 +134,12 @@ public final class InMemoryUsageStore implements UsageStore {
     synchronized (s) {
       return s.deleteHistory(fromEpochDay, toEpochDay);
     }
+  }
+
+  /** The usage events recorded with charges, in a log bounded by {@link Builder#maximumEvents}. */
+  @Override
+  public Optional<UsageEventLog> eventLog() {
+    return Optional.of(events);
   }
 
   /** The number of clients holding state (an estimate while other threads write). */
@@ -170,6 +192,7 @@ public final class InMemoryUsageStore implements UsageStore {
     private long maximumClients = 1_000_000;
     private Duration historyRetention = Duration.ofDays(400);
     private Duration sweepInterval = Duration.ofMinutes(1);
+    private int maximumEvents = 100_000;
 
     private Builder() {}
 
@@ -191,6 +214,15 @@ public final class InMemoryUsageStore implements UsageStore {
     /** How often, at most, expired clients are dropped (default 1 minute of the callers' clock). */
     public Builder sweepInterval(Duration interval) {
       this.sweepInterval = Requirements.positive("sweepInterval", interval);
+      return this;
+    }
+
+    /**
+     * The most usage events the log holds (default 100,000); beyond it the oldest is dropped, delivered
+     * or not, so export more often than the log fills.
+     */
+    public Builder maximumEvents(int maximumEvents) {
+      this.maximumEvents = Requirements.between("maximumEvents", maximumEvents, Integer.MAX_VALUE);
       return this;
     }
 

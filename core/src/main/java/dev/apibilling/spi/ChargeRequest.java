@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param epochDay the day (in the billing's history zone) whose daily total the credits count towards
  * @param metadata free-form labels of the charge (route, workflow id, origin); stores may record them
  * @param now the decision's instant, epoch milliseconds; stores use it instead of their own clock
+ * @param event when not null, the usage event to record in the same atomic call if, and only if, the
+ *     credits are counted: a granted {@link ChargeMode#CHARGE} that is not a replay (see
+ *     {@link UsageEventLog}); null when events are off and for checks and reservations
  */
 public record ChargeRequest(
     String clientId,
@@ -33,7 +36,16 @@ public record ChargeRequest(
     long reservationExpiresAt,
     long epochDay,
     Map<String, String> metadata,
-    long now) {
+    long now,
+    @Nullable EventRecord event) {
+
+  /** A request that records no usage event. */
+  public ChargeRequest(String clientId, List<WindowSlot> windows, long credits, ChargeMode mode,
+      @Nullable String idempotencyKey, long idempotencyExpiresAt, @Nullable String reservationId,
+      long reservationExpiresAt, long epochDay, Map<String, String> metadata, long now) {
+    this(clientId, windows, credits, mode, idempotencyKey, idempotencyExpiresAt, reservationId,
+        reservationExpiresAt, epochDay, metadata, now, null);
+  }
 
   /** Whether the credits fit into every window, given the used counts in the same order. */
   public boolean admits(long[] used) {

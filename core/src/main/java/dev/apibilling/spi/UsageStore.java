@@ -2,6 +2,7 @@ package dev.apibilling.spi;
 
 import dev.apibilling.DailyUsage;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Keeps usage counters, idempotency records, reservations and daily totals for
@@ -48,6 +49,14 @@ public interface UsageStore extends AutoCloseable {
    * @return the number of days that had a total
    */
   long deleteHistory(String clientId, long fromEpochDay, long toEpochDay);
+
+  /**
+   * The usage events this store records with its charges, or empty if it records none (then requests'
+   * {@link EventRecord}s are refused). The default is empty.
+   */
+  default Optional<UsageEventLog> eventLog() {
+    return Optional.empty();
+  }
 
   /** Releases connections and threads the store owns. The default does nothing. */
   @Override
