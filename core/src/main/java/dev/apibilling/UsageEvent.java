@@ -105,6 +105,10 @@ public record UsageEvent(
     if (!(EventJson.parse(json) instanceof Map<?, ?> event)) {
       throw new IllegalArgumentException("usage event JSON must be an object");
     }
+    return of(event);
+  }
+
+  private static UsageEvent of(Map<?, ?> event) {
     try {
       Map<?, ?> data = (Map<?, ?>) event.get("data");
       List<Window> windows = new ArrayList<>();
@@ -126,6 +130,26 @@ public record UsageEvent(
     } catch (ClassCastException | NullPointerException | DateTimeParseException e) {
       throw new IllegalArgumentException("usage event JSON lacks a field or has one of the wrong type: " + e, e);
     }
+  }
+
+  /**
+   * Reads a batch of events: a JSON array of {@link #toJson()} objects, as
+   * {@link dev.apibilling.events.HttpEventSink} posts it.
+   *
+   * @throws IllegalArgumentException if the text is not such a batch
+   */
+  public static List<UsageEvent> fromJsonBatch(String json) {
+    if (!(EventJson.parse(json) instanceof List<?> items)) {
+      throw new IllegalArgumentException("usage event batch JSON must be an array");
+    }
+    List<UsageEvent> events = new ArrayList<>(items.size());
+    for (Object item : items) {
+      if (!(item instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException("usage event batch JSON must hold objects");
+      }
+      events.add(of(m));
+    }
+    return events;
   }
 
   private static void field(StringBuilder b, String name, @Nullable String value) {

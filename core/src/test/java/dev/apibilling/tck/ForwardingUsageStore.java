@@ -4,9 +4,11 @@ import dev.apibilling.DailyUsage;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.WindowSlot;
 import java.util.List;
+import java.util.Optional;
 
 /** A store that forwards every call to another; tests override the calls they want to watch or break. */
 public abstract class ForwardingUsageStore implements UsageStore {
@@ -37,6 +39,11 @@ public abstract class ForwardingUsageStore implements UsageStore {
   @Override
   public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
     return delegate().deleteHistory(clientId, fromEpochDay, toEpochDay);
+  }
+
+  @Override
+  public Optional<UsageEventLog> eventLog() {
+    return delegate().eventLog();
   }
 
   @Override

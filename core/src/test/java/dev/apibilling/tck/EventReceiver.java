@@ -1,0 +1,107 @@
+package dev.apibilling.tck;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.apibilling.UsageEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A CloudEvents batch receiver on a JDK {@link HttpServer} at a loopback port of its own, deduplicating by
+ * id the way a metering service does: it keeps the first event of each id, counts how often each id
+ * came, and notes any id that came again with different content. {@link #down(boolean)} makes it answer
+ * 503, as a receiver that is away.
+ */
+public final class EventReceiver implements AutoCloseable {
+
+  private final HttpServer server;
+  private final Map<String, UsageEvent> byKey = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+  private final List<String> conflicts = new ArrayList<>();
+  private final List<String> contentTypes = new ArrayList<>();
+  private volatile boolean down;
+  private final AtomicInteger requests = new AtomicInteger();
+
+  public EventReceiver() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/events", exchange -> {
+      try (exchange; InputStream in = exchange.getRequestBody()) {
+        String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        requests.incrementAndGet();
+        if (down) {
+          exchange.sendResponseHeaders(503, -1);
+          return;
+        }
+        synchronized (contentTypes) {
+          contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type"));
+        }
+        for (UsageEvent e : UsageEvent.fromJsonBatch(body)) {
+          String key = e.clientId() + " " + e.id();
+          UsageEvent first = byKey.putIfAbsent(key, e);
+          if (first != null && !first.equals(e)) {
+            synchronized (conflicts) {
+              conflicts.add(key);
+            }
+          }
+          deliveries.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        }
+        exchange.sendResponseHeaders(204, -1);
+      }
+    });
+    server.start();
+  }
+
+  /** Where to post batches. */
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/events");
+  }
+
+  /** Whether to answer every request with 503. */
+  public void down(boolean down) {
+    this.down = down;
+  }
+
+  /** The events received, the first of each (client, id). */
+  public List<UsageEvent> events() {
+    return List.copyOf(byKey.values());
+  }
+
+  /** How many times each (client, id) was received, keyed {@code "<client> <id>"}. */
+  public Map<String, Integer> deliveries() {
+    Map<String, Integer> m = new ConcurrentHashMap<>();
+    deliveries.forEach((k, v) -> m.put(k, v.get()));
+    return m;
+  }
+
+  /** The (client, id) keys that came again with different content. */
+  public List<String> conflicts() {
+    synchronized (conflicts) {
+      return List.copyOf(conflicts);
+    }
+  }
+
+  /** The Content-Type of every accepted request. */
+  public List<String> contentTypes() {
+    synchronized (contentTypes) {
+      return List.copyOf(contentTypes);
+    }
+  }
+
+  /** Requests received, accepted or not. */
+  public int requests() {
+    return requests.get();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
