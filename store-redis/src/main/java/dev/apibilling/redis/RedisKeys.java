@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * Cluster hash slot. Suffixes: {@code w:<policy>:<start>} a window counter, {@code d} the daily totals
  * (hash of epoch day to credits), {@code r} the reservations (sorted set scored by expiry),
  * {@code r:<id>} one reservation (hash of credits, day and window suffixes), {@code i:<key>} one
- * recorded idempotent outcome. Thread safe (immutable).
+ * recorded idempotent outcome, {@code e} the client's usage events (a stream). Outside any client: {@code
+ * events}, {@code events:claims} and {@code events:cursor}, the usage-event outbox and its claims. Thread safe (immutable).
  */
 final class RedisKeys {
 
@@ -77,6 +78,26 @@ final class RedisKeys {
 
   static String outcome(String base, String idempotencyKey) {
     return base + "i:" + idempotencyKey;
+  }
+
+  /** The client's stream of usage events, for queries. */
+  static String clientEvents(String base) {
+    return base + 'e';
+  }
+
+  /** The store's outbox of undelivered usage events (no hash tag: events need a single Redis, not a cluster). */
+  String eventOutbox() {
+    return prefix + "events";
+  }
+
+  /** The claims on outbox events: a sorted set of entry ids scored by claim expiry. */
+  String eventClaims() {
+    return prefix + "events:claims";
+  }
+
+  /** The id of the last outbox entry ever claimed. */
+  String eventCursor() {
+    return prefix + "events:cursor";
   }
 
   /** The hash tag of a client: the id when plain and short, else a sanitized head + '~' + SHA-256 hex. */

@@ -80,13 +80,36 @@ final class RedisScripts {
       """;
 
   /**
+   * Usage events (written with the credits, in the same script): the event goes to the store's outbox
+   * stream, which exporters claim from and which loses an entry once it is delivered, and to the client's
+   * own stream, which queries read and which keeps entries for the event retention (trimmed by stream id,
+   * approximately, and expiring as a whole when the client stays idle that long). ARGV from {@code at}:
+   * payload ('' for none), event id, event time, client id, oldest stream id kept, retention in ms.
+   */
+  private static final String EVENTS = """
+      local function recordEvent(outbox, own, at)
+        local payload = ARGV[at]
+        if payload == nil or payload == '' then
+          return
+        end
+        local id = redis.call('XADD', outbox, '*', 'i', ARGV[at + 1], 't', ARGV[at + 2], 'c', ARGV[at + 3],
+          'p', payload)
+        redis.call('XADD', own, 'MINID', '~', ARGV[at + 4], '*', 'i', ARGV[at + 1], 't', ARGV[at + 2],
+          'c', ARGV[at + 3], 'p', payload, 'o', id)
+        redis.call('PEXPIRE', own, ARGV[at + 5])
+      end
+      """;
+
+  /**
    * One decision. KEYS: 1 reservation index, 2 daily totals, 3..n+2 window counters, then the outcome key
-   * when ARGV[10] is not empty, then the reservation key in reserve mode. ARGV: 1 base, 2 now, 3 credits,
+   * when ARGV[10] is not empty, then the reservation key in reserve mode, then (a charge with a usage event)
+   * the event outbox and the client's event stream. ARGV: 1 base, 2 now, 3 credits,
    * 4 mode (0 check, 1 charge, 2 reserve), 5 n, 6 epoch day, 7 TTL of the daily totals, 8 oldest day
    * kept, 9 window grace, 10 outcome expiry or '', 11 reservation id, 12 reservation expiry, then limit
-   * and end of each window. Returns {granted, replayed, reservation id or '', used...}.
+   * and end of each window, then the six event arguments of {@link #EVENTS} (payload '' for none).
+   * Returns {granted, replayed, reservation id or '', used...}.
    */
-  static final String CHARGE = COMMON + """
+  static final String CHARGE = COMMON + EVENTS + """
       local base = ARGV[1]
       local now = tonumber(ARGV[2])
       local credits = tonumber(ARGV[3])
@@ -181,6 +204,10 @@ final class RedisScripts {
             redis.call('PEXPIRE', outcome, int(ttl))
           end
         end
+
+        if mode == '1' then
+          recordEvent(KEYS[#KEYS - 1], KEYS[#KEYS], 13 + 2 * n)
+        end
       end
 
       local reply = {granted, 0, reservation}
@@ -191,11 +218,12 @@ final class RedisScripts {
       """;
 
   /**
-   * Settles a reservation. KEYS: 1 reservation index, 2 the reservation. ARGV: 1 base, 2 now,
-   * 3 reservation id, 4 actual credits. Returns {1, reserved} when settled, {0, 0} when there is no such
+   * Settles a reservation. KEYS: 1 reservation index, 2 the reservation, then (with a usage event) the
+   * event outbox and the client's event stream. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits,
+   * then the six event arguments of {@link #EVENTS} (or none). Returns {1, reserved} when settled, {0, 0} when there is no such
    * reservation, {-1, reserved} when the actual credits exceed the reserved ones (nothing changes).
    */
-  static final String SETTLE = COMMON + """
+  static final String SETTLE = COMMON + EVENTS + """
       expireReservations(ARGV[1], ARGV[2])
       local held = redis.call('HMGET', KEYS[2], 'c', 'd', 'w', 'o')
       if not held[1] then
@@ -212,6 +240,9 @@ final class RedisScripts {
       end
       redis.call('DEL', KEYS[2])
       redis.call('ZREM', KEYS[1], ARGV[3])
+      if actual > 0 and #KEYS == 4 then
+        recordEvent(KEYS[3], KEYS[4], 5)
+      end
       return {1, reserved}
       """;
 
@@ -242,6 +273,56 @@ final class RedisScripts {
           redis.call('HDEL', KEYS[1], d)
           deleted = deleted + 1
         end
+      end
+      return deleted
+      """;
+
+  /**
+   * Claims outbox events: first those whose claim lapsed at now, then new ones after the claim cursor, in
+   * stream order. KEYS: 1 outbox, 2 claims (sorted set of entry id by claim expiry), 3 claim cursor (the
+   * last entry id ever claimed). ARGV: 1 now, 2 claim expiry, 3 most to claim. Returns the entries as
+   * XRANGE does.
+   */
+  static final String CLAIM_EVENTS = """
+      local max = tonumber(ARGV[3])
+      local out = {}
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, max)) do
+        local entry = redis.call('XRANGE', KEYS[1], id, id)
+        if #entry == 0 then
+          redis.call('ZREM', KEYS[2], id)
+        else
+          redis.call('ZADD', KEYS[2], ARGV[2], id)
+          out[#out + 1] = entry[1]
+        end
+      end
+      if #out < max then
+        local last = redis.call('GET', KEYS[3]) or '0-0'
+        local fresh = redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', max - #out)
+        for _, entry in ipairs(fresh) do
+          redis.call('ZADD', KEYS[2], ARGV[2], entry[1])
+          out[#out + 1] = entry
+          last = entry[1]
+        end
+        if #fresh > 0 then
+          redis.call('SET', KEYS[3], last)
+        end
+      end
+      return out
+      """;
+
+  /**
+   * Marks outbox events delivered by deleting them and their claims. KEYS: 1 outbox, 2 claims. ARGV: the
+   * entry ids. Returns how many entries were deleted.
+   */
+  static final String DELIVERED_EVENTS = """
+      local deleted = 0
+      for i = 1, #ARGV, 500 do
+        local ids = {}
+        for j = i, math.min(i + 499, #ARGV) do
+          ids[#ids + 1] = ARGV[j]
+        end
+        deleted = deleted + redis.call('XDEL', KEYS[1], unpack(ids))
+        redis.call('ZREM', KEYS[2], unpack(ids))
       end
       return deleted
       """;

@@ -5,7 +5,9 @@ import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.WindowSlot;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +83,8 @@ public final class RedisUsageStore implements UsageStore {
   private final Script settle;
   private final Script usage;
   private final Script deleteHistory;
+  private final long eventRetentionMillis;
+  private final @Nullable RedisEventLog events;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisUsageStore(Builder b, StatefulConnection<String, String> connection,
@@ -99,6 +104,9 @@ public final class RedisUsageStore implements UsageStore {
     this.settle = new Script(RedisScripts.SETTLE + nonce);
     this.usage = new Script(RedisScripts.USAGE + nonce);
     this.deleteHistory = new Script(RedisScripts.DELETE_HISTORY + nonce);
+    this.eventRetentionMillis = b.eventRetention.toMillis();
+    this.events = b.clusterClient == null ? new RedisEventLog(this, keys,
+        new Script(RedisScripts.CLAIM_EVENTS + nonce), new Script(RedisScripts.DELIVERED_EVENTS + nonce)) : null;
   }
 
   /**
@@ -168,7 +176,8 @@ public final class RedisUsageStore implements UsageStore {
       throw new IllegalArgumentException("a RESERVE request must carry a non-empty reservationId");
     }
     String idempotencyKey = request.idempotencyKey();
-    String[] k = new String[2 + n + (idempotencyKey != null ? 1 : 0) + (reserve ? 1 : 0)];
+    EventRecord event = request.mode() == ChargeMode.CHARGE ? request.event() : null;
+    String[] k = new String[2 + n + (idempotencyKey != null ? 1 : 0) + (reserve ? 1 : 0) + (event != null ? 2 : 0)];
     k[0] = RedisKeys.reservations(base);
     k[1] = RedisKeys.days(base);
     for (int i = 0; i < n; i++) {
@@ -181,9 +190,12 @@ public final class RedisUsageStore implements UsageStore {
     if (reserve) {
       k[next] = RedisKeys.reservation(base, reservationId);
     }
+    if (event != null) {
+      eventKeys(k, next, base);
+    }
     long now = request.now();
     long epochDay = request.epochDay();
-    String[] a = new String[12 + 2 * n];
+    String[] a = new String[12 + 2 * n + (event != null ? 6 : 0)];
     a[0] = base;
     a[1] = Long.toString(now);
     a[2] = Long.toString(request.credits());
@@ -205,6 +217,9 @@ public final class RedisUsageStore implements UsageStore {
       a[12 + 2 * i] = Long.toString(slot.limit());
       a[13 + 2 * i] = Long.toString(slot.end());
     }
+    if (event != null) {
+      eventArguments(a, 12 + 2 * n, request.clientId(), event, now);
+    }
     List<Object> reply = eval(charge, ScriptOutputType.MULTI, k, a);
     long[] used = new long[reply.size() - 3];
     for (int i = 0; i < used.length; i++) {
@@ -218,9 +233,19 @@ public final class RedisUsageStore implements UsageStore {
   @Override
   public boolean settle(SettleRequest request) {
     String base = keys.base(request.clientId());
-    String[] k = {RedisKeys.reservations(base), RedisKeys.reservation(base, request.reservationId())};
-    String[] a = {base, Long.toString(request.now()), request.reservationId(),
-        Long.toString(request.actualCredits())};
+    EventRecord event = request.actualCredits() > 0 ? request.event() : null;
+    String[] k = new String[event == null ? 2 : 4];
+    k[0] = RedisKeys.reservations(base);
+    k[1] = RedisKeys.reservation(base, request.reservationId());
+    String[] a = new String[event == null ? 4 : 10];
+    a[0] = base;
+    a[1] = Long.toString(request.now());
+    a[2] = request.reservationId();
+    a[3] = Long.toString(request.actualCredits());
+    if (event != null) {
+      eventKeys(k, 2, base);
+      eventArguments(a, 4, request.clientId(), event, request.now());
+    }
     List<Object> reply = eval(settle, ScriptOutputType.MULTI, k, a);
     long outcome = number(reply.get(0));
     if (outcome < 0) {
@@ -270,6 +295,16 @@ public final class RedisUsageStore implements UsageStore {
     return deleted;
   }
 
+  /**
+   * The usage events recorded with charges: an outbox stream exporters claim from (a delivered event
+   * leaves it) and a stream per client that queries read, kept for {@link Builder#eventRetention}.
+   * Empty on Redis Cluster: the outbox is one key, which a script of any client's slot cannot write.
+   */
+  @Override
+  public Optional<UsageEventLog> eventLog() {
+    return Optional.ofNullable(events);
+  }
+
   /** Closes the connection, and the client and its threads when the store created them. Idempotent. */
   @Override
   public void close() {
@@ -302,6 +337,28 @@ public final class RedisUsageStore implements UsageStore {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  private void eventKeys(String[] k, int at, String base) {
+    if (events == null) {
+      throw new IllegalArgumentException("usage events are not supported on Redis Cluster");
+    }
+    k[at] = keys.eventOutbox();
+    k[at + 1] = RedisKeys.clientEvents(base);
+  }
+
+  private void eventArguments(String[] a, int at, String clientId, EventRecord event, long now) {
+    a[at] = event.payload();
+    a[at + 1] = event.id();
+    a[at + 2] = Long.toString(event.time());
+    a[at + 3] = clientId;
+    a[at + 4] = Long.toString(Math.max(0, now - eventRetentionMillis));
+    a[at + 5] = Long.toString(eventRetentionMillis);
+  }
+
+  /** The connection's commands, for the event log. */
+  RedisClusterAsyncCommands<String, String> commands() {
+    return redis;
+  }
+
   /** The key layout, for tests of this package. */
   RedisKeys keys() {
     return keys;
@@ -313,7 +370,7 @@ public final class RedisUsageStore implements UsageStore {
   }
 
   /** Runs a script by its SHA-1; after a NOSCRIPT (script cache flushed, failover) runs its text, which loads it. */
-  private <T> T eval(Script script, ScriptOutputType type, String[] k, String... a) {
+  <T> T eval(Script script, ScriptOutputType type, String[] k, String... a) {
     try {
       return call(() -> redis.evalsha(script.sha, type, k, a));
     } catch (RedisNoScriptException e) {
@@ -323,7 +380,11 @@ public final class RedisUsageStore implements UsageStore {
 
   /** Loads every script (on every node of a cluster), so that calls can run them by SHA-1. */
   private void loadScripts() {
-    for (Script s : List.of(charge, settle, usage, deleteHistory)) {
+    List<Script> all = new ArrayList<>(List.of(charge, settle, usage, deleteHistory));
+    if (events != null) {
+      all.addAll(events.scripts());
+    }
+    for (Script s : all) {
       String loaded = call(() -> redis.scriptLoad(s.text));
       if (!loaded.equals(s.sha)) {
         throw new UsageStoreException("Redis knows a script by " + loaded + " instead of " + s.sha);
@@ -335,7 +396,7 @@ public final class RedisUsageStore implements UsageStore {
    * Sends a command and waits for its answer at most the command timeout; turns every failure but
    * NOSCRIPT into a {@link UsageStoreException}.
    */
-  private <T> T call(Supplier<RedisFuture<T>> command) {
+  <T> T call(Supplier<RedisFuture<T>> command) {
     if (closed.get()) {
       throw new UsageStoreException("the store is closed");
     }
@@ -367,7 +428,7 @@ public final class RedisUsageStore implements UsageStore {
   }
 
   /** A script's text and the SHA-1 Redis knows it by. */
-  private static final class Script {
+  static final class Script {
     final String text;
     final String sha;
 
@@ -399,6 +460,7 @@ public final class RedisUsageStore implements UsageStore {
     private Duration commandTimeout = Duration.ofSeconds(2);
     private Duration windowGrace = Duration.ofMinutes(5);
     private Duration historyRetention = Duration.ofDays(400);
+    private Duration eventRetention = Duration.ofDays(30);
     private @Nullable String scriptNonce;
 
     private Builder(@Nullable RedisURI uri, @Nullable RedisClient client,
@@ -448,6 +510,18 @@ public final class RedisUsageStore implements UsageStore {
      */
     public Builder historyRetention(Duration historyRetention) {
       this.historyRetention = Requirements.positive("historyRetention", historyRetention);
+      return this;
+    }
+
+    /**
+     * How long a client's usage events stay queryable after they were recorded (default 30 days; an event
+     * leaves the export outbox as soon as it is delivered). Trimmed by Redis stream id (the server's
+     * clock), approximately, as the client's events are added.
+     *
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public Builder eventRetention(Duration eventRetention) {
+      this.eventRetention = Requirements.positive("eventRetention", eventRetention);
       return this;
     }
 
