@@ -84,6 +84,23 @@ final class RedisRoundTripTest {
   }
 
   @Test
+  void chargeAndCommitRecordingUsageEventsAreStillOneEvalshaEach() throws IOException {
+    ApiBilling events = ApiBilling.builder().store(store).clock(clock).usageEvents(true)
+        .defaultQuotas(List.of(QuotaDefinition.of(DAY, 10_000))).build();
+    assertThat(REDIS.commandsFrom(address,
+        () -> events.tryCharge(Charge.of(client, 1).idempotencyKey("ev").with("route", "GET /x"))))
+        .isEqualTo(Map.of("evalsha", 1));
+    AtomicReference<Reservation> held = new AtomicReference<>();
+    assertThat(REDIS.commandsFrom(address,
+        () -> held.set(events.reserve(Charge.of(client, 5)).reservation().orElseThrow())))
+        .isEqualTo(Map.of("evalsha", 1));
+    assertThat(REDIS.commandsFrom(address, () -> assertThat(events.commit(held.get(), 3)).isTrue()))
+        .isEqualTo(Map.of("evalsha", 1));
+    assertThat(store.eventLog().orElseThrow().events(client, 0, Long.MAX_VALUE, null, 10))
+        .extracting(e -> e.id()).hasSize(2).first().isEqualTo("ev");
+  }
+
+  @Test
   void statusHistoryAndDeleteAreOneCommandEach() throws IOException {
     LocalDate today = LocalDate.of(2026, 3, 10);
     assertThat(REDIS.commandsFrom(address, () -> billing.status(client))).isEqualTo(Map.of("evalsha", 1));
