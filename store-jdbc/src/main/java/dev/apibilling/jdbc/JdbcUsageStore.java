@@ -7,6 +7,7 @@ import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.WindowSlot;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -73,6 +75,7 @@ public final class JdbcUsageStore implements UsageStore {
   private final long purgeGraceMillis;
   private final long historyRetentionMillis;
   private final @Nullable ScheduledExecutorService purger;
+  private final @Nullable JdbcEventLog events;
   private volatile boolean closed;
 
   private JdbcUsageStore(Builder b, DataSource dataSource, @Nullable HikariDataSource pool, JdbcDialect dialect) {
@@ -99,6 +102,7 @@ public final class JdbcUsageStore implements UsageStore {
     } else {
       verifySchema();
     }
+    this.events = dialect == JdbcDialect.POSTGRESQL ? new JdbcEventLog(this, schema) : null;
     this.purger = b.purgeEvery == null ? null : startPurger(b.purgeEvery);
   }
 
@@ -182,6 +186,26 @@ public final class JdbcUsageStore implements UsageStore {
     return call("delete history", (c, d) -> ops.deleteHistory(c, clientId, fromEpochDay, toEpochDay, d));
   }
 
+  /**
+   * The usage events recorded with charges, in the {@code events} table: a claim takes the oldest
+   * unclaimed rows {@code FOR UPDATE SKIP LOCKED}, so exporters on several instances share them.
+   */
+  @Override
+  public Optional<UsageEventLog> eventLog() {
+    return Optional.ofNullable(events);
+  }
+
+  /** Deletes events delivered at or before {@code bound}, in batches; returns how many. */
+  long purgeEvents(long bound) {
+    checkOpen();
+    int seconds = (int) Math.max(1, (timeoutMillis + 999) / 1000);
+    try (Connection c = dataSource.getConnection()) {
+      return deleteAll(c, schema.events, "delivered_at", bound, seconds);
+    } catch (SQLException | RuntimeException e) {
+      throw Failures.wrap("purge delivered usage events", e, timeoutMillis);
+    }
+  }
+
   // ---- maintenance ----------------------------------------------------------------------------
 
   /**
@@ -256,7 +280,8 @@ public final class JdbcUsageStore implements UsageStore {
 
   /** Drops this store's tables and functions (tests and uninstalling). */
   void dropSchema() {
-    String[] tables = {schema.windows, schema.idempotency, schema.reservations, schema.daily, schema.clients};
+    String[] tables = {schema.windows, schema.idempotency, schema.reservations, schema.daily, schema.clients,
+        schema.events};
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       for (String table : tables) {
         s.execute("DROP TABLE IF EXISTS " + table);
@@ -272,7 +297,7 @@ public final class JdbcUsageStore implements UsageStore {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
             + p + "forget_outcome, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
-            + p + "delete_history, " + p + "expire_all_reservations");
+            + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
       }
     } catch (SQLException e) {
       throw Failures.wrap("drop its schema", e, timeoutMillis);
@@ -301,7 +326,7 @@ public final class JdbcUsageStore implements UsageStore {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private <T> T call(String operation, SqlCall<T> work) {
+  <T> T call(String operation, SqlCall<T> work) {
     checkOpen();
     Deadline deadline = Deadline.in(timeoutMillis);
     for (int attempt = 1; ; attempt++) {
@@ -366,6 +391,7 @@ public final class JdbcUsageStore implements UsageStore {
         + " + (SELECT COUNT(*) FROM " + schema.idempotency + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.reservations + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.daily + " WHERE 1 = 0)"
+        + (dialect == JdbcDialect.POSTGRESQL ? " + (SELECT COUNT(*) FROM " + schema.events + " WHERE 1 = 0)" : "")
         + (ops.hasClientTable() ? " + (SELECT COUNT(*) FROM " + schema.clients + " WHERE 1 = 0)" : "");
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       s.setQueryTimeout((int) Math.max(1, (timeoutMillis + 999) / 1000));
@@ -420,7 +446,7 @@ public final class JdbcUsageStore implements UsageStore {
   }
 
   @FunctionalInterface
-  private interface SqlCall<T> {
+  interface SqlCall<T> {
     T run(Connection c, Deadline d) throws SQLException;
   }
 

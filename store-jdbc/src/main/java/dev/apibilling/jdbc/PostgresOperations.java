@@ -3,6 +3,7 @@ package dev.apibilling.jdbc;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
 import java.sql.Array;
@@ -30,8 +31,8 @@ final class PostgresOperations extends Operations {
     super(schema);
     String p = schema.prefix;
     this.charge = "SELECT granted, replayed, used, reservation_id FROM " + p
-        + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    this.settle = "SELECT " + p + "settle(?, ?, ?, ?)";
+        + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    this.settle = "SELECT " + p + "settle(?, ?, ?, ?, ?, ?, ?)";
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
     this.expireAll = "SELECT " + p + "expire_all_reservations(?, ?)";
@@ -66,6 +67,7 @@ final class PostgresOperations extends Operations {
       ps.setLong(11, r.reservationExpiresAt());
       ps.setLong(12, r.epochDay());
       ps.setLong(13, r.now());
+      setEvent(ps, 14, r.mode() == ChargeMode.CHARGE ? r.event() : null);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("charge function returned no row");
@@ -82,6 +84,7 @@ final class PostgresOperations extends Operations {
       ps.setString(2, r.reservationId());
       ps.setLong(3, r.actualCredits());
       ps.setLong(4, r.now());
+      setEvent(ps, 5, r.actualCredits() > 0 ? r.event() : null);
       return single(ps);
     }
   }
@@ -160,6 +163,13 @@ final class PostgresOperations extends Operations {
       default:
         return 2;
     }
+  }
+
+  /** Binds a usage event's id, time and payload to three parameters from {@code at} (NULLs for none). */
+  private static void setEvent(PreparedStatement ps, int at, @Nullable EventRecord event) throws SQLException {
+    setNullableString(ps, at, event == null ? null : event.id());
+    ps.setLong(at + 1, event == null ? 0 : event.time());
+    setNullableString(ps, at + 2, event == null ? null : event.payload());
   }
 
   private static void setNullableString(PreparedStatement ps, int index, @Nullable String value) throws SQLException {

@@ -21,6 +21,7 @@ final class Schema {
   final String idempotency;
   final String reservations;
   final String daily;
+  final String events;
 
   Schema(String prefix) {
     this.prefix = validPrefix(prefix);
@@ -29,6 +30,7 @@ final class Schema {
     this.idempotency = prefix + "idempotency";
     this.reservations = prefix + "reservations";
     this.daily = prefix + "daily";
+    this.events = prefix + "events";
   }
 
   /**

@@ -50,6 +50,34 @@ CREATE TABLE IF NOT EXISTS ${prefix}daily (
   PRIMARY KEY (client_id, epoch_day)
 );
 
+-- Usage events (issue 13): one row per billed charge, written by charge/settle in the same transaction as
+-- its credits; seq is the record order exporters claim in. payload is the CloudEvents JSON, kept verbatim.
+CREATE TABLE IF NOT EXISTS ${prefix}events (
+  seq           bigserial PRIMARY KEY,
+  client_id     text   NOT NULL,
+  event_id      text   NOT NULL,
+  event_time    bigint NOT NULL,
+  payload       text   NOT NULL,
+  claimed_by    text,
+  claimed_until bigint,
+  delivered_at  bigint
+);
+CREATE INDEX IF NOT EXISTS ${prefix}events_undelivered ON ${prefix}events (seq) WHERE delivered_at IS NULL;
+CREATE INDEX IF NOT EXISTS ${prefix}events_client ON ${prefix}events (client_id, seq);
+CREATE INDEX IF NOT EXISTS ${prefix}events_delivered ON ${prefix}events (delivered_at) WHERE delivered_at IS NOT NULL;
+
+-- Records a usage event (p_event NULL: none). Called by charge and settle, inside their transaction.
+CREATE OR REPLACE FUNCTION ${prefix}record_event(p_client text, p_event_id text, p_event_time bigint,
+    p_event text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_event IS NOT NULL THEN
+    INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
+    VALUES (p_client, p_event_id, p_event_time, p_event);
+  END IF;
+END;
+$$;
+
 -- Serializes every change of one client: a transaction-scoped advisory lock on (prefix, client), taken
 -- first and alone, so no two transactions ever wait on each other in opposite orders.
 -- (PL/pgSQL rather than SQL functions throughout: PL/pgSQL keeps its plans for the session.)
@@ -119,9 +147,13 @@ $$;
 -- One decision (UsageStore.charge), in one statement and one transaction.
 -- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Written as primary-key statements
 -- whose plans PL/pgSQL caches: everything after the lock is held until the commit, so it is kept short.
+-- A granted charge (mode 1, not a replay) records its usage event p_event (when not NULL).
+DROP FUNCTION IF EXISTS ${prefix}charge(text, text[], bigint[], bigint[], bigint[], bigint, integer, text,
+    bigint, text, bigint, bigint, bigint);
 CREATE OR REPLACE FUNCTION ${prefix}charge(p_client text, p_policies text[], p_starts bigint[],
     p_ends bigint[], p_limits bigint[], p_credits bigint, p_mode integer, p_key text,
-    p_key_expires bigint, p_reservation text, p_reservation_expires bigint, p_day bigint, p_now bigint)
+    p_key_expires bigint, p_reservation text, p_reservation_expires bigint, p_day bigint, p_now bigint,
+    p_event_id text, p_event_time bigint, p_event text)
 RETURNS TABLE (granted boolean, replayed boolean, used bigint[], reservation_id text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -191,6 +223,9 @@ BEGIN
     ON CONFLICT (client_id, idem_key) DO UPDATE
        SET used = EXCLUDED.used, reservation_id = EXCLUDED.reservation_id, expires_at = EXCLUDED.expires_at;
   END IF;
+  IF p_mode = 1 THEN
+    PERFORM ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
+  END IF;
   used := v_used;
   RETURN NEXT;
 END;
@@ -199,8 +234,10 @@ $$;
 -- Settles a reservation (UsageStore.settle): keeps p_actual credits and gives the rest back; a release
 -- (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
 -- Returns -1 when there is no such reservation, else the credits it held; when p_actual exceeds them
--- nothing is settled (the caller reports the error).
-CREATE OR REPLACE FUNCTION ${prefix}settle(p_client text, p_reservation text, p_actual bigint, p_now bigint)
+-- nothing is settled (the caller reports the error). A settlement keeping credits records p_event.
+DROP FUNCTION IF EXISTS ${prefix}settle(text, text, bigint, bigint);
+CREATE OR REPLACE FUNCTION ${prefix}settle(p_client text, p_reservation text, p_actual bigint, p_now bigint,
+    p_event_id text, p_event_time bigint, p_event text)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -220,6 +257,8 @@ BEGIN
   PERFORM ${prefix}give_back(p_client, r.policies, r.starts, r.credits - p_actual, r.epoch_day);
   IF p_actual = 0 THEN
     PERFORM ${prefix}forget_outcome(p_client, r.idem_key, p_reservation);
+  ELSE
+    PERFORM ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
   END IF;
   RETURN r.credits;
 END;
