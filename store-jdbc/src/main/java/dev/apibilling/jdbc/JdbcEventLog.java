@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The usage events of a {@link JdbcUsageStore}, in its {@code events} table. A claim is one short
  * transaction: select the oldest claimable rows {@code FOR UPDATE SKIP LOCKED} (so concurrent exporters
- * take different rows without waiting), then stamp them with the claimer and the lease end, both judged by
- * the caller's clock.
+ * take different rows without waiting; H2 lacks SKIP LOCKED, so there they wait for each other), then stamp
+ * them with the claimer and the lease end, both judged by the caller's clock.
  */
 final class JdbcEventLog implements UsageEventLog {
 
@@ -27,12 +27,12 @@ final class JdbcEventLog implements UsageEventLog {
   private final String selectClient;
   private final String countUndelivered;
 
-  JdbcEventLog(JdbcUsageStore store, Schema schema) {
+  JdbcEventLog(JdbcUsageStore store, Schema schema, JdbcDialect dialect) {
     this.store = store;
     this.schema = schema;
     this.selectClaimable = "SELECT " + COLUMNS + " FROM " + schema.events
         + " WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)"
-        + " ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED";
+        + " ORDER BY seq LIMIT ? FOR UPDATE" + (dialect == JdbcDialect.H2 ? "" : " SKIP LOCKED");
     this.selectClient = "SELECT " + COLUMNS + " FROM " + schema.events
         + " WHERE client_id = ? AND seq > ? AND event_time >= ? AND event_time < ? ORDER BY seq LIMIT ?";
     this.countUndelivered = "SELECT COUNT(*) FROM " + schema.events + " WHERE delivered_at IS NULL";

@@ -75,7 +75,7 @@ public final class JdbcUsageStore implements UsageStore {
   private final long purgeGraceMillis;
   private final long historyRetentionMillis;
   private final @Nullable ScheduledExecutorService purger;
-  private final @Nullable JdbcEventLog events;
+  private final JdbcEventLog events;
   private volatile boolean closed;
 
   private JdbcUsageStore(Builder b, DataSource dataSource, @Nullable HikariDataSource pool, JdbcDialect dialect) {
@@ -102,7 +102,7 @@ public final class JdbcUsageStore implements UsageStore {
     } else {
       verifySchema();
     }
-    this.events = dialect == JdbcDialect.POSTGRESQL ? new JdbcEventLog(this, schema) : null;
+    this.events = new JdbcEventLog(this, schema, dialect);
     this.purger = b.purgeEvery == null ? null : startPurger(b.purgeEvery);
   }
 
@@ -192,7 +192,7 @@ public final class JdbcUsageStore implements UsageStore {
    */
   @Override
   public Optional<UsageEventLog> eventLog() {
-    return Optional.ofNullable(events);
+    return Optional.of(events);
   }
 
   /** Deletes events delivered at or before {@code bound}, in batches; returns how many. */
@@ -289,7 +289,7 @@ public final class JdbcUsageStore implements UsageStore {
       String p = schema.prefix;
       if (dialect == JdbcDialect.MARIADB) {
         for (String procedure : List.of("next_window", "lock_client", "add_daily", "give_back",
-            "forget_outcome", "expire_reservations", "charge", "settle")) {
+            "forget_outcome", "expire_reservations", "charge", "settle", "record_event")) {
           s.execute("DROP PROCEDURE IF EXISTS " + p + procedure);
         }
       }
@@ -391,7 +391,7 @@ public final class JdbcUsageStore implements UsageStore {
         + " + (SELECT COUNT(*) FROM " + schema.idempotency + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.reservations + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.daily + " WHERE 1 = 0)"
-        + (dialect == JdbcDialect.POSTGRESQL ? " + (SELECT COUNT(*) FROM " + schema.events + " WHERE 1 = 0)" : "")
+        + " + (SELECT COUNT(*) FROM " + schema.events + " WHERE 1 = 0)"
         + (ops.hasClientTable() ? " + (SELECT COUNT(*) FROM " + schema.clients + " WHERE 1 = 0)" : "");
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       s.setQueryTimeout((int) Math.max(1, (timeoutMillis + 999) / 1000));

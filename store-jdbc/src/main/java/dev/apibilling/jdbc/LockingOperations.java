@@ -3,6 +3,7 @@ package dev.apibilling.jdbc;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
 import java.sql.Connection;
@@ -52,6 +53,7 @@ class LockingOperations extends Operations {
   private final String releaseWindow;
   private final String addDaily;
   private final String insertDaily;
+  private final String insertEvent;
   private final String deleteDays;
   private final String expiredClients;
   private final String[] readWindows = new String[CACHED_WINDOW_QUERIES + 1];
@@ -92,6 +94,7 @@ class LockingOperations extends Operations {
     this.addDaily = "UPDATE " + s.daily + " SET credits = GREATEST(0, credits + ?)"
         + " WHERE client_id = ? AND epoch_day = ?";
     this.insertDaily = "INSERT INTO " + s.daily + " (client_id, epoch_day, credits) VALUES (?, ?, ?)";
+    this.insertEvent = "INSERT INTO " + s.events + " (client_id, event_id, event_time, payload) VALUES (?, ?, ?, ?)";
     this.deleteDays = "DELETE FROM " + s.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?";
     this.expiredClients = "SELECT DISTINCT client_id FROM " + s.reservations
         + " WHERE expires_at <= ? ORDER BY client_id " + limit(PURGE_CLIENTS);
@@ -167,6 +170,9 @@ class LockingOperations extends Operations {
     if (key != null) {
       update(c, insertKey, d, client, key, Slots.encodeUsed(used), reservationId, r.idempotencyExpiresAt());
     }
+    if (r.mode() == ChargeMode.CHARGE) {
+      recordEvent(c, client, r.event(), d);
+    }
     return ChargeResult.of(true, used, reservationId);
   }
 
@@ -200,6 +206,8 @@ class LockingOperations extends Operations {
       giveBack(c, client, Slots.decode(slots), credits - r.actualCredits(), day, d);
       if (r.actualCredits() == 0) {
         forgetOutcome(c, client, key, r.reservationId(), d);
+      } else {
+        recordEvent(c, client, r.event(), d);
       }
       return credits;
     });
@@ -422,6 +430,13 @@ class LockingOperations extends Operations {
 
   private String limit(int rows) {
     return dialect == JdbcDialect.H2 ? "FETCH FIRST " + rows + " ROWS ONLY" : "LIMIT " + rows;
+  }
+
+  /** Records a usage event (none when null) in the caller's transaction. */
+  private void recordEvent(Connection c, String client, @Nullable EventRecord event, Deadline d) throws SQLException {
+    if (event != null) {
+      update(c, insertEvent, d, client, event.id(), event.time(), event.payload());
+    }
   }
 
   private static int update(Connection c, String sql, Deadline d, @Nullable Object... values) throws SQLException {

@@ -3,12 +3,14 @@ package dev.apibilling.jdbc;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import org.jspecify.annotations.Nullable;
 
 /**
  * MariaDB: a decision and a settlement are each one {@code CALL} of a stored procedure of the schema
@@ -22,8 +24,8 @@ final class MariaDbOperations extends LockingOperations {
 
   MariaDbOperations(Schema schema) {
     super(schema, JdbcDialect.MARIADB);
-    this.charge = "CALL " + schema.prefix + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    this.settle = "CALL " + schema.prefix + "settle(?, ?, ?, ?)";
+    this.charge = "CALL " + schema.prefix + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    this.settle = "CALL " + schema.prefix + "settle(?, ?, ?, ?, ?, ?, ?)";
   }
 
   @Override
@@ -51,6 +53,7 @@ final class MariaDbOperations extends LockingOperations {
       ps.setLong(8, r.reservationExpiresAt());
       ps.setLong(9, r.epochDay());
       ps.setLong(10, r.now());
+      setEvent(ps, 11, r.mode() == ChargeMode.CHARGE ? r.event() : null);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("charge procedure answered no row");
@@ -71,12 +74,26 @@ final class MariaDbOperations extends LockingOperations {
       ps.setString(2, r.reservationId());
       ps.setLong(3, r.actualCredits());
       ps.setLong(4, r.now());
+      setEvent(ps, 5, r.actualCredits() > 0 ? r.event() : null);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("settle procedure answered no row");
         }
         return rs.getLong(1);
       }
+    }
+  }
+
+  /** Binds a usage event's id, time and payload to three parameters from {@code at} (NULLs for none). */
+  private static void setEvent(PreparedStatement ps, int at, @Nullable EventRecord event) throws SQLException {
+    if (event == null) {
+      ps.setNull(at, Types.VARBINARY);
+      ps.setLong(at + 1, 0);
+      ps.setNull(at + 2, Types.VARCHAR);
+    } else {
+      ps.setString(at, event.id());
+      ps.setLong(at + 1, event.time());
+      ps.setString(at + 2, event.payload());
     }
   }
 }

@@ -58,10 +58,36 @@ CREATE TABLE IF NOT EXISTS ${prefix}daily (
   PRIMARY KEY (client_id, epoch_day)
 ) ENGINE=InnoDB;
 
+-- Usage events (issue 13): one row per billed charge, written in the same transaction as its credits;
+-- seq is the record order exporters claim in; payload is the CloudEvents JSON, kept verbatim.
+CREATE TABLE IF NOT EXISTS ${prefix}events (
+  seq           BIGINT          NOT NULL AUTO_INCREMENT,
+  client_id     VARBINARY(1024) NOT NULL,
+  event_id      VARBINARY(1024) NOT NULL,
+  event_time    BIGINT          NOT NULL,
+  payload       LONGTEXT CHARACTER SET utf8mb4 NOT NULL,
+  claimed_by    VARCHAR(256),
+  claimed_until BIGINT,
+  delivered_at  BIGINT,
+  PRIMARY KEY (seq),
+  KEY ${prefix}events_client (client_id, seq),
+  KEY ${prefix}events_delivered (delivered_at, seq)
+) ENGINE=InnoDB;
+
 -- Windows travel as text, one '<length>:<policy>:<start>:<end>:<limit>;' per window (length-prefixed, so
 -- any policy name survives); reservations keep that text in slots.
 
 DELIMITER //
+
+-- Records a usage event (p_event NULL: none). Called by charge and settle, inside their transaction.
+CREATE OR REPLACE PROCEDURE ${prefix}record_event(IN p_client VARBINARY(1024), IN p_event_id VARBINARY(1024),
+    IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4)
+BEGIN
+  IF p_event IS NOT NULL THEN
+    INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
+    VALUES (p_client, p_event_id, p_event_time, p_event);
+  END IF;
+END //
 
 -- Reads the window at p_pos of p_windows and moves p_pos past it.
 CREATE OR REPLACE PROCEDURE ${prefix}next_window(IN p_windows TEXT CHARACTER SET utf8mb4, INOUT p_pos INT,
@@ -158,10 +184,12 @@ END //
 
 -- One decision (UsageStore.charge) in one CALL and one transaction; answers one row:
 -- granted, replayed, used (comma-separated, in window order), reservation_id.
--- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited.
+-- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. A granted charge (mode 1, not a
+-- replay) records its usage event p_event (when not NULL).
 CREATE OR REPLACE PROCEDURE ${prefix}charge(IN p_client VARBINARY(1024), IN p_windows TEXT CHARACTER SET utf8mb4,
     IN p_credits BIGINT, IN p_mode INT, IN p_key VARBINARY(1024), IN p_key_expires BIGINT,
-    IN p_reservation VARBINARY(512), IN p_reservation_expires BIGINT, IN p_day BIGINT, IN p_now BIGINT)
+    IN p_reservation VARBINARY(512), IN p_reservation_expires BIGINT, IN p_day BIGINT, IN p_now BIGINT,
+    IN p_event_id VARBINARY(1024), IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4)
 decide: BEGIN
   DECLARE v_pos INT DEFAULT 1;
   DECLARE v_policy VARBINARY(256);
@@ -237,15 +265,20 @@ decide: BEGIN
     INSERT INTO ${prefix}idempotency (client_id, idem_key, used, reservation_id, expires_at)
     VALUES (p_client, p_key, v_used, IF(p_mode = 2, p_reservation, NULL), p_key_expires);
   END IF;
+  IF p_mode = 1 THEN
+    CALL ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
+  END IF;
   COMMIT;
   SELECT TRUE AS granted, FALSE AS replayed, v_used AS used, v_reservation AS reservation_id;
 END //
 
 -- Settles a reservation (UsageStore.settle) in one CALL; answers -1 when there is no such reservation,
 -- else the credits it held (nothing is settled when p_actual exceeds them; the caller reports that).
--- A release (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
+-- A release (p_actual = 0) also forgets the idempotency outcome recorded with the reservation; a
+-- settlement keeping credits records its usage event p_event (when not NULL).
 CREATE OR REPLACE PROCEDURE ${prefix}settle(IN p_client VARBINARY(1024), IN p_reservation VARBINARY(512),
-    IN p_actual BIGINT, IN p_now BIGINT)
+    IN p_actual BIGINT, IN p_now BIGINT, IN p_event_id VARBINARY(1024), IN p_event_time BIGINT,
+    IN p_event LONGTEXT CHARACTER SET utf8mb4)
 settling: BEGIN
   DECLARE v_credits BIGINT DEFAULT NULL;
   DECLARE v_day BIGINT;
@@ -273,6 +306,8 @@ settling: BEGIN
     CALL ${prefix}give_back(p_client, v_slots, v_credits - p_actual, v_day);
     IF p_actual = 0 THEN
       CALL ${prefix}forget_outcome(p_client, v_key, p_reservation);
+    ELSE
+      CALL ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
     END IF;
   END IF;
   COMMIT;

@@ -57,3 +57,19 @@ CREATE TABLE IF NOT EXISTS ${prefix}daily (
   credits   BIGINT          NOT NULL,
   PRIMARY KEY (client_id, epoch_day)
 ) ENGINE=InnoDB;
+
+-- Usage events (issue 13): one row per billed charge, written in the same transaction as its credits;
+-- seq is the record order exporters claim in; payload is the CloudEvents JSON, kept verbatim.
+CREATE TABLE IF NOT EXISTS ${prefix}events (
+  seq           BIGINT          NOT NULL AUTO_INCREMENT,
+  client_id     VARBINARY(1024) NOT NULL,
+  event_id      VARBINARY(1024) NOT NULL,
+  event_time    BIGINT          NOT NULL,
+  payload       LONGTEXT CHARACTER SET utf8mb4 NOT NULL,
+  claimed_by    VARCHAR(256),
+  claimed_until BIGINT,
+  delivered_at  BIGINT,
+  PRIMARY KEY (seq),
+  KEY ${prefix}events_client (client_id, seq),
+  KEY ${prefix}events_delivered (delivered_at, seq)
+) ENGINE=InnoDB;

@@ -105,7 +105,7 @@ final class SchemaTest {
         .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(2);
     // so do MariaDB's procedures, written with the client's DELIMITER lines
     assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(8)
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(9)
         .allSatisfy(s -> assertThat(s).endsWith("END").doesNotContain("DELIMITER"));
   }
 
