@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,19 +27,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EventReceiver implements AutoCloseable {
 
   private final HttpServer server;
+  private final ExecutorService executor;
   private final Map<String, UsageEvent> byKey = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
   private final List<String> conflicts = new ArrayList<>();
   private final List<String> contentTypes = new ArrayList<>();
   private volatile boolean down;
   private final AtomicInteger requests = new AtomicInteger();
+  private volatile int stallAt = -1;
+  private final CountDownLatch stalled = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
 
   public EventReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/events", exchange -> {
       try (exchange; InputStream in = exchange.getRequestBody()) {
         String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        requests.incrementAndGet();
+        int number = requests.incrementAndGet();
         if (down) {
           exchange.sendResponseHeaders(503, -1);
           return;
@@ -53,9 +61,19 @@ public final class EventReceiver implements AutoCloseable {
           }
           deliveries.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         }
+        if (number == stallAt) {
+          stalled.countDown();
+          try {
+            release.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         exchange.sendResponseHeaders(204, -1);
       }
     });
+    executor = Executors.newCachedThreadPool();
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -67,6 +85,19 @@ public final class EventReceiver implements AutoCloseable {
   /** Whether to answer every request with 503. */
   public void down(boolean down) {
     this.down = down;
+  }
+
+  /**
+   * Makes the {@code n}-th request (from 1) record its events and then hold its answer until
+   * {@link #close()}: a sender killed meanwhile never learns the batch arrived.
+   */
+  public void stallRequest(int n) {
+    this.stallAt = n;
+  }
+
+  /** Waits until the stalled request has arrived and been recorded. */
+  public boolean awaitStalled(long timeout, TimeUnit unit) throws InterruptedException {
+    return stalled.await(timeout, unit);
   }
 
   /** The events received, the first of each (client, id). */
@@ -102,6 +133,8 @@ public final class EventReceiver implements AutoCloseable {
 
   @Override
   public void close() {
+    release.countDown();
     server.stop(0);
+    executor.shutdownNow();
   }
 }
