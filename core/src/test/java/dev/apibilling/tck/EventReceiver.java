@@ -69,6 +69,9 @@ public final class EventReceiver implements AutoCloseable {
             Thread.currentThread().interrupt();
           }
         }
+        synchronized (byKey) {
+          byKey.notifyAll();
+        }
         exchange.sendResponseHeaders(204, -1);
       }
     });
@@ -98,6 +101,21 @@ public final class EventReceiver implements AutoCloseable {
   /** Waits until the stalled request has arrived and been recorded. */
   public boolean awaitStalled(long timeout, TimeUnit unit) throws InterruptedException {
     return stalled.await(timeout, unit);
+  }
+
+  /** Waits until events of at least {@code n} distinct (client, id) arrived; returns whether they did. */
+  public boolean awaitEvents(int n, long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    synchronized (byKey) {
+      while (byKey.size() < n) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(byKey, left);
+      }
+      return true;
+    }
   }
 
   /** The events received, the first of each (client, id). */

@@ -1,6 +1,7 @@
 package dev.apibilling.servlet;
 
 import dev.apibilling.ApiBilling;
+import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.spi.UsageStore;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -92,6 +93,17 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code context-attribute}</td><td>{@value RequestBilling#CONTEXT_ATTRIBUTE}</td><td>servlet
  *       context attribute the {@link RequestBilling} is published under (for
  *       {@link ApiBillingStatusServlet}); with several filters, one name each</td></tr>
+ *   <tr><td>{@code usage-events}</td><td>{@code false} ({@code true} with an export)</td><td>record a
+ *       {@link dev.apibilling.UsageEvent} with every billed request, atomically with its credits</td></tr>
+ *   <tr><td>{@code event-source}</td><td>{@code apibilling://<host>/<pid>}</td><td>CloudEvents
+ *       {@code source} of this instance's events</td></tr>
+ *   <tr><td>{@code event-metadata-headers}</td><td>none</td><td>request headers recorded with each charge
+ *       (metadata keyed by the lower-case header name), separated by commas, e.g.
+ *       {@code X-Workflow-Id, X-Origin}; an over-long value is answered 400</td></tr>
+ *   <tr><td>{@code export-to}</td><td>none</td><td>exports usage events from the store to this URL as
+ *       CloudEvents batches ({@link dev.apibilling.events.HttpEventSink}), on a thread of the filter</td></tr>
+ *   <tr><td>{@code export-file}</td><td>none</td><td>exports usage events to this file as JSON lines
+ *       instead</td></tr>
  *   <tr><td>{@code resolver.*}</td><td></td><td>free for a custom client resolver</td></tr>
  * </table>
  *
@@ -121,6 +133,7 @@ public final class ApiBillingFilter implements Filter {
   private volatile @Nullable RequestBilling flow;
   private @Nullable ApiBilling ownedBilling;
   private @Nullable UsageStore ownedStore;
+  private @Nullable UsageEventExporter ownedExporter;
   private @Nullable ServletContext context;
   private String contextAttribute = RequestBilling.CONTEXT_ATTRIBUTE;
 
@@ -158,6 +171,7 @@ public final class ApiBillingFilter implements Filter {
       FilterSettings.Built built = FilterSettings.build(config);
       ownedBilling = built.billing();
       ownedStore = built.store();
+      ownedExporter = built.exporter();
       f = built.flow();
     }
     ServletContext ctx = config.getServletContext();
@@ -211,6 +225,10 @@ public final class ApiBillingFilter implements Filter {
       if (ctx.getAttribute(BILLING_CONTEXT_ATTRIBUTE) == f.billing()) {
         ctx.removeAttribute(BILLING_CONTEXT_ATTRIBUTE);
       }
+    }
+    if (ownedExporter != null) {
+      ownedExporter.close();
+      ownedExporter = null;
     }
     if (ownedBilling != null) {
       ownedBilling.close();

@@ -1,6 +1,9 @@
 package dev.apibilling.servlet;
 
 import dev.apibilling.ApiBilling;
+import dev.apibilling.Requirements;
+import dev.apibilling.events.EventSink;
+import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.UsageStores;
@@ -12,6 +15,7 @@ import java.io.InputStream;
 import java.io.StringReader;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +23,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -27,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /** Reads {@link ApiBillingFilter}'s init-params into a billing and a request flow. */
 final class FilterSettings {
@@ -54,15 +60,21 @@ final class FilterSettings {
   static final String HISTORY_ZONE = "history-zone";
   static final String PROBLEM_TYPE_BASE = "problem-type-base";
   static final String CONTEXT_ATTRIBUTE = "context-attribute";
+  static final String USAGE_EVENTS = "usage-events";
+  static final String EVENT_SOURCE = "event-source";
+  static final String EVENT_METADATA_HEADERS = "event-metadata-headers";
+  static final String EXPORT_TO = "export-to";
+  static final String EXPORT_FILE = "export-file";
   static final String RESOLVER_PREFIX = "resolver.";
 
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
-      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE);
+      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE,
+      USAGE_EVENTS, EVENT_SOURCE, EVENT_METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
 
   /** What init built: the flow, and the billing and store the filter owns and closes. */
-  record Built(RequestBilling flow, ApiBilling billing, UsageStore store) {}
+  record Built(RequestBilling flow, ApiBilling billing, UsageStore store, @Nullable UsageEventExporter exporter) {}
 
   private final Map<String, String> params;
   private final ServletContext context;
@@ -133,6 +145,15 @@ final class FilterSettings {
     });
     BillingProblems problems = parse(PROBLEM_TYPE_BASE, BillingProblems.DEFAULT_TYPE_BASE,
         t -> BillingProblems.withTypeBase(t.trim()));
+    EventSink sink = sink();
+    boolean events = parse(USAGE_EVENTS, sink != null ? "true" : "false", FilterSettings::bool);
+    if (sink != null && !events) {
+      throw new ServletException("init-param '" + USAGE_EVENTS + "' is false, but '" + EXPORT_TO + "' or '"
+          + EXPORT_FILE + "' exports usage events: drop one or the other");
+    }
+    String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
+    List<String> headers = parse(EVENT_METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
+        .map(String::trim).filter(h -> !h.isEmpty()).toList());
 
     String url = params.getOrDefault(STORE, "memory");
     UsageStore store;
@@ -144,11 +165,16 @@ final class FilterSettings {
       throw new ServletException("init-param '" + STORE + "': the store cannot be reached: " + e.getMessage(), e);
     }
     try {
-      ApiBilling billing = plans.build(ApiBilling.builder()
+      ApiBilling.Builder settings = ApiBilling.builder()
           .store(store)
           .historyZone(zone)
           .idempotencyTtl(idempotencyTtl)
-          .reservationTtl(reservationTtl));
+          .reservationTtl(reservationTtl)
+          .usageEvents(events);
+      if (!source.isEmpty()) {
+        settings.eventSource(source);
+      }
+      ApiBilling billing = plans.build(settings);
       RequestBilling flow = RequestBilling.builder(billing)
           .clientResolver(resolver)
           .costRules(costs)
@@ -159,12 +185,42 @@ final class FilterSettings {
           .failureLogInterval(logInterval)
           .throwOnQuotaExceeded(throwOnQuota)
           .problems(problems)
+          .metadataHeaders(headers)
           .build();
-      return new Built(flow, billing, store);
+      UsageEventExporter exporter = sink == null ? null : UsageEventExporter.builder(store, sink).build().start();
+      return new Built(flow, billing, store, exporter);
     } catch (RuntimeException e) {
       store.close();
       throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);
     }
+  }
+
+  /** The sink of {@code export-to} or {@code export-file}, or null when neither is set. */
+  private @Nullable EventSink sink() throws ServletException {
+    String to = params.get(EXPORT_TO);
+    String file = params.get(EXPORT_FILE);
+    if (to != null && file != null) {
+      throw new ServletException("init-params '" + EXPORT_TO + "' and '" + EXPORT_FILE
+          + "' cannot be combined: usage events go to one sink");
+    }
+    if (to != null) {
+      return parse(EXPORT_TO, "", t -> {
+        try {
+          return EventSink.cloudEventsHttp(URI.create(t.trim()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("must be an http or https URL but was '" + t.trim() + "'", e);
+        }
+      });
+    }
+    if (file != null) {
+      return parse(EXPORT_FILE, "", t -> {
+        if (t.isBlank()) {
+          throw new IllegalArgumentException("must be a file path but was blank");
+        }
+        return EventSink.jsonLines(Path.of(t.trim()));
+      });
+    }
+    return null;
   }
 
   private long defaultCost() throws ServletException {

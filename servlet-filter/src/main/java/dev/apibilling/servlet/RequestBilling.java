@@ -3,6 +3,7 @@ package dev.apibilling.servlet;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.Charge;
+import dev.apibilling.EventDetails;
 import dev.apibilling.QuotaException;
 import dev.apibilling.Requirements;
 import dev.apibilling.Reservation;
@@ -23,8 +24,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -94,6 +99,7 @@ public final class RequestBilling {
   private final RateLimitedLog storeLog;
   private final RateLimitedLog settleLog;
   private final RateLimitedLog usageLog;
+  private final List<String> metadataHeaders;
 
   private RequestBilling(Builder b) {
     this.billing = b.billing;
@@ -109,6 +115,7 @@ public final class RequestBilling {
     this.storeLog = new RateLimitedLog(LOG, billing.clock(), interval);
     this.settleLog = new RateLimitedLog(LOG, billing.clock(), interval);
     this.usageLog = new RateLimitedLog(LOG, billing.clock(), interval);
+    this.metadataHeaders = List.copyOf(b.metadataHeaders);
   }
 
   /** A builder of the flow over {@code billing}; a {@link Builder#clientResolver} must be set. */
@@ -176,10 +183,25 @@ public final class RequestBilling {
       problems.invalidIdempotencyKey(e.getMessage()).write(response);
       return false;
     }
+    Map<String, String> metadata = new HashMap<>();
+    if (rule != null) {
+      metadata.put("route", rule.method() + " " + rule.pattern());
+    }
+    for (String header : metadataHeaders) {
+      String value = request.getHeader(header);
+      if (value != null) {
+        metadata.put(header.toLowerCase(Locale.ROOT), value);
+      }
+    }
+    try {
+      Requirements.metadata(metadata);
+    } catch (IllegalArgumentException e) {
+      problems.badRequest("A header recorded with the charge is invalid: " + e.getMessage()).write(response);
+      return false;
+    }
     Charge charge;
     try {
-      charge = new Charge(clientId, credits, idempotencyKey,
-          rule == null ? Map.of() : Map.of("route", rule.method() + " " + rule.pattern()));
+      charge = new Charge(clientId, credits, idempotencyKey, metadata);
     } catch (IllegalArgumentException e) {
       // The resolver named an id no client can have (too long, control characters): not a client.
       problems.unknownClient().write(response);
@@ -319,7 +341,7 @@ public final class RequestBilling {
     }
     long credits = chargePolicy.charges(status) ? creditsToCommit(billed, request) : 0;
     try {
-      if (!billing.commit(reservation, credits)) {
+      if (!billing.commit(reservation, credits, eventDetails(billed, request, status))) {
         settleLog.warn("reservation of client '" + billed.clientId() + "' expired before its request "
             + "completed, so it was not charged; raise the billing's reservation TTL above the longest "
             + "request", null);
@@ -332,6 +354,13 @@ public final class RequestBilling {
       settleFailures.increment();
       settleLog.warn("settling a request of client '" + billed.clientId() + "' failed", e);
     }
+  }
+
+  /** The method, the matched cost rule (the charge's {@code route}) and the status, for the usage event. */
+  private static EventDetails eventDetails(BilledRequest billed, ServletRequest request, int status) {
+    String method = request instanceof HttpServletRequest http ? http.getMethod() : null;
+    String route = billed.decision().map(d -> d.metadata().get("route")).orElse(null);
+    return new EventDetails(null, method, route, status >= 100 && status <= 599 ? status : null);
   }
 
   private long creditsToCommit(BilledRequest billed, ServletRequest request) {
@@ -550,6 +579,7 @@ public final class RequestBilling {
     private Duration logInterval = Duration.ofMinutes(1);
     private boolean throwOnQuotaExceeded;
     private BillingProblems problems = BillingProblems.defaults();
+    private final List<String> metadataHeaders = new ArrayList<>();
 
     private Builder(ApiBilling billing) {
       this.billing = Objects.requireNonNull(billing, "billing");
@@ -609,6 +639,28 @@ public final class RequestBilling {
     /** The problem types answered with (default {@link BillingProblems#defaults()}). */
     public Builder problems(BillingProblems problems) {
       this.problems = Objects.requireNonNull(problems, "problems");
+      return this;
+    }
+
+    /**
+     * Request headers recorded with each charge as metadata (and so in its usage event), keyed by the
+     * header's lower-case name (default none). A request whose header value is not valid metadata (over 256
+     * characters) is answered 400.
+     *
+     * @throws IllegalArgumentException if a name is blank or there are more than the metadata allows
+     */
+    public Builder metadataHeaders(List<String> headers) {
+      if (headers.size() >= Requirements.MAX_METADATA_ENTRIES) {
+        throw new IllegalArgumentException("metadataHeaders must be fewer than " + Requirements.MAX_METADATA_ENTRIES
+            + " (one metadata entry is the route) but were " + headers.size());
+      }
+      metadataHeaders.clear();
+      for (String h : headers) {
+        if (h == null || h.isBlank()) {
+          throw new IllegalArgumentException("metadataHeaders must be header names but had " + (h == null ? "null" : "a blank one"));
+        }
+        metadataHeaders.add(h.trim());
+      }
       return this;
     }
 
