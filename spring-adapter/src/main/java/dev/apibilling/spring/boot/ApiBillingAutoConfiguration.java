@@ -5,15 +5,23 @@ import dev.apibilling.BillingListener;
 import dev.apibilling.BillingMetrics;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
+import dev.apibilling.events.EventSink;
+import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStores;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -22,6 +30,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
+import org.springframework.util.ClassUtils;
 
 /**
  * Auto-configures an {@link ApiBilling} from the {@code apibilling.*} properties ({@link ApiBillingProperties}).
@@ -37,6 +46,9 @@ import org.springframework.core.convert.converter.Converter;
  *       and {@link ApiBillingBuilderCustomizer} beans
  *   <li>{@code apiBillingMetrics} (a {@code BillingListener}): Micrometer meters, when there is one
  *       {@code MeterRegistry} bean (see {@link BillingMetrics})
+ *   <li>{@code UsageEventExporter}: when {@code apibilling.events.export-to} or {@code export-file} is
+ *       set, exports the store's usage events on a thread of its own (with exporter meters when there is
+ *       one {@code MeterRegistry} bean); stopped with the context
  * </ul>
  *
  * <p>{@code apibilling.enabled=false} switches all of it off.
@@ -86,7 +98,12 @@ public class ApiBillingAutoConfiguration {
         .reservationTtl(properties.reservationTtl())
         .thresholds(properties.thresholds().stream().mapToDouble(Double::doubleValue).toArray())
         .quotaSourceCacheTtl(properties.quotaSource().cacheTtl())
-        .quotaSourceCacheSize(properties.quotaSource().cacheSize());
+        .quotaSourceCacheSize(properties.quotaSource().cacheSize())
+        .usageEvents(properties.events().recorded());
+    String eventSource = properties.events().source();
+    if (eventSource != null) {
+      builder.eventSource(eventSource);
+    }
     Clock c = clock.getIfUnique();
     if (c != null) {
       builder.clock(c);
@@ -104,6 +121,39 @@ public class ApiBillingAutoConfiguration {
     ApiBilling billing = builder.build();
     properties.clients().forEach((id, client) -> billing.updateClientQuotas(id, plans.get(client.plan())));
     return billing;
+  }
+
+  /**
+   * The exporter of usage events, when {@code apibilling.events.export-to} or {@code export-file} is set:
+   * started with the context, stopped with it.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  @ConditionalOnExpression("'${apibilling.events.export-to:}' != '' or '${apibilling.events.export-file:}' != ''")
+  public UsageEventExporter apiBillingEventExporter(ApiBillingProperties properties, UsageStore store,
+      BeanFactory beans) {
+    ApiBillingProperties.Events events = properties.events();
+    URI to = events.exportTo();
+    String file = events.exportFile();
+    EventSink sink = to != null ? EventSink.cloudEventsHttp(to) : EventSink.jsonLines(Path.of(Objects.requireNonNull(file)));
+    UsageEventExporter.Builder builder = UsageEventExporter.builder(store, sink)
+        .batchSize(events.batchSize())
+        .retention(events.retention());
+    ClassLoader loader = beans instanceof ConfigurableBeanFactory c ? c.getBeanClassLoader() : null;
+    if (properties.metrics().enabled() && ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
+      ExporterMeters.add(builder, beans);
+    }
+    return builder.build().start();
+  }
+
+  /** Loaded only when Micrometer is on the class path. */
+  private static final class ExporterMeters {
+    static void add(UsageEventExporter.Builder builder, BeanFactory beans) {
+      MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
+      if (registry != null) {
+        builder.meterRegistry(registry);
+      }
+    }
   }
 
   /** Micrometer meters of the billing. */

@@ -7,6 +7,7 @@ import dev.apibilling.servlet.ChargePolicy;
 import dev.apibilling.servlet.CostRules;
 import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.StoreFailurePolicy;
+import java.net.URI;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -68,6 +69,8 @@ import org.springframework.format.annotation.DateTimeFormat;
  * @param problemTypeBase URI that the problem types (quota-exceeded, unknown-client, ...) of problem
  *     responses are appended to.
  * @param metrics Micrometer metrics, recorded when there is a MeterRegistry bean.
+ * @param events Usage events: a record of every billed request, written atomically with its credits and
+ *     exported to a metering or billing system.
  */
 @ConfigurationProperties("apibilling")
 public record ApiBillingProperties(
@@ -90,7 +93,8 @@ public record ApiBillingProperties(
     List<String> costRules,
     @DefaultValue("0") long defaultCredits,
     @DefaultValue(BillingProblems.DEFAULT_TYPE_BASE) String problemTypeBase,
-    @DefaultValue Metrics metrics) {
+    @DefaultValue Metrics metrics,
+    @DefaultValue Events events) {
 
   /**
    * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
@@ -331,5 +335,52 @@ public record ApiBillingProperties(
    * @param tagClientId Whether meters carry a client tag. Only for a small, fixed set of clients: each
    *     client adds time series.
    */
+  /**
+   * Usage events.
+   *
+   * @param enabled Whether every billed request records a usage event (on by itself when exported).
+   * @param source CloudEvents source of this instance's events; default apibilling://HOST/PID.
+   * @param metadataHeaders Request headers recorded with each charge as metadata, keyed by the lower-case
+   *     header name (e.g. X-Workflow-Id); an over-long value is answered 400.
+   * @param exportTo URL that usage events are posted to as CloudEvents batches (e.g. OpenMeter's
+   *     /api/v1/events).
+   * @param exportFile File that usage events are appended to as JSON lines, instead of export-to.
+   * @param batchSize Most events per delivery.
+   * @param retention How long delivered events stay queryable before the exporter purges them.
+   */
+  public record Events(
+      @DefaultValue("false") boolean enabled,
+      @Nullable String source,
+      List<String> metadataHeaders,
+      @Nullable URI exportTo,
+      @Nullable String exportFile,
+      @DefaultValue("500") int batchSize,
+      @DefaultValue("30d") Duration retention) {
+
+    /** @throws IllegalArgumentException if both export-to and export-file are set, or a value is invalid */
+    public Events {
+      metadataHeaders = metadataHeaders == null ? List.of() : List.copyOf(metadataHeaders);
+      if (exportTo != null && exportFile != null) {
+        throw new IllegalArgumentException(
+            "apibilling.events.export-to and apibilling.events.export-file cannot both be set: events go to one sink");
+      }
+      if (source != null) {
+        Requirements.eventSource(source);
+      }
+      Requirements.between("apibilling.events.batch-size", batchSize, 10_000);
+      positive("apibilling.events.retention", retention);
+    }
+
+    /** Whether events are recorded: enabled, or exported. */
+    public boolean recorded() {
+      return enabled || exported();
+    }
+
+    /** Whether an exporter runs. */
+    public boolean exported() {
+      return exportTo != null || exportFile != null;
+    }
+  }
+
   public record Metrics(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tagClientId) {}
 }

@@ -95,6 +95,7 @@ public class ApiBillingWebMvcAutoConfiguration {
         .storeFailurePolicy(properties.failurePolicy())
         .storeFailureRetryAfter(properties.failureRetryAfter())
         .problems(BillingProblems.withTypeBase(properties.problemTypeBase()))
+        .metadataHeaders(properties.events().metadataHeaders())
         .build();
   }
 

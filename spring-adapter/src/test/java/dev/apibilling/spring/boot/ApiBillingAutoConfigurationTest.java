@@ -9,6 +9,8 @@ import dev.apibilling.BillingListener;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
 import dev.apibilling.QuotaDuration;
+import dev.apibilling.UsageEvent;
+import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.servlet.ApiKeyRegistry;
 import dev.apibilling.servlet.ClientResolution;
@@ -23,6 +25,8 @@ import dev.apibilling.tck.MutableClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -140,6 +145,49 @@ final class ApiBillingAutoConfigurationTest {
       assertThat(context).hasNotFailed().hasSingleBean(ApiBilling.class).hasSingleBean(RequestBilling.class);
       assertThat(context).doesNotHaveBean("apiBillingMetrics").doesNotHaveBean("apiBillingRequestMetrics");
     });
+  }
+
+  @Test
+  void exportToAFileRecordsEventsExportsThemAndMetersTheExporter(@TempDir Path dir) {
+    Path file = dir.resolve("events.jsonl");
+    plain.withBean(SimpleMeterRegistry.class)
+        .withPropertyValues("apibilling.plans.p=day:5", "apibilling.clients.acme.plan=p",
+            "apibilling.events.export-file=" + file, "apibilling.events.source=urn:spring:test")
+        .run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(UsageEventExporter.class);
+          ApiBilling billing = context.getBean(ApiBilling.class);
+          assertThat(billing.recordsUsageEvents()).isTrue();
+          billing.trackClientUsage("acme", 2);
+          UsageEventExporter exporter = context.getBean(UsageEventExporter.class);
+          exporter.exportOnce(); // the exporter's own thread may have been first: then this finds nothing
+          assertThat(exporter.lag()).isZero();
+          List<String> lines = Files.readAllLines(file);
+          assertThat(lines).hasSize(1);
+          UsageEvent event = UsageEvent.fromJson(lines.get(0));
+          assertThat(event.clientId()).isEqualTo("acme");
+          assertThat(event.source()).isEqualTo("urn:spring:test");
+          assertThat(context.getBean(MeterRegistry.class).get("apibilling.events.delivered").counter().count())
+              .isEqualTo(1);
+        });
+  }
+
+  @Test
+  void eventsAreOffAndNoExporterRunsUnlessConfigured() {
+    plain.run(context -> {
+      assertThat(context).doesNotHaveBean(UsageEventExporter.class);
+      assertThat(context.getBean(ApiBilling.class).recordsUsageEvents()).isFalse();
+    });
+    plain.withPropertyValues("apibilling.events.enabled=true").run(context -> {
+      assertThat(context).doesNotHaveBean(UsageEventExporter.class);
+      assertThat(context.getBean(ApiBilling.class).recordsUsageEvents()).isTrue();
+    });
+  }
+
+  @Test
+  void twoEventSinksAreRefusedNamingTheProperties() {
+    plain.withPropertyValues("apibilling.events.export-to=http://127.0.0.1:1/events",
+        "apibilling.events.export-file=/tmp/x.jsonl").run(context -> assertThat(messages(context.getStartupFailure()))
+            .contains("apibilling.events.export-to and apibilling.events.export-file cannot both be set"));
   }
 
   @Test
