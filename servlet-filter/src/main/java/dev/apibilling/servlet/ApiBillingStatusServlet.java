@@ -6,17 +6,24 @@ import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Requirements;
 import dev.apibilling.UnknownClientException;
+import dev.apibilling.UsageEvent;
+import dev.apibilling.UsageEventPage;
 import dev.apibilling.spi.UsageStoreException;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,11 +56,22 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
  * with usage. A store failure is a 503 problem.
+ *
+ * <p>When the billing records usage events, {@code "events"} lists the caller's last ones of the past
+ * {@value #EVENT_MINUTES} minutes, newest first (query parameter {@code events}, default
+ * {@value #DEFAULT_EVENTS}, 0 to 100): {@code [{"id": "...", "time": "...", "credits": 5, "method": "GET",
+ * "route": "GET /api/report", "status": 200, "metadata": {...}}]}.
  */
 public final class ApiBillingStatusServlet extends HttpServlet {
 
   /** Days of history returned without a {@code days} parameter. */
   public static final int DEFAULT_DAYS = 30;
+
+  /** Usage events returned without an {@code events} parameter. */
+  public static final int DEFAULT_EVENTS = 10;
+
+  /** How far back usage events are looked for, in minutes. */
+  public static final int EVENT_MINUTES = 15;
 
   private transient @Nullable RequestBilling flow;
 
@@ -95,8 +113,10 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       }
     }
     int days;
+    int events;
     try {
       days = days(request.getParameter("days"));
+      events = events(request.getParameter("events"));
     } catch (IllegalArgumentException e) {
       problems.badRequest(e.getMessage()).write(response);
       return;
@@ -105,10 +125,12 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     ClientStatus status;
     List<DailyUsage> history;
     LocalDate to;
+    List<UsageEvent> last;
     try {
       status = billing.status(clientId);
       to = status.at().atZone(billing.historyZone()).toLocalDate();
       history = billing.usageHistory(clientId, to.minusDays(days - 1L), to);
+      last = billing.recordsUsageEvents() && events > 0 ? lastEvents(billing, clientId, status.at(), events) : null;
     } catch (UnknownClientException | IllegalArgumentException e) {
       problems.unknownClient().write(response);
       return;
@@ -116,7 +138,11 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       problems.storeUnavailable(f.storeFailureRetryAfter()).write(response);
       return;
     }
-    byte[] json = BillingProblem.JSON.writeValueAsBytes(body(status, history, billing, to, days));
+    Map<String, Object> body = body(status, history, billing, to, days);
+    if (last != null) {
+      body.put("events", eventsJson(last));
+    }
+    byte[] json = BillingProblem.JSON.writeValueAsBytes(body);
     response.setStatus(200);
     response.setHeader("Cache-Control", "no-store");
     response.setContentType("application/json");
@@ -139,6 +165,59 @@ public final class ApiBillingStatusServlet extends HttpServlet {
           + Requirements.MAX_HISTORY_DAYS + " but was '" + text + "'");
     }
     return days;
+  }
+
+  private static int events(@Nullable String text) {
+    if (text == null) {
+      return DEFAULT_EVENTS;
+    }
+    int n;
+    try {
+      n = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (n < 0 || n > 100) {
+      throw new IllegalArgumentException("query parameter 'events' must be a whole number from 0 to 100 but was '"
+          + text + "'");
+    }
+    return n;
+  }
+
+  /** The client's last {@code n} events of the past minutes, newest first. */
+  private static List<UsageEvent> lastEvents(ApiBilling billing, String clientId, Instant now, int n) {
+    ArrayDeque<UsageEvent> last = new ArrayDeque<>(n);
+    Instant from = now.minus(Duration.ofMinutes(EVENT_MINUTES));
+    String after = null;
+    do {
+      UsageEventPage page = billing.usageEvents(clientId, from, now.plusMillis(1), after, 100);
+      for (UsageEvent e : page.events()) {
+        if (last.size() == n) {
+          last.removeFirst();
+        }
+        last.addLast(e);
+      }
+      after = page.next();
+    } while (after != null);
+    List<UsageEvent> newestFirst = new ArrayList<>(last);
+    Collections.reverse(newestFirst);
+    return newestFirst;
+  }
+
+  private static List<Map<String, Object>> eventsJson(List<UsageEvent> events) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (UsageEvent e : events) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", e.id());
+      m.put("time", e.time().toString());
+      m.put("credits", e.credits());
+      m.put("method", e.details().method());
+      m.put("route", e.details().route());
+      m.put("status", e.details().status());
+      m.put("metadata", new TreeMap<>(e.metadata()));
+      list.add(m);
+    }
+    return list;
   }
 
   private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,

@@ -2,6 +2,8 @@ package dev.apibilling.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.EventDetails;
 import dev.apibilling.UsageEvent;
@@ -30,6 +32,7 @@ final class UsageEventFilterTest {
     params.putAll(extra);
     ServletContextHandler context = TestServer.echoContext();
     TestServer.billingFilter(context, params);
+    TestServer.statusServlet(context);
     server = TestServer.start(context);
     return server;
   }
@@ -65,6 +68,23 @@ final class UsageEventFilterTest {
     assertThat(e.details()).isEqualTo(new EventDetails(null, "POST", "POST /api/reports/*", 201));
     assertThat(e.metadata()).isEqualTo(Map.of("route", "POST /api/reports/*", "x-workflow-id", "wf-42"));
     assertThat(e.source()).isEqualTo("urn:test:filter");
+
+    HttpResponse<String> status = server.get("/billing/status", "X-Api-Key", "key-1");
+    JsonNode shown = new ObjectMapper().readTree(status.body()).get("events");
+    assertThat(shown).hasSize(1);
+    assertThat(shown.get(0).get("id").asText()).isEqualTo(e.id());
+    assertThat(shown.get(0).get("credits").asLong()).isEqualTo(3);
+    assertThat(shown.get(0).get("status").asInt()).isEqualTo(201);
+    assertThat(shown.get(0).get("metadata").get("x-workflow-id").asText()).isEqualTo("wf-42");
+  }
+
+  @Test
+  void theStatusHasNoEventsWhenTheBillingRecordsNone() throws Exception {
+    start(Map.of());
+    assertThat(server.get("/api/hello", "X-Api-Key", "key-1").statusCode()).isEqualTo(200);
+    HttpResponse<String> status = server.get("/billing/status", "X-Api-Key", "key-1");
+    assertThat(new ObjectMapper().readTree(status.body()).has("events")).isFalse();
+    assertThat(server.get("/billing/status?events=101", "X-Api-Key", "key-1").statusCode()).isEqualTo(400);
   }
 
   @Test
