@@ -10,6 +10,7 @@
   const message = document.getElementById("message");
   const quotasBox = document.getElementById("quotas");
   const historyBox = document.getElementById("history");
+  const eventsBox = document.getElementById("events");
   const lastCall = document.getElementById("last-call");
   let apiKey = "";
   let refreshes = 0;
@@ -165,6 +166,26 @@
     }));
   }
 
+  // The last usage events, newest first: one row per billed call with its id, credits and metadata.
+  function renderEvents(events) {
+    eventsBox.replaceChildren();
+    if (!events.length) {
+      eventsBox.appendChild(el("p", { class: "empty", text: "No billed calls in the last 15 minutes." }));
+      return;
+    }
+    const rows = events.map((e) => el("tr", {}, [
+      el("td", { text: new Date(e.time).toLocaleTimeString() }),
+      el("td", { text: [e.method, e.route].filter(Boolean).join(" as ") }),
+      el("td", { text: e.status === null || e.status === undefined ? "" : String(e.status) }),
+      el("td", { class: "number", text: number(e.credits) }),
+      el("td", { text: Object.entries(e.metadata || {}).map(([k, v]) => k + "=" + v).join(", ") }),
+      el("td", { class: "id", text: e.id }),
+    ]));
+    const head = el("tr", {}, ["time", "request", "status", "credits", "metadata", "event id"]
+      .map((t) => el("th", { text: t })));
+    eventsBox.appendChild(el("table", { class: "events" }, [el("thead", {}, [head]), el("tbody", {}, rows)]));
+  }
+
   // The status servlet's answer: {"quotas": [{"policy", "limit" (null: unlimited), "used", "reset"}],
   // "history": {"zone", "to", "days": [{"date", "credits"}]}}.
   function normalize(body) {
@@ -180,7 +201,7 @@
       to: h.to || new Date().toISOString().slice(0, 10),
       days: (h.days || []).map((d) => ({ date: d.date, credits: d.credits })),
     };
-    return { quotas, history };
+    return { quotas, history, events: body.events || [] };
   }
 
   async function problemText(response) {
@@ -221,6 +242,7 @@
     const usage = normalize(await response.json());
     renderQuotas(usage.quotas);
     renderHistory(usage.history);
+    renderEvents(usage.events);
     say("Showing the usage of key " + apiKey + ", updated " + new Date().toLocaleTimeString() + ".");
   }
 

@@ -2,6 +2,7 @@ package dev.apibilling.samples;
 
 import java.util.HashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The command line of the demo, parsed and validated.
@@ -9,12 +10,16 @@ import java.util.Set;
  * @param host the address to bind
  * @param port the port to listen on, {@code 0} for any free port
  * @param store the store URL handed to the filter's {@code store} init-param
+ * @param exportTo the URL usage events are exported to (the filter's {@code export-to}), or null
+ * @param exportFile the file usage events are exported to (the filter's {@code export-file}), or null
  * @param help whether only the usage text was asked for
  */
-record DemoOptions(String host, int port, String store, boolean help) {
+record DemoOptions(String host, int port, String store, @Nullable String exportTo, @Nullable String exportFile,
+    boolean help) {
 
   static final String USAGE = """
       Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--host ADDRESS]
+                                              [--export-to URL | --export-file PATH]
 
         --port N         port to listen on, 0 to 65535 (default 8080; 0 picks a free port)
         --store URL      where usage is kept (default memory):
@@ -25,6 +30,10 @@ record DemoOptions(String host, int port, String store, boolean help) {
                            jdbc:h2:file:./demo-usage
                          demos started with the same Redis or SQL store share one budget
         --host ADDRESS   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+        --export-to URL  post every billed request's usage event to URL as CloudEvents batches
+                         (application/cloudevents-batch+json, e.g. OpenMeter's /api/v1/events)
+        --export-file PATH
+                         append every billed request's usage event to PATH as a JSON line
         --help           print this text
 
       API keys (header X-Api-Key): demo-key (10 credits a minute, 1000 a month),
@@ -46,6 +55,8 @@ record DemoOptions(String host, int port, String store, boolean help) {
     String host = DEFAULT_HOST;
     int port = DEFAULT_PORT;
     String store = DEFAULT_STORE;
+    String exportTo = null;
+    String exportFile = null;
     boolean help = false;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
@@ -87,11 +98,28 @@ record DemoOptions(String host, int port, String store, boolean help) {
           }
           host = value;
         }
-        default -> throw new IllegalArgumentException(
-            "unknown option '" + arg + "'; the options are --port, --store, --host and --help");
+        case "--export-to" -> {
+          value = value != null ? value : next(args, ++i, name);
+          if (!value.trim().matches("(?i)https?://\\S+")) {
+            throw new IllegalArgumentException("--export-to must be an http:// or https:// URL but was '" + value + "'");
+          }
+          exportTo = value.trim();
+        }
+        case "--export-file" -> {
+          value = value != null ? value : next(args, ++i, name);
+          if (value.isBlank()) {
+            throw new IllegalArgumentException("--export-file must be a file path but was blank");
+          }
+          exportFile = value.trim();
+        }
+        default -> throw new IllegalArgumentException("unknown option '" + arg
+            + "'; the options are --port, --store, --host, --export-to, --export-file and --help");
       }
     }
-    return new DemoOptions(host, port, store, help);
+    if (exportTo != null && exportFile != null) {
+      throw new IllegalArgumentException("--export-to and --export-file cannot be combined: events go to one sink");
+    }
+    return new DemoOptions(host, port, store, exportTo, exportFile, help);
   }
 
   private static String next(String[] args, int i, String name) {

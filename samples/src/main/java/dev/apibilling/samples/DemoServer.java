@@ -4,7 +4,9 @@ import dev.apibilling.spi.UsageStores;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
@@ -59,7 +61,9 @@ public final class DemoServer {
     }
     String url = baseUrl(options.host(), ((ServerConnector) server.getConnectors()[0]).getLocalPort());
     String store = UsageStores.redacted(options.store());
-    System.out.println("apibilling demo listening on " + url + " (store " + store + "); usage page " + url + "billing/ ; API keys demo-key and pro-key (header X-Api-Key)");
+    String export = options.exportTo() != null ? "; exporting usage events to " + UsageStores.redacted(options.exportTo())
+        : options.exportFile() != null ? "; exporting usage events to " + options.exportFile() : "";
+    System.out.println("apibilling demo listening on " + url + " (store " + store + "); usage page " + url + "billing/ ; API keys demo-key and pro-key (header X-Api-Key)" + export);
     server.join();
   }
 
@@ -80,7 +84,15 @@ public final class DemoServer {
     webapp.setBaseResource(base);
     webapp.setParentLoaderPriority(true);
     webapp.setThrowUnavailableOnStartupException(true);
-    webapp.addEventListener(new StoreParam(webapp, options.store()));
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put(STORE_PARAM, options.store());
+    if (options.exportTo() != null) {
+      params.put("export-to", options.exportTo());
+    }
+    if (options.exportFile() != null) {
+      params.put("export-file", options.exportFile());
+    }
+    webapp.addEventListener(new FilterParams(webapp, params));
     server.setHandler(webapp);
     server.setStopAtShutdown(true);
     try {
@@ -129,14 +141,17 @@ public final class DemoServer {
     return String.join(": ", parts);
   }
 
-  /** Sets the filter's store init-param from {@code --store}, after web.xml is read and before filters start. */
-  private static final class StoreParam implements ServletContextListener {
+  /**
+   * Sets the filter's init-params from the flags ({@code store}, {@code export-to}, {@code export-file}),
+   * after web.xml is read and before filters start.
+   */
+  private static final class FilterParams implements ServletContextListener {
     private final WebAppContext webapp;
-    private final String store;
+    private final Map<String, String> params;
 
-    StoreParam(WebAppContext webapp, String store) {
+    FilterParams(WebAppContext webapp, Map<String, String> params) {
       this.webapp = webapp;
-      this.store = store;
+      this.params = params;
     }
 
     @Override
@@ -145,7 +160,7 @@ public final class DemoServer {
       if (holder == null) {
         throw new IllegalStateException("WEB-INF/web.xml declares no filter named '" + FILTER_NAME + "'");
       }
-      holder.setInitParameter(STORE_PARAM, store);
+      params.forEach(holder::setInitParameter);
     }
   }
 }

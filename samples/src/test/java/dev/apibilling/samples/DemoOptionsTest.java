@@ -10,15 +10,26 @@ final class DemoOptionsTest {
 
   @Test
   void noFlagsMeanPort8080OnLoopbackWithTheMemoryStore() {
-    assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions("127.0.0.1", 8080, "memory", false));
+    assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions("127.0.0.1", 8080, "memory", null, null, false));
   }
 
   @Test
   void flagsTakeTheirValueAsTheNextArgumentOrAfterAnEqualsSign() {
     assertThat(DemoOptions.parse("--port", "9090", "--store", "redis://127.0.0.1:6379", "--host", "0.0.0.0"))
-        .isEqualTo(new DemoOptions("0.0.0.0", 9090, "redis://127.0.0.1:6379", false));
+        .isEqualTo(new DemoOptions("0.0.0.0", 9090, "redis://127.0.0.1:6379", null, null, false));
     assertThat(DemoOptions.parse("--port=0", "--store=jdbc:h2:file:./usage;MODE=PostgreSQL"))
-        .isEqualTo(new DemoOptions("127.0.0.1", 0, "jdbc:h2:file:./usage;MODE=PostgreSQL", false));
+        .isEqualTo(new DemoOptions("127.0.0.1", 0, "jdbc:h2:file:./usage;MODE=PostgreSQL", null, null, false));
+  }
+
+  @Test
+  void exportFlagsNameOneSink() {
+    assertThat(DemoOptions.parse("--export-to", "http://127.0.0.1:8888/api/v1/events").exportTo())
+        .isEqualTo("http://127.0.0.1:8888/api/v1/events");
+    assertThat(DemoOptions.parse("--export-file=events.jsonl").exportFile()).isEqualTo("events.jsonl");
+    assertThatThrownBy(() -> DemoOptions.parse("--export-to", "ftp://x", "--port", "0"))
+        .hasMessage("--export-to must be an http:// or https:// URL but was 'ftp://x'");
+    assertThatThrownBy(() -> DemoOptions.parse("--export-to", "http://x/e", "--export-file", "e.jsonl"))
+        .hasMessage("--export-to and --export-file cannot be combined: events go to one sink");
   }
 
   @Test
@@ -40,7 +51,7 @@ final class DemoOptionsTest {
   void unknownFlagIsRejectedListingTheKnownOnes() {
     assertThatThrownBy(() -> DemoOptions.parse("--prot", "8080"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown option '--prot'; the options are --port, --store, --host and --help");
+        .hasMessage("unknown option '--prot'; the options are --port, --store, --host, --export-to, --export-file and --help");
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
@@ -133,6 +134,12 @@ final class UsagePageIT {
     assertThat(todayBar.getDomAttribute("data-credits")).isEqualTo("6");
     assertThat(Double.parseDouble(todayBar.getDomAttribute("height"))).isPositive();
     assertThat(browser.findElements(By.cssSelector("#history rect.day-bar"))).hasSize(14);
+
+    // The last usage events, newest first: the report (5 credits), then the hello; the refunded 500 made none.
+    List<WebElement> events = browser.findElements(By.cssSelector("#events table.events tbody tr"));
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0).getText()).contains("GET as GET /api/report").contains("200").contains("5");
+    assertThat(events.get(1).getText()).contains("GET").contains("200");
 
     // Spend the minute quota from the page: the last call answers 429 and the minute bar is full.
     for (int i = 0; i < 15 && !lastStatus().equals("429"); i++) {
