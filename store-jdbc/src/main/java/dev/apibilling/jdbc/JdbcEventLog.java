@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +27,9 @@ final class JdbcEventLog implements UsageEventLog {
   private final String selectClaimable;
   private final String selectClient;
   private final String countUndelivered;
+  private final boolean postgres;
+  private final String claimReturning;
+  private final String deliveredAny;
 
   JdbcEventLog(JdbcUsageStore store, Schema schema, JdbcDialect dialect) {
     this.store = store;
@@ -36,10 +40,29 @@ final class JdbcEventLog implements UsageEventLog {
     this.selectClient = "SELECT " + COLUMNS + " FROM " + schema.events
         + " WHERE client_id = ? AND seq > ? AND event_time >= ? AND event_time < ? ORDER BY seq LIMIT ?";
     this.countUndelivered = "SELECT COUNT(*) FROM " + schema.events + " WHERE delivered_at IS NULL";
+    this.postgres = dialect == JdbcDialect.POSTGRESQL;
+    // PostgreSQL: the claim and the mark are one statement each (UPDATE ... RETURNING, = ANY(array))
+    this.claimReturning = "UPDATE " + schema.events + " SET claimed_by = ?, claimed_until = ? WHERE seq IN ("
+        + "SELECT seq FROM " + schema.events + " WHERE delivered_at IS NULL AND (claimed_until IS NULL OR "
+        + "claimed_until <= ?) ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS;
+    this.deliveredAny = "UPDATE " + schema.events + " SET delivered_at = ? WHERE seq = ANY (?)";
   }
 
   @Override
   public List<StoredEvent> claim(String consumer, int max, long now, long leaseMillis) {
+    if (postgres) {
+      return store.call("claim usage events", (c, d) -> {
+        try (PreparedStatement ps = Operations.prepare(c, claimReturning, d)) {
+          ps.setString(1, consumer);
+          ps.setLong(2, now + leaseMillis);
+          ps.setLong(3, now);
+          ps.setInt(4, max);
+          List<StoredEvent> claimed = read(ps);
+          claimed.sort(Comparator.comparingLong(e -> Long.parseLong(e.position())));
+          return claimed;
+        }
+      });
+    }
     return store.call("claim usage events", (c, d) -> Operations.inTransaction(c, () -> {
       List<StoredEvent> claimed;
       try (PreparedStatement ps = Operations.prepare(c, selectClaimable, d)) {
@@ -61,6 +84,15 @@ final class JdbcEventLog implements UsageEventLog {
       return;
     }
     store.call("mark usage events delivered", (c, d) -> {
+      if (postgres) {
+        try (PreparedStatement ps = Operations.prepare(c, deliveredAny, d)) {
+          ps.setLong(1, now);
+          ps.setArray(2, c.createArrayOf("bigint",
+              events.stream().map(e -> Long.valueOf(e.position())).toArray(Long[]::new)));
+          ps.executeUpdate();
+        }
+        return null;
+      }
       stamp(c, "UPDATE " + schema.events + " SET delivered_at = ? WHERE seq IN ", events, d, now);
       return null;
     });
