@@ -115,8 +115,8 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     int days;
     int events;
     try {
-      days = days(request.getParameter("days"));
-      events = events(request.getParameter("events"));
+      days = count("days", request.getParameter("days"), DEFAULT_DAYS, 1, Requirements.MAX_HISTORY_DAYS);
+      events = count("events", request.getParameter("events"), DEFAULT_EVENTS, 0, 100);
     } catch (IllegalArgumentException e) {
       problems.badRequest(e.getMessage()).write(response);
       return;
@@ -150,36 +150,20 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     response.getOutputStream().write(json);
   }
 
-  private static int days(@Nullable String text) {
+  /** A whole-number query parameter from {@code min} to {@code max}, or {@code fallback} when absent. */
+  private static int count(String name, @Nullable String text, int fallback, int min, int max) {
     if (text == null) {
-      return DEFAULT_DAYS;
-    }
-    int days;
-    try {
-      days = Integer.parseInt(text.trim());
-    } catch (NumberFormatException e) {
-      days = -1;
-    }
-    if (days < 1 || days > Requirements.MAX_HISTORY_DAYS) {
-      throw new IllegalArgumentException("query parameter 'days' must be a whole number from 1 to "
-          + Requirements.MAX_HISTORY_DAYS + " but was '" + text + "'");
-    }
-    return days;
-  }
-
-  private static int events(@Nullable String text) {
-    if (text == null) {
-      return DEFAULT_EVENTS;
+      return fallback;
     }
     int n;
     try {
       n = Integer.parseInt(text.trim());
     } catch (NumberFormatException e) {
-      n = -1;
+      n = min - 1;
     }
-    if (n < 0 || n > 100) {
-      throw new IllegalArgumentException("query parameter 'events' must be a whole number from 0 to 100 but was '"
-          + text + "'");
+    if (n < min || n > max) {
+      throw new IllegalArgumentException("query parameter '" + name + "' must be a whole number from " + min
+          + " to " + max + " but was '" + text + "'");
     }
     return n;
   }
