@@ -57,6 +57,7 @@ public final class ApiBilling implements AutoCloseable {
   private final BillingListener[] listeners;
   private final boolean timed;
   private final double[] thresholds;
+  private final @Nullable Forecaster forecaster;
   private volatile Day day = new Day(Long.MAX_VALUE, Long.MIN_VALUE, 0);
 
   private ApiBilling(Builder b) {
@@ -80,6 +81,7 @@ public final class ApiBilling implements AutoCloseable {
     }
     this.timed = anyTimed;
     this.thresholds = b.thresholds.clone();
+    this.forecaster = Forecaster.of(b.forecasts);
   }
 
   /** A builder; with no settings it builds a billing on an in-memory store and the system clock. */
@@ -195,12 +197,18 @@ public final class ApiBilling implements AutoCloseable {
     Plan plan = planOf(clientId);
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
+    if (forecaster != null) {
+      windows = forecaster.guard(clientId, windows, now);
+    }
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
     ChargeRequest request = new ChargeRequest(clientId, windows.slots, credits, mode, key,
         key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + reservationTtlMillis,
         epochDay(now), metadata, now);
     ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
     BillingDecision decision = toDecision(request, windows, result);
+    if (forecaster != null && !result.replayed()) {
+      forecaster.observe(clientId, windows, result.used(), now, crossings(clientId));
+    }
     notify(decision, request, result);
     return decision;
   }
@@ -227,7 +235,8 @@ public final class ApiBilling implements AutoCloseable {
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
     long[] used = timedCall("usage", () -> store.usage(clientId, windows.slots, now));
-    return new ClientStatus(clientId, Instant.ofEpochMilli(now), windows.states(used));
+    return new ClientStatus(clientId, Instant.ofEpochMilli(now), forecaster == null ? windows.states(used)
+        : forecaster.states(clientId, windows, used, now, crossings(clientId)));
   }
 
   /**
@@ -371,6 +380,33 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
+  /** Tells the listeners of forecast crossings; null when there are none. */
+  private Forecaster.@Nullable Crossings crossings(String clientId) {
+    return listeners.length == 0 ? null : (quota, over) -> {
+      for (BillingListener l : listeners) {
+        try {
+          l.onProjectionCrossed(clientId, quota, over);
+        } catch (RuntimeException ignored) {
+          // listeners must not break billing
+        }
+      }
+    };
+  }
+
+  // ---- for ProviderBudgets, in this package -----------------------------------------------------
+
+  UsageStore store() {
+    return store;
+  }
+
+  Plan plan(String clientId) {
+    return planOf(clientId);
+  }
+
+  @Nullable Forecaster forecaster() {
+    return forecaster;
+  }
+
   private static String newId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
@@ -391,6 +427,7 @@ public final class ApiBilling implements AutoCloseable {
     private long sourceCacheSize = 100_000;
     private final List<BillingListener> listeners = new ArrayList<>();
     private double[] thresholds = {0.8, 1.0};
+    private ForecastSettings forecasts = ForecastSettings.defaults();
 
     private Builder() {}
 
@@ -476,6 +513,12 @@ public final class ApiBilling implements AutoCloseable {
         }
       }
       this.thresholds = Arrays.copyOf(fractions, fractions.length);
+      return this;
+    }
+
+    /** How quotas are forecast (default {@link ForecastSettings#defaults()}: on, no reserves). */
+    public Builder forecasts(ForecastSettings settings) {
+      this.forecasts = Objects.requireNonNull(settings, "forecasts");
       return this;
     }
 
