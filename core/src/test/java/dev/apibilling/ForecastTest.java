@@ -66,8 +66,7 @@ final class ForecastTest {
     assertThat(f.projectedUsed()).isBetween(14_300L, 14_520L);
     assertThat(f.exhaustsAt()).isBetween(
         Instant.parse("2026-03-10T16:33:00Z"), Instant.parse("2026-03-10T16:45:00Z"));
-    assertThat(events).containsExactly(
-        events.get(0)).first().asString().startsWith("day over");
+    assertThat(events).hasSize(1).first().asString().startsWith("day over at ");
   }
 
   @Test
