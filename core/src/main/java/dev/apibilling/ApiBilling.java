@@ -207,7 +207,7 @@ public final class ApiBilling implements AutoCloseable {
     ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
     BillingDecision decision = toDecision(request, windows, result);
     if (forecaster != null && !result.replayed()) {
-      forecaster.observe(clientId, windows, result.used(), now, crossings(clientId));
+      forecaster.observe(clientId, windows, result.used(), now, listeners);
     }
     notify(decision, request, result);
     return decision;
@@ -236,7 +236,7 @@ public final class ApiBilling implements AutoCloseable {
     Plan.Snapshot windows = plan.windows(now);
     long[] used = timedCall("usage", () -> store.usage(clientId, windows.slots, now));
     return new ClientStatus(clientId, Instant.ofEpochMilli(now), forecaster == null ? windows.states(used)
-        : forecaster.states(clientId, windows, used, now, crossings(clientId)));
+        : forecaster.states(clientId, windows, used, now, listeners));
   }
 
   /**
@@ -378,19 +378,6 @@ public final class ApiBilling implements AutoCloseable {
         }
       }
     }
-  }
-
-  /** Tells the listeners of forecast crossings; null when there are none. */
-  private Forecaster.@Nullable Crossings crossings(String clientId) {
-    return listeners.length == 0 ? null : (quota, over) -> {
-      for (BillingListener l : listeners) {
-        try {
-          l.onProjectionCrossed(clientId, quota, over);
-        } catch (RuntimeException ignored) {
-          // listeners must not break billing
-        }
-      }
-    };
   }
 
   // ---- for ProviderBudgets, in this package -----------------------------------------------------

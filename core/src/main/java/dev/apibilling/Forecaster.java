@@ -17,11 +17,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class Forecaster {
 
-  /** Hears a quota whose projection crossed its limit ({@code over}) or came back within it. */
-  interface Crossings {
-    void crossed(QuotaState quota, boolean over);
-  }
-
   private final double horizon;
   private final Map<String, Long> reserves;
   private final Cache<String, Trend> trends;
@@ -41,11 +36,11 @@ final class Forecaster {
   }
 
   /**
-   * Takes in the counts of a decision or status read made at {@code now}, then tells {@code crossings}
-   * (when not null) of each limited quota whose projection reached its limit for the first time in the
-   * window, or came back within it for the first time after that.
+   * Takes in the counts of a decision or status read made at {@code now}, then tells the listeners of
+   * each limited quota whose projection reached its limit for the first time in the window, or came back
+   * within it for the first time after that ({@link BillingListener#onProjectionCrossed}).
    */
-  void observe(String clientId, Plan.Snapshot windows, long[] used, long now, @Nullable Crossings crossings) {
+  void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
     Trend trend = trends.get(clientId, id -> new Trend());
     int n = used.length;
     QuotaForecast[] events = null;
@@ -56,7 +51,7 @@ final class Forecaster {
         WindowSlot slot = windows.slots.get(i);
         Track t = tracks[i];
         t.observe(slot, used[i], now, tau(slot));
-        if (crossings == null || slot.unlimited() || slot.limit() == 0 || t.lastAt != now) {
+        if (listeners.length == 0 || slot.unlimited() || slot.limit() == 0 || t.lastAt != now) {
           continue;
         }
         QuotaForecast f = t.forecast(windows.quotas.get(i).limit(), used[i], now, tau(slot));
@@ -76,11 +71,18 @@ final class Forecaster {
         }
       }
     }
-    if (events != null && crossings != null) {
+    if (events != null) {
       List<QuotaState> states = windows.states(used);
       for (int i = 0; i < n; i++) {
         if (events[i] != null) {
-          crossings.crossed(states.get(i).withForecast(events[i]), over[i]);
+          QuotaState quota = states.get(i).withForecast(events[i]);
+          for (BillingListener l : listeners) {
+            try {
+              l.onProjectionCrossed(clientId, quota, over[i]);
+            } catch (RuntimeException ignored) {
+              // listeners must not break billing
+            }
+          }
         }
       }
     }
@@ -88,8 +90,8 @@ final class Forecaster {
 
   /** Observes a status read's counts and returns the quota states with their forecasts. */
   List<QuotaState> states(String clientId, Plan.Snapshot windows, long[] used, long now,
-      @Nullable Crossings crossings) {
-    observe(clientId, windows, used, now, crossings);
+      BillingListener[] listeners) {
+    observe(clientId, windows, used, now, listeners);
     Trend trend = trends.get(clientId, id -> new Trend());
     List<QuotaState> states = windows.states(used);
     List<QuotaState> forecast = new ArrayList<>(states.size());
