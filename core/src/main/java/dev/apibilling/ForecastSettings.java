@@ -26,9 +26,11 @@ import java.util.Map;
  * <p><b>Where the numbers come from, and the cost.</b> Every decision already returns each window's
  * count after it; the billing feeds those counts (and {@link ApiBilling#status}'s) to the forecast, so
  * there is no extra store call, and several instances sharing a store each see the others' usage in
- * their counts. Per tracked client it keeps about 100 bytes plus 64 per quota in a bounded cache
- * ({@link #maximumClients}; a client dropped from it starts again as first seen); per decision a cache
- * look-up, a short lock on the client's entry and one or two {@code exp} per quota. Results depend only
+ * their counts. Per tracked client it keeps about 250 bytes with one quota and 80 more per further quota
+ * (measured on 100,000 clients) in a cache bounded to {@link #maximumClients} (default 10,000, so about
+ * 2.5 MB at most; the most active clients stay). A client dropped from it starts again as first seen, and
+ * its projection events may come again in that window. Per decision: a cache look-up, a short lock on the
+ * client's entry and one or two {@code exp} per quota, no allocation. Results depend only
  * on the counts and the injected clock ({@link StrictMath}), so tests are exact.
  *
  * <p><b>Predictive reserve.</b> {@link #predictiveReserve} keeps the last credits of a quota for while
@@ -42,7 +44,7 @@ import java.util.Map;
 public final class ForecastSettings {
 
   private static final ForecastSettings DEFAULTS =
-      new ForecastSettings(true, 0.1, 100_000, Map.of());
+      new ForecastSettings(true, 0.1, 10_000, Map.of());
 
   private final boolean enabled;
   private final double horizon;
@@ -56,7 +58,7 @@ public final class ForecastSettings {
     this.reserves = reserves;
   }
 
-  /** Forecasts on, horizon 1/10 of the window, up to 100,000 clients tracked, no reserves. */
+  /** Forecasts on, horizon 1/10 of the window, up to 10,000 clients tracked, no reserves. */
   public static ForecastSettings defaults() {
     return DEFAULTS;
   }
