@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.tck.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -159,6 +160,21 @@ final class ForecastTest {
     clock.set(Instant.parse("2026-03-10T00:01:00Z"));                   // the next window
     steady(billing, "acme", 1, Duration.ofSeconds(1), 10);
     assertThat(events).hasSize(3).last().asString().startsWith("minute over at ");
+  }
+
+  @Test
+  void projectionCrossingsAreCountedInMicrometer() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ApiBilling metered = ApiBilling.builder().store(InMemoryUsageStore.create()).clock(clock)
+        .meterRegistry(registry).build();
+    metered.updateClientQuotas("acme", List.of(QuotaDefinition.of(MINUTE, 50)));
+    steady(metered, "acme", 1, Duration.ofSeconds(1), 20);
+    clock.set(Instant.parse("2026-03-10T00:00:40Z"));
+    metered.status("acme");
+    assertThat(registry.get("apibilling.forecast.crossings").tags("policy", "minute", "direction", "over")
+        .counter().count()).isEqualTo(1);
+    assertThat(registry.get("apibilling.forecast.crossings").tags("policy", "minute", "direction", "back")
+        .counter().count()).isEqualTo(1);
   }
 
   @Test
