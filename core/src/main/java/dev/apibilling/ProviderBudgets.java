@@ -34,7 +34,8 @@ import java.util.Optional;
  * commits are the billing's. A provider marked exhausted stays so until the instant given, then is
  * available again by itself: the instant is kept in the store as the count of the client
  * {@code <provider>#exhausted} (policy {@value #MARKER_POLICY}, one window from 1970 to 2200), raised
- * only, with the compare-and-set a window limit gives, so concurrent marks keep the latest instant.
+ * only, with the compare-and-set a window limit gives, so concurrent marks keep the latest instant (the
+ * raises also show in that client's daily history, which is not the provider's).
  * {@link #reserve} takes the providers in preference order and skips the exhausted and, while any other
  * is left, those whose forecast ({@link ForecastSettings}) reaches a limit before its reset.
  * Each provider considered costs one store read (its mark); a reservation, one charge. Thread safe.
