@@ -62,6 +62,7 @@ public final class ApiBilling implements AutoCloseable {
   private final double[] thresholds;
   private final @Nullable UsageEventLog eventLog;
   private final @Nullable String eventSource;
+  private final @Nullable Forecaster forecaster;
   private volatile Day day = new Day(Long.MAX_VALUE, Long.MIN_VALUE, 0);
 
   private ApiBilling(Builder b) {
@@ -93,6 +94,7 @@ public final class ApiBilling implements AutoCloseable {
       this.eventLog = null;
       this.eventSource = null;
     }
+    this.forecaster = Forecaster.of(b.forecasts);
   }
 
   /** A builder; with no settings it builds a billing on an in-memory store and the system clock. */
@@ -220,6 +222,9 @@ public final class ApiBilling implements AutoCloseable {
     Plan plan = planOf(clientId);
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
+    if (forecaster != null) {
+      windows = forecaster.guard(clientId, windows, now);
+    }
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
     UsageEvent event = eventSource == null || mode == ChargeMode.CHECK ? null
         : new UsageEvent(key != null ? key : Events.nextId(now), clientId, credits, Instant.ofEpochMilli(now),
@@ -229,6 +234,9 @@ public final class ApiBilling implements AutoCloseable {
         epochDay(now), metadata, now, event != null && mode == ChargeMode.CHARGE ? Events.record(event) : null);
     ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
     BillingDecision decision = toDecision(request, windows, result, event);
+    if (forecaster != null && !result.replayed()) {
+      forecaster.observe(clientId, windows, result.used(), now, listeners);
+    }
     notify(decision, request, result);
     return decision;
   }
@@ -256,7 +264,8 @@ public final class ApiBilling implements AutoCloseable {
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
     long[] used = timedCall("usage", () -> store.usage(clientId, windows.slots, now));
-    return new ClientStatus(clientId, Instant.ofEpochMilli(now), windows.states(used));
+    return new ClientStatus(clientId, Instant.ofEpochMilli(now), forecaster == null ? windows.states(used)
+        : forecaster.states(clientId, windows, used, now, listeners));
   }
 
   /**
@@ -434,6 +443,20 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
+  // ---- for ProviderBudgets, in this package -----------------------------------------------------
+
+  UsageStore store() {
+    return store;
+  }
+
+  Plan plan(String clientId) {
+    return planOf(clientId);
+  }
+
+  @Nullable Forecaster forecaster() {
+    return forecaster;
+  }
+
   private static String newId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
@@ -456,6 +479,7 @@ public final class ApiBilling implements AutoCloseable {
     private double[] thresholds = {0.8, 1.0};
     private boolean usageEvents;
     private @Nullable String eventSource;
+    private ForecastSettings forecasts = ForecastSettings.defaults();
 
     private Builder() {}
 
@@ -562,6 +586,12 @@ public final class ApiBilling implements AutoCloseable {
      */
     public Builder eventSource(String source) {
       this.eventSource = Requirements.eventSource(source);
+      return this;
+    }
+
+    /** How quotas are forecast (default {@link ForecastSettings#defaults()}: on, no reserves). */
+    public Builder forecasts(ForecastSettings settings) {
+      this.forecasts = Objects.requireNonNull(settings, "forecasts");
       return this;
     }
 
