@@ -30,7 +30,8 @@ public interface BillingListener {
   /**
    * A store call finished. Called only when {@link #timesStoreCalls()} is true.
    *
-   * @param operation {@code charge}, {@code settle}, {@code usage}, {@code history} or {@code delete}
+   * @param operation {@code charge}, {@code settle}, {@code usage}, {@code history}, {@code delete} or
+   *     {@code events} (a query of usage events)
    * @param nanos how long it took
    * @param failed whether it threw
    */

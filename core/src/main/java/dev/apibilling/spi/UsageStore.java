@@ -51,8 +51,9 @@ public interface UsageStore extends AutoCloseable {
   long deleteHistory(String clientId, long fromEpochDay, long toEpochDay);
 
   /**
-   * The usage events this store records with its charges, or empty if it records none (then requests'
-   * {@link EventRecord}s are refused). The default is empty.
+   * The usage events this store records with its charges ({@link ChargeRequest#event()},
+   * {@link SettleRequest#event()}), or empty if it records none: then
+   * {@link dev.apibilling.ApiBilling.Builder#usageEvents} refuses the store. The default is empty.
    */
   default Optional<UsageEventLog> eventLog() {
     return Optional.empty();

@@ -1,5 +1,9 @@
 package dev.apibilling.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.apibilling.ApiBilling;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.UsageStoreContract;
 import io.lettuce.core.RedisURI;
@@ -12,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -65,6 +70,16 @@ final class RedisClusterUsageStoreTest extends UsageStoreContract {
     RedisClusterClient client = RedisClusterClient.create(node);
     CLIENTS.add(client);
     return RedisUsageStore.builder(client).keyPrefix(PREFIX).build();
+  }
+
+  @Test
+  void usageEventsAreRefusedOnRedisClusterWithAClearMessage() {
+    try (UsageStore cluster = newStore()) {
+      assertThat(cluster.eventLog()).isEmpty();
+      assertThatThrownBy(() -> ApiBilling.builder().store(cluster).usageEvents(true).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("usageEvents(true) needs a store that records usage events");
+    }
   }
 
   /** Deletes this run's keys from a cluster that outlives the test: each master holds some of them. */

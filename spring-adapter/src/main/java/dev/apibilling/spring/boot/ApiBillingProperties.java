@@ -329,13 +329,6 @@ public record ApiBillingProperties(
   }
 
   /**
-   * Micrometer metrics.
-   *
-   * @param enabled Whether billing metrics are recorded when there is a MeterRegistry bean.
-   * @param tagClientId Whether meters carry a client tag. Only for a small, fixed set of clients: each
-   *     client adds time series.
-   */
-  /**
    * Usage events.
    *
    * @param enabled Whether every billed request records a usage event (on by itself when exported).
@@ -382,5 +375,12 @@ public record ApiBillingProperties(
     }
   }
 
+  /**
+   * Micrometer metrics.
+   *
+   * @param enabled Whether billing metrics are recorded when there is a MeterRegistry bean.
+   * @param tagClientId Whether meters carry a client tag. Only for a small, fixed set of clients: each
+   *     client adds time series.
+   */
   public record Metrics(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tagClientId) {}
 }
