@@ -245,15 +245,15 @@ public abstract class UsageEventContract {
   @Test
   void twoInstancesChargingConcurrentlyExportExactlyOneEventPerBilledCharge() throws Exception {
     ApiBilling other = billing(track(newStore()), "instance-b");
-    billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 700)));
-    other.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 700)));
+    billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 400)));
+    other.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 400)));
     Map<String, Long> billed = new ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       int thread = t;
       futures.add(pool.submit(() -> {
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 40; i++) {
           String key = "t" + thread + "-" + i;
           Charge charge = Charge.of(client, 1 + i % 7).idempotencyKey(key).with("thread", "t" + thread);
           BillingDecision first = (i % 2 == 0 ? billing : other).tryCharge(charge);
@@ -270,7 +270,7 @@ public abstract class UsageEventContract {
       f.get(60, TimeUnit.SECONDS);
     }
     pool.shutdown();
-    assertThat(billed.size()).isLessThan(240);
+    assertThat(billed.size()).as("some charges were denied").isLessThan(160).isPositive();
 
     try (EventReceiver receiver = new EventReceiver()) {
       UsageEventExporter exporter = track(UsageEventExporter.builder(store,
@@ -323,15 +323,15 @@ public abstract class UsageEventContract {
 
   @Test
   void twoExportersOnOneStoreDeliverEachEventOnce() throws Exception {
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 120; i++) {
       billing.trackClientUsage(client, 1);
     }
     try (EventReceiver receiver = new EventReceiver()) {
       List<UsageEventExporter> exporters = List.of(
           track(UsageEventExporter.builder(store, EventSink.cloudEventsHttp(receiver.uri()))
-              .consumer("one").batchSize(20).pollInterval(Duration.ofMillis(5)).build()),
+              .consumer("one").batchSize(10).pollInterval(Duration.ofMillis(5)).build()),
           track(UsageEventExporter.builder(track(newStore()), EventSink.cloudEventsHttp(receiver.uri()))
-              .consumer("two").batchSize(20).pollInterval(Duration.ofMillis(5)).build()));
+              .consumer("two").batchSize(10).pollInterval(Duration.ofMillis(5)).build()));
       ExecutorService pool = Executors.newFixedThreadPool(2);
       List<Future<Integer>> delivered = new ArrayList<>();
       for (UsageEventExporter x : exporters) {
@@ -348,8 +348,8 @@ public abstract class UsageEventContract {
         batches += f.get(60, TimeUnit.SECONDS);
       }
       pool.shutdown();
-      assertThat(batches).isEqualTo(15);
-      assertThat(receiver.events()).hasSize(300);
+      assertThat(batches).isEqualTo(12);
+      assertThat(receiver.events()).hasSize(120);
       assertThat(receiver.deliveries().values()).containsOnly(1);
     }
   }
