@@ -83,6 +83,18 @@ public final class RequestBilling {
   /** {@value} */
   public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 
+  /**
+   * {@value}: a request attribute naming the operation of the request (e.g. {@code ReportController#create})
+   * for its usage event; the Spring adapter sets it for handler methods.
+   */
+  public static final String OPERATION_ATTRIBUTE = "dev.apibilling.operation";
+
+  /**
+   * {@value}: a request attribute with the route template of the request (e.g. {@code POST /reports/{id}})
+   * for its usage event when no cost rule matched it; the Spring adapter sets it from the handler mapping.
+   */
+  public static final String ROUTE_ATTRIBUTE = "dev.apibilling.route";
+
   private static final Logger LOG = System.getLogger(RequestBilling.class.getName());
 
   private final ApiBilling billing;
@@ -356,11 +368,30 @@ public final class RequestBilling {
     }
   }
 
-  /** The method, the matched cost rule (the charge's {@code route}) and the status, for the usage event. */
+  /**
+   * The operation and route the request attributes name, the method, the matched cost rule (the charge's
+   * {@code route}, else the route attribute) and the status, for the usage event; a part that is not
+   * valid is left out.
+   */
   private static EventDetails eventDetails(BilledRequest billed, ServletRequest request, int status) {
     String method = request instanceof HttpServletRequest http ? http.getMethod() : null;
     String route = billed.decision().map(d -> d.metadata().get("route")).orElse(null);
-    return new EventDetails(null, method, route, status >= 100 && status <= 599 ? status : null);
+    if (route == null) {
+      route = valid("route", request.getAttribute(ROUTE_ATTRIBUTE));
+    }
+    return new EventDetails(valid("operation", request.getAttribute(OPERATION_ATTRIBUTE)), valid("method", method),
+        route, status >= 100 && status <= 599 ? status : null);
+  }
+
+  private static @Nullable String valid(String part, @Nullable Object value) {
+    if (!(value instanceof String text)) {
+      return null;
+    }
+    try {
+      return Requirements.eventDetail(part, text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private long creditsToCommit(BilledRequest billed, ServletRequest request) {

@@ -11,6 +11,7 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.web.cors.CorsUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.AsyncHandlerInterceptor;
+import org.springframework.web.servlet.HandlerMapping;
 
 /**
  * Bills Spring MVC requests with the servlet module's {@link RequestBilling} flow: before the handler
@@ -21,7 +22,8 @@ import org.springframework.web.servlet.AsyncHandlerInterceptor;
  * <p>The credits are the handler's {@link Billed} cost if it has one, else the flow's cost rules (which
  * by default make a request without {@code @Billed} free). A request whose computed cost is invalid is
  * answered 400 with a problem body. Only the request's first dispatch is billed; CORS preflight requests
- * are not billed. Thread safe.
+ * are not billed. A handler method's usage event names it as the operation ({@code Controller#method}) and
+ * its mapping pattern as the route ({@code GET /api/items/{id}}). Thread safe.
  */
 public class BillingHandlerInterceptor implements AsyncHandlerInterceptor {
 
@@ -62,6 +64,11 @@ public class BillingHandlerInterceptor implements AsyncHandlerInterceptor {
       return true; // the browser's own question, without credentials: never billed
     }
     if (handler instanceof HandlerMethod method) {
+      request.setAttribute(RequestBilling.OPERATION_ATTRIBUTE,
+          method.getBeanType().getSimpleName() + "#" + method.getMethod().getName());
+      if (request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE) instanceof String pattern) {
+        request.setAttribute(RequestBilling.ROUTE_ATTRIBUTE, request.getMethod() + " " + pattern);
+      }
       long credits;
       try {
         credits = costs.creditsOf(method, request);

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.entry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apibilling.ApiBilling;
+import dev.apibilling.EventDetails;
 import dev.apibilling.QuotaState;
+import dev.apibilling.UsageEvent;
 import dev.apibilling.tck.MutableClock;
 import dev.apibilling.tck.SwitchableStore;
 import io.micrometer.core.instrument.Counter;
@@ -65,6 +67,19 @@ final class BilledHttpTest {
   }
 
   // ---- billing per annotation -------------------------------------------------------------------
+
+  @Test
+  void usageEventsNameTheHandlerItsRouteTheStatusAndTheRecordedHeader() throws Exception {
+    assertThat(settled(() -> get("/api/sized/xl", "key-events", "X-Workflow-Id", "wf-7")).statusCode())
+        .isEqualTo(200);
+    List<UsageEvent> events = billing.usageEvents("events", Instant.EPOCH,
+        Instant.parse(BillingTestApp.START).plusSeconds(60), null, 10).events();
+    assertThat(events).hasSize(1);
+    UsageEvent e = events.get(0);
+    assertThat(e.credits()).isEqualTo(10);
+    assertThat(e.details()).isEqualTo(new EventDetails("Api#sized", "GET", "GET /api/sized/{size}", 200));
+    assertThat(e.metadata()).containsEntry("x-workflow-id", "wf-7");
+  }
 
   @Test
   void billedMethodCostsOneCreditAndAnswersWithRateLimitFields() throws Exception {
