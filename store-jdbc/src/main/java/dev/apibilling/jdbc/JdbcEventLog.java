@@ -42,9 +42,10 @@ final class JdbcEventLog implements UsageEventLog {
     this.countUndelivered = "SELECT COUNT(*) FROM " + schema.events + " WHERE delivered_at IS NULL";
     this.postgres = dialect == JdbcDialect.POSTGRESQL;
     // PostgreSQL: the claim and the mark are one statement each (UPDATE ... RETURNING, = ANY(array))
-    this.claimReturning = "UPDATE " + schema.events + " SET claimed_by = ?, claimed_until = ? WHERE seq IN ("
-        + "SELECT seq FROM " + schema.events + " WHERE delivered_at IS NULL AND (claimed_until IS NULL OR "
-        + "claimed_until <= ?) ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS;
+    // (= ANY (ARRAY(...)) makes the planner look the claimed rows up by key instead of joining the table)
+    this.claimReturning = "UPDATE " + schema.events + " SET claimed_by = ?, claimed_until = ? WHERE seq = ANY"
+        + " (ARRAY(SELECT seq FROM " + schema.events + " WHERE delivered_at IS NULL AND (claimed_until IS NULL OR"
+        + " claimed_until <= ?) ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING " + COLUMNS;
     this.deliveredAny = "UPDATE " + schema.events + " SET delivered_at = ? WHERE seq = ANY (?)";
   }
 
