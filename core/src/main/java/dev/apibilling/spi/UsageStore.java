@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Time is the caller's: each request carries {@code now}, and expiry (windows, idempotency records,
  * reservations) is judged against it, never against a clock of the store's own.
  *
- * @throws UsageStoreException from any method when the backend cannot be reached or fails
+ * <p>Any method throws {@link UsageStoreException} when the backend cannot be reached or fails.
  */
 public interface UsageStore extends AutoCloseable {
 
