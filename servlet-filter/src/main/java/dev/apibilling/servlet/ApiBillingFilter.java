@@ -192,6 +192,9 @@ public final class ApiBillingFilter implements Filter {
     try {
       chain.doFilter(f.asyncAware(request), response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
+      if (f.answerRefusal(request, response, e)) {
+        return; // a nested spent quota or unknown client: answered like the filter's own, not charged
+      }
       failure = e;
       throw e;
     } finally {

@@ -32,7 +32,16 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * store that can be made to fail, and a simple meter registry.
  */
 @SpringBootConfiguration
-@EnableAutoConfiguration
+@EnableAutoConfiguration(excludeName = {
+    // Spring Security is on the test class path for the secured-application tests; this application
+    // stands for one without it (Boot 3.5 names, then Boot 4 names).
+    "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration",
+    "org.springframework.boot.autoconfigure.security.servlet.SecurityFilterAutoConfiguration",
+    "org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration"})
 @Import({BillingTestApp.Api.class, BillingTestApp.PerClass.class, BillingTestApp.Unbilled.class,
     BillingTestApp.Failing.class, BillingTestApp.CatchAll.class,
     BillingTestApp.CheapItems.class, BillingTestApp.DearItems.class})
