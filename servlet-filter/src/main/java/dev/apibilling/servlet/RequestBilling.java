@@ -249,7 +249,7 @@ public final class RequestBilling {
     }
     if (failure == null && request.isAsyncStarted()) {
       try {
-        listen(billed, request.getAsyncContext());
+        listen(billed, request.getAsyncContext(), request, response);
         return;
       } catch (IllegalStateException completedMeanwhile) {
         // the async cycle ended between the two calls: the status is final, settle now
@@ -310,7 +310,7 @@ public final class RequestBilling {
   public void completeAsync(HttpServletRequest request) {
     BilledRequest billed = reservedHere(request);
     if (billed != null) {
-      listen(billed, request.getAsyncContext());
+      listen(billed, request.getAsyncContext(), request, null);
     }
   }
 
@@ -320,10 +320,17 @@ public final class RequestBilling {
     return billed != null && billed.flow() == this && billed.holdsReservation() ? billed : null;
   }
 
-  private void listen(BilledRequest billed, AsyncContext async) {
+  /**
+   * Settles {@code billed} when {@code async} completes, judging the request and response given here (the
+   * response of the completion event if null). They are not taken from {@code async}: a fast handler may
+   * already have called {@code dispatch()}, after which {@code getRequest()} throws, while the status is
+   * not final yet.
+   */
+  private void listen(BilledRequest billed, AsyncContext async, ServletRequest request,
+      @Nullable ServletResponse response) {
     if (billed.markListening()) {
       try {
-        async.addListener(new SettleOnCompletion(billed), async.getRequest(), async.getResponse());
+        async.addListener(new SettleOnCompletion(billed, request, response));
       } catch (IllegalStateException e) {
         billed.clearListening();
         throw e;
@@ -343,14 +350,14 @@ public final class RequestBilling {
     @Override
     public AsyncContext startAsync() {
       AsyncContext async = super.startAsync();
-      listen(billed, async);
+      listen(billed, async, async.getRequest(), async.getResponse()); // before the handler can dispatch
       return async;
     }
 
     @Override
     public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
       AsyncContext async = super.startAsync(request, response);
-      listen(billed, async);
+      listen(billed, async, request, response);
       return async;
     }
   }
@@ -424,16 +431,21 @@ public final class RequestBilling {
 
   private final class SettleOnCompletion implements AsyncListener {
     private final BilledRequest billed;
+    private final ServletRequest request;
+    private final @Nullable ServletResponse response;
     private volatile boolean errored;
 
-    SettleOnCompletion(BilledRequest billed) {
+    SettleOnCompletion(BilledRequest billed, ServletRequest request, @Nullable ServletResponse response) {
       this.billed = billed;
+      this.request = request;
+      this.response = response;
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-      int status = event.getSuppliedResponse() instanceof HttpServletResponse r ? r.getStatus() : 500;
-      settle(billed, event.getSuppliedRequest(), errored ? 500 : status);
+      ServletResponse res = response != null ? response : event.getSuppliedResponse();
+      int status = res instanceof HttpServletResponse r ? r.getStatus() : 500;
+      settle(billed, request, errored ? 500 : status);
     }
 
     @Override
@@ -446,13 +458,13 @@ public final class RequestBilling {
       errored = true;
       RuntimeException refusal = BillingRefusals.find(event.getThrowable());
       if (refusal != null) {
-        BillingRefusals.mark(event.getSuppliedRequest(), BillingRefusals.status(refusal));
+        BillingRefusals.mark(request, BillingRefusals.status(refusal));
       }
     }
 
     @Override
     public void onStartAsync(AsyncEvent event) {
-      event.getAsyncContext().addListener(this, event.getSuppliedRequest(), event.getSuppliedResponse());
+      event.getAsyncContext().addListener(this);
     }
   }
 

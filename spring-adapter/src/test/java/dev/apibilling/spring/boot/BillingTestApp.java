@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /**
  * The application the HTTP tests run: Boot auto-configuration plus test controllers, a fake clock, a
@@ -169,6 +170,18 @@ class BillingTestApp {
     @GetMapping("/async")
     Callable<String> async() {
       return () -> "later";
+    }
+
+    /**
+     * An asynchronous handler whose result is ready before it returns: Spring dispatches at once, before
+     * the interceptor hears that async handling started.
+     */
+    @Billed(credits = 3)
+    @GetMapping("/async-ready")
+    DeferredResult<ResponseEntity<String>> asyncReady() {
+      DeferredResult<ResponseEntity<String>> result = new DeferredResult<>();
+      result.setResult(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body("down"));
+      return result;
     }
 
     /** Not billed itself: charges the client named in a header directly, as application code may. */

@@ -71,6 +71,12 @@ final class SecuredApiKeyHttpTest extends SecuredHttpTests {
     }
 
     static final class ApiKeyAuthentication extends OncePerRequestFilter {
+      /** Authenticates the async dispatch of a request too: the context is not kept in a repository. */
+      @Override
+      protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+      }
+
       @Override
       protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
           throws ServletException, IOException {

@@ -10,6 +10,7 @@ import dev.apibilling.spring.Billed;
 import dev.apibilling.tck.MutableClock;
 import dev.apibilling.tck.SwitchableStore;
 import jakarta.servlet.DispatcherType;
+import java.util.concurrent.Callable;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -113,6 +114,17 @@ class SecuredApp {
     String nested(@RequestParam("credits") long credits, java.security.Principal principal) {
       billing.trackClientUsage(principal.getName(), credits);
       return "nested";
+    }
+
+    /** Charges a client (the caller if none is named) from inside an asynchronous handler. */
+    @Billed(credits = 2)
+    @GetMapping("/secure/nested-async")
+    Callable<String> nestedAsync(@RequestParam("credits") long credits,
+        @RequestParam(name = "client", required = false) @org.jspecify.annotations.Nullable String client, java.security.Principal principal) {
+      return () -> {
+        billing.trackClientUsage(client == null ? principal.getName() : client, credits);
+        return "nested";
+      };
     }
 
     @Billed(credits = 2)

@@ -105,6 +105,20 @@ abstract class SecuredHttpTests {
   }
 
   @Test
+  void nestedSpentQuotaInAnAsynchronousHandlerIsNotChargedEither() throws Exception {
+    long before = used("alice");
+
+    HttpResponse<String> spent = settled(() -> get("/api/secure/nested-async?credits=5000", credentials("alice")));
+    HttpResponse<String> unknown = settled(() -> get("/api/secure/nested-async?credits=1&client=nobody-at-all",
+        credentials("alice")));
+
+    assertThat(spent.statusCode()).isEqualTo(429);
+    assertThat(unknown.statusCode()).as(unknown.body() + unknown.headers()).isEqualTo(403);
+    assertThat(used("alice")).as("DEBUG " + unknown.body()).isEqualTo(before);
+    assertThat(used("alice")).as("a 403 is charged below 500 unless apibilling refused it").isEqualTo(before);
+  }
+
+  @Test
   void unknownClientRaisedByTheHandlerIs403AndNotCharged() throws Exception {
     long before = used("alice");
 
