@@ -1,12 +1,9 @@
 package dev.apibilling.spring.boot;
 
 import dev.apibilling.ApiBilling;
-import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.servlet.BilledRequest;
 import dev.apibilling.spring.Billed;
 import dev.apibilling.spring.CostFunction;
-import dev.apibilling.tck.MutableClock;
-import dev.apibilling.tck.SwitchableStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,27 +40,12 @@ import org.springframework.web.context.request.async.DeferredResult;
     "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
     "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
     "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration"})
-@Import({BillingTestApp.Api.class, BillingTestApp.PerClass.class, BillingTestApp.Unbilled.class,
+@Import({TestClockAndStore.class, BillingTestApp.Api.class, BillingTestApp.PerClass.class, BillingTestApp.Unbilled.class,
     BillingTestApp.Failing.class, BillingTestApp.CatchAll.class,
     BillingTestApp.CheapItems.class, BillingTestApp.DearItems.class})
 class BillingTestApp {
 
-  static final String START = "2026-03-10T12:00:00Z";
-
-  @Bean
-  MutableClock clock() {
-    return MutableClock.at(START);
-  }
-
-  @Bean
-  Settles settles() {
-    return new Settles();
-  }
-
-  @Bean
-  SwitchableStore usageStore(Settles settles) {
-    return new SwitchableStore(settles.counting(InMemoryUsageStore.create()));
-  }
+  static final String START = TestClockAndStore.START;
 
   @Bean
   SimpleMeterRegistry meterRegistry() {

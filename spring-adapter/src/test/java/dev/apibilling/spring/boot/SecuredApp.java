@@ -1,14 +1,11 @@
 package dev.apibilling.spring.boot;
 
 import dev.apibilling.ApiBilling;
-import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.servlet.ApiBillingFilter;
 import dev.apibilling.servlet.ClientResolver;
 import dev.apibilling.servlet.CostRules;
 import dev.apibilling.servlet.RequestBilling;
 import dev.apibilling.spring.Billed;
-import dev.apibilling.tck.MutableClock;
-import dev.apibilling.tck.SwitchableStore;
 import jakarta.servlet.DispatcherType;
 import java.util.concurrent.Callable;
 import org.springframework.boot.SpringBootConfiguration;
@@ -34,28 +31,13 @@ import org.springframework.web.server.ResponseStatusException;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @EnableMethodSecurity
-@Import({SecuredApp.Api.class, SecuredApp.Metered.class})
+@Import({TestClockAndStore.class, SecuredApp.Api.class, SecuredApp.Metered.class})
 class SecuredApp {
 
-  static final String START = "2026-03-10T12:00:00Z";
+  static final String START = TestClockAndStore.START;
 
   /** Spring Security's filter chain is registered at order -100 ({@code spring.security.filter.order}). */
   static final int SPRING_SECURITY_ORDER = -100;
-
-  @Bean
-  MutableClock clock() {
-    return MutableClock.at(START);
-  }
-
-  @Bean
-  Settles settles() {
-    return new Settles();
-  }
-
-  @Bean
-  SwitchableStore usageStore(Settles settles) {
-    return new SwitchableStore(settles.counting(InMemoryUsageStore.create()));
-  }
 
   /** The URL rules both variants share: public and error pages open, staff pages for admins, the rest authenticated. */
   static void authorizeUrls(HttpSecurity http) throws Exception {
@@ -93,6 +75,8 @@ class SecuredApp {
     return registration;
   }
 
+  /** Every handler costs 2 credits. */
+  @Billed(credits = 2)
   @RestController
   @RequestMapping("/api")
   static class Api {
@@ -102,14 +86,12 @@ class SecuredApp {
       this.billing = billing;
     }
 
-    @Billed(credits = 2)
     @GetMapping("/secure/ping")
     String ping() {
       return "pong";
     }
 
     /** Charges the caller's own quota again from inside the handler. */
-    @Billed(credits = 2)
     @GetMapping("/secure/nested")
     String nested(@RequestParam("credits") long credits, java.security.Principal principal) {
       billing.trackClientUsage(principal.getName(), credits);
@@ -117,7 +99,6 @@ class SecuredApp {
     }
 
     /** Charges a client (the caller if none is named) from inside an asynchronous handler. */
-    @Billed(credits = 2)
     @GetMapping("/secure/nested-async")
     Callable<String> nestedAsync(@RequestParam("credits") long credits,
         @RequestParam(name = "client", required = false) @org.jspecify.annotations.Nullable String client, java.security.Principal principal) {
@@ -127,45 +108,38 @@ class SecuredApp {
       };
     }
 
-    @Billed(credits = 2)
     @GetMapping("/secure/unknown")
     String unknown() {
       billing.trackClientUsage("nobody-at-all", 1);
       return "unreachable";
     }
 
-    @Billed(credits = 2)
     @GetMapping("/secure/status")
     String status(@RequestParam("code") int code) {
       throw new ResponseStatusException(HttpStatus.valueOf(code));
     }
 
-    @Billed(credits = 2)
     @GetMapping("/secure/fail")
     String fail() {
       throw new IllegalStateException("handler failed");
     }
 
-    @Billed(credits = 2)
     @PreAuthorize("hasRole('ADMIN')")
     @GetMapping("/secure/admin")
     String admin() {
       return "admin";
     }
 
-    @Billed(credits = 2)
     @GetMapping("/staff/report")
     String staff() {
       return "staff";
     }
 
-    @Billed(credits = 2)
     @GetMapping("/public/billed")
     String publicBilled() {
       return "public";
     }
 
-    @Billed(credits = 2)
     @GetMapping("/early/billed")
     String early() {
       return "early";
