@@ -52,7 +52,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A Spring MVC {@code AsyncHandlerInterceptor} maps onto it directly: {@code preHandle} returns
  * {@code admit(request, response)} (or {@code admit(request, response, credits)} for a cost from an
- * annotation), {@code afterConcurrentHandlingStarted} calls {@link #completeAsync}, and
+ * annotation), {@code afterConcurrentHandlingStarted} calls {@code complete(request, response, null)}, and
  * {@code afterCompletion} calls {@code complete(request, response, ex)}. Re-entering {@code admit} on the
  * async dispatch is a no-op, and each request is settled exactly once.
  *
@@ -301,9 +301,9 @@ public final class RequestBilling {
 
   /**
    * Makes a request that its handler put into asynchronous mode settle when the {@code AsyncContext}
-   * completes (for Spring MVC: in {@code AsyncHandlerInterceptor.afterConcurrentHandlingStarted}). Call
-   * it in the dispatch that started async mode. Does nothing for a request that holds no reservation or
-   * already settles on completion.
+   * completes, judged by the response of the completion event; {@link #complete}, given the response,
+   * does the same for a request in asynchronous mode. Call it in the dispatch that started async mode.
+   * Does nothing for a request that holds no reservation or already settles on completion.
    *
    * @throws IllegalStateException if the request is not in asynchronous mode
    */
