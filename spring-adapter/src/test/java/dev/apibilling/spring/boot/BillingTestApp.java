@@ -40,7 +40,8 @@ import org.springframework.web.context.request.async.DeferredResult;
     "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
     "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
     "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration"})
-@Import({TestClockAndStore.class, BillingTestApp.Api.class, BillingTestApp.PerClass.class, BillingTestApp.Unbilled.class,
+@Import({TestClockAndStore.class, BillingTestApp.Api.class, BillingTestApp.PerClass.class,
+    BillingTestApp.Unbilled.class,
     BillingTestApp.Failing.class, BillingTestApp.CatchAll.class,
     BillingTestApp.CheapItems.class, BillingTestApp.DearItems.class})
 class BillingTestApp {

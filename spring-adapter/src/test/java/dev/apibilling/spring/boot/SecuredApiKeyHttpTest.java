@@ -51,7 +51,8 @@ final class SecuredApiKeyHttpTest extends SecuredHttpTests {
     assertThat(apibillingKey.statusCode()).as("not billed to carol behind Spring Security's back").isEqualTo(401);
     assertThat(foreignToken.statusCode()).as("a token meant for something else: 401, not 403").isEqualTo(401);
     assertThat(used("carol")).isZero();
-    assertThat(LOGGED).anyMatch(line -> line.contains("client resolver principal (auto: Spring Security is in effect)"));
+    assertThat(LOGGED)
+        .anyMatch(line -> line.contains("client resolver principal (auto: Spring Security is in effect)"));
   }
 
   /** Spring Security with an API-key authentication filter; unknown keys are refused by it. */

@@ -7,7 +7,9 @@ import dev.apibilling.servlet.CostRules;
 import dev.apibilling.servlet.RequestBilling;
 import dev.apibilling.spring.Billed;
 import jakarta.servlet.DispatcherType;
+import java.security.Principal;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -93,7 +95,7 @@ class SecuredApp {
 
     /** Charges the caller's own quota again from inside the handler. */
     @GetMapping("/secure/nested")
-    String nested(@RequestParam("credits") long credits, java.security.Principal principal) {
+    String nested(@RequestParam("credits") long credits, Principal principal) {
       billing.trackClientUsage(principal.getName(), credits);
       return "nested";
     }
@@ -101,7 +103,7 @@ class SecuredApp {
     /** Charges a client (the caller if none is named) from inside an asynchronous handler. */
     @GetMapping("/secure/nested-async")
     Callable<String> nestedAsync(@RequestParam("credits") long credits,
-        @RequestParam(name = "client", required = false) @org.jspecify.annotations.Nullable String client, java.security.Principal principal) {
+        @RequestParam(name = "client", required = false) @Nullable String client, Principal principal) {
       return () -> {
         billing.trackClientUsage(client == null ? principal.getName() : client, credits);
         return "nested";

@@ -85,7 +85,7 @@ abstract class SecuredHttpTests {
     clock.set(Instant.parse(SecuredApp.START));
   }
 
-  // ---- what a refused or failed request costs (issue item 1) ---------------------------------------
+  // ---- what a refused or failed request costs ------------------------------------------------
 
   @Test
   void nestedSpentQuotaIsAnswered429AndTheHandlersOwnCreditsAreReleased() throws Exception {
@@ -176,7 +176,7 @@ abstract class SecuredHttpTests {
     assertThat(used("alice")).isEqualTo(before);
   }
 
-  // ---- who is calling (items 2 and 3) -------------------------------------------------------------
+  // ---- who is calling -----------------------------------------------------------------------------
 
   @Test
   void anonymousRequestToAPermittedBilledHandlerIs401WithAChallenge() throws Exception {
@@ -209,7 +209,7 @@ abstract class SecuredHttpTests {
         + "resolver principal") && line.contains("charge policy below-500"));
   }
 
-  // ---- where billing runs relative to Spring Security (item 4) ------------------------------------
+  // ---- where billing runs relative to Spring Security ----------------------------------------------
 
   @Test
   void urlSecurityDeniesBeforeBillingSoAnOutOfQuotaUserGets403() throws Exception {
