@@ -8,6 +8,7 @@ import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,16 +91,32 @@ public final class ApiBilling implements AutoCloseable {
   // ---- plans ----------------------------------------------------------------------------------
 
   /**
-   * Sets the quotas of a client, replacing any it had. Applies to the next request. Usage counted in a
-   * window that still exists (same policy name, same window start) is kept, so raising a limit mid-month
-   * keeps the month's usage.
+   * Sets the quotas of a client, replacing any it had. Applies to the next request. A quota's usage is
+   * kept when its current window under the new quotas has the same policy name and the same start as the
+   * window counted so far, and that window has not ended: raising a limit mid-month keeps the month's
+   * usage, and so does re-anchoring or lengthening a quota whose window keeps its start (the usage then
+   * counts until the new, later end). Any other window starts from zero.
+   *
+   * <p>When a kept window now ends later than before, this makes one store call that extends the
+   * lifetime of its count in the store to the new end.
    *
    * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
    *     policy name
+   * @throws dev.apibilling.spi.UsageStoreException if that store call fails (the quotas are set; the
+   *     client's next charge or status extends the lifetime again)
    */
   public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
     Requirements.clientId(clientId);
-    plans.put(clientId, new Plan(quotas));
+    Plan plan = new Plan(quotas);
+    Plan previous = knownPlan(clientId);
+    plans.put(clientId, plan);
+    if (previous != null) {
+      long now = clock.millis();
+      List<WindowSlot> slots = plan.windows(now).slots;
+      if (KeptWindows.endLater(previous.windows(now).slots, slots)) {
+        timedCall("usage", () -> store.usage(clientId, slots, now));
+      }
+    }
   }
 
   /**
@@ -207,10 +224,14 @@ public final class ApiBilling implements AutoCloseable {
 
   private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
     String reservationId = result.reservationId();
-    Reservation reservation = result.granted() && reservationId != null
-        ? new Reservation(reservationId, request.clientId(), request.credits(),
-            Instant.ofEpochMilli(request.reservationExpiresAt()))
-        : null;
+    Reservation reservation = null;
+    if (result.granted() && reservationId != null) {
+      reservation = result.replayed()
+          ? new Reservation(reservationId, request.clientId(), result.heldCredits(),
+              Instant.ofEpochMilli(result.heldUntil()))
+          : new Reservation(reservationId, request.clientId(), request.credits(),
+              Instant.ofEpochMilli(request.reservationExpiresAt()));
+    }
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
         result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
   }
@@ -287,6 +308,16 @@ public final class ApiBilling implements AutoCloseable {
       throw new UnknownClientException(clientId);
     }
     return plan;
+  }
+
+  /** The plan the client has in this billing now, without asking the quota source. */
+  private @Nullable Plan knownPlan(String clientId) {
+    Plan plan = plans.get(clientId);
+    if (plan == null && sourced != null) {
+      Optional<Plan> cached = sourced.getIfPresent(clientId);
+      plan = cached != null && cached.isPresent() ? cached.get() : null;
+    }
+    return plan != null ? plan : defaultPlan;
   }
 
   private @Nullable Plan findPlan(String clientId) {
