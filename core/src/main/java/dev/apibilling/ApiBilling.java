@@ -97,8 +97,8 @@ public final class ApiBilling implements AutoCloseable {
    * usage, and so does re-anchoring or lengthening a quota whose window keeps its start (the usage then
    * counts until the new, later end). Any other window starts from zero.
    *
-   * <p>When a kept window now ends later than before, this makes one store call that extends the
-   * lifetime of its count in the store to the new end.
+   * <p>When the change moves a window (anything but a change of limits), this makes one store call
+   * that keeps the counts of the new windows until their ends.
    *
    * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
    *     policy name
@@ -113,7 +113,7 @@ public final class ApiBilling implements AutoCloseable {
     if (previous != null) {
       long now = clock.millis();
       List<WindowSlot> slots = plan.windows(now).slots;
-      if (KeptWindows.endLater(previous.windows(now).slots, slots)) {
+      if (KeptWindows.moved(previous.windows(now).slots, slots)) {
         timedCall("usage", () -> store.usage(clientId, slots, now));
       }
     }

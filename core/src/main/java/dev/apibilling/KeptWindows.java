@@ -9,15 +9,19 @@ final class KeptWindows {
   private KeptWindows() {}
 
   /**
-   * Whether a window of {@code after} keeps the usage of a window of {@code before} (same policy name,
-   * same start) but ends later, so that the store must keep its count longer than it was told.
+   * Whether some window of {@code after} is not exactly a window of {@code before} (same policy name,
+   * start and end): then a count the store keeps under that policy and start may need to live longer
+   * than it was told (re-anchoring, a longer duration, or a start that an earlier plan counted in). A
+   * change of limits alone moves no window.
    */
-  static boolean endLater(List<WindowSlot> before, List<WindowSlot> after) {
+  static boolean moved(List<WindowSlot> before, List<WindowSlot> after) {
     for (WindowSlot a : after) {
+      boolean same = false;
       for (WindowSlot b : before) {
-        if (a.policy().equals(b.policy()) && a.start() == b.start() && a.end() > b.end()) {
-          return true;
-        }
+        same |= a.policy().equals(b.policy()) && a.start() == b.start() && a.end() == b.end();
+      }
+      if (!same) {
+        return true;
       }
     }
     return false;

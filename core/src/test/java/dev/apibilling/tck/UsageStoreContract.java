@@ -526,6 +526,31 @@ public abstract class UsageStoreContract {
     assertThat(billing.trackClientUsage(client, 10).lowest().used()).isEqualTo(10);
   }
 
+  // ---- model-based ----------------------------------------------------------------------------
+
+  private ModelRun modelRun() {
+    return new ModelRun(store, track(newStore()), this::dropExpired);
+  }
+
+  /**
+   * Random sequences of every operation on two billings over the store, checked against an independent
+   * model; bounded by {@code apibilling.model.runs}, {@code .steps} and {@code .seconds} (from seed
+   * {@code apibilling.model.seed}).
+   */
+  @Test
+  void randomOperationSequencesAgreeWithTheReferenceModel() {
+    int runs = modelRun().randomRuns(Long.getLong("apibilling.model.seed", 18L),
+        Integer.getInteger("apibilling.model.runs", 40), Integer.getInteger("apibilling.model.steps", 40),
+        Duration.ofSeconds(Integer.getInteger("apibilling.model.seconds", 4)));
+    assertThat(runs).isPositive();
+  }
+
+  @Test
+  void sequencesThatFoundBugsAgreeWithTheReferenceModel() {
+    ModelRun run = modelRun();
+    ModelExamples.all().forEach((name, scenario) -> run.check(scenario, name));
+  }
+
   // ---- concurrency ----------------------------------------------------------------------------
 
   @Test
