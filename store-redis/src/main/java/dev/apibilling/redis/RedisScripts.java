@@ -31,14 +31,19 @@ final class RedisScripts {
       -- The most a counter or a day total holds (2^53 - 1): counts saturate there instead of growing past it.
       local MAX = 9007199254740991
 
-      -- The count of a window counter, 0 if there is none; an existing counter is kept at least until the
-      -- window's end plus grace (a plan change may have made its window end later than when it was made).
+      -- The count of a window counter, 0 if there is none. An existing counter is kept at least until the
+      -- window's end plus half the grace: a plan change may have made its window end later than when it was
+      -- made. (Its TTL runs on Redis' clock and the window on the caller's, so a TTL within half a grace of
+      -- the wanted one is left alone rather than reset on every call.)
       local function count(key, windowEnd, grace, now)
         local value = redis.call('GET', key)
         if not value then
           return 0, false
         end
-        extend(key, math.max(windowEnd + grace - now, 1))
+        local ttl = windowEnd + grace - now
+        if ttl - grace / 2 > redis.call('PTTL', key) then
+          redis.call('PEXPIRE', key, int(ttl))
+        end
         return tonumber(value), true
       end
 
