@@ -190,14 +190,16 @@ public final class ModelRun {
         settle(s, now);
       } else if (step instanceof Advance a) {
         clock.advance(Duration.ofMillis(a.millis()));
+        housekeeping.accept(clock.instant());
       } else if (step instanceof ToWindowEnd t) {
         List<Slot> slots = model.slots(now);
         long target = slots.get(t.which() % slots.size()).end() + t.offset();
         if (target > now) {
           clock.set(Instant.ofEpochMilli(target));
+          housekeeping.accept(clock.instant());
         }
       } else if (step instanceof Replan r) {
-        replan(ModelStep.replan(model.plan, r), now);
+        replan(ModelStep.replan(model.plan, r, now), now);
       } else if (step instanceof SetPlan p) {
         replan(p.quotas(), now);
       } else if (step instanceof Status s) {

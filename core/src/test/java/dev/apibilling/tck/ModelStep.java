@@ -26,10 +26,10 @@ sealed interface ModelStep {
   /** Commits {@code percent} of a reservation a decision returned (0: releases it). */
   record Settle(int on, int which, int percent) implements ModelStep {}
 
-  /** Moves the clock forward. */
+  /** Moves the clock forward, then lets the store's housekeeping run. */
   record Advance(long millis) implements ModelStep {}
 
-  /** Moves the clock to the end of a quota's current window, plus {@code offset} milliseconds. */
+  /** Moves the clock to the end of a quota's current window plus {@code offset} milliseconds, then lets the store's housekeeping run. */
   record ToWindowEnd(int which, long offset) implements ModelStep {}
 
   /** Changes the plan of both billings: one quota's limit, anchor, zone or duration, or a new plan. */
@@ -50,12 +50,20 @@ sealed interface ModelStep {
   /** The store's own housekeeping (a sweep, a purge) at the current time. */
   record Housekeeping() implements ModelStep {}
 
-  enum Change { NEW_PLAN, LIMIT, ANCHOR, ZONE, DURATION }
+  /**
+   * How a replan changes the plan; {@code KEEP_START} gives a quota another duration or anchor under which
+   * its current window keeps its start but ends elsewhere (the case where a plan change keeps usage longer).
+   */
+  enum Change { NEW_PLAN, LIMIT, ANCHOR, ZONE, DURATION, KEEP_START }
 
-  /** Where a run starts: month ends, daylight-saving changes, a year end, a leap day. */
+  /**
+   * Where a run starts: month ends, daylight-saving changes, a year end, a leap day, and the first seconds
+   * of a month and of a year (where windows of several durations share their start).
+   */
   List<Instant> STARTS = List.of(Instant.parse("2027-02-28T12:00:00Z"), Instant.parse("2027-03-27T23:30:00Z"),
       Instant.parse("2026-10-31T23:00:00Z"), Instant.parse("2027-12-31T23:59:00Z"),
-      Instant.parse("2028-02-28T22:00:00Z"), Instant.parse("2026-03-10T10:15:30Z"));
+      Instant.parse("2028-02-28T22:00:00Z"), Instant.parse("2026-03-10T10:15:30Z"),
+      Instant.parse("2027-03-01T00:00:20Z"), Instant.parse("2028-01-01T00:00:10Z"));
 
   List<QuotaDuration> DURATIONS = List.of(QuotaDuration.SECOND, QuotaDuration.MINUTE, QuotaDuration.HOUR,
       QuotaDuration.DAY, QuotaDuration.WEEK, QuotaDuration.MONTH, QuotaDuration.YEAR);
@@ -67,29 +75,30 @@ sealed interface ModelStep {
   List<String> NAMES = List.of("burst", "main");
   List<Long> CREDITS = List.of(1L, 1L, 1L, 2L, 3L, 5L, 8L, 13L, ReferenceModel.MAX);
   List<String> KEYS = List.of("k1", "k2", "k3");
-  List<Long> ADVANCES = List.of(1_000L, 30_000L, 59_999L, 60_000L, 600_000L, 3_600_000L, 18_000_000L,
-      86_400_000L, 3 * 86_400_000L, 9 * 86_400_000L, 29 * 86_400_000L, 32 * 86_400_000L);
+  List<Long> ADVANCES = List.of(1_000L, 30_000L, 59_999L, 60_000L, 420_000L, 600_000L, 3_600_000L,
+      18_000_000L, 86_400_000L, 3 * 86_400_000L, 9 * 86_400_000L, 29 * 86_400_000L, 32 * 86_400_000L);
 
   /** A random step. */
   static ModelStep random(Random r) {
     int on = r.nextInt(2);
     int roll = r.nextInt(100);
-    if (roll < 40) {
+    if (roll < 34) {
       Kind kind = Kind.values()[r.nextInt(Kind.values().length)];
       String key = kind == Kind.CHARGE || (kind == Kind.RESERVE && r.nextBoolean()) ? pick(r, KEYS) : null;
       return new Spend(on, kind, pick(r, CREDITS), key);
     }
-    if (roll < 50) {
+    if (roll < 42) {
       return new Settle(on, r.nextInt(1000), new int[] {0, 0, 50, 100}[r.nextInt(4)]);
     }
-    if (roll < 62) {
+    if (roll < 54) {
       return new Advance(pick(r, ADVANCES));
     }
-    if (roll < 68) {
+    if (roll < 64) {
       return new ToWindowEnd(r.nextInt(1000), r.nextInt(3) - 1);
     }
-    if (roll < 79) {
-      return new Replan(Change.values()[r.nextInt(Change.values().length)], r.nextInt(1000), r.nextInt());
+    if (roll < 78) {
+      Change change = r.nextInt(3) == 0 ? Change.KEEP_START : Change.values()[r.nextInt(Change.values().length)];
+      return new Replan(change, r.nextInt(1000), r.nextInt());
     }
     if (roll < 90) {
       return new Status(on);
@@ -133,8 +142,8 @@ sealed interface ModelStep {
     return q;
   }
 
-  /** The plan after {@code step}. */
-  static List<QuotaDefinition> replan(List<QuotaDefinition> plan, Replan step) {
+  /** The plan after {@code step} at {@code now}. */
+  static List<QuotaDefinition> replan(List<QuotaDefinition> plan, Replan step, long now) {
     Random r = new Random(step.pick());
     if (step.change() == Change.NEW_PLAN) {
       return plan(r);
@@ -146,9 +155,25 @@ sealed interface ModelStep {
       case LIMIT -> q.withLimit(pick(r, LIMITS));
       case ANCHOR -> q.anchoredAt(pick(r, ANCHORS));
       case ZONE -> q.inZone(pick(r, ZONES));
-      default -> new QuotaDefinition(q.policy(), pick(r, DURATIONS), q.limit(), q.anchor(), q.zone());
+      case DURATION -> new QuotaDefinition(q.policy(), pick(r, DURATIONS), q.limit(), q.anchor(), q.zone());
+      default -> keepingStart(q, r, now);
     });
     return next;
+  }
+
+  private static QuotaDefinition keepingStart(QuotaDefinition q, Random r, long now) {
+    long[] current = ReferenceModel.window(q, now);
+    List<QuotaDefinition> same = new ArrayList<>();
+    for (QuotaDuration d : DURATIONS) {
+      for (LocalDate anchor : ANCHORS) {
+        QuotaDefinition other = new QuotaDefinition(q.policy(), d, q.limit(), anchor, q.zone());
+        long[] bounds = ReferenceModel.window(other, now);
+        if (bounds[0] == current[0] && bounds[1] != current[1]) {
+          same.add(other);
+        }
+      }
+    }
+    return same.isEmpty() ? q.withLimit(pick(r, LIMITS)) : pick(r, same);
   }
 
   private static <T> T pick(Random r, List<T> values) {
