@@ -91,31 +91,26 @@ public final class ApiBilling implements AutoCloseable {
   // ---- plans ----------------------------------------------------------------------------------
 
   /**
-   * Sets the quotas of a client, replacing any it had. Applies to the next request. A quota's usage is
-   * kept when its current window under the new quotas has the same policy name and the same start as the
-   * window counted so far, and that window has not ended: raising a limit mid-month keeps the month's
-   * usage, and so does re-anchoring or lengthening a quota whose window keeps its start (the usage then
-   * counts until the new, later end). Any other window starts from zero.
-   *
-   * <p>When the change moves a window (anything but a change of limits), this makes one store call
-   * that keeps the counts of the new windows until their ends.
+   * Sets the quotas of a client, replacing any it had. Applies to the next request. A quota keeps the
+   * usage of its window when its current window has the same policy name and start as a window counted
+   * before that has not ended, until the new window's end (raising a limit mid-month, or re-anchoring or
+   * lengthening a quota whose window keeps its start); any other window starts from zero. When the
+   * change moves a window (anything but limits) of a client this billing knew, it makes one store call
+   * that keeps the counts until the new ends; otherwise the client's next charge or status does.
    *
    * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
    *     policy name
-   * @throws dev.apibilling.spi.UsageStoreException if that store call fails (the quotas are set; the
-   *     client's next charge or status extends the lifetime again)
+   * @throws dev.apibilling.spi.UsageStoreException if that store call fails (the quotas are set)
    */
   public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
     Requirements.clientId(clientId);
     Plan plan = new Plan(quotas);
     Plan previous = knownPlan(clientId);
     plans.put(clientId, plan);
-    if (previous != null) {
-      long now = clock.millis();
-      List<WindowSlot> slots = plan.windows(now).slots;
-      if (KeptWindows.moved(previous.windows(now).slots, slots)) {
-        timedCall("usage", () -> store.usage(clientId, slots, now));
-      }
+    long now = clock.millis();
+    List<WindowSlot> slots = plan.windows(now).slots;
+    if (previous != null && KeptWindows.moved(previous.windows(now).slots, slots)) {
+      timedCall("usage", () -> store.usage(clientId, slots, now));
     }
   }
 
@@ -162,7 +157,8 @@ public final class ApiBilling implements AutoCloseable {
 
   /**
    * Charges with an idempotency key and metadata. A retry with a key already granted within the
-   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}) and charges nothing.
+   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}, granted) and charges
+   * nothing; it reports the client's current quotas and usage, and a replayed reservation what is held.
    * Denied outcomes are not recorded: a denied call may be retried with the same key.
    */
   public BillingDecision tryCharge(Charge charge) {
@@ -224,14 +220,12 @@ public final class ApiBilling implements AutoCloseable {
 
   private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
     String reservationId = result.reservationId();
-    Reservation reservation = null;
-    if (result.granted() && reservationId != null) {
-      reservation = result.replayed()
-          ? new Reservation(reservationId, request.clientId(), result.heldCredits(),
-              Instant.ofEpochMilli(result.heldUntil()))
-          : new Reservation(reservationId, request.clientId(), request.credits(),
-              Instant.ofEpochMilli(request.reservationExpiresAt()));
-    }
+    Reservation reservation = !result.granted() || reservationId == null ? null
+        : result.replayed()
+            ? new Reservation(reservationId, request.clientId(), result.heldCredits(),
+                Instant.ofEpochMilli(result.heldUntil()))
+            : new Reservation(reservationId, request.clientId(), request.credits(),
+                Instant.ofEpochMilli(request.reservationExpiresAt()));
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
         result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
   }

@@ -540,7 +540,7 @@ public abstract class UsageStoreContract {
   @Test
   void randomOperationSequencesAgreeWithTheReferenceModel() {
     int runs = modelRun().randomRuns(Long.getLong("apibilling.model.seed", 18L),
-        Integer.getInteger("apibilling.model.runs", 40), Integer.getInteger("apibilling.model.steps", 40),
+        Integer.getInteger("apibilling.model.runs", 100), Integer.getInteger("apibilling.model.steps", 40),
         Duration.ofSeconds(Integer.getInteger("apibilling.model.seconds", 4)));
     assertThat(runs).isPositive();
   }
