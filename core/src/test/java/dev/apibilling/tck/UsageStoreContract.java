@@ -209,12 +209,18 @@ public abstract class UsageStoreContract {
     assertThat(used(billing, "month")).isEqualTo(limit);
   }
 
-  @Test
-  void reanchoredMonthKeepsItsUsageUntilTheNewWindowEnds() {
+  /** On Feb 28, 2027, a month of 10 anchored on Jan 28 (the window [Feb 28, Mar 28)) is spent. */
+  private QuotaDefinition monthAnchoredOnThe28thSpentOnFeb28() {
     clock.set(Instant.parse("2027-02-28T12:00:00Z"));
     QuotaDefinition month = QuotaDefinition.of(MONTH, 10).anchoredAt(LocalDate.of(2027, 1, 28));
     plan(billing, month);
     billing.trackClientUsage(client, 10);
+    return month;
+  }
+
+  @Test
+  void reanchoredMonthKeepsItsUsageUntilTheNewWindowEnds() {
+    QuotaDefinition month = monthAnchoredOnThe28thSpentOnFeb28();
     plan(billing, month.anchoredAt(LocalDate.of(2027, 1, 31)));
     clock.set(Instant.parse("2027-03-29T12:00:00Z"));
     dropExpired(clock.instant());
@@ -238,10 +244,7 @@ public abstract class UsageStoreContract {
 
   @Test
   void windowKeptByDeniedChargesAloneOutlivesItsFirstEnd() {
-    clock.set(Instant.parse("2027-02-28T12:00:00Z"));
-    QuotaDefinition month = QuotaDefinition.of(MONTH, 10).anchoredAt(LocalDate.of(2027, 1, 28));
-    plan(billing, month);
-    billing.trackClientUsage(client, 10);
+    QuotaDefinition month = monthAnchoredOnThe28thSpentOnFeb28();
     ApiBilling other = billing(track(newStore()), b -> {});
     plan(other, month.anchoredAt(LocalDate.of(2027, 1, 31)));
     assertThat(other.tryTrackClientUsage(client, 1).granted()).isFalse();

@@ -126,7 +126,7 @@ class LockingOperations extends Operations {
     expireReservations(c, client, now, d);
     String key = r.idempotencyKey();
     boolean replay = false;
-    String replayed = null;
+    @Nullable String replayedReservation = null;
     if (key != null) {
       boolean stale = false;
       try (PreparedStatement ps = prepare(c, selectKey, d)) {
@@ -134,7 +134,7 @@ class LockingOperations extends Operations {
         ps.setString(2, key);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            replayed = rs.getString(2);
+            replayedReservation = rs.getString(2);
             replay = rs.getLong(3) > now;
             stale = !replay;
           }
@@ -150,7 +150,7 @@ class LockingOperations extends Operations {
     boolean[] exists = new boolean[n];
     readWindows(c, client, slots, used, exists, d);
     if (replay) {
-      return replay(c, client, used, replayed, now, d);
+      return replay(c, client, used, replayedReservation, now, d);
     }
     if (!r.admits(used)) {
       return ChargeResult.of(false, used, null);
