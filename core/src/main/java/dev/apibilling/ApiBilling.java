@@ -8,6 +8,7 @@ import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,16 +93,27 @@ public final class ApiBilling implements AutoCloseable {
   // ---- plans ----------------------------------------------------------------------------------
 
   /**
-   * Sets the quotas of a client, replacing any it had. Applies to the next request. Usage counted in a
-   * window that still exists (same policy name, same window start) is kept, so raising a limit mid-month
-   * keeps the month's usage.
+   * Sets the quotas of a client, replacing any it had. Applies to the next request. A quota keeps the
+   * usage of its window when its current window has the same policy name and start as a window counted
+   * before that has not ended, until the new window's end (raising a limit mid-month, or re-anchoring or
+   * lengthening a quota whose window keeps its start); any other window starts from zero. When the
+   * change moves a window (anything but limits) of a client this billing knew, it makes one store call
+   * that keeps the counts until the new ends; otherwise the client's next charge or status does.
    *
    * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
    *     policy name
+   * @throws dev.apibilling.spi.UsageStoreException if that store call fails (the quotas are set)
    */
   public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
     Requirements.clientId(clientId);
-    plans.put(clientId, new Plan(quotas));
+    Plan plan = new Plan(quotas);
+    Plan previous = knownPlan(clientId);
+    plans.put(clientId, plan);
+    long now = clock.millis();
+    List<WindowSlot> slots = plan.windows(now).slots;
+    if (previous != null && KeptWindows.moved(previous.windows(now).slots, slots)) {
+      timedCall("usage", () -> store.usage(clientId, slots, now));
+    }
   }
 
   /**
@@ -147,7 +159,8 @@ public final class ApiBilling implements AutoCloseable {
 
   /**
    * Charges with an idempotency key and metadata. A retry with a key already granted within the
-   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}) and charges nothing.
+   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}, granted) and charges
+   * nothing; it reports the client's current quotas and usage, and a replayed reservation what is held.
    * Denied outcomes are not recorded: a denied call may be retried with the same key.
    */
   public BillingDecision tryCharge(Charge charge) {
@@ -215,10 +228,12 @@ public final class ApiBilling implements AutoCloseable {
 
   private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
     String reservationId = result.reservationId();
-    Reservation reservation = result.granted() && reservationId != null
-        ? new Reservation(reservationId, request.clientId(), request.credits(),
-            Instant.ofEpochMilli(request.reservationExpiresAt()))
-        : null;
+    Reservation reservation = !result.granted() || reservationId == null ? null
+        : result.replayed()
+            ? new Reservation(reservationId, request.clientId(), result.heldCredits(),
+                Instant.ofEpochMilli(result.heldUntil()))
+            : new Reservation(reservationId, request.clientId(), request.credits(),
+                Instant.ofEpochMilli(request.reservationExpiresAt()));
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
         result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
   }
@@ -296,6 +311,16 @@ public final class ApiBilling implements AutoCloseable {
       throw new UnknownClientException(clientId);
     }
     return plan;
+  }
+
+  /** The plan the client has in this billing now, without asking the quota source. */
+  private @Nullable Plan knownPlan(String clientId) {
+    Plan plan = plans.get(clientId);
+    if (plan == null && sourced != null) {
+      Optional<Plan> cached = sourced.getIfPresent(clientId);
+      plan = cached != null && cached.isPresent() ? cached.get() : null;
+    }
+    return plan != null ? plan : defaultPlan;
   }
 
   private @Nullable Plan findPlan(String clientId) {
