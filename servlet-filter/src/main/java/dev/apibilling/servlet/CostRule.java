@@ -86,11 +86,7 @@ public final class CostRule {
    * {@code GET} rule too.
    */
   public boolean matches(String method, String path) {
-    return matches(method, split(path));
-  }
-
-  boolean matches(String requestMethod, String[] pathSegments) {
-    return matchesMethod(requestMethod) && path.matches(pathSegments);
+    return matchesMethod(method) && this.path.matches(path);
   }
 
   private boolean matchesMethod(String requestMethod) {

@@ -115,16 +115,15 @@ public final class CostRules {
     if (rules.isEmpty()) {
       return fallback;
     }
-    String[] segments = CostRule.split(path);
     if (headRules && method.equals("HEAD")) {
       for (CostRule r : rules) {
-        if (r.forHead() && r.matches(method, segments)) {
+        if (r.forHead() && r.matches(method, path)) {
           return r;
         }
       }
     }
     for (CostRule r : rules) {
-      if (r.matches(method, segments)) {
+      if (r.matches(method, path)) {
         return r;
       }
     }

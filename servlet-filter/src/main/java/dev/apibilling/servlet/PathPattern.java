@@ -7,169 +7,270 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The compiled path pattern of a {@link CostRule}, matched without backtracking: the pattern's segments
- * are the states of an automaton whose set of live states is carried over the path's segments as a bit
- * set, so one match costs at most (path length x pattern length) character steps for any pattern.
+ * The compiled path pattern of a {@link CostRule}, matched in one pass over the path without
+ * backtracking, whatever the pattern: time linear in the path's length times the pattern's (in 64-bit
+ * words), no allocation per path segment.
  *
- * <p>State {@code p} means "pattern segments before {@code p} have matched". A {@code **} state stays
- * live on any segment and also lets the next state live without consuming one; any other state moves on
- * when its segment matches. Runs of {@code **} are one {@code **} (they match the same paths). Literal
- * segments are found with one hash lookup per path segment; glob segments ({@code *} inside) are tried
- * only while live, each distinct glob once per path segment, and each glob runs left to right without
- * backtracking. Immutable and thread safe.
+ * <p>Two bit-parallel automata run together. The <em>segment automaton</em> has one state per pattern
+ * segment other than {@code **}, and a final one: state {@code p} means "the first {@code p} such
+ * segments have matched". State {@code p} moves on to {@code p + 1} when its segment matches the path's
+ * segment, and if a {@code **} stands before its segment (or, for the final state, ends the pattern) it
+ * also stays live on any segment, which is all {@code **} does. Which segments match is found while the path's characters are read: literal segments by a hash
+ * of the segment's text and one table look-up, glob segments ({@code *} inside) by a shift-and automaton
+ * over the characters of all the pattern's globs at once (run only while a glob state is live). Immutable
+ * and thread safe.
  */
 final class PathPattern {
 
-  private static final long[] NONE = new long[0];
+  private static final int ASCII = 128;
+  /** States fit in two 64-bit words: a pattern of at most 200 characters has at most 100 segments. */
+  private static final int WORDS = 2;
 
-  private final int states;
-  private final int words;
-  /** Bits of {@code **} states. */
-  private final long[] anySegments;
+  // ---- the segment automaton ------------------------------------------------------------------
+  /** The final state: every segment of the pattern matched. */
+  private final int last;
+  /** Bits of the states a {@code **} keeps live on any segment. */
+  private final long[] loops;
   /** Bits of states whose segment is a plain {@code *}: any one segment. */
   private final long[] anyOne;
-  /** Literal segment text to the bits of the states expecting it. */
-  private final Map<String, long[]> literals;
-  /** Per state: the index of its glob in {@link #globs}, or -1. */
-  private final int[] globOf;
-  private final String[][] globs;
+  /** Bits of glob states. */
+  private final long[] globStates;
+  private final long[] none;
+
+  // ---- literal segments: open-addressing table of hash, text, bits of the states expecting it -----
+  private final boolean hasLiterals;
+  private final int[] literalHash;
+  private final String[] literalText;
+  private final long[][] literalBits;
+
+  // ---- glob segments: one shift-and automaton over the characters of every distinct glob ----------
+  private final int globCount;
+  private final int globWords;
+  /** Per character: the glob positions holding it (ASCII in an array, others in a map). */
+  private final long[][] asciiChars;
+  private final Map<Character, long[]> otherChars;
+  private final long[] noChar;
+  /** Positions that start a glob: nothing shifts into them from the glob before. */
+  private final long[] globFirst;
+  /** Start positions of globs with a leading {@code *}: entered at any character of a segment. */
+  private final long[] enterAnywhere;
+  /** Start positions of the other globs: entered at a segment's first character only. */
+  private final long[] enterAtStart;
+  /** Last positions of pieces followed by a {@code *}: they stay set on any character. */
+  private final long[] selfLoops;
+  /** Per glob: its accepting position, and the bits of the segment states it stands for. */
+  private final int[] globAccept;
+  private final long[][] globStateBits;
 
   PathPattern(String[] segments) {
-    List<String> collapsed = new ArrayList<>(segments.length);
+    List<String> steps = new ArrayList<>(segments.length);
+    List<Boolean> looping = new ArrayList<>(segments.length + 1);
+    boolean loop = false;
     for (String s : segments) {
-      if (!(s.equals("**") && !collapsed.isEmpty() && collapsed.get(collapsed.size() - 1).equals("**"))) {
-        collapsed.add(s);
+      if (s.equals("**")) {
+        loop = true;
+      } else {
+        steps.add(s);
+        looping.add(loop);
+        loop = false;
       }
     }
-    this.states = collapsed.size();
-    this.words = (states + 1 + 63) >>> 6;
-    this.anySegments = new long[words];
-    this.anyOne = new long[words];
-    this.literals = new HashMap<>();
-    this.globOf = new int[states];
+    looping.add(loop);
+    int states = steps.size();
+    last = states;
+    if (states >= 2 * 64) {
+      throw new IllegalArgumentException("a path pattern has at most 127 segments but had " + states);
+    }
+    loops = new long[WORDS];
+    for (int p = 0; p <= states; p++) {
+      if (looping.get(p)) {
+        set(loops, p);
+      }
+    }
+    anyOne = new long[WORDS];
+    globStates = new long[WORDS];
+    none = new long[WORDS];
+    int slots = Integer.highestOneBit(Math.max(1, states) * 2) * 2;
+    literalHash = new int[slots];
+    literalText = new String[slots];
+    literalBits = new long[slots][];
     List<String> globTexts = new ArrayList<>();
+    List<long[]> globBits = new ArrayList<>();
+    boolean literals = false;
     for (int p = 0; p < states; p++) {
-      String s = collapsed.get(p);
-      globOf[p] = -1;
-      if (s.equals("**")) {
-        set(anySegments, p);
-      } else if (s.equals("*")) {
+      String s = steps.get(p);
+      if (s.equals("*")) {
         set(anyOne, p);
       } else if (s.indexOf('*') < 0) {
-        set(literals.computeIfAbsent(s, k -> new long[words]), p);
+        set(literalSlot(s), p);
+        literals = true;
       } else {
         int g = globTexts.indexOf(s);
         if (g < 0) {
           g = globTexts.size();
           globTexts.add(s);
+          globBits.add(new long[WORDS]);
         }
-        globOf[p] = g;
+        set(globBits.get(g), p);
+        set(globStates, p);
       }
     }
-    this.globs = new String[globTexts.size()][];
-    for (int g = 0; g < globs.length; g++) {
-      globs[g] = globTexts.get(g).split("\\*", -1);
+    hasLiterals = literals;
+
+    globCount = globTexts.size();
+    int positions = globTexts.stream().mapToInt(t -> t.replace("*", "").length()).sum();
+    globWords = Math.max(1, (positions + 63) >>> 6);
+    asciiChars = new long[ASCII][];
+    otherChars = new HashMap<>();
+    noChar = new long[globWords];
+    globFirst = new long[globWords];
+    enterAnywhere = new long[globWords];
+    enterAtStart = new long[globWords];
+    selfLoops = new long[globWords];
+    globAccept = new int[globCount];
+    globStateBits = globBits.toArray(new long[0][]);
+    int q = 0;
+    for (int g = 0; g < globCount; g++) {
+      String glob = globTexts.get(g);
+      String[] pieces = glob.split("\\*", -1);
+      set(globFirst, q);
+      set(glob.startsWith("*") ? enterAnywhere : enterAtStart, q);
+      for (int k = 0; k < pieces.length; k++) {
+        String piece = pieces[k];
+        for (int j = 0; j < piece.length(); j++) {
+          set(charBits(piece.charAt(j)), q);
+          q++;
+        }
+        if (!piece.isEmpty() && k < pieces.length - 1) {
+          set(selfLoops, q - 1);
+        }
+      }
+      globAccept[g] = q - 1;
     }
   }
 
-  /** Whether the path's segments (non-empty) match the whole pattern. */
-  boolean matches(String[] path) {
-    long[] live = new long[words];
-    long[] next = new long[words];
-    set(live, 0);
-    closeOver(live);
-    byte[] globResults = globs.length == 0 ? null : new byte[globs.length];
-    for (String segment : path) {
-      long[] literal = literals.isEmpty() ? NONE : literals.getOrDefault(segment, NONE);
-      if (globResults != null) {
-        Arrays.fill(globResults, (byte) 0);
-      }
-      boolean any = false;
-      for (int w = 0; w < words; w++) {
-        long moving = live[w] & (anyOne[w] | (literal.length == 0 ? 0 : literal[w]));
-        if (globResults != null) {
-          moving |= globMatches(live[w], w, segment, globResults);
-        }
-        // a live ** state stays live; a moving state p makes p + 1 live (carried across words)
-        next[w] |= (live[w] & anySegments[w]) | (moving << 1);
-        if (w + 1 < words) {
-          next[w + 1] = moving >>> 63;
-        }
-        any |= next[w] != 0;
-      }
-      if (!any) {
-        return false;
-      }
-      closeOver(next);
-      long[] t = live;
-      live = next;
-      next = t;
-      Arrays.fill(next, 0);
+  private long[] literalSlot(String literal) {
+    int h = literal.hashCode();
+    int mask = literalText.length - 1;
+    int i = spread(h) & mask;
+    while (literalText[i] != null && !literalText[i].equals(literal)) {
+      i = (i + 1) & mask;
     }
-    return get(live, states);
+    if (literalText[i] == null) {
+      literalText[i] = literal;
+      literalHash[i] = h;
+      literalBits[i] = new long[WORDS];
+    }
+    return literalBits[i];
   }
 
-  /** Bits of the live glob states of word {@code w} whose glob matches {@code segment}. */
-  private long globMatches(long liveWord, int w, String segment, byte[] results) {
-    long bits = 0;
-    long candidates = liveWord;
-    while (candidates != 0) {
-      int bit = Long.numberOfTrailingZeros(candidates);
-      candidates &= candidates - 1;
-      int p = (w << 6) + bit;
-      if (p >= states || globOf[p] < 0) {
+  private long[] charBits(char c) {
+    if (c < ASCII) {
+      if (asciiChars[c] == null) {
+        asciiChars[c] = new long[globWords];
+      }
+      return asciiChars[c];
+    }
+    return otherChars.computeIfAbsent(c, k -> new long[globWords]);
+  }
+
+  private long[] bitsOf(char c) {
+    long[] bits = c < ASCII ? asciiChars[c] : otherChars.get(c);
+    return bits == null ? noChar : bits;
+  }
+
+  private static int spread(int h) {
+    return h ^ (h >>> 16);
+  }
+
+  /**
+   * Whether {@code path} matches the whole pattern; its segments are the texts between {@code /},
+   * empty ones left out.
+   */
+  boolean matches(String path) {
+    long loop0 = loops[0];
+    long loop1 = loops[1];
+    long one0 = anyOne[0];
+    long one1 = anyOne[1];
+    long globbing0 = globStates[0];
+    long globbing1 = globStates[1];
+    long live0 = 1L;
+    long live1 = 0L;
+    long[] globs = globCount == 0 ? null : new long[globWords];
+    int n = path.length();
+    int start = 0;
+    while (start < n) {
+      if (path.charAt(start) == '/') {
+        start++;
         continue;
       }
-      int g = globOf[p];
-      if (results[g] == 0) {
-        results[g] = glob(globs[g], segment) ? (byte) 1 : (byte) 2;
+      boolean runGlobs = ((live0 & globbing0) | (live1 & globbing1)) != 0;
+      if (runGlobs) {
+        Arrays.fill(globs, 0);
       }
-      if (results[g] == 1) {
-        bits |= 1L << bit;
+      int hash = 0;
+      int end = start;
+      for (char c; end < n && (c = path.charAt(end)) != '/'; end++) {
+        hash = 31 * hash + c;
+        if (runGlobs) {
+          step(globs, c, end == start);
+        }
+      }
+      long[] literal = hasLiterals ? literal(path, start, end, hash) : none;
+      long moving0 = live0 & (one0 | literal[0]);
+      long moving1 = live1 & (one1 | literal[1]);
+      if (runGlobs) {
+        moving0 |= live0 & matchedGlobStates(globs, 0);
+        moving1 |= live1 & matchedGlobStates(globs, 1);
+      }
+      // a looping state stays live; a moving state p makes p + 1 live (bit 63 carries to the next word)
+      live1 = (live1 & loop1) | (moving1 << 1) | (moving0 >>> 63);
+      live0 = (live0 & loop0) | (moving0 << 1);
+      if ((live0 | live1) == 0) {
+        return false;
+      }
+      start = end;
+    }
+    return ((last < 64 ? live0 : live1) & (1L << last)) != 0;
+  }
+
+  /** One character through the glob automaton. */
+  private void step(long[] d, char c, boolean first) {
+    long[] accepts = bitsOf(c);
+    long carry = 0;
+    for (int w = 0; w < globWords; w++) {
+      long old = d[w];
+      long shifted = ((old << 1) | carry) & ~globFirst[w];
+      carry = old >>> 63;
+      long entered = enterAnywhere[w] | (first ? enterAtStart[w] : 0);
+      d[w] = ((shifted | entered) & accepts[w]) | (old & selfLoops[w]);
+    }
+  }
+
+  private long matchedGlobStates(long[] globs, int w) {
+    long bits = 0;
+    for (int g = 0; g < globCount; g++) {
+      int a = globAccept[g];
+      if ((globs[a >>> 6] & (1L << a)) != 0) {
+        bits |= globStateBits[g][w];
       }
     }
     return bits;
   }
 
-  /** A live {@code **} state makes the next state live too (runs are collapsed: one step suffices). */
-  private void closeOver(long[] bits) {
-    long carry = 0;
-    for (int w = 0; w < words; w++) {
-      long skip = bits[w] & anySegments[w];
-      bits[w] |= (skip << 1) | carry;
-      carry = skip >>> 63;
-    }
-  }
-
-  /**
-   * Whether {@code text} matches a glob given as the literal pieces between its {@code *}: the first
-   * piece must start the text, the last must end it, and the others are found left to right in between.
-   * Taking the leftmost occurrence of each is always safe, so no step is undone.
-   */
-  private static boolean glob(String[] pieces, String text) {
-    String first = pieces[0];
-    String last = pieces[pieces.length - 1];
-    if (text.length() < first.length() + last.length() || !text.startsWith(first) || !text.endsWith(last)) {
-      return false;
-    }
-    int from = first.length();
-    int end = text.length() - last.length();
-    for (int i = 1; i < pieces.length - 1; i++) {
-      String piece = pieces[i];
-      int at = text.indexOf(piece, from);
-      if (at < 0 || at + piece.length() > end) {
-        return false;
+  /** The bits of the literal states expecting {@code path[from, to)}, whose hash is {@code hash}. */
+  private long[] literal(String path, int from, int to, int hash) {
+    int mask = literalText.length - 1;
+    for (int i = spread(hash) & mask; literalText[i] != null; i = (i + 1) & mask) {
+      String text = literalText[i];
+      if (literalHash[i] == hash && text.length() == to - from && path.regionMatches(from, text, 0, to - from)) {
+        return literalBits[i];
       }
-      from = at + piece.length();
     }
-    return true;
+    return none;
   }
 
   private static void set(long[] bits, int i) {
     bits[i >>> 6] |= 1L << i;
-  }
-
-  private static boolean get(long[] bits, int i) {
-    return (bits[i >>> 6] & (1L << i)) != 0;
   }
 }

@@ -86,7 +86,7 @@ final class CostRulesTest {
         path[k] = pathSegments[random.nextInt(pathSegments.length)];
       }
       CostRule rule = new CostRule("*", pattern.toString(), 1);
-      assertThat(rule.matches("GET", path))
+      assertThat(rule.matches("GET", "/" + String.join("/", path)))
           .as("%s against /%s", pattern, String.join("/", path))
           .isEqualTo(definition(CostRule.split(pattern.toString()), 0, path, 0));
     }
