@@ -15,10 +15,10 @@ import java.util.Map;
  * segment other than {@code **}, and a final one: state {@code p} means "the first {@code p} such
  * segments have matched". State {@code p} moves on to {@code p + 1} when its segment matches the path's
  * segment, and if a {@code **} stands before its segment (or, for the final state, ends the pattern) it
- * also stays live on any segment, which is all {@code **} does. Which segments match is found while the path's characters are read: literal segments by a hash
- * of the segment's text and one table look-up, glob segments ({@code *} inside) by a shift-and automaton
- * over the characters of all the pattern's globs at once (run only while a glob state is live). Immutable
- * and thread safe.
+ * also stays live on any segment, which is all {@code **} does. Which segments match is found while the
+ * path's characters are read: literal segments by a hash of the segment's text and one table look-up,
+ * glob segments ({@code *} inside) by a shift-and automaton over the characters of all the pattern's
+ * globs at once (run only while a glob state is live). Immutable and thread safe.
  */
 final class PathPattern {
 
