@@ -49,6 +49,8 @@ final class PathPattern {
   /** Per character: the glob positions holding it (ASCII in an array, others in a map). */
   private final long[][] asciiChars;
   private final Map<Character, long[]> otherChars;
+  /** The first word of {@link #asciiChars}, for the usual one-word glob automaton. */
+  private final long[] asciiOneWord;
   private final long[] noChar;
   /** Positions that start a glob: nothing shifts into them from the glob before. */
   private final long[] globFirst;
@@ -147,6 +149,10 @@ final class PathPattern {
       }
       globAccept[g] = q - 1;
     }
+    asciiOneWord = new long[ASCII];
+    for (int c = 0; c < ASCII; c++) {
+      asciiOneWord[c] = asciiChars[c] == null ? 0 : asciiChars[c][0];
+    }
   }
 
   private long[] literalSlot(String literal) {
@@ -210,18 +216,40 @@ final class PathPattern {
       }
       int hash = 0;
       int end = start;
-      for (char c; end < n && (c = path.charAt(end)) != '/'; end++) {
-        hash = 31 * hash + c;
-        if (runGlobs) {
-          step(globs, c, end == start);
+      if (runGlobs && globWords == 1) {
+        // the usual case, all glob characters in one word: the automaton in a local
+        long g = 0;
+        long entered = enterAnywhere[0] | enterAtStart[0];
+        for (char c; end < n && (c = path.charAt(end)) != '/'; end++) {
+          hash = 31 * hash + c;
+          long accepts = c < ASCII ? asciiOneWord[c] : bitsOf(c)[0];
+          g = ((((g << 1) & ~globFirst[0]) | entered) & accepts) | (g & selfLoops[0]);
+          entered = enterAnywhere[0];
+        }
+        globs[0] = g;
+      } else {
+        for (char c; end < n && (c = path.charAt(end)) != '/'; end++) {
+          hash = 31 * hash + c;
+          if (runGlobs) {
+            step(globs, c, end == start);
+          }
         }
       }
       long[] literal = hasLiterals ? literal(path, start, end, hash) : none;
       long moving0 = live0 & (one0 | literal[0]);
       long moving1 = live1 & (one1 | literal[1]);
       if (runGlobs) {
-        moving0 |= live0 & matchedGlobStates(globs, 0);
-        moving1 |= live1 & matchedGlobStates(globs, 1);
+        long matched0 = 0;
+        long matched1 = 0;
+        for (int g = 0; g < globCount; g++) {
+          int a = globAccept[g];
+          if ((globs[a >>> 6] & (1L << a)) != 0) {
+            matched0 |= globStateBits[g][0];
+            matched1 |= globStateBits[g][1];
+          }
+        }
+        moving0 |= live0 & matched0;
+        moving1 |= live1 & matched1;
       }
       // a looping state stays live; a moving state p makes p + 1 live (bit 63 carries to the next word)
       live1 = (live1 & loop1) | (moving1 << 1) | (moving0 >>> 63);
@@ -245,17 +273,6 @@ final class PathPattern {
       long entered = enterAnywhere[w] | (first ? enterAtStart[w] : 0);
       d[w] = ((shifted | entered) & accepts[w]) | (old & selfLoops[w]);
     }
-  }
-
-  private long matchedGlobStates(long[] globs, int w) {
-    long bits = 0;
-    for (int g = 0; g < globCount; g++) {
-      int a = globAccept[g];
-      if ((globs[a >>> 6] & (1L << a)) != 0) {
-        bits |= globStateBits[g][w];
-      }
-    }
-    return bits;
   }
 
   /** The bits of the literal states expecting {@code path[from, to)}, whose hash is {@code hash}. */

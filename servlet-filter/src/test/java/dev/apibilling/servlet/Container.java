@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -22,8 +23,6 @@ import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The real servlet containers the filter's HTTP tests run on: each starts a web application at "/" on a
@@ -34,26 +33,20 @@ enum Container {
   JETTY_12 {
     @Override
     Running start(WebApp app) throws Exception {
-      Server server = new Server();
-      ServerConnector connector = new ServerConnector(server);
-      connector.setHost("127.0.0.1");
-      connector.setPort(0);
-      server.addConnector(connector);
       ServletContextHandler context = new ServletContextHandler();
       context.setContextPath("/");
       context.addServletContainerInitializer(initializer(app));
-      server.setHandler(context);
+      TestServer server;
       try {
-        server.start();
+        server = TestServer.start(context);
       } catch (Exception e) {
-        server.stop();
         throw new StartupFailed(e);
       }
       if (!context.isAvailable()) {
-        server.stop();
+        server.close();
         throw new StartupFailed(new IllegalStateException("the context is unavailable"));
       }
-      return new Running(path -> "http://127.0.0.1:" + connector.getLocalPort() + path, server::stop);
+      return new Running(server::uri, server::close);
     }
   },
 
@@ -75,7 +68,7 @@ enum Container {
       } finally {
         logged.close();
       }
-      Running running = new Running(path -> "http://127.0.0.1:" + connector.getLocalPort() + path, () -> {
+      Running running = new Running(path -> URI.create("http://127.0.0.1:" + connector.getLocalPort() + path), () -> {
         tomcat.stop();
         tomcat.destroy();
         delete(base);
@@ -108,17 +101,17 @@ enum Container {
 
   /** A started server. */
   static final class Running implements HttpCalls, AutoCloseable {
-    private final java.util.function.Function<String, String> address;
+    private final Function<String, URI> address;
     private final Stop stop;
 
-    Running(java.util.function.Function<String, String> address, Stop stop) {
+    Running(Function<String, URI> address, Stop stop) {
       this.address = address;
       this.stop = stop;
     }
 
     @Override
     public URI uri(String pathAndQuery) {
-      return URI.create(address.apply(pathAndQuery));
+      return address.apply(pathAndQuery);
     }
 
     @Override

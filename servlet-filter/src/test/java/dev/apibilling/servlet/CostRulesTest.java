@@ -74,12 +74,18 @@ final class CostRulesTest {
   @Test
   void matchingAgreesWithTheDefinitionOnRandomPatternsAndPaths() {
     Random random = new Random(11);
-    String[] patternSegments = {"**", "*", "a", "b", "a*", "*b", "*a*", "a*b", "ab"};
-    String[] pathSegments = {"a", "b", "ab", "ba", "aab", "c"};
+    String a30 = "a".repeat(30);
+    // long globs too, so that the characters of a rule's globs fill more than one 64-bit word
+    String[] patternSegments = {"**", "*", "a", "b", "a*", "*b", "*a*", "a*b", "ab", a30 + "*", "*" + "ab".repeat(20),
+        "*" + a30 + "*b", "a*" + a30 + "*a"};
+    String[] pathSegments = {"a", "b", "ab", "ba", "aab", "c", a30 + "a", "ab".repeat(20), a30 + "ab", "b" + a30 + "b"};
     for (int i = 0; i < 20_000; i++) {
       StringBuilder pattern = new StringBuilder();
       for (int n = random.nextInt(6); n >= 0; n--) {
-        pattern.append('/').append(patternSegments[random.nextInt(patternSegments.length)]);
+        String segment = patternSegments[random.nextInt(patternSegments.length)];
+        if (pattern.length() + 1 + segment.length() <= CostRule.MAX_PATTERN_LENGTH) {
+          pattern.append('/').append(segment);
+        }
       }
       String[] path = new String[random.nextInt(7)];
       for (int k = 0; k < path.length; k++) {

@@ -1,5 +1,6 @@
 package dev.apibilling.servlet;
 
+import static dev.apibilling.servlet.ApiBillingFilterTest.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -83,10 +84,6 @@ final class FilterOnContainersTest {
 
   long usedToday(String client) {
     return billing.status(client).quotas().get(0).used();
-  }
-
-  static String header(HttpResponse<?> r, String name) {
-    return r.headers().firstValue(name).orElseThrow(() -> new AssertionError("no " + name + " in " + r.headers()));
   }
 
   @ParameterizedTest(name = "{0}")

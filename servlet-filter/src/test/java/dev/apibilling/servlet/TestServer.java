@@ -66,7 +66,12 @@ final class TestServer implements HttpCalls, AutoCloseable {
     connector.setPort(0);
     server.addConnector(connector);
     server.setHandler(handler);
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
     return new TestServer(server, context);
   }
 
