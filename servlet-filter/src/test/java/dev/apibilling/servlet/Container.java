@@ -141,13 +141,18 @@ enum Container {
     }
   }
 
-  /** What Tomcat logs with an exception while starting (it logs a failing filter rather than throwing). */
+  /**
+   * What Tomcat logs with an exception while starting (it logs a failing filter rather than throwing),
+   * kept off the console.
+   */
   private static final class Thrown extends Handler implements AutoCloseable {
     private final Logger logger = Logger.getLogger("org.apache.catalina");
+    private final boolean toParent = logger.getUseParentHandlers();
     private final List<Throwable> thrown = new CopyOnWriteArrayList<>();
 
     Thrown() {
       logger.addHandler(this);
+      logger.setUseParentHandlers(false);
     }
 
     Throwable first() {
@@ -167,6 +172,7 @@ enum Container {
     @Override
     public void close() {
       logger.removeHandler(this);
+      logger.setUseParentHandlers(toParent);
     }
   }
 }

@@ -55,11 +55,12 @@ final class FilterOnContainersTest {
     server = container.start(context -> echoApp(context, context.addFilter("billing", filter)));
   }
 
-  /** The EchoServlet at /api/* behind {@code billing}. */
+  /** The EchoServlet at /api/* behind {@code billing}, and the status servlet at /billing/status. */
   static void echoApp(ServletContext context, FilterRegistration.Dynamic billing) {
     ServletRegistration.Dynamic echo = context.addServlet("echo", new EchoServlet());
     echo.addMapping("/api/*");
     echo.setAsyncSupported(true);
+    context.addServlet("status", ApiBillingStatusServlet.class).addMapping("/billing/status");
     billing.setAsyncSupported(true);
     billing.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
   }
@@ -260,6 +261,9 @@ final class FilterOnContainersTest {
       assertThat(r.body()).doesNotContain(KEY).doesNotContain(PRO_KEY);
     }
     assertThat(store.charges.get()).isZero();
+    HttpResponse<String> status = server.get("/billing/status", "X-Api-Key", KEY, "X-Api-Key", PRO_KEY);
+    assertThat(status.statusCode()).as("the status endpoint names no client either").isEqualTo(400);
+    assertThat(server.get("/billing/status", "X-Api-Key", KEY, "X-Api-Key", KEY).statusCode()).isEqualTo(200);
 
     assertThat(server.get("/api/items", "X-Api-Key", KEY, "X-Api-Key", KEY).body()).isEqualTo("ok acme");
     assertThat(server.get("/api/items", "X-Api-Key", KEY, "Authorization", "Bearer " + KEY).body())
