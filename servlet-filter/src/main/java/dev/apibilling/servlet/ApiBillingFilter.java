@@ -100,8 +100,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>At {@link #init} the filter logs one INFO line with its effective settings (store URL without
  * credentials, plan and client counts, resolver, cost rules, header style, charge, store-failure and
- * preflight policies). A missing or malformed init-param makes {@link #init} throw a {@link ServletException} that names it,
- * before any store is opened. The filter opens the store and builds the {@link ApiBilling}; it closes both
+ * preflight policies). A missing or malformed init-param makes {@link #init} throw a
+ * {@link ServletException} that names it, before any store is opened. The filter opens the store and builds the {@link ApiBilling}; it closes both
  * in {@link #destroy}. It publishes the flow as the context attribute above and the billing as
  * {@value #BILLING_CONTEXT_ATTRIBUTE}.
  *

@@ -38,8 +38,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #admit} before the handler: the {@link CostRules} (or the caller) give the credits, and a
  *       request costing 0 passes unbilled, as does a CORS preflight ({@code OPTIONS} with {@code Origin}
  *       and {@code Access-Control-Request-Method}: browsers send it without credentials) unless
- *       {@link Builder#billCorsPreflight} says otherwise; a plain {@code OPTIONS} follows the cost rules. The {@link ClientResolver} names the client; none is a 401,
- *       an unknown one a 403, both before any quota state exists. A malformed {@code Idempotency-Key} is
+ *       {@link Builder#billCorsPreflight} says otherwise; a plain {@code OPTIONS} follows the cost rules.
+ *       The {@link ClientResolver} names the client; none is a 401, an unknown one a 403, different
+ *       credentials in one request a 400, all before any quota state exists. A malformed {@code Idempotency-Key} is
  *       a 400. Then one {@link ApiBilling#reserve} call: denied writes the rate-limit fields and a 429
  *       problem (or throws {@link QuotaException}); granted writes the rate-limit fields, so they are set
  *       before the handler can commit the response, and records a {@link BilledRequest}.
