@@ -91,13 +91,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     String clientId = BilledRequest.of(request).map(BilledRequest::clientId).orElse(null);
     if (clientId == null) {
       ClientResolution who = f.clientResolver().resolve(request);
-      if (who.outcome() == ClientResolution.Outcome.MISSING) {
-        problems.missingClient(who.challenge()).write(response);
-        return;
-      }
       clientId = who.clientId();
-      if (clientId == null) {
-        problems.unknownClient().write(response);
+      if (who.outcome() != ClientResolution.Outcome.RESOLVED || clientId == null) {
+        problems.unresolved(who).write(response);
         return;
       }
     }

@@ -41,7 +41,8 @@ public interface ClientResolver {
   /**
    * An API key in {@code X-Api-Key} or, failing that, {@code Authorization: Bearer}, looked up in
    * {@code keys}. No key is {@link ClientResolution#missing(String)} with the challenge {@code Bearer};
-   * a key not in the registry is {@link ClientResolution#unknown()}.
+   * a key not in the registry is {@link ClientResolution#unknown()}; different keys in one request (the
+   * header twice, or the header and the token) are {@link ClientResolution#ambiguous()}.
    */
   static ClientResolver apiKey(ApiKeyRegistry keys) {
     return new ApiKeyResolver(keys, ApiKeyResolver.DEFAULT_HEADER, true);

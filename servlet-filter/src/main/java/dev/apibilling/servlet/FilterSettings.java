@@ -49,6 +49,7 @@ final class FilterSettings {
   static final String STORE_FAILURE_RETRY_AFTER = "store-failure-retry-after";
   static final String FAILURE_LOG_INTERVAL = "failure-log-interval";
   static final String ON_QUOTA_EXCEEDED = "on-quota-exceeded";
+  static final String CORS_PREFLIGHT = "cors-preflight";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
   static final String HISTORY_ZONE = "history-zone";
@@ -59,17 +60,35 @@ final class FilterSettings {
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
-      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE);
+      ON_QUOTA_EXCEEDED, CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE);
 
-  /** What init built: the flow, and the billing and store the filter owns and closes. */
-  record Built(RequestBilling flow, ApiBilling billing, UsageStore store) {}
+  /**
+   * What init built: the flow, the billing and store the filter owns and closes, and the effective
+   * settings in one line for the log (store URL redacted).
+   */
+  record Built(RequestBilling flow, ApiBilling billing, UsageStore store, String summary) {}
+
+  /**
+   * The effective settings of {@code flow} in one log line.
+   *
+   * @param origin where the quotas and store come from, e.g. {@code store=memory, plans=2, clients=5}
+   */
+  static String summary(String filterName, String origin, RequestBilling flow) {
+    return "ApiBillingFilter '" + filterName + "' started: " + origin + ", resolver=" + flow.clientResolver()
+        + ", costs=" + flow.costRules().rules().size() + " rules (default " + flow.costRules().defaultCredits()
+        + "), header-style=" + flow.headerStyle() + ", charge-policy=" + flow.chargePolicy()
+        + ", store-failure=" + flow.storeFailurePolicy() + ", cors-preflight="
+        + (flow.billsCorsPreflight() ? "billed" : "free");
+  }
 
   private final Map<String, String> params;
+  private final FilterConfig config;
   private final ServletContext context;
 
-  private FilterSettings(Map<String, String> params, ServletContext context) {
+  private FilterSettings(Map<String, String> params, FilterConfig config) {
     this.params = params;
-    this.context = context;
+    this.config = config;
+    this.context = config.getServletContext();
   }
 
   static Map<String, String> params(FilterConfig config) {
@@ -97,7 +116,7 @@ final class FilterSettings {
   }
 
   static Built build(FilterConfig config) throws ServletException {
-    return new FilterSettings(params(config), config.getServletContext()).build();
+    return new FilterSettings(params(config), config).build();
   }
 
   private Built build() throws ServletException {
@@ -121,6 +140,11 @@ final class FilterSettings {
       case "respond" -> false;
       case "throw" -> true;
       default -> throw new IllegalArgumentException("must be 'respond' or 'throw' but was '" + t.trim() + "'");
+    });
+    boolean billPreflight = parse(CORS_PREFLIGHT, "free", t -> switch (t.trim().toLowerCase(Locale.ROOT)) {
+      case "free" -> false;
+      case "billed" -> true;
+      default -> throw new IllegalArgumentException("must be 'free' or 'billed' but was '" + t.trim() + "'");
     });
     Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
     Duration reservationTtl = duration(RESERVATION_TTL, "PT10M");
@@ -158,9 +182,13 @@ final class FilterSettings {
           .storeFailureRetryAfter(retryAfter)
           .failureLogInterval(logInterval)
           .throwOnQuotaExceeded(throwOnQuota)
+          .billCorsPreflight(billPreflight)
           .problems(problems)
           .build();
-      return new Built(flow, billing, store);
+      String origin = "store=" + UsageStores.redacted(url.isBlank() ? "memory" : url.trim())
+          + ", plans=" + plans.plans().size() + ", clients=" + plans.clients().size()
+          + ", default-plan=" + plans.defaultPlan().orElse("(none)");
+      return new Built(flow, billing, store, summary(config.getFilterName(), origin, flow));
     } catch (RuntimeException e) {
       store.close();
       throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);

@@ -36,8 +36,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <ol>
  *   <li>{@link #admit} before the handler: the {@link CostRules} (or the caller) give the credits, and a
- *       request costing 0 passes unbilled. The {@link ClientResolver} names the client; none is a 401,
- *       an unknown one a 403, both before any quota state exists. A malformed {@code Idempotency-Key} is
+ *       request costing 0 passes unbilled, as does a CORS preflight ({@code OPTIONS} with {@code Origin}
+ *       and {@code Access-Control-Request-Method}: browsers send it without credentials) unless
+ *       {@link Builder#billCorsPreflight} says otherwise; a plain {@code OPTIONS} follows the cost rules.
+ *       The {@link ClientResolver} names the client; none is a 401, an unknown one a 403, different
+ *       credentials in one request a 400, all before any quota state exists. A malformed {@code Idempotency-Key} is
  *       a 400. Then one {@link ApiBilling#reserve} call: denied writes the rate-limit fields and a 429
  *       problem (or throws {@link QuotaException}); granted writes the rate-limit fields, so they are set
  *       before the handler can commit the response, and records a {@link BilledRequest}.
@@ -90,6 +93,7 @@ public final class RequestBilling {
   private final StoreFailurePolicy storeFailurePolicy;
   private final Duration storeRetryAfter;
   private final boolean throwOnQuotaExceeded;
+  private final boolean billCorsPreflight;
   private final BillingProblems problems;
   private final LongAdder storeFailures = new LongAdder();
   private final LongAdder settleFailures = new LongAdder();
@@ -106,6 +110,7 @@ public final class RequestBilling {
     this.storeFailurePolicy = b.storeFailurePolicy;
     this.storeRetryAfter = b.storeRetryAfter;
     this.throwOnQuotaExceeded = b.throwOnQuotaExceeded;
+    this.billCorsPreflight = b.billCorsPreflight;
     this.problems = b.problems;
     long interval = b.logInterval.toMillis();
     this.storeLog = new RateLimitedLog(LOG, billing.clock(), interval);
@@ -158,17 +163,13 @@ public final class RequestBilling {
 
   private boolean admit(HttpServletRequest request, HttpServletResponse response, long credits,
       @Nullable CostRule rule) throws IOException {
-    if (credits == 0) {
+    if (credits == 0 || (!billCorsPreflight && isCorsPreflight(request))) {
       return true;
     }
     ClientResolution who = resolver.resolve(request);
-    if (who.outcome() == ClientResolution.Outcome.MISSING) {
-      problems.missingClient(who.challenge()).write(response);
-      return false;
-    }
     String clientId = who.clientId();
     if (who.outcome() != ClientResolution.Outcome.RESOLVED || clientId == null) {
-      problems.unknownClient().write(response);
+      problems.unresolved(who).write(response);
       return false;
     }
     String idempotencyKey;
@@ -470,6 +471,12 @@ public final class RequestBilling {
 
   // ---- helpers --------------------------------------------------------------------------------
 
+  /** A CORS preflight: {@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}. */
+  static boolean isCorsPreflight(HttpServletRequest request) {
+    return "OPTIONS".equals(request.getMethod()) && request.getHeader("Origin") != null
+        && request.getHeader("Access-Control-Request-Method") != null;
+  }
+
   /** The path cost rules are matched against: servlet path plus path info, decoded. */
   static String pathOf(HttpServletRequest request) {
     String servletPath = request.getServletPath();
@@ -577,6 +584,11 @@ public final class RequestBilling {
     return storeRetryAfter;
   }
 
+  /** Whether CORS preflight requests are billed like others (by default they pass unbilled). */
+  public boolean billsCorsPreflight() {
+    return billCorsPreflight;
+  }
+
   /** The problems the flow answers with. */
   public BillingProblems problems() {
     return problems;
@@ -609,6 +621,7 @@ public final class RequestBilling {
     private Duration storeRetryAfter = Duration.ofSeconds(5);
     private Duration logInterval = Duration.ofMinutes(1);
     private boolean throwOnQuotaExceeded;
+    private boolean billCorsPreflight;
     private BillingProblems problems = BillingProblems.defaults();
 
     private Builder(ApiBilling billing) {
@@ -663,6 +676,16 @@ public final class RequestBilling {
      */
     public Builder throwOnQuotaExceeded(boolean enabled) {
       this.throwOnQuotaExceeded = enabled;
+      return this;
+    }
+
+    /**
+     * Whether a CORS preflight ({@code OPTIONS} with {@code Origin} and
+     * {@code Access-Control-Request-Method}) is billed by the cost rules like any request (default false:
+     * it passes unbilled and needs no credentials, as browsers send none).
+     */
+    public Builder billCorsPreflight(boolean enabled) {
+      this.billCorsPreflight = enabled;
       return this;
     }
 
