@@ -1,9 +1,14 @@
 package dev.apibilling.jdbc;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
+import java.util.concurrent.Executor;
 
 /** When one store call must have finished; every statement of the call gets what time is left. */
 final class Deadline {
+
+  private static final Executor DIRECT = Runnable::run;
 
   private final long endNanos;
   private final long timeoutMillis;
@@ -19,6 +24,22 @@ final class Deadline {
 
   boolean expired() {
     return System.nanoTime() - endNanos >= 0;
+  }
+
+  /**
+   * Makes every read of {@code c} give up when the deadline passes: the driver's socket timeout, set to
+   * what is left (no round trip). A link that stops answering then fails the call at the deadline, where
+   * a query timeout alone would wait for a cancel request that cannot get through either. The pool
+   * restores the connection's own setting when it is returned.
+   *
+   * @throws SQLTimeoutException if the deadline has passed
+   */
+  void bound(Connection c) throws SQLException {
+    long left = (endNanos - System.nanoTime()) / 1_000_000L;
+    if (left <= 0) {
+      throw new SQLTimeoutException("the call took longer than its timeout of " + timeoutMillis + " ms");
+    }
+    c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, left));
   }
 
   /**
