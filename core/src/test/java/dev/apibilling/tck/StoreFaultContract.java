@@ -137,9 +137,9 @@ public abstract class StoreFaultContract {
       Collections.sort(sorted);
       long p99 = sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * 0.99) - 1));
       System.out.printf(Locale.ROOT, "fault-figures | %s | %s | calls %d | p99 %d ms | max %d ms | deadline %d ms"
-              + " | recovery %.2f s | held before TTL %d | held or lost after TTL %d | unsettled credits %d%n",
+              + " | recovery %.2f s | held before TTL %d | held or lost after TTL %d | unsettled credits %d | durations ms %s%n",
           storeName(), fault.name().toLowerCase(Locale.ROOT), sorted.size(), p99, sorted.get(sorted.size() - 1),
-          deadline().toMillis(), recoveredNanos / 1e9, heldBeforeTtl, used - billed.get(), faults.unsettledCredits());
+          deadline().toMillis(), recoveredNanos / 1e9, heldBeforeTtl, used - billed.get(), faults.unsettledCredits(), sorted);
 
       assertThat(sorted).as("every call during the fault ends within the deadline")
           .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(deadline().plus(SLACK).toMillis()));

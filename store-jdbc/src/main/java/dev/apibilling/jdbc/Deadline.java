@@ -12,6 +12,7 @@ final class Deadline {
 
   private final long endNanos;
   private final long timeoutMillis;
+  private boolean bounded;
 
   private Deadline(long endNanos, long timeoutMillis) {
     this.endNanos = endNanos;
@@ -40,10 +41,14 @@ final class Deadline {
       throw new SQLTimeoutException("the call took longer than its timeout of " + timeoutMillis + " ms");
     }
     c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, left));
+    bounded = true;
   }
 
   /**
-   * The query timeout for the next statement, whole seconds rounded up, at least 1.
+   * The query timeout for the next statement, whole seconds rounded up, at least 1; on a connection
+   * {@link #bound bound} to the deadline one second more, so that the socket timeout always ends the
+   * call first: a query timeout that fires sends a cancel request over a new connection, and pgjdbc
+   * makes the failing call wait for that request (up to {@code cancelSignalTimeout}).
    *
    * @throws SQLTimeoutException if the deadline has passed
    */
@@ -52,6 +57,7 @@ final class Deadline {
     if (left <= 0) {
       throw new SQLTimeoutException("the call took longer than its timeout of " + timeoutMillis + " ms");
     }
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999_999L) / 1_000_000_000L));
+    long seconds = (left + 999_999_999L) / 1_000_000_000L + (bounded ? 1 : 0);
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, seconds));
   }
 }
