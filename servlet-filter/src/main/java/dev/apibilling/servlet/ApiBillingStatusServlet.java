@@ -5,6 +5,7 @@ import dev.apibilling.ClientStatus;
 import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Requirements;
+import dev.apibilling.StoreFaults;
 import dev.apibilling.UnknownClientException;
 import dev.apibilling.spi.UsageStoreException;
 import jakarta.servlet.ServletException;
@@ -44,11 +45,14 @@ import org.jspecify.annotations.Nullable;
  *  "quotas": [{"policy": "day", "duration": "day", "limit": 500, "used": 3, "remaining": 497,
  *              "windowStart": "2026-03-10T00:00:00Z", "reset": "2026-03-11T00:00:00Z"}],
  *  "history": {"zone": "UTC", "from": "2026-02-09", "to": "2026-03-10",
- *              "days": [{"date": "2026-03-10", "credits": 3}]}}
+ *              "days": [{"date": "2026-03-10", "credits": 3}]},
+ *  "store": {"failurePolicy": "fail-open", "servedUnbilled": 0, "pendingSettlements": 0, "unsettled": 0}}
  * }</pre>
  *
  * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
- * with usage. A store failure is a 503 problem.
+ * with usage. {@code store} is this instance's store-failure policy and, since it started, the requests it
+ * served unbilled because the store failed, the settlements waiting for the store, and those that could
+ * not be settled ({@link dev.apibilling.StoreFaults}). A store failure is a 503 problem.
  */
 public final class ApiBillingStatusServlet extends HttpServlet {
 
@@ -116,7 +120,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       problems.storeUnavailable(f.storeFailureRetryAfter()).write(response);
       return;
     }
-    byte[] json = BillingProblem.JSON.writeValueAsBytes(body(status, history, billing, to, days));
+    Map<String, Object> body = body(status, history, billing, to, days);
+    body.put("store", store(f));
+    byte[] json = BillingProblem.JSON.writeValueAsBytes(body);
     response.setStatus(200);
     response.setHeader("Cache-Control", "no-store");
     response.setContentType("application/json");
@@ -139,6 +145,17 @@ public final class ApiBillingStatusServlet extends HttpServlet {
           + Requirements.MAX_HISTORY_DAYS + " but was '" + text + "'");
     }
     return days;
+  }
+
+  /** This instance's store-failure policy and what store failures cost it since it started. */
+  private static Map<String, Object> store(RequestBilling f) {
+    StoreFaults faults = f.billing().faults();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("failurePolicy", f.storeFailurePolicy().toString());
+    m.put("servedUnbilled", faults.servedUnbilled());
+    m.put("pendingSettlements", faults.pending());
+    m.put("unsettled", faults.unsettled() + faults.dropped());
+    return m;
   }
 
   private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,
