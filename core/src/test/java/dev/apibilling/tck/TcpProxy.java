@@ -21,6 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       connections are accepted but not connected upstream (a link that stopped answering: clients wait
  *       for their own timeouts). {@link #restore()} delivers what was held, in order, as a link that
  *       comes back does: a command sent during the freeze reaches the server late.
+ *   <li>{@link #freezeRequests()}: as a freeze, but only what clients send is held; what the server
+ *       sends still arrives, so every command that reached the server before gets its answer.
  * </ul>
  */
 public final class TcpProxy implements AutoCloseable {
@@ -31,6 +33,7 @@ public final class TcpProxy implements AutoCloseable {
   private final Object gate = new Object();
   private volatile boolean cut;
   private volatile boolean frozen;
+  private volatile boolean answersFlow;
   private volatile boolean closed;
 
   private TcpProxy(InetSocketAddress target) throws IOException {
@@ -59,6 +62,13 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Stops forwarding in both directions, holding bytes and closes, until {@link #restore()}. */
   public void freeze() {
+    answersFlow = false;
+    frozen = true;
+  }
+
+  /** Holds what clients send (and new connections) until {@link #restore()}; answers still arrive. */
+  public void freezeRequests() {
+    answersFlow = true;
     frozen = true;
   }
 
@@ -101,7 +111,7 @@ public final class TcpProxy implements AutoCloseable {
 
   private void connect(Socket client) {
     try {
-      awaitThaw();
+      awaitThaw(false);
       if (cut || closed) {
         closeQuietly(client);
         return;
@@ -111,24 +121,24 @@ public final class TcpProxy implements AutoCloseable {
       client.setTcpNoDelay(true);
       upstream.setTcpNoDelay(true);
       sockets.add(upstream);
-      pump(client, upstream);
-      pump(upstream, client);
+      pump(client, upstream, false);
+      pump(upstream, client, true);
     } catch (IOException e) {
       closeQuietly(client);
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, boolean answers) {
     Thread t = new Thread(() -> {
       byte[] buffer = new byte[16 * 1024];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
-          awaitThaw();
+          awaitThaw(answers);
           out.write(buffer, 0, n);
           out.flush();
         }
-        awaitThaw();
+        awaitThaw(answers);
       } catch (IOException ignored) {
         // the other side closed, or the proxy was cut
       } finally {
@@ -140,10 +150,10 @@ public final class TcpProxy implements AutoCloseable {
     t.start();
   }
 
-  /** Waits while the proxy is frozen (the link holds what it carries). */
-  private void awaitThaw() {
+  /** Waits while the proxy is frozen (the link holds what it carries) for this direction. */
+  private void awaitThaw(boolean answers) {
     synchronized (gate) {
-      while (frozen && !closed) {
+      while (frozen && !(answers && answersFlow) && !closed) {
         try {
           gate.wait();
         } catch (InterruptedException e) {
