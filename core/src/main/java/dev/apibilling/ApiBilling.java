@@ -238,6 +238,7 @@ public final class ApiBilling implements AutoCloseable {
       }
       throw e;
     }
+    settlements.storeAnswered();
     BillingDecision decision = toDecision(request, windows, result);
     notify(decision, request, result);
     return decision;

@@ -125,11 +125,16 @@ public abstract class StoreFaultContract {
         }
       }
       assertThat(recoveredNanos).as("a request billed within 30 s of the link's return").isPositive();
-      events.awaitAllEnded("commit");
-      long heldBeforeTtl = billing.status(client).lowest().used() - billed.get();
+      assertThat(events.awaitAllEnded("commit", Duration.ofSeconds(30)))
+          .as("every commit that failed was retried until the store answered").isTrue();
+      // releases by id of reserves that failed: those applied late give their credits back now; the
+      // others (never applied) are asked again until they expire, so this wait may end unmet
+      boolean released = events.awaitAllEnded("compensate", Duration.ofSeconds(1));
+      long heldAfterRecovery = billing.status(client).lowest().used() - billed.get();
 
       clock.advance(TTL.plusSeconds(1));
-      events.awaitAllEnded("compensate");
+      assertThat(events.awaitAllEnded("compensate", Duration.ofSeconds(30)))
+          .as("every release by id ended once its reservation expired").isTrue();
       long used = billing.status(client).lowest().used();
       StoreFaults faults = billing.faults();
 
@@ -137,9 +142,9 @@ public abstract class StoreFaultContract {
       Collections.sort(sorted);
       long p99 = sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * 0.99) - 1));
       System.out.printf(Locale.ROOT, "fault-figures | %s | %s | calls %d | p99 %d ms | max %d ms | deadline %d ms"
-              + " | recovery %.2f s | held before TTL %d | held or lost after TTL %d | unsettled credits %d | durations ms %s%n",
+              + " | recovery %.2f s | held 1 s after recovery %d%s | held or lost after TTL %d | unsettled credits %d | durations ms %s%n",
           storeName(), fault.name().toLowerCase(Locale.ROOT), sorted.size(), p99, sorted.get(sorted.size() - 1),
-          deadline().toMillis(), recoveredNanos / 1e9, heldBeforeTtl, used - billed.get(), faults.unsettledCredits(), sorted);
+          deadline().toMillis(), recoveredNanos / 1e9, heldAfterRecovery, released ? "" : " (some releases still asking)", used - billed.get(), faults.unsettledCredits(), sorted);
 
       assertThat(sorted).as("every call during the fault ends within the deadline")
           .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(deadline().plus(SLACK).toMillis()));
@@ -179,18 +184,18 @@ public abstract class StoreFaultContract {
       return queued.getOrDefault(operation, 0L);
     }
 
-    /** Waits, at most 30 s, until every settlement of {@code operation} queued so far has ended. */
-    synchronized void awaitAllEnded(String operation) throws InterruptedException {
+    /** Waits, at most {@code bound}, until every settlement of {@code operation} queued so far has ended. */
+    synchronized boolean awaitAllEnded(String operation, Duration bound) throws InterruptedException {
       long count = queued(operation);
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      long giveUp = System.nanoTime() + bound.toNanos();
       while (ended.getOrDefault(operation, 0L) < count) {
         long left = giveUp - System.nanoTime();
         if (left <= 0) {
-          throw new AssertionError(count - ended.getOrDefault(operation, 0L) + " " + operation
-              + " settlements still waiting after 30 s");
+          return false;
         }
         TimeUnit.NANOSECONDS.timedWait(this, left);
       }
+      return true;
     }
   }
 }
