@@ -36,7 +36,7 @@ final class Settlements implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Settlements.class.getName());
   private static final long FIRST_PAUSE_MILLIS = 100;
   private static final long MAX_PAUSE_MILLIS = 2_000;
-  private static final long MAX_POLL_MILLIS = 5_000;
+  private static final long MAX_POLL_MILLIS = 2_000;
 
   private final UsageStore store;
   private final Clock clock;
