@@ -10,21 +10,11 @@ import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStores;
 import dev.apibilling.tck.MutableClock;
 import dev.apibilling.tck.TcpProxy;
-import dev.apibilling.tck.TestServers;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -53,16 +43,12 @@ final class CrashIT {
   private static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
   private static final int THREADS = 8;
 
-  enum Store {
-    REDIS, POSTGRESQL, MARIADB
-  }
-
   @ParameterizedTest
-  @EnumSource(Store.class)
-  void holdsOfAnInstanceKilledMidRequestReturnWithinTheDefaultTtl(Store kind) throws Exception {
+  @EnumSource(FreshStore.Kind.class)
+  void holdsOfAnInstanceKilledMidRequestReturnWithinTheDefaultTtl(FreshStore.Kind kind) throws Exception {
     DemoProcess.jar();
     String run = Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-    Target target = Target.of(kind, run);
+    FreshStore target = FreshStore.of(kind, run);
     ExecutorService threads = Executors.newFixedThreadPool(THREADS);
     try (TcpProxy proxy = TcpProxy.to(target.address().getHost(), target.port());
         DemoProcess demo = DemoProcess.start("--store", target.url("127.0.0.1", proxy.port()))) {
@@ -129,80 +115,5 @@ final class CrashIT {
   private static long month(ApiBilling billing) {
     return billing.status("pro").quotas().stream().filter(q -> q.policy().equals("month"))
         .mapToLong(QuotaState::used).sum();
-  }
-
-  /** A store that starts empty for this run: its own Redis key prefix, PostgreSQL schema or MariaDB database. */
-  private record Target(Store kind, String server, String run) {
-
-    static Target of(Store kind, String run) throws Exception {
-      String server = switch (kind) {
-        case REDIS -> TestServers.redisUrl();
-        case POSTGRESQL -> TestServers.postgresUrl();
-        case MARIADB -> TestServers.mariadbUrl();
-      };
-      Target t = new Target(kind, server, run);
-      URI address = t.address();
-      TestServers.assumeReachable(kind.name(), address.getHost(), t.port());
-      if (kind == Store.POSTGRESQL) {
-        t.sql("CREATE SCHEMA " + t.name());
-      } else if (kind == Store.MARIADB) {
-        t.sql("CREATE DATABASE " + t.name());
-      }
-      return t;
-    }
-
-    String name() {
-      return "apibilling_crash_" + run;
-    }
-
-    URI address() {
-      return URI.create(server.startsWith("jdbc:") ? server.substring("jdbc:".length()) : server);
-    }
-
-    int port() {
-      int port = address().getPort();
-      return port >= 0 ? port : kind == Store.REDIS ? 6379 : kind == Store.POSTGRESQL ? 5432 : 3306;
-    }
-
-    /** The store URL of this run at {@code host:port}. */
-    String url(String host, int port) {
-      String at = server.replaceFirst("//[^/?]+", "//" + host + ":" + port);
-      return switch (kind) {
-        case REDIS -> at + (at.contains("?") ? "&" : "?") + "keyPrefix=" + name() + ":";
-        case POSTGRESQL -> at + (at.contains("?") ? "&" : "?") + "currentSchema=" + name();
-        case MARIADB -> at.replaceFirst("//([^/]+)/[^?]*", "//$1/" + name());
-      };
-    }
-
-    void delete() throws Exception {
-      switch (kind) {
-        case POSTGRESQL -> sql("DROP SCHEMA IF EXISTS " + name() + " CASCADE");
-        case MARIADB -> sql("DROP DATABASE IF EXISTS " + name());
-        case REDIS -> {
-          RedisClient client = RedisClient.create(server);
-          try (StatefulRedisConnection<String, String> c = client.connect()) {
-            ScanArgs match = ScanArgs.Builder.matches(name() + ":*").limit(500);
-            List<String> keys = new ArrayList<>();
-            ScanCursor cursor = ScanCursor.INITIAL;
-            do {
-              KeyScanCursor<String> page = c.sync().scan(cursor, match);
-              keys.addAll(page.getKeys());
-              cursor = page;
-            } while (!cursor.isFinished());
-            if (!keys.isEmpty()) {
-              c.sync().unlink(keys.toArray(new String[0]));
-            }
-          } finally {
-            client.shutdown();
-          }
-        }
-      }
-    }
-
-    private void sql(String statement) throws Exception {
-      try (Connection c = DriverManager.getConnection(server); Statement s = c.createStatement()) {
-        s.execute(statement);
-      }
-    }
   }
 }
