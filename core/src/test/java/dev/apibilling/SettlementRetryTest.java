@@ -93,12 +93,7 @@ final class SettlementRetryTest {
   @Test
   void reserveAppliedButUnansweredIsGivenBack() throws InterruptedException {
     // the store records the reservation, then the answer is lost: what a timeout on a frozen link does
-    UsageStore lostAnswers = new ForwardingUsageStore() {
-      @Override
-      protected UsageStore delegate() {
-        return memory;
-      }
-
+    UsageStore lostAnswers = new Over(memory) {
       @Override
       public ChargeResult charge(ChargeRequest request) {
         super.charge(request);
@@ -115,12 +110,7 @@ final class SettlementRetryTest {
   @Test
   void releaseOfAReserveNeverAppliedChangesNothingAndEndsAtExpiry() throws InterruptedException {
     SwitchableStore store = new SwitchableStore(memory);
-    UsageStore answers = new ForwardingUsageStore() {
-      @Override
-      protected UsageStore delegate() {
-        return store;
-      }
-
+    UsageStore answers = new Over(store) {
       @Override
       public boolean settle(SettleRequest request) {
         boolean gaveBack = super.settle(request);
@@ -201,5 +191,19 @@ final class SettlementRetryTest {
     assertThat(registry.get("apibilling.unbilled").counter().count()).isEqualTo(2);
     assertThat(registry.get("apibilling.unbilled.credits").counter().count()).isEqualTo(6);
     assertThat(Instant.ofEpochMilli(clock.millis())).isEqualTo(clock.instant());
+  }
+
+  /** A store forwarding to another, for tests that change one call. */
+  private abstract static class Over extends ForwardingUsageStore {
+    private final UsageStore delegate;
+
+    Over(UsageStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    protected UsageStore delegate() {
+      return delegate;
+    }
   }
 }
