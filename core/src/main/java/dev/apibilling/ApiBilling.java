@@ -9,6 +9,7 @@ import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,6 +65,7 @@ public final class ApiBilling implements AutoCloseable {
   private final boolean timed;
   private final Settlements settlements;
   private final double[] thresholds;
+  private final @Nullable Forecaster forecaster;
   private volatile Day day = new Day(Long.MAX_VALUE, Long.MIN_VALUE, 0);
 
   private ApiBilling(Builder b) {
@@ -88,6 +90,7 @@ public final class ApiBilling implements AutoCloseable {
     this.timed = anyTimed;
     this.thresholds = b.thresholds.clone();
     this.settlements = new Settlements(store, clock, b.maxPendingSettlements, listeners);
+    this.forecaster = Forecaster.of(b.forecasts);
   }
 
   /** A builder; with no settings it builds a billing on an in-memory store and the system clock. */
@@ -98,16 +101,27 @@ public final class ApiBilling implements AutoCloseable {
   // ---- plans ----------------------------------------------------------------------------------
 
   /**
-   * Sets the quotas of a client, replacing any it had. Applies to the next request. Usage counted in a
-   * window that still exists (same policy name, same window start) is kept, so raising a limit mid-month
-   * keeps the month's usage.
+   * Sets the quotas of a client, replacing any it had. Applies to the next request. A quota keeps the
+   * usage of its window when its current window has the same policy name and start as a window counted
+   * before that has not ended, until the new window's end (raising a limit mid-month, or re-anchoring or
+   * lengthening a quota whose window keeps its start); any other window starts from zero. When the
+   * change moves a window (anything but limits) of a client this billing knew, it makes one store call
+   * that keeps the counts until the new ends; otherwise the client's next charge or status does.
    *
    * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
    *     policy name
+   * @throws dev.apibilling.spi.UsageStoreException if that store call fails (the quotas are set)
    */
   public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
     Requirements.clientId(clientId);
-    plans.put(clientId, new Plan(quotas));
+    Plan plan = new Plan(quotas);
+    Plan previous = knownPlan(clientId);
+    plans.put(clientId, plan);
+    long now = clock.millis();
+    List<WindowSlot> slots = plan.windows(now).slots;
+    if (previous != null && KeptWindows.moved(previous.windows(now).slots, slots)) {
+      timedCall("usage", () -> store.usage(clientId, slots, now));
+    }
   }
 
   /**
@@ -153,7 +167,8 @@ public final class ApiBilling implements AutoCloseable {
 
   /**
    * Charges with an idempotency key and metadata. A retry with a key already granted within the
-   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}) and charges nothing.
+   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}, granted) and charges
+   * nothing; it reports the client's current quotas and usage, and a replayed reservation what is held.
    * Denied outcomes are not recorded: a denied call may be retried with the same key.
    */
   public BillingDecision tryCharge(Charge charge) {
@@ -225,6 +240,9 @@ public final class ApiBilling implements AutoCloseable {
     Plan plan = planOf(clientId);
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
+    if (forecaster != null) {
+      windows = forecaster.guard(clientId, windows, now);
+    }
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
     ChargeRequest request = new ChargeRequest(clientId, windows.slots, credits, mode, key,
         key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + ttlMillis,
@@ -240,16 +258,21 @@ public final class ApiBilling implements AutoCloseable {
     }
     settlements.storeAnswered();
     BillingDecision decision = toDecision(request, windows, result);
+    if (forecaster != null && !result.replayed()) {
+      forecaster.observe(clientId, windows, result.used(), now, listeners);
+    }
     notify(decision, request, result);
     return decision;
   }
 
   private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result) {
     String reservationId = result.reservationId();
-    Reservation reservation = result.granted() && reservationId != null
-        ? new Reservation(reservationId, request.clientId(), request.credits(),
-            Instant.ofEpochMilli(request.reservationExpiresAt()))
-        : null;
+    Reservation reservation = !result.granted() || reservationId == null ? null
+        : result.replayed()
+            ? new Reservation(reservationId, request.clientId(), result.heldCredits(),
+                Instant.ofEpochMilli(result.heldUntil()))
+            : new Reservation(reservationId, request.clientId(), request.credits(),
+                Instant.ofEpochMilli(request.reservationExpiresAt()));
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
         result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
   }
@@ -266,7 +289,8 @@ public final class ApiBilling implements AutoCloseable {
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
     long[] used = timedCall("usage", () -> store.usage(clientId, windows.slots, now));
-    return new ClientStatus(clientId, Instant.ofEpochMilli(now), windows.states(used));
+    return new ClientStatus(clientId, Instant.ofEpochMilli(now), forecaster == null ? windows.states(used)
+        : forecaster.states(clientId, windows, used, now, listeners));
   }
 
   /**
@@ -343,6 +367,16 @@ public final class ApiBilling implements AutoCloseable {
       throw new UnknownClientException(clientId);
     }
     return plan;
+  }
+
+  /** The plan the client has in this billing now, without asking the quota source. */
+  private @Nullable Plan knownPlan(String clientId) {
+    Plan plan = plans.get(clientId);
+    if (plan == null && sourced != null) {
+      Optional<Plan> cached = sourced.getIfPresent(clientId);
+      plan = cached != null && cached.isPresent() ? cached.get() : null;
+    }
+    return plan != null ? plan : defaultPlan;
   }
 
   private @Nullable Plan findPlan(String clientId) {
@@ -427,6 +461,20 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
+  // ---- for ProviderBudgets, in this package -----------------------------------------------------
+
+  UsageStore store() {
+    return store;
+  }
+
+  Plan plan(String clientId) {
+    return planOf(clientId);
+  }
+
+  @Nullable Forecaster forecaster() {
+    return forecaster;
+  }
+
   private static String newId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
@@ -448,6 +496,7 @@ public final class ApiBilling implements AutoCloseable {
     private long sourceCacheSize = 100_000;
     private final List<BillingListener> listeners = new ArrayList<>();
     private double[] thresholds = {0.8, 1.0};
+    private ForecastSettings forecasts = ForecastSettings.defaults();
 
     private Builder() {}
 
@@ -546,6 +595,12 @@ public final class ApiBilling implements AutoCloseable {
         }
       }
       this.thresholds = Arrays.copyOf(fractions, fractions.length);
+      return this;
+    }
+
+    /** How quotas are forecast (default {@link ForecastSettings#defaults()}: on, no reserves). */
+    public Builder forecasts(ForecastSettings settings) {
+      this.forecasts = Objects.requireNonNull(settings, "forecasts");
       return this;
     }
 

@@ -20,6 +20,14 @@ public interface BillingListener {
   default void onThresholdCrossed(String clientId, QuotaState quota, double fraction) {}
 
   /**
+   * A quota's forecast ({@link QuotaState#forecast()}, present here) reached its limit before the window's
+   * reset ({@code over}) for the first time in the window, or came back within the limit for the first
+   * time after that: at most one of each per quota and window, judged on the counts this billing sees
+   * (decisions and status reads), so each instance sharing a store reports for itself.
+   */
+  default void onProjectionCrossed(String clientId, QuotaState quota, boolean over) {}
+
+  /**
    * A store call finished. Called only when {@link #timesStoreCalls()} is true.
    *
    * @param operation {@code charge}, {@code settle}, {@code usage}, {@code history} or {@code delete}

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code apibilling.credits} (counter): credits asked for, tag {@code outcome}
  *   <li>{@code apibilling.unknown.clients} (counter): requests naming a client with no quotas
  *   <li>{@code apibilling.thresholds} (counter): threshold crossings, tags {@code policy}, {@code threshold}
+ *   <li>{@code apibilling.forecast.crossings} (counter): projections reaching a limit before the reset or
+ *       coming back within it, tags {@code policy}, {@code direction} = over | back
  *   <li>{@code apibilling.store.calls} (timer): tags {@code operation}, {@code outcome} = success | failure
  *   <li>{@code apibilling.settlements} (counter): settlements retried in the background, tags
  *       {@code operation} = commit | release | compensate, {@code outcome} = queued | settled | unsettled |
@@ -85,6 +87,15 @@ public final class BillingMetrics {
       Counter.builder("apibilling.thresholds")
           .description("Quotas whose usage crossed a threshold")
           .tags("policy", quota.policy(), "threshold", Double.toString(fraction))
+          .register(registry)
+          .increment();
+    }
+
+    @Override
+    public void onProjectionCrossed(String clientId, QuotaState quota, boolean over) {
+      Counter.builder("apibilling.forecast.crossings")
+          .description("Quotas whose projection reached the limit before the reset, or came back within it")
+          .tags("policy", quota.policy(), "direction", over ? "over" : "back")
           .register(registry)
           .increment();
     }

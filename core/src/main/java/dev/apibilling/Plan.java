@@ -77,6 +77,16 @@ final class Plan {
       return new Snapshot(quotas, List.copyOf(slots), from, until);
     }
 
+    /** These windows with other limits (a predictive reserve held back), same bounds and validity. */
+    Snapshot withLimits(long[] limits) {
+      List<WindowSlot> changed = new ArrayList<>(slots.size());
+      for (int i = 0; i < slots.size(); i++) {
+        WindowSlot w = slots.get(i);
+        changed.add(new WindowSlot(w.policy(), w.start(), w.end(), limits[i]));
+      }
+      return new Snapshot(quotas, List.copyOf(changed), validFrom, validUntil);
+    }
+
     /** The quota states for the given used counts. */
     List<QuotaState> states(long[] used) {
       List<QuotaState> states = new ArrayList<>(used.length);

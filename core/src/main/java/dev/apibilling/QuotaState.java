@@ -2,6 +2,8 @@ package dev.apibilling;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One quota of a client in its current window: what rate-limit headers and status pages report.
@@ -12,9 +14,28 @@ import java.time.Instant;
  * @param used credits counted in the window (including held reservations)
  * @param windowStart inclusive start of the current window
  * @param resetAt exclusive end of the current window, when {@code used} starts again from zero
+ * @param forecast the burn-rate forecast, in {@link ApiBilling#status} and forecast events when
+ *     forecasts are on; null in decisions (which stay lean) and when forecasts are off
  */
 public record QuotaState(
-    String policy, QuotaDuration duration, long limit, long used, Instant windowStart, Instant resetAt) {
+    String policy, QuotaDuration duration, long limit, long used, Instant windowStart, Instant resetAt,
+    @Nullable QuotaForecast forecast) {
+
+  /** A state without a forecast. */
+  public QuotaState(
+      String policy, QuotaDuration duration, long limit, long used, Instant windowStart, Instant resetAt) {
+    this(policy, duration, limit, used, windowStart, resetAt, null);
+  }
+
+  /** The forecast, when this state carries one. */
+  public Optional<QuotaForecast> forecastIfKnown() {
+    return Optional.ofNullable(forecast);
+  }
+
+  /** This state with {@code forecast}. */
+  QuotaState withForecast(@Nullable QuotaForecast forecast) {
+    return new QuotaState(policy, duration, limit, used, windowStart, resetAt, forecast);
+  }
 
   /** Whether the quota never blocks. */
   public boolean unlimited() {

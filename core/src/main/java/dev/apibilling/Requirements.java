@@ -1,7 +1,10 @@
 package dev.apibilling;
 
 import java.time.LocalDate;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -205,6 +208,81 @@ public final class Requirements {
       throw new IllegalArgumentException(name + " must be > 0 but was " + d);
     }
     return d;
+  }
+
+  /**
+   * A fraction setting: {@code 0 < fraction <= 1}.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static double fraction(String name, double fraction) {
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(name + " must be > 0 and <= 1 but was " + fraction);
+    }
+    return fraction;
+  }
+
+  /**
+   * A positive count setting such as a cache size.
+   *
+   * @throws IllegalArgumentException if it is zero or negative
+   */
+  public static long count(String name, long count) {
+    if (count <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0 but was " + count);
+    }
+    return count;
+  }
+
+  /**
+   * An instant a provider is exhausted until: at most {@code Requirements.MAX_CREDITS} epoch milliseconds.
+   *
+   * @throws IllegalArgumentException if it is later
+   */
+  public static java.time.Instant exhaustedUntil(java.time.Instant until) {
+    if (until.isBefore(java.time.Instant.EPOCH)
+        || !until.isBefore(java.time.Instant.ofEpochMilli(ProviderBudgets.MARKER_END))) {
+      throw new IllegalArgumentException("exhausted-until instant must be from 1970 to before "
+          + java.time.Instant.ofEpochMilli(ProviderBudgets.MARKER_END) + " but was " + until);
+    }
+    return until;
+  }
+
+  /**
+   * The providers of {@link ProviderBudgets}: not empty, no duplicates, each a client id of at most
+   * {@code MAX_CLIENT_ID_LENGTH - 10} characters (its exhaustion mark is kept under {@code <id>#exhausted}).
+   *
+   * @throws IllegalArgumentException if they are not
+   */
+  public static List<String> providers(List<String> providers) {
+    if (providers.isEmpty()) {
+      throw new IllegalArgumentException("providers must not be empty");
+    }
+    Set<String> seen = new HashSet<>();
+    for (String p : providers) {
+      clientId(p);
+      if (p.length() > MAX_CLIENT_ID_LENGTH - 10) {
+        throw new IllegalArgumentException("provider id must be at most " + (MAX_CLIENT_ID_LENGTH - 10)
+            + " characters but was " + p.length());
+      }
+      if (!seen.add(p)) {
+        throw new IllegalArgumentException("providers must be distinct but " + quote(p) + " appears twice");
+      }
+    }
+    return List.copyOf(providers);
+  }
+
+  /**
+   * A provider named in a call: one the budgets know, with quotas in the billing.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String provider(String provider, boolean known) {
+    if (!known) {
+      throw new IllegalArgumentException("provider " + quote(provider)
+          + " must be one of the budgets' providers, with quotas in the billing");
+    }
+    return provider;
   }
 
   private static void metadataText(String what, @Nullable String text) {

@@ -1,5 +1,7 @@
 // The usage page of the apibilling demo: reads GET /billing/usage with the visitor's API key and draws
-// each quota as a bar and the daily history as a chart; makes demo calls and refreshes after each one.
+// each quota as a bar (with its projection at the current burn rate) and the daily history as a chart
+// (with the burn rate of the longest quota as a projected daily line); makes demo calls and refreshes
+// after each one.
 (function () {
   "use strict";
 
@@ -55,17 +57,54 @@
     return limit === null || limit === undefined || limit === "unlimited" || Number(limit) < 0;
   }
 
-  function resetText(instant) {
+  // A time today, or a date and time, in the viewer's zone; empty for an unreadable instant.
+  function localTime(instant) {
     const at = new Date(instant);
     if (isNaN(at.getTime())) {
       return "";
     }
     const sameDay = at.toDateString() === new Date().toDateString();
     const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    const when = sameDay
+    return sameDay
       ? time
       : at.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" }) + " " + time;
-    return "resets " + when + " (" + zone + ")";
+  }
+
+  function resetText(instant) {
+    const shown = localTime(instant);
+    return shown ? "resets " + shown + " (" + zone + ")" : "";
+  }
+
+  function when(instant) {
+    return (new Date(instant).toDateString() === new Date().toDateString() ? "at " : "on ")
+      + localTime(instant);
+  }
+
+  // "At this rate the month runs out on ..." or what the window is heading for; empty without a forecast.
+  function forecastText(q) {
+    const f = q.forecast;
+    if (!f) {
+      return "";
+    }
+    const rate = number(Math.round(f.creditsPerHour * 10) / 10) + " credits an hour";
+    if (f.exhaustsAt) {
+      return "At this rate (" + rate + ") the " + q.policy + " runs out " + when(f.exhaustsAt)
+        + " (" + zone + ").";
+    }
+    return "At this rate (" + rate + ") about " + number(f.projectedUsed) + " credits by the reset.";
+  }
+
+  function projectionBar(q, limit, limitless) {
+    const f = q.forecast;
+    if (!f || limitless) {
+      return [];
+    }
+    const share = limit === 0 ? 1 : Math.min(1, Number(f.projectedUsed) / limit);
+    return [el("div", {
+      class: "bar-projection" + (f.exhaustsAt ? " over" : ""),
+      style: "width: " + (share * 100).toFixed(1) + "%",
+      title: "projected at the reset: " + number(f.projectedUsed),
+    })];
   }
 
   function renderQuotas(quotas) {
@@ -93,6 +132,8 @@
         "data-used": String(used),
         "data-limit": limitless ? "unlimited" : String(limit),
         "data-reset": String(q.resetAt),
+        "data-projected": q.forecast ? String(q.forecast.projectedUsed) : "",
+        "data-exhausts": q.forecast && q.forecast.exhaustsAt ? String(q.forecast.exhaustsAt) : "",
       }, [
         el("div", { class: "quota-head" }, [
           el("span", { class: "quota-name", text: q.policy }),
@@ -105,8 +146,9 @@
           "aria-valuemin": "0",
           "aria-valuemax": limitless ? "0" : String(limit),
           "aria-valuenow": String(used),
-        }, [fill]),
+        }, projectionBar(q, limit, limitless).concat([fill])),
         el("div", { class: "quota-reset", text: resetText(q.resetAt) }),
+        el("div", { class: "quota-forecast", text: forecastText(q) }),
       ]));
     }
   }
@@ -123,10 +165,22 @@
     return days;
   }
 
-  function renderHistory(history) {
+  // The quota with the longest window that has a forecast: its burn rate, per day, is drawn on the chart.
+  function longestForecast(quotas) {
+    let best = null;
+    for (const q of quotas) {
+      const length = new Date(q.resetAt) - new Date(q.windowStart);
+      if (q.forecast && (!best || length > best.length)) {
+        best = { policy: q.policy, length, perDay: Math.round(Number(q.forecast.creditsPerHour) * 24) };
+      }
+    }
+    return best;
+  }
+
+  function renderHistory(history, projection) {
     historyBox.replaceChildren();
     const days = lastDays(history);
-    const max = Math.max(1, ...days.map((d) => d.credits));
+    const max = Math.max(1, ...days.map((d) => d.credits), projection ? projection.perDay : 0);
     const width = 820, height = 190, top = 18, bottom = 28, gap = 8;
     const slot = width / days.length;
     const chart = svg("svg", {
@@ -157,6 +211,18 @@
         x: (x + (slot - gap) / 2).toFixed(1), y: height - 10, "text-anchor": "middle",
       }, d.date.slice(5)));
     });
+    if (projection) {
+      const y = (height - bottom - Math.round((height - top - bottom) * projection.perDay / max)) + 0.5;
+      const line = svg("line", {
+        class: "projection", x1: 0, x2: width, y1: y, y2: y,
+        "data-policy": projection.policy, "data-per-day": projection.perDay,
+      });
+      line.appendChild(svg("title", {}, "at the " + projection.policy + "'s current rate: "
+        + number(projection.perDay) + " credits a day"));
+      chart.appendChild(line);
+      chart.appendChild(svg("text", { class: "projection-label", x: 4, y: Math.max(12, y - 4),
+        "text-anchor": "start" }, "at this rate: " + number(projection.perDay) + " a day"));
+    }
     historyBox.appendChild(chart);
     const total = days.reduce((sum, d) => sum + d.credits, 0);
     historyBox.appendChild(el("p", {
@@ -165,14 +231,17 @@
     }));
   }
 
-  // The status servlet's answer: {"quotas": [{"policy", "limit" (null: unlimited), "used", "reset"}],
-  // "history": {"zone", "to", "days": [{"date", "credits"}]}}.
+  // The status servlet's answer: {"quotas": [{"policy", "limit" (null: unlimited), "used", "windowStart",
+  // "reset", "forecast": {"creditsPerHour", "projectedUsed", "exhaustsAt"}}], "history": {"zone", "to",
+  // "days": [{"date", "credits"}]}}.
   function normalize(body) {
     const quotas = (body.quotas || []).map((q) => ({
       policy: q.policy,
       limit: q.limit,
       used: q.used,
+      windowStart: q.windowStart,
       resetAt: q.reset,
+      forecast: q.forecast || null,
     }));
     const h = body.history || {};
     const history = {
@@ -220,7 +289,7 @@
     }
     const usage = normalize(await response.json());
     renderQuotas(usage.quotas);
-    renderHistory(usage.history);
+    renderHistory(usage.history, longestForecast(usage.quotas));
     say("Showing the usage of key " + apiKey + ", updated " + new Date().toLocaleTimeString() + ".");
   }
 

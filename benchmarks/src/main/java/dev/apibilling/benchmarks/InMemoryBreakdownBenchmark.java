@@ -6,6 +6,7 @@ import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.Charge;
 import dev.apibilling.DailyUsage;
+import dev.apibilling.ForecastSettings;
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
@@ -78,6 +79,9 @@ public class InMemoryBreakdownBenchmark {
   }
 
   private ApiBilling onConstantStore;
+  private ApiBilling onConstantStoreForecastsOff;
+  private ApiBilling inMemory;
+  private ApiBilling inMemoryForecastsOff;
   private InMemoryUsageStore store;
   private ChargeRequest request;
   private Cache<String, Object> caffeine;
@@ -92,7 +96,14 @@ public class InMemoryBreakdownBenchmark {
   @Setup
   public void setUp() {
     onConstantStore = ApiBilling.builder().store(new ConstantStore()).build();
+    onConstantStoreForecastsOff =
+        ApiBilling.builder().store(new ConstantStore()).forecasts(ForecastSettings.off()).build();
     onConstantStore.updateClientQuotas(CLIENT, Limits.oneQuota());
+    onConstantStoreForecastsOff.updateClientQuotas(CLIENT, Limits.oneQuota());
+    inMemory = ApiBilling.builder().build();
+    inMemory.updateClientQuotas(CLIENT, Limits.oneQuota());
+    inMemoryForecastsOff = ApiBilling.builder().forecasts(ForecastSettings.off()).build();
+    inMemoryForecastsOff.updateClientQuotas(CLIENT, Limits.oneQuota());
     store = InMemoryUsageStore.create();
     long now = System.currentTimeMillis();
     long start = now - now % 60_000;
@@ -109,6 +120,24 @@ public class InMemoryBreakdownBenchmark {
   @Benchmark
   public BillingDecision billingWithoutStore() {
     return onConstantStore.tryTrackClientUsage(CLIENT, 1);
+  }
+
+  /** The same with forecasts off: the difference is what the burn-rate forecast costs a decision. */
+  @Benchmark
+  public BillingDecision billingWithoutStoreForecastsOff() {
+    return onConstantStoreForecastsOff.tryTrackClientUsage(CLIENT, 1);
+  }
+
+  /** A decision on the in-memory store, forecasts on (the default): the counts change every call. */
+  @Benchmark
+  public BillingDecision billingInMemory() {
+    return inMemory.tryTrackClientUsage(CLIENT, 1);
+  }
+
+  /** The same with forecasts off. */
+  @Benchmark
+  public BillingDecision billingInMemoryForecastsOff() {
+    return inMemoryForecastsOff.tryTrackClientUsage(CLIENT, 1);
   }
 
   /** InMemoryUsageStore.charge with a prepared request. */

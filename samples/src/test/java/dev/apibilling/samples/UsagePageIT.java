@@ -8,11 +8,13 @@ import java.io.File;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.NumberFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.Locale;
@@ -22,7 +24,9 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -35,7 +39,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The usage page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver};
- * {@code .ci/install-browser} installs them): enter a key, make calls, watch the bars and the chart change.
+ * {@code .ci/install-browser} installs them): enter a key, make calls, watch the bars and the chart change,
+ * and read each quota's forecast ("at this rate the minute runs out at ...", its projection bar and the
+ * burn-rate line on the chart).
  * Skips when the browser is missing, unless {@code APIBILLING_REQUIRE_SERVERS=true} (CI), where it fails.
  * Leaves a screenshot in {@code target/usage-page.png}.
  *
@@ -56,6 +62,7 @@ final class UsagePageIT {
   private static DemoProcess demo;
   private static WebDriver browser;
   private static Path profile;
+  private static @Nullable String skipped;
 
   @BeforeAll
   static void start() throws Exception {
@@ -66,7 +73,9 @@ final class UsagePageIT {
       if (TestServers.required()) {
         fail(message + "; APIBILLING_REQUIRE_SERVERS=true, so the browser test may not skip");
       }
-      Assumptions.abort(message + "; skipping (set APIBILLING_REQUIRE_SERVERS=true to fail instead)");
+      // said by each test, so that failsafe counts them skipped (a class aborted here counts no test)
+      skipped = message + "; skipping (set APIBILLING_REQUIRE_SERVERS=true to fail instead)";
+      return;
     }
     demo = DemoProcess.start();
     profile = Files.createTempDirectory("apibilling-chromium-");
@@ -83,6 +92,11 @@ final class UsagePageIT {
         "--disable-sync", "--disable-extensions", "--window-size=1000,1400", "--lang=en-US",
         "--user-data-dir=" + profile);
     browser = new ChromeDriver(service, options);
+  }
+
+  @BeforeEach
+  void browserInstalled() {
+    Assumptions.assumeTrue(skipped == null, skipped);
   }
 
   @AfterAll
@@ -134,6 +148,26 @@ final class UsagePageIT {
     assertThat(Double.parseDouble(todayBar.getDomAttribute("height"))).isPositive();
     assertThat(browser.findElements(By.cssSelector("#history rect.day-bar"))).hasSize(14);
 
+    // The month's forecast in words and on its bar; the month's burn rate per day on the chart.
+    long projected = Long.parseLong(attribute("quota-month", "data-projected"));
+    assertThat(projected).isGreaterThanOrEqualTo(6);
+    String exhausts = attribute("quota-month", "data-exhausts");
+    String monthForecast = forecastText("quota-month");
+    if (exhausts.isEmpty()) {
+      assertThat(monthForecast).matches("At this rate \\([0-9.,]+ credits an hour\\) about "
+          + NumberFormat.getIntegerInstance(Locale.US).format(projected) + " credits by the reset\\.");
+    } else {
+      assertThat(monthForecast).isEqualTo(runsOut(monthForecast, "month", exhausts));
+    }
+    WebElement monthProjection = browser.findElement(By.cssSelector("#quota-month .bar-projection"));
+    assertThat(monthProjection.getDomAttribute("style"))
+        .isEqualTo(String.format(Locale.ROOT, "width: %.1f%%", Math.min(100.0, projected / 10.0)));
+    WebElement rateLine = browser.findElement(By.cssSelector("#history line.projection"));
+    assertThat(rateLine.getDomAttribute("data-policy")).isEqualTo("month");
+    assertThat(Long.parseLong(rateLine.getDomAttribute("data-per-day"))).isNotNegative();
+    assertThat(browser.findElement(By.cssSelector("#history text.projection-label")).getText())
+        .startsWith("at this rate: ").endsWith(" a day");
+
     // Spend the minute quota from the page: the last call answers 429 and the minute bar is full.
     for (int i = 0; i < 15 && !lastStatus().equals("429"); i++) {
       refreshingAfter(() -> call("/api/hello"));
@@ -150,9 +184,33 @@ final class UsagePageIT {
     assertThat(browser.findElement(By.cssSelector("#quota-minute .quota-reset")).getText())
         .startsWith("resets ").endsWith(localReset + " (" + VIEWER_ZONE.getId() + ")");
 
+    // A spent minute has run out at this rate: now, in the viewer's zone, and its projection bar is red.
+    String minuteExhausts = attribute("quota-minute", "data-exhausts");
+    assertThat(minuteExhausts).isNotEmpty();
+    String minuteForecast = forecastText("quota-minute");
+    assertThat(minuteForecast).isEqualTo(runsOut(minuteForecast, "minute", minuteExhausts));
+    assertThat(browser.findElement(By.cssSelector("#quota-minute .bar-projection")).getDomAttribute("class"))
+        .contains("over");
+
     Path shot = Path.of(System.getProperty("apibilling.demo.screenshots", "target"), "usage-page.png");
     Files.createDirectories(shot.getParent());
     Files.write(shot, ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private static String forecastText(String quotaId) {
+    return browser.findElement(By.cssSelector("#" + quotaId + " .quota-forecast")).getText();
+  }
+
+  /** The sentence the page must show for a budget running out at {@code instant}, in the viewer's zone. */
+  private static String runsOut(String shown, String policy, String instant) {
+    ZonedDateTime at = Instant.parse(instant).atZone(VIEWER_ZONE);
+    String time = DateTimeFormatter.ofPattern("hh:mm:ss a", Locale.US).format(at);
+    String when = at.toLocalDate().equals(LocalDate.now(VIEWER_ZONE))
+        ? "at " + time
+        : "on " + DateTimeFormatter.ofPattern("MMM d, yyyy", Locale.US).format(at) + " " + time;
+    String rate = shown.substring(0, Math.max(0, shown.indexOf(')') + 1));
+    assertThat(rate).matches("At this rate \\([0-9.,]+ credits an hour\\)");
+    return rate + " the " + policy + " runs out " + when + " (" + VIEWER_ZONE.getId() + ").";
   }
 
   private static void call(String path) {

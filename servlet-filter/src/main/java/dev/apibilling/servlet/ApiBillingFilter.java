@@ -170,7 +170,10 @@ public final class ApiBillingFilter implements Filter {
   }
 
   /**
-   * Bills the request around the rest of the chain; see {@link RequestBilling}.
+   * Bills the request around the rest of the chain; see {@link RequestBilling}. A refusal by apibilling
+   * that the chain throws (a servlet's own {@code trackClientUsage} meeting a spent quota, an unknown
+   * client or a failed store; see {@link BillingRefusals}) is answered like the filter's own (429, 403,
+   * 503) and the request is not charged.
    *
    * @throws dev.apibilling.QuotaException if the quota is spent and {@code on-quota-exceeded} is
    *     {@code throw}
@@ -193,6 +196,9 @@ public final class ApiBillingFilter implements Filter {
     try {
       chain.doFilter(f.asyncAware(request), response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
+      if (f.answerRefusal(request, response, e)) {
+        return; // a nested spent quota or unknown client: answered like the filter's own, not charged
+      }
       failure = e;
       throw e;
     } finally {

@@ -3,6 +3,7 @@ package dev.apibilling.servlet;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.ClientStatus;
 import dev.apibilling.DailyUsage;
+import dev.apibilling.QuotaForecast;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Requirements;
 import dev.apibilling.StoreFaults;
@@ -13,6 +14,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,16 +46,21 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * {"client": "acme", "at": "2026-03-10T23:00:00Z",
  *  "quotas": [{"policy": "day", "duration": "day", "limit": 500, "used": 3, "remaining": 497,
- *              "windowStart": "2026-03-10T00:00:00Z", "reset": "2026-03-11T00:00:00Z"}],
+ *              "windowStart": "2026-03-10T00:00:00Z", "reset": "2026-03-11T00:00:00Z",
+ *              "forecast": {"creditsPerHour": 0.131, "projectedUsed": 3, "exhaustsAt": null,
+ *                           "horizonSeconds": 8640}}],
  *  "history": {"zone": "UTC", "from": "2026-02-09", "to": "2026-03-10",
  *              "days": [{"date": "2026-03-10", "credits": 3}]},
  *  "store": {"failurePolicy": "fail-open", "servedUnbilled": 0, "pendingSettlements": 0, "unsettled": 0}}
  * }</pre>
  *
  * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
- * with usage. {@code store} is this instance's store-failure policy and, since it started, the requests it
- * served unbilled because the store failed, the settlements waiting for the store, and those that could
- * not be settled ({@link dev.apibilling.StoreFaults}). A store failure is a 503 problem.
+ * with usage. {@code forecast} (absent when the billing's forecasts are off) is the quota's
+ * {@link QuotaForecast}: the burn rate in credits per hour (3 decimals), the usage projected at the reset,
+ * and when the budget runs out at that rate if before the reset ({@code null} otherwise). {@code store} is
+ * this instance's store-failure policy and, since it started, the requests it served unbilled because the
+ * store failed, the settlements waiting for the store, and those that could not be settled
+ * ({@link dev.apibilling.StoreFaults}). A store failure is a 503 problem.
  */
 public final class ApiBillingStatusServlet extends HttpServlet {
 
@@ -158,6 +166,15 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     return m;
   }
 
+  private static Map<String, Object> forecast(QuotaForecast f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("creditsPerHour", Math.round(f.creditsPer(Duration.ofHours(1)) * 1000) / 1000.0);
+    m.put("projectedUsed", f.projectedUsed());
+    m.put("exhaustsAt", f.exhaustion().map(Instant::toString).orElse(null));
+    m.put("horizonSeconds", f.horizon().toSeconds());
+    return m;
+  }
+
   private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,
       LocalDate to, int days) {
     List<Map<String, Object>> quotas = new ArrayList<>();
@@ -170,6 +187,10 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       m.put("remaining", q.unlimited() ? null : q.remaining());
       m.put("windowStart", q.windowStart().toString());
       m.put("reset", q.resetAt().toString());
+      QuotaForecast f = q.forecast();
+      if (f != null) {
+        m.put("forecast", forecast(f));
+      }
       quotas.add(m);
     }
     List<Map<String, Object>> daily = new ArrayList<>();

@@ -19,11 +19,23 @@ public interface ClientResolver {
 
   /**
    * The authenticated principal's name ({@link HttpServletRequest#getUserPrincipal()}) is the client
-   * id; no principal is {@link ClientResolution#missing()} (the container's own authentication normally
-   * challenges first).
+   * id; no principal is {@link ClientResolution#missing(String)} with the challenge {@code Bearer} (RFC
+   * 9110 requires one on a 401; the container's own authentication normally challenges first).
    */
   static ClientResolver principal() {
     return PrincipalResolver.INSTANCE;
+  }
+
+  /**
+   * The authenticated principal's name is the client id; no principal is a 401 with
+   * {@code WWW-Authenticate: challenge}, which should name the scheme the application authenticates
+   * with, for example {@code Basic realm="api"}.
+   *
+   * @throws IllegalArgumentException if {@code challenge} is not an auth-scheme token followed by
+   *     optional parameters of visible ASCII
+   */
+  static ClientResolver principal(String challenge) {
+    return new PrincipalResolver(challenge);
   }
 
   /**

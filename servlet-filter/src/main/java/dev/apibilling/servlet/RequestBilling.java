@@ -45,12 +45,14 @@ import org.jspecify.annotations.Nullable;
  *       asynchronous mode is settled when its {@code AsyncContext} completes, with the final status.
  *   <li>{@link #complete} after the handler: the {@link ChargePolicy} decides from the status (a handler
  *       that threw counts as 500) whether the reservation is committed, at the actual cost the handler
- *       reported (see {@link BilledRequest}), or released; one store call.
+ *       reported (see {@link BilledRequest}), or released; one store call. A request apibilling refused
+ *       from inside the handler (a nested spent quota, unknown client or store failure; see
+ *       {@link BillingRefusals}) is released under every policy.
  * </ol>
  *
  * <p>A Spring MVC {@code AsyncHandlerInterceptor} maps onto it directly: {@code preHandle} returns
  * {@code admit(request, response)} (or {@code admit(request, response, credits)} for a cost from an
- * annotation), {@code afterConcurrentHandlingStarted} calls {@link #completeAsync}, and
+ * annotation), {@code afterConcurrentHandlingStarted} calls {@code complete(request, response, null)}, and
  * {@code afterCompletion} calls {@code complete(request, response, ex)}. Re-entering {@code admit} on the
  * async dispatch is a no-op, and each request is settled exactly once.
  *
@@ -202,7 +204,7 @@ public final class RequestBilling {
         return false;
       }
       billing.servedUnbilled(clientId, credits);
-      request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(clientId, credits, null));
+      request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, null));
       return true;
     }
     RateLimitHeaders.write(response, decision, headerStyle);
@@ -213,7 +215,7 @@ public final class RequestBilling {
       problems.quotaExceeded(decision).write(response);
       return false;
     }
-    request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(clientId, credits, decision));
+    request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, decision));
     return true;
   }
 
@@ -221,35 +223,70 @@ public final class RequestBilling {
 
   /**
    * Settles the request after its handler: commits the reservation (at the reported actual cost) if the
-   * charge policy charges the response's status, else releases it. If the request is in asynchronous
-   * mode and did not fail, settles when the {@code AsyncContext} completes instead. Settles each request
-   * at most once, whoever calls first; does nothing for a request that holds no reservation, nor in a
-   * forward, include or error dispatch (the dispatch that admitted the request settles it). Never
-   * throws.
+   * charge policy charges the response's status, else releases it; a request apibilling refused
+   * ({@link BillingRefusals}) is always released. If the request is in asynchronous mode and did not
+   * fail, settles when the {@code AsyncContext} completes instead. Settles each request at most once,
+   * whoever calls first; does nothing for a request that holds no reservation of this flow (another flow,
+   * such as a billing filter in front, admitted it and settles it), nor in a forward, include or error
+   * dispatch (the dispatch that admitted the request settles it). Never throws.
    *
-   * @param failure what the handler threw, or null; a failure counts as status 500
+   * @param failure what the handler threw, or null; a failure counts as status 500, and a refusal by
+   *     apibilling in it (see {@link BillingRefusals#find}) marks the request refused
    */
   public void complete(HttpServletRequest request, HttpServletResponse response, @Nullable Throwable failure) {
     DispatcherType dispatch = request.getDispatcherType();
     if (dispatch != DispatcherType.REQUEST && dispatch != DispatcherType.ASYNC) {
       return; // a forward, include or error dispatch inside the request: its outer dispatch settles
     }
-    BilledRequest billed = BilledRequest.find(request);
-    if (billed == null || !billed.holdsReservation()) {
+    BilledRequest billed = reservedHere(request);
+    if (billed == null) {
       return;
+    }
+    RuntimeException refusal = BillingRefusals.find(failure);
+    if (refusal != null) {
+      BillingRefusals.mark(request, BillingRefusals.status(refusal));
     }
     if (billed.listening()) {
       return; // the request went asynchronous: its AsyncListener settles it on completion
     }
     if (failure == null && request.isAsyncStarted()) {
       try {
-        listen(billed, request.getAsyncContext());
+        listen(billed, request.getAsyncContext(), request, response);
         return;
       } catch (IllegalStateException completedMeanwhile) {
         // the async cycle ended between the two calls: the status is final, settle now
       }
     }
     settle(billed, request, failure != null ? 500 : response.getStatus());
+  }
+
+  /**
+   * Answers a refusal by apibilling that the handler let escape (see {@link BillingRefusals#find}) as
+   * the flow answers its own refusals, and marks the request refused so that it is not charged. A spent
+   * quota is left to propagate when the flow throws on spent quotas, and nothing is written to a
+   * committed response.
+   *
+   * @return true if the response was written and {@code failure} is handled; false if the caller must
+   *     rethrow it
+   */
+  boolean answerRefusal(HttpServletRequest request, HttpServletResponse response, Throwable failure) {
+    RuntimeException refusal = BillingRefusals.find(failure);
+    if (refusal == null) {
+      return false;
+    }
+    BillingRefusals.mark(request, BillingRefusals.status(refusal));
+    if (refusal instanceof UsageStoreException) {
+      storeLog.warn("usage store failed in a handler; answering 503: " + refusal, null);
+    }
+    if (response.isCommitted() || (throwOnQuotaExceeded && refusal instanceof QuotaException)) {
+      return false;
+    }
+    try {
+      BillingRefusals.write(response, refusal, problems, headerStyle, storeRetryAfter);
+      return true;
+    } catch (IOException | IllegalStateException e) {
+      return false; // the handler took the writer, or the client left: the container reports the failure
+    }
   }
 
   /**
@@ -260,29 +297,42 @@ public final class RequestBilling {
    * there instead.
    */
   public HttpServletRequest asyncAware(HttpServletRequest request) {
-    BilledRequest billed = BilledRequest.find(request);
-    return billed == null || !billed.holdsReservation() ? request : new AsyncAwareRequest(request, billed);
+    BilledRequest billed = reservedHere(request);
+    return billed == null ? request : new AsyncAwareRequest(request, billed);
   }
 
   /**
    * Makes a request that its handler put into asynchronous mode settle when the {@code AsyncContext}
-   * completes (for Spring MVC: in {@code AsyncHandlerInterceptor.afterConcurrentHandlingStarted}). Call
-   * it in the dispatch that started async mode. Does nothing for a request that holds no reservation or
-   * already settles on completion.
+   * completes, judged by the response of the completion event; {@link #complete}, given the response,
+   * does the same for a request in asynchronous mode. Call it in the dispatch that started async mode.
+   * Does nothing for a request that holds no reservation or already settles on completion.
    *
    * @throws IllegalStateException if the request is not in asynchronous mode
    */
   public void completeAsync(HttpServletRequest request) {
-    BilledRequest billed = BilledRequest.find(request);
-    if (billed != null && billed.holdsReservation()) {
-      listen(billed, request.getAsyncContext());
+    BilledRequest billed = reservedHere(request);
+    if (billed != null) {
+      listen(billed, request.getAsyncContext(), request, null);
     }
   }
 
-  private void listen(BilledRequest billed, AsyncContext async) {
+  /** The billing of {@code request} if this flow admitted it and holds a reservation for it, else null. */
+  private @Nullable BilledRequest reservedHere(HttpServletRequest request) {
+    BilledRequest billed = BilledRequest.find(request);
+    return billed != null && billed.flow() == this && billed.holdsReservation() ? billed : null;
+  }
+
+  /**
+   * Settles {@code billed} when {@code async} completes, judging the request and response given here (the
+   * response of the completion event if null). They are not taken from {@code async}: a fast handler may
+   * already have called {@code dispatch()}, after which {@code getRequest()} throws, while the status is
+   * not final yet.
+   */
+  private void listen(BilledRequest billed, AsyncContext async, ServletRequest request,
+      @Nullable ServletResponse response) {
     if (billed.markListening()) {
       try {
-        async.addListener(new SettleOnCompletion(billed), async.getRequest(), async.getResponse());
+        async.addListener(new SettleOnCompletion(billed, request, response));
       } catch (IllegalStateException e) {
         billed.clearListening();
         throw e;
@@ -302,14 +352,14 @@ public final class RequestBilling {
     @Override
     public AsyncContext startAsync() {
       AsyncContext async = super.startAsync();
-      listen(billed, async);
+      listen(billed, async, async.getRequest(), async.getResponse()); // before the handler can dispatch
       return async;
     }
 
     @Override
     public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
       AsyncContext async = super.startAsync(request, response);
-      listen(billed, async);
+      listen(billed, async, request, response);
       return async;
     }
   }
@@ -319,7 +369,8 @@ public final class RequestBilling {
     if (reservation == null || !billed.markSettled()) {
       return;
     }
-    long credits = chargePolicy.charges(status) ? creditsToCommit(billed, request) : 0;
+    boolean charged = !BillingRefusals.marked(request) && chargePolicy.charges(status);
+    long credits = charged ? creditsToCommit(billed, request) : 0;
     try {
       if (!billing.commit(reservation, credits)) {
         settleLog.warn("reservation of client '" + billed.clientId() + "' expired before its request "
@@ -382,16 +433,21 @@ public final class RequestBilling {
 
   private final class SettleOnCompletion implements AsyncListener {
     private final BilledRequest billed;
+    private final ServletRequest request;
+    private final @Nullable ServletResponse response;
     private volatile boolean errored;
 
-    SettleOnCompletion(BilledRequest billed) {
+    SettleOnCompletion(BilledRequest billed, ServletRequest request, @Nullable ServletResponse response) {
       this.billed = billed;
+      this.request = request;
+      this.response = response;
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-      int status = event.getSuppliedResponse() instanceof HttpServletResponse r ? r.getStatus() : 500;
-      settle(billed, event.getSuppliedRequest(), errored ? 500 : status);
+      ServletResponse res = response != null ? response : event.getSuppliedResponse();
+      int status = res instanceof HttpServletResponse r ? r.getStatus() : 500;
+      settle(billed, request, errored ? 500 : status);
     }
 
     @Override
@@ -402,11 +458,15 @@ public final class RequestBilling {
     @Override
     public void onError(AsyncEvent event) {
       errored = true;
+      RuntimeException refusal = BillingRefusals.find(event.getThrowable());
+      if (refusal != null) {
+        BillingRefusals.mark(request, BillingRefusals.status(refusal));
+      }
     }
 
     @Override
     public void onStartAsync(AsyncEvent event) {
-      event.getAsyncContext().addListener(this, event.getSuppliedRequest(), event.getSuppliedResponse());
+      event.getAsyncContext().addListener(this);
     }
   }
 

@@ -289,9 +289,9 @@ final class ApiBillingFilterTest {
     assertThat(header(r, "RateLimit")).as("fields are set before the handler").contains("r=4");
     store.awaitSettles(1);
     assertThat(usedToday("acme")).isZero();
-    assertThat(server.get("/api/items?status=404", "X-Api-Key", KEY).statusCode()).isEqualTo(404);
+    assertThat(server.get("/api/items?status=409", "X-Api-Key", KEY).statusCode()).isEqualTo(409);
     store.awaitSettles(1);
-    assertThat(usedToday("acme")).as("a 4xx is charged below 500").isEqualTo(1);
+    assertThat(usedToday("acme")).as("a handler's 4xx is charged below 500").isEqualTo(1);
   }
 
   @Test
@@ -440,7 +440,9 @@ final class ApiBillingFilterTest {
     });
 
     assertThat(server.get("/api/items", "X-Test-User", "acme").body()).isEqualTo("ok acme");
-    assertThat(server.get("/api/items").statusCode()).isEqualTo(401);
+    HttpResponse<String> anonymous = server.get("/api/items");
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(header(anonymous, "WWW-Authenticate")).as("RFC 9110 11.6.1").isEqualTo("Bearer");
     assertThat(server.get("/api/items", "X-Test-User", "stranger").statusCode()).isEqualTo(403);
     store.awaitSettles(1);
     assertThat(usedToday("acme")).isEqualTo(1);

@@ -274,7 +274,7 @@ public final class JdbcUsageStore implements UsageStore {
       }
       if (dialect == JdbcDialect.POSTGRESQL) {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
-            + p + "forget_outcome, "
+            + p + "forget_outcome, " + p + "keep_windows, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations");
       }

@@ -206,13 +206,13 @@ public final class RedisUsageStore implements UsageStore {
       a[13 + 2 * i] = Long.toString(slot.end());
     }
     List<Object> reply = eval(charge, ScriptOutputType.MULTI, k, a);
-    long[] used = new long[reply.size() - 3];
+    long[] used = new long[reply.size() - 5];
     for (int i = 0; i < used.length; i++) {
-      used[i] = number(reply.get(3 + i));
+      used[i] = number(reply.get(5 + i));
     }
     String held = reply.get(2).toString();
     return new ChargeResult(number(reply.get(0)) == 1, used, number(reply.get(1)) == 1,
-        held.isEmpty() ? null : held);
+        held.isEmpty() ? null : held, number(reply.get(3)), number(reply.get(4)));
   }
 
   @Override
@@ -237,7 +237,14 @@ public final class RedisUsageStore implements UsageStore {
     for (int i = 0; i < windows.size(); i++) {
       k[1 + i] = RedisKeys.window(base, windows.get(i));
     }
-    List<Object> reply = eval(usage, ScriptOutputType.MULTI, k, base, Long.toString(now));
+    String[] a = new String[3 + windows.size()];
+    a[0] = base;
+    a[1] = Long.toString(now);
+    a[2] = Long.toString(graceMillis);
+    for (int i = 0; i < windows.size(); i++) {
+      a[3 + i] = Long.toString(windows.get(i).end());
+    }
+    List<Object> reply = eval(usage, ScriptOutputType.MULTI, k, a);
     long[] used = new long[windows.size()];
     for (int i = 0; i < used.length; i++) {
       used[i] = number(reply.get(i));

@@ -4,6 +4,7 @@ import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
 import dev.apibilling.servlet.BillingProblems;
 import dev.apibilling.servlet.ChargePolicy;
+import dev.apibilling.servlet.ClientResolver;
 import dev.apibilling.servlet.CostRules;
 import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.StoreFailurePolicy;
@@ -57,8 +58,13 @@ import org.springframework.format.annotation.DateTimeFormat;
  * @param failurePolicy What a request gets when the usage store cannot answer: fail-open serves it
  *     unbilled, fail-closed answers 503.
  * @param failureRetryAfter Retry-After of the 503 answered when the store fails.
- * @param clientResolver How callers are identified: auto (the authenticated principal, else the API key),
- *     principal or api-key. Ignored when the application defines a ClientResolver bean.
+ * @param clientResolver How callers are identified: auto, principal or api-key. auto is the authenticated
+ *     principal alone when Spring Security is configured (an anonymous request gets 401), else the
+ *     principal and, for anonymous requests, the API key. Ignored when the application defines a
+ *     ClientResolver bean.
+ * @param principalChallenge WWW-Authenticate challenge of the 401 answered to a request without a principal
+ *     (client-resolver principal, or auto with Spring Security), for example Basic realm="api": the scheme
+ *     the application authenticates with.
  * @param apiKey Where API keys are read from.
  * @param costRules Credits of requests to handlers without @Billed, as "[METHOD] /pattern = credits"
  *     entries tried in order, for example "POST /api/reports/* = 5" ("*" matches within a path segment,
@@ -86,6 +92,7 @@ public record ApiBillingProperties(
     @DefaultValue("fail-open") StoreFailurePolicy failurePolicy,
     @DefaultValue("5s") Duration failureRetryAfter,
     @DefaultValue("auto") ClientResolverKind clientResolver,
+    @DefaultValue("Bearer") String principalChallenge,
     @DefaultValue ApiKey apiKey,
     List<String> costRules,
     @DefaultValue("0") long defaultCredits,
@@ -102,6 +109,11 @@ public record ApiBillingProperties(
     thresholds = List.copyOf(thresholds);
     costRules = costRules == null ? List.of() : List.copyOf(costRules);
     positive("apibilling.failure-retry-after", failureRetryAfter);
+    try {
+      ClientResolver.principal(principalChallenge);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.principal-challenge: " + e.getMessage(), e);
+    }
     if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
       throw new IllegalArgumentException("apibilling.default-credits must be >= 0 and <= "
           + Requirements.MAX_CREDITS + " but was " + defaultCredits);
@@ -207,7 +219,10 @@ public record ApiBillingProperties(
 
   /** How the auto-configured ClientResolver tells who is calling. */
   public enum ClientResolverKind {
-    /** The authenticated principal (Spring Security's or the container's), else the API key. */
+    /**
+     * With Spring Security configured, the authenticated principal only; otherwise the principal (the
+     * container's authentication), else the API key.
+     */
     AUTO,
     /** The authenticated principal's name only; an anonymous request gets 401. */
     PRINCIPAL,

@@ -284,6 +284,14 @@ final class BilledHttpTest {
   }
 
   @Test
+  void asyncResultReadyBeforeTheHandlerReturnsIsSettledWithItsFinalStatus() throws Exception {
+    HttpResponse<String> r = settled(() -> get("/api/async-ready", "key-asyncready"));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(used("asyncready", "day")).as("a 503, not the 200 the response had when async started").isZero();
+  }
+
+  @Test
   void retryWithTheSameIdempotencyKeyIsChargedOnce() throws Exception {
     assertThat(settled(() -> post("/api/reports", "key-idem", "Idempotency-Key", "order-42")).statusCode())
         .isEqualTo(200);

@@ -1,0 +1,255 @@
+package dev.apibilling;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.apibilling.spi.WindowSlot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The burn-rate forecasts of one billing, as described on {@link ForecastSettings}: per client and quota,
+ * a decayed sum of the credits seen in the counts that decisions and status reads return. Thread safe;
+ * each client's entry is guarded by its own lock.
+ */
+final class Forecaster {
+
+  private final double horizon;
+  private final Map<String, Long> reserves;
+  private final Cache<String, Trend> trends;
+
+  private Forecaster(ForecastSettings settings) {
+    this.horizon = settings.horizon();
+    this.reserves = settings.predictiveReserves();
+    this.trends = Caffeine.newBuilder()
+        .maximumSize(settings.maximumClients())
+        .executor(Runnable::run)
+        .build();
+  }
+
+  /** A forecaster for {@code settings}, or null when forecasts are off. */
+  static @Nullable Forecaster of(ForecastSettings settings) {
+    return settings.enabled() ? new Forecaster(settings) : null;
+  }
+
+  /**
+   * Takes in the counts of a decision or status read made at {@code now}, then tells the listeners of
+   * each limited quota whose projection reached its limit for the first time in the window, or came back
+   * within it for the first time after that ({@link BillingListener#onProjectionCrossed}).
+   */
+  void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
+    Trend trend = trends.get(clientId, id -> new Trend());
+    int n = used.length;
+    QuotaForecast[] events = null;
+    boolean[] over = null;
+    synchronized (trend) {
+      Track[] tracks = trend.tracks(windows);
+      for (int i = 0; i < n; i++) {
+        WindowSlot slot = windows.slots.get(i);
+        Track t = tracks[i];
+        t.observe(slot, used[i], now, tau(slot));
+        if (listeners.length == 0 || slot.unlimited() || slot.limit() == 0 || t.lastAt != now) {
+          continue;
+        }
+        QuotaForecast f = t.forecast(windows.quotas.get(i).limit(), used[i], now, tau(slot));
+        boolean isOver = f.exhaustsAt() != null;
+        if (isOver ? !t.overReported : t.overReported && !t.backReported) {
+          if (isOver) {
+            t.overReported = true;
+          } else {
+            t.backReported = true;
+          }
+          if (events == null) {
+            events = new QuotaForecast[n];
+            over = new boolean[n];
+          }
+          events[i] = f;
+          over[i] = isOver;
+        }
+      }
+    }
+    if (events != null) {
+      List<QuotaState> states = windows.states(used);
+      for (int i = 0; i < n; i++) {
+        if (events[i] != null) {
+          QuotaState quota = states.get(i).withForecast(events[i]);
+          for (BillingListener l : listeners) {
+            try {
+              l.onProjectionCrossed(clientId, quota, over[i]);
+            } catch (RuntimeException ignored) {
+              // listeners must not break billing
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Observes a status read's counts and returns the quota states with their forecasts. */
+  List<QuotaState> states(String clientId, Plan.Snapshot windows, long[] used, long now,
+      BillingListener[] listeners) {
+    observe(clientId, windows, used, now, listeners);
+    Trend trend = trends.get(clientId, id -> new Trend());
+    List<QuotaState> states = windows.states(used);
+    List<QuotaState> forecast = new ArrayList<>(states.size());
+    synchronized (trend) {
+      Track[] tracks = trend.tracks(windows);
+      for (int i = 0; i < states.size(); i++) {
+        WindowSlot slot = windows.slots.get(i);
+        forecast.add(states.get(i).withForecast(
+            tracks[i].forecast(windows.quotas.get(i).limit(), used[i], now, tau(slot))));
+      }
+    }
+    return List.copyOf(forecast);
+  }
+
+  /**
+   * The windows to decide with: a quota with a predictive reserve whose projection (from the last counts
+   * seen) reaches its limit before the reset may use only {@code limit - reserve}.
+   */
+  Plan.Snapshot guard(String clientId, Plan.Snapshot windows, long now) {
+    if (reserves.isEmpty()) {
+      return windows;
+    }
+    long[] limits = null;
+    boolean[] over = predicted(clientId, windows, now);
+    for (int i = 0; over != null && i < over.length; i++) {
+      WindowSlot slot = windows.slots.get(i);
+      Long reserve = reserves.get(slot.policy());
+      if (reserve != null && over[i]) {
+        if (limits == null) {
+          limits = new long[over.length];
+          for (int j = 0; j < limits.length; j++) {
+            limits[j] = windows.slots.get(j).limit();
+          }
+        }
+        limits[i] = Math.max(0, slot.limit() - reserve);
+      }
+    }
+    return limits == null ? windows : windows.withLimits(limits);
+  }
+
+  /**
+   * Per quota, whether its projection from the last counts seen reaches the limit before the reset; null
+   * when the client has not been seen.
+   */
+  boolean @Nullable [] predicted(String clientId, Plan.Snapshot windows, long now) {
+    Trend trend = trends.getIfPresent(clientId);
+    if (trend == null) {
+      return null;
+    }
+    boolean[] over = new boolean[windows.slots.size()];
+    synchronized (trend) {
+      Track[] tracks = trend.tracks(windows);
+      for (int i = 0; i < tracks.length; i++) {
+        WindowSlot slot = windows.slots.get(i);
+        Track t = tracks[i];
+        over[i] = !slot.unlimited() && t.seen && t.windowStart == slot.start() && now >= t.lastAt
+            && t.forecast(slot.limit(), t.lastUsed, now, tau(slot)).exhaustsAt() != null;
+      }
+    }
+    return over;
+  }
+
+  private double tau(WindowSlot slot) {
+    return horizon * (slot.end() - slot.start());
+  }
+
+  /** One client's tracks, in the order of its quotas. */
+  private static final class Trend {
+    private Track[] tracks = new Track[0];
+
+    /** The tracks of {@code windows}' quotas, carrying over those of policies seen before. */
+    Track[] tracks(Plan.Snapshot windows) {
+      List<WindowSlot> slots = windows.slots;
+      boolean same = tracks.length == slots.size();
+      for (int i = 0; same && i < tracks.length; i++) {
+        same = tracks[i].policy.equals(slots.get(i).policy());
+      }
+      if (!same) {
+        Track[] next = new Track[slots.size()];
+        for (int i = 0; i < next.length; i++) {
+          String policy = slots.get(i).policy();
+          for (Track t : tracks) {
+            if (t.policy.equals(policy)) {
+              next[i] = t;
+            }
+          }
+          if (next[i] == null) {
+            next[i] = new Track(policy);
+          }
+        }
+        tracks = next;
+      }
+      return tracks;
+    }
+  }
+
+  /** The decayed sum of one quota of one client. */
+  private static final class Track {
+    final String policy;
+    boolean seen;
+    long since;
+    long windowStart;
+    long windowEnd;
+    long lastAt;
+    long lastUsed;
+    double sum;
+    boolean overReported;
+    boolean backReported;
+
+    Track(String policy) {
+      this.policy = policy;
+    }
+
+    void observe(WindowSlot slot, long used, long now, double tau) {
+      if (!seen) {
+        long elapsed = now - slot.start();
+        seen = true;
+        since = slot.start();
+        sum = elapsed <= 0 ? used : used * tau / elapsed * -StrictMath.expm1(-elapsed / tau);
+      } else if (now < lastAt) {
+        return;
+      } else if (slot.start() != windowStart) {
+        sum = sum * decay(now - lastAt, tau) + used;
+        overReported = false;
+        backReported = false;
+      } else {
+        sum = sum * decay(now - lastAt, tau) + (used - lastUsed);
+      }
+      windowStart = slot.start();
+      windowEnd = slot.end();
+      lastAt = now;
+      lastUsed = used;
+    }
+
+    /** The forecast at {@code now} for {@code used} credits counted against {@code limit}. */
+    QuotaForecast forecast(long limit, long used, long now, double tau) {
+      long at = Math.max(now, lastAt);
+      double s = Math.max(0, sum * decay(at - lastAt, tau));
+      double age = Math.max(at - since, tau);
+      double perMilli = s / (tau * -StrictMath.expm1(-age / tau));
+      long left = Math.max(0, windowEnd - at);
+      long projected = Math.round(used + perMilli * left);
+      Instant exhausts = null;
+      if (limit != QuotaDefinition.UNLIMITED) {
+        if (used >= limit) {
+          exhausts = Instant.ofEpochMilli(at);
+        } else if (perMilli > 0) {
+          double millis = (limit - used) / perMilli;
+          if (millis < left) {
+            exhausts = Instant.ofEpochMilli(Math.min(windowEnd - 1, at + (long) Math.ceil(millis)));
+          }
+        }
+      }
+      return new QuotaForecast(perMilli * 1000, projected, exhausts, Duration.ofMillis(Math.round(tau)));
+    }
+
+    private static double decay(long millis, double tau) {
+      return millis <= 0 ? 1 : StrictMath.exp(-millis / tau);
+    }
+  }
+}
