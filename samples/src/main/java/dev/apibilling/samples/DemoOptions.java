@@ -1,5 +1,6 @@
 package dev.apibilling.samples;
 
+import dev.apibilling.servlet.StoreFailurePolicy;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -9,12 +10,14 @@ import java.util.Set;
  * @param host the address to bind
  * @param port the port to listen on, {@code 0} for any free port
  * @param store the store URL handed to the filter's {@code store} init-param
+ * @param storeFailure what a request gets while the store fails, handed to the filter's
+ *     {@code store-failure} init-param
  * @param help whether only the usage text was asked for
  */
-record DemoOptions(String host, int port, String store, boolean help) {
+record DemoOptions(String host, int port, String store, StoreFailurePolicy storeFailure, boolean help) {
 
   static final String USAGE = """
-      Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--host ADDRESS]
+      Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--store-failure POLICY] [--host ADDRESS]
 
         --port N         port to listen on, 0 to 65535 (default 8080; 0 picks a free port)
         --store URL      where usage is kept (default memory):
@@ -24,6 +27,9 @@ record DemoOptions(String host, int port, String store, boolean help) {
                            jdbc:mariadb://127.0.0.1:3306/test?user=root
                            jdbc:h2:file:./demo-usage
                          demos started with the same Redis or SQL store share one budget
+        --store-failure POLICY  what a request gets while the store fails (default fail-open):
+                           fail-open    served, unbilled, without RateLimit fields
+                           fail-closed  503 with Retry-After
         --host ADDRESS   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
         --help           print this text
 
@@ -46,6 +52,7 @@ record DemoOptions(String host, int port, String store, boolean help) {
     String host = DEFAULT_HOST;
     int port = DEFAULT_PORT;
     String store = DEFAULT_STORE;
+    StoreFailurePolicy storeFailure = StoreFailurePolicy.FAIL_OPEN;
     boolean help = false;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
@@ -79,6 +86,14 @@ record DemoOptions(String host, int port, String store, boolean help) {
           }
           store = value.trim();
         }
+        case "--store-failure" -> {
+          value = value != null ? value : next(args, ++i, name);
+          try {
+            storeFailure = StoreFailurePolicy.parse(value);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--store-failure: " + e.getMessage(), e);
+          }
+        }
         case "--host" -> {
           value = value != null ? value : next(args, ++i, name);
           if (value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
@@ -88,10 +103,10 @@ record DemoOptions(String host, int port, String store, boolean help) {
           host = value;
         }
         default -> throw new IllegalArgumentException(
-            "unknown option '" + arg + "'; the options are --port, --store, --host and --help");
+            "unknown option '" + arg + "'; the options are --port, --store, --store-failure, --host and --help");
       }
     }
-    return new DemoOptions(host, port, store, help);
+    return new DemoOptions(host, port, store, storeFailure, help);
   }
 
   private static String next(String[] args, int i, String name) {

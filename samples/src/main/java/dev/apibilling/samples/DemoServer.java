@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * Starts the demo: an embedded Jetty 12 deploying the web application in {@code apibilling-demo/} of the
  * class path, whose {@code WEB-INF/web.xml} declares {@code ApiBillingFilter} with init-params.
  *
- * <p>The command line ({@code --port}, {@code --store}, {@code --host}) is described by {@code --help}.
+ * <p>The command line ({@code --port}, {@code --store}, {@code --store-failure}, {@code --host}) is described by
+ * {@code --help}.
  * The {@code --store} URL replaces the {@code store} init-param of the filter before the filter starts; every
  * other setting comes from {@code web.xml}. Prints one line with the URL when ready; bad flags print the usage
  * and exit with status 2, a failure to start (port taken, store unreachable) exits with status 1.
@@ -29,6 +30,9 @@ public final class DemoServer {
 
   /** The filter's init-param naming the store URL. */
   static final String STORE_PARAM = "store";
+
+  /** The filter's init-param naming the store-failure policy. */
+  static final String STORE_FAILURE_PARAM = "store-failure";
 
   static final String WEBAPP = "apibilling-demo/";
 
@@ -80,7 +84,7 @@ public final class DemoServer {
     webapp.setBaseResource(base);
     webapp.setParentLoaderPriority(true);
     webapp.setThrowUnavailableOnStartupException(true);
-    webapp.addEventListener(new StoreParam(webapp, options.store()));
+    webapp.addEventListener(new StoreParam(webapp, options));
     server.setHandler(webapp);
     server.setStopAtShutdown(true);
     try {
@@ -129,14 +133,17 @@ public final class DemoServer {
     return String.join(": ", parts);
   }
 
-  /** Sets the filter's store init-param from {@code --store}, after web.xml is read and before filters start. */
+  /**
+   * Sets the filter's store and store-failure init-params from {@code --store} and {@code --store-failure},
+   * after web.xml is read and before filters start.
+   */
   private static final class StoreParam implements ServletContextListener {
     private final WebAppContext webapp;
-    private final String store;
+    private final DemoOptions options;
 
-    StoreParam(WebAppContext webapp, String store) {
+    StoreParam(WebAppContext webapp, DemoOptions options) {
       this.webapp = webapp;
-      this.store = store;
+      this.options = options;
     }
 
     @Override
@@ -145,7 +152,8 @@ public final class DemoServer {
       if (holder == null) {
         throw new IllegalStateException("WEB-INF/web.xml declares no filter named '" + FILTER_NAME + "'");
       }
-      holder.setInitParameter(STORE_PARAM, store);
+      holder.setInitParameter(STORE_PARAM, options.store());
+      holder.setInitParameter(STORE_FAILURE_PARAM, options.storeFailure().toString());
     }
   }
 }

@@ -87,8 +87,9 @@ import org.jspecify.annotations.Nullable;
  *       and needs no key; {@code billed}: it follows the cost rules like a plain {@code OPTIONS}</td></tr>
  *   <tr><td>{@code idempotency-ttl}</td><td>{@code PT24H}</td><td>how long an
  *       {@code Idempotency-Key} is remembered</td></tr>
- *   <tr><td>{@code reservation-ttl}</td><td>{@code PT10M}</td><td>how long a request's credits are
- *       held before the store releases them; longer than the longest request</td></tr>
+ *   <tr><td>{@code reservation-ttl}</td><td>{@code PT30S}</td><td>how long a request's credits are
+ *       held before the store releases them (a crashed instance's holds too); longer than the longest
+ *       request</td></tr>
  *   <tr><td>{@code history-zone}</td><td>{@code UTC}</td><td>zone of the days of usage history</td></tr>
  *   <tr><td>{@code problem-type-base}</td><td>{@value BillingProblems#DEFAULT_TYPE_BASE}</td><td>prefix
  *       of problem type URIs</td></tr>

@@ -6,6 +6,7 @@ import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaForecast;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Requirements;
+import dev.apibilling.StoreFaults;
 import dev.apibilling.UnknownClientException;
 import dev.apibilling.spi.UsageStoreException;
 import jakarta.servlet.ServletException;
@@ -49,13 +50,17 @@ import org.jspecify.annotations.Nullable;
  *              "forecast": {"creditsPerHour": 0.131, "projectedUsed": 3, "exhaustsAt": null,
  *                           "horizonSeconds": 8640}}],
  *  "history": {"zone": "UTC", "from": "2026-02-09", "to": "2026-03-10",
- *              "days": [{"date": "2026-03-10", "credits": 3}]}}
+ *              "days": [{"date": "2026-03-10", "credits": 3}]},
+ *  "store": {"failurePolicy": "fail-open", "servedUnbilled": 0, "pendingSettlements": 0, "unsettled": 0}}
  * }</pre>
  *
  * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
  * with usage. {@code forecast} (absent when the billing's forecasts are off) is the quota's
  * {@link QuotaForecast}: the burn rate in credits per hour (3 decimals), the usage projected at the reset,
- * and when the budget runs out at that rate if before the reset ({@code null} otherwise). A store failure is a 503 problem.
+ * and when the budget runs out at that rate if before the reset ({@code null} otherwise). {@code store} is
+ * this instance's store-failure policy and, since it started, the requests it served unbilled because the
+ * store failed, the settlements waiting for the store, and those that could not be settled
+ * ({@link dev.apibilling.StoreFaults}). A store failure is a 503 problem.
  */
 public final class ApiBillingStatusServlet extends HttpServlet {
 
@@ -119,7 +124,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       problems.storeUnavailable(f.storeFailureRetryAfter()).write(response);
       return;
     }
-    byte[] json = BillingProblem.JSON.writeValueAsBytes(body(status, history, billing, to, days));
+    Map<String, Object> body = body(status, history, billing, to, days);
+    body.put("store", store(f));
+    byte[] json = BillingProblem.JSON.writeValueAsBytes(body);
     response.setStatus(200);
     response.setHeader("Cache-Control", "no-store");
     response.setContentType("application/json");
@@ -142,6 +149,17 @@ public final class ApiBillingStatusServlet extends HttpServlet {
           + Requirements.MAX_HISTORY_DAYS + " but was '" + text + "'");
     }
     return days;
+  }
+
+  /** This instance's store-failure policy and what store failures cost it since it started. */
+  private static Map<String, Object> store(RequestBilling f) {
+    StoreFaults faults = f.billing().faults();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("failurePolicy", f.storeFailurePolicy().toString());
+    m.put("servedUnbilled", faults.servedUnbilled());
+    m.put("pendingSettlements", faults.pending());
+    m.put("unsettled", faults.unsettled() + faults.dropped());
+    return m;
   }
 
   private static Map<String, Object> forecast(QuotaForecast f) {

@@ -147,7 +147,7 @@ final class FilterSettings {
       default -> throw new IllegalArgumentException("must be 'free' or 'billed' but was '" + t.trim() + "'");
     });
     Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
-    Duration reservationTtl = duration(RESERVATION_TTL, "PT10M");
+    Duration reservationTtl = duration(RESERVATION_TTL, "PT30S");
     ZoneId zone = parse(HISTORY_ZONE, "UTC", t -> {
       try {
         return ZoneId.of(t.trim());

@@ -70,8 +70,9 @@ import org.jspecify.annotations.Nullable;
  * {@link StoreFailurePolicy} applies: fail-open serves the request unbilled and without rate-limit fields,
  * fail-closed answers 503 with {@code Retry-After}. Either way the miss is counted
  * ({@link #storeFailures()}) and logged at most once per log interval, never with a stack trace in the
- * response. A store failure while settling is counted in {@link #settleFailures()}; the reservation then
- * expires after the billing's reservation TTL and the request costs nothing.
+ * response; a request served open is reported to {@link ApiBilling#servedUnbilled} (status JSON, metrics).
+ * A store failure while settling is counted in {@link #settleFailures()}; the billing retries the
+ * settlement in the background until the store answers or the reservation expires.
  *
  * <p>Thread safe; one instance serves every request.
  */
@@ -203,6 +204,7 @@ public final class RequestBilling {
         problems.storeUnavailable(storeRetryAfter).write(response);
         return false;
       }
+      billing.servedUnbilled(clientId, credits);
       request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, null));
       return true;
     }
@@ -379,7 +381,7 @@ public final class RequestBilling {
     } catch (UsageStoreException e) {
       settleFailures.increment();
       settleLog.warn("usage store failed settling a request of client '" + billed.clientId()
-          + "'; its reservation is released when it expires: " + e, null);
+          + "'; retrying it until the store answers or the reservation expires: " + e, null);
     } catch (RuntimeException e) {
       settleFailures.increment();
       settleLog.warn("settling a request of client '" + billed.clientId() + "' failed", e);

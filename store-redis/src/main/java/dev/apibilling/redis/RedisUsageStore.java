@@ -319,12 +319,16 @@ public final class RedisUsageStore implements UsageStore {
     return charge.text;
   }
 
-  /** Runs a script by its SHA-1; after a NOSCRIPT (script cache flushed, failover) runs its text, which loads it. */
+  /**
+   * Runs a script by its SHA-1; after a NOSCRIPT (script cache flushed, failover) runs its text, which
+   * loads it, within what is left of the same deadline.
+   */
   private <T> T eval(Script script, ScriptOutputType type, String[] k, String... a) {
+    long end = System.nanoTime() + timeoutNanos;
     try {
-      return call(() -> redis.evalsha(script.sha, type, k, a));
+      return call(() -> redis.evalsha(script.sha, type, k, a), timeoutNanos);
     } catch (RedisNoScriptException e) {
-      return call(() -> redis.eval(script.text, type, k, a));
+      return call(() -> redis.eval(script.text, type, k, a), Math.max(1, end - System.nanoTime()));
     }
   }
 
@@ -343,11 +347,15 @@ public final class RedisUsageStore implements UsageStore {
    * NOSCRIPT into a {@link UsageStoreException}.
    */
   private <T> T call(Supplier<RedisFuture<T>> command) {
+    return call(command, timeoutNanos);
+  }
+
+  private <T> T call(Supplier<RedisFuture<T>> command, long nanos) {
     if (closed.get()) {
       throw new UsageStoreException("the store is closed");
     }
     try {
-      T result = LettuceFutures.awaitOrCancel(command.get(), timeoutNanos, TimeUnit.NANOSECONDS);
+      T result = LettuceFutures.awaitOrCancel(command.get(), nanos, TimeUnit.NANOSECONDS);
       if (result == null) {
         throw new UsageStoreException("Redis answered nothing");
       }
@@ -427,8 +435,11 @@ public final class RedisUsageStore implements UsageStore {
     }
 
     /**
-     * How long one call waits for Redis before it throws {@link UsageStoreException} (default 2 s); also
-     * the connect timeout of a client the store creates.
+     * The deadline of one call (default 2 s): by then it has answered or thrown
+     * {@link UsageStoreException}, whether Redis is slow, down, reconnecting (commands are rejected at
+     * once while the connection is down) or behind a link that stopped answering; a script reloaded after
+     * {@code NOSCRIPT} runs within the same deadline. Also the connect timeout of a client the store
+     * creates.
      *
      * @throws IllegalArgumentException if it is not positive
      */

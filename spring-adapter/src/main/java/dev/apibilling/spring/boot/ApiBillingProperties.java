@@ -47,8 +47,8 @@ import org.springframework.format.annotation.DateTimeFormat;
  *     bean. Without it such callers are answered 403.
  * @param historyZone Time zone whose days the daily usage history is counted in.
  * @param idempotencyTtl How long a request's Idempotency-Key is remembered.
- * @param reservationTtl Longest time credits reserved for a request in progress are held; a request
- *     running longer is not charged.
+ * @param reservationTtl Longest time credits reserved for a request in progress are held (a crashed
+ *     instance's holds too); a request running longer is not charged.
  * @param thresholds Fractions of a limit whose crossing is reported to listeners and metrics.
  * @param quotaSource Caching of the answers of a QuotaDefinitionSource bean.
  * @param headers Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit), legacy
@@ -84,7 +84,7 @@ public record ApiBillingProperties(
     @Nullable String defaultPlan,
     @DefaultValue("UTC") ZoneId historyZone,
     @DefaultValue("24h") Duration idempotencyTtl,
-    @DefaultValue("10m") Duration reservationTtl,
+    @DefaultValue("30s") Duration reservationTtl,
     @DefaultValue({"0.8", "1.0"}) List<Double> thresholds,
     @DefaultValue QuotaSource quotaSource,
     @DefaultValue("both") HeaderStyle headers,
