@@ -11,6 +11,8 @@ import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.StoredEvent;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +46,11 @@ import org.jspecify.annotations.Nullable;
  * Quotas are kept by this object (several instances sharing a store each need them, or share a
  * {@link QuotaDefinitionSource}); usage is kept by the {@link UsageStore}, so instances sharing a store
  * share one budget. Thread safe.
+ *
+ * <p>When the store fails (a {@link UsageStoreException}, thrown within the store's deadline), nothing
+ * is left held or lost for long: a failed commit or release is retried in the background until the
+ * store answers or the reservation expires, and a reserve call that failed is followed by a release of
+ * its reservation id, in case the store applied it after all ({@link #faults()} counts both).
  */
 public final class ApiBilling implements AutoCloseable {
 
@@ -59,6 +66,7 @@ public final class ApiBilling implements AutoCloseable {
   private final ConcurrentHashMap<String, Plan> plans = new ConcurrentHashMap<>();
   private final BillingListener[] listeners;
   private final boolean timed;
+  private final Settlements settlements;
   private final double[] thresholds;
   private final @Nullable UsageEventLog eventLog;
   private final @Nullable String eventSource;
@@ -94,6 +102,7 @@ public final class ApiBilling implements AutoCloseable {
       this.eventLog = null;
       this.eventSource = null;
     }
+    this.settlements = new Settlements(store, clock, b.maxPendingSettlements, listeners);
     this.forecaster = Forecaster.of(b.forecasts);
   }
 
@@ -105,16 +114,27 @@ public final class ApiBilling implements AutoCloseable {
   // ---- plans ----------------------------------------------------------------------------------
 
   /**
-   * Sets the quotas of a client, replacing any it had. Applies to the next request. Usage counted in a
-   * window that still exists (same policy name, same window start) is kept, so raising a limit mid-month
-   * keeps the month's usage.
+   * Sets the quotas of a client, replacing any it had. Applies to the next request. A quota keeps the
+   * usage of its window when its current window has the same policy name and start as a window counted
+   * before that has not ended, until the new window's end (raising a limit mid-month, or re-anchoring or
+   * lengthening a quota whose window keeps its start); any other window starts from zero. When the
+   * change moves a window (anything but limits) of a client this billing knew, it makes one store call
+   * that keeps the counts until the new ends; otherwise the client's next charge or status does.
    *
    * @throws IllegalArgumentException if the id is invalid, the list is empty, or two quotas share a
    *     policy name
+   * @throws dev.apibilling.spi.UsageStoreException if that store call fails (the quotas are set)
    */
   public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
     Requirements.clientId(clientId);
-    plans.put(clientId, new Plan(quotas));
+    Plan plan = new Plan(quotas);
+    Plan previous = knownPlan(clientId);
+    plans.put(clientId, plan);
+    long now = clock.millis();
+    List<WindowSlot> slots = plan.windows(now).slots;
+    if (previous != null && KeptWindows.moved(previous.windows(now).slots, slots)) {
+      timedCall("usage", () -> store.usage(clientId, slots, now));
+    }
   }
 
   /**
@@ -155,31 +175,46 @@ public final class ApiBilling implements AutoCloseable {
   /** Like {@link #trackClientUsage}, but returns a denied decision instead of throwing. */
   public BillingDecision tryTrackClientUsage(String clientId, long credits) {
     return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
-        ChargeMode.CHARGE);
+        ChargeMode.CHARGE, 0);
   }
 
   /**
    * Charges with an idempotency key and metadata. A retry with a key already granted within the
-   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}) and charges nothing.
+   * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}, granted) and charges
+   * nothing; it reports the client's current quotas and usage, and a replayed reservation what is held.
    * Denied outcomes are not recorded: a denied call may be retried with the same key.
    */
   public BillingDecision tryCharge(Charge charge) {
-    return decide(charge, ChargeMode.CHARGE);
+    return decide(charge, ChargeMode.CHARGE, 0);
   }
 
   /** Whether {@code credits} would be granted now; deducts nothing. */
   public BillingDecision check(String clientId, long credits) {
     return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
-        ChargeMode.CHECK);
+        ChargeMode.CHECK, 0);
   }
 
   /**
    * Holds credits for a request in progress, with the same all-or-nothing check as a charge. A granted
    * decision carries the {@link Reservation}; settle it with {@link #commit} or {@link #release}, or the
    * store releases it after the reservation TTL.
+   *
+   * <p>If the store fails ({@link UsageStoreException}), the reservation may still have been recorded: it
+   * is released in the background by its id until the store answers or it expires.
    */
   public BillingDecision reserve(Charge charge) {
-    return decide(charge, ChargeMode.RESERVE);
+    return decide(charge, ChargeMode.RESERVE, reservationTtlMillis);
+  }
+
+  /**
+   * Like {@link #reserve(Charge)}, held for {@code ttl} instead of the billing's reservation TTL: for a
+   * handler known to run long (an export, a stream), so that the short default still returns a crashed
+   * instance's holds quickly.
+   *
+   * @throws IllegalArgumentException if {@code ttl} is not positive
+   */
+  public BillingDecision reserve(Charge charge, Duration ttl) {
+    return decide(charge, ChargeMode.RESERVE, Requirements.positive("ttl", ttl).toMillis());
   }
 
   /**
@@ -187,6 +222,8 @@ public final class ApiBilling implements AutoCloseable {
    *
    * @return false if the reservation was already settled or has expired (then nothing changes)
    * @throws IllegalArgumentException if {@code actualCredits} is negative or above the reserved credits
+   * @throws UsageStoreException if the store fails; the same settlement is then retried in the background
+   *     until the store answers or the reservation expires (settling is idempotent by reservation id)
    */
   public boolean commit(Reservation reservation, long actualCredits) {
     UsageEvent pending = reservation.event();
@@ -204,7 +241,12 @@ public final class ApiBilling implements AutoCloseable {
         : Events.record(pending.settled(actualCredits, Objects.requireNonNull(details, "details")));
     SettleRequest request =
         new SettleRequest(reservation.clientId(), reservation.id(), actualCredits, clock.millis(), event);
-    return timedCall("settle", () -> store.settle(request));
+    try {
+      return timedCall("settle", () -> store.settle(request));
+    } catch (UsageStoreException e) {
+      settlements.retry(request, reservation.expiresAt().toEpochMilli());
+      throw e;
+    }
   }
 
   /** Gives a reservation back in full; returns false if it was already settled or has expired. */
@@ -212,13 +254,14 @@ public final class ApiBilling implements AutoCloseable {
     return commit(reservation, 0, EventDetails.NONE);
   }
 
-  private BillingDecision decide(Charge charge, ChargeMode mode) {
-    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(), mode);
+  private BillingDecision decide(Charge charge, ChargeMode mode, long ttlMillis) {
+    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(), mode,
+        ttlMillis);
   }
 
   /** One decision; the arguments are already validated. */
   private BillingDecision decide(String clientId, long credits, @Nullable String key,
-      Map<String, String> metadata, ChargeMode mode) {
+      Map<String, String> metadata, ChargeMode mode, long ttlMillis) {
     Plan plan = planOf(clientId);
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now);
@@ -230,9 +273,18 @@ public final class ApiBilling implements AutoCloseable {
         : new UsageEvent(key != null ? key : Events.nextId(now), clientId, credits, Instant.ofEpochMilli(now),
             Events.windows(windows.slots), EventDetails.NONE, metadata, eventSource);
     ChargeRequest request = new ChargeRequest(clientId, windows.slots, credits, mode, key,
-        key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + reservationTtlMillis,
+        key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + ttlMillis,
         epochDay(now), metadata, now, event != null && mode == ChargeMode.CHARGE ? Events.record(event) : null);
-    ChargeResult result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
+    ChargeResult result;
+    try {
+      result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
+    } catch (UsageStoreException e) {
+      if (reservationId != null) {
+        settlements.compensate(clientId, reservationId, request.reservationExpiresAt());
+      }
+      throw e;
+    }
+    settlements.storeAnswered();
     BillingDecision decision = toDecision(request, windows, result, event);
     if (forecaster != null && !result.replayed()) {
       forecaster.observe(clientId, windows, result.used(), now, listeners);
@@ -244,10 +296,12 @@ public final class ApiBilling implements AutoCloseable {
   private BillingDecision toDecision(ChargeRequest request, Plan.Snapshot windows, ChargeResult result,
       @Nullable UsageEvent event) {
     String reservationId = result.reservationId();
-    Reservation reservation = result.granted() && reservationId != null
-        ? new Reservation(reservationId, request.clientId(), request.credits(),
-            Instant.ofEpochMilli(request.reservationExpiresAt()), event)
-        : null;
+    Reservation reservation = !result.granted() || reservationId == null ? null
+        : result.replayed()
+            ? new Reservation(reservationId, request.clientId(), result.heldCredits(),
+                Instant.ofEpochMilli(result.heldUntil()), event)
+            : new Reservation(reservationId, request.clientId(), request.credits(),
+                Instant.ofEpochMilli(request.reservationExpiresAt()), event);
     return new BillingDecision(request.clientId(), request.credits(), result.granted(),
         result.replayed(), request.now(), windows, result.used(), reservation, request.metadata());
   }
@@ -326,6 +380,19 @@ public final class ApiBilling implements AutoCloseable {
     return eventLog != null;
   }
 
+  /**
+   * Records that an adapter served a request without billing it because the store failed (fail-open),
+   * for {@link #faults()} and the listeners ({@link BillingListener#onServedUnbilled}).
+   */
+  public void servedUnbilled(String clientId, long credits) {
+    settlements.servedUnbilled(clientId, credits);
+  }
+
+  /** What store failures have cost so far: settlements retried, lost or waiting, requests served unbilled. */
+  public StoreFaults faults() {
+    return settlements.faults();
+  }
+
   /** The clock decisions are made with. */
   public Clock clock() {
     return clock;
@@ -336,9 +403,13 @@ public final class ApiBilling implements AutoCloseable {
     return historyZone;
   }
 
-  /** Closes the store if this billing created it (the default in-memory store). */
+  /**
+   * Stops retrying settlements (what still waits expires in the store) and closes the store if this
+   * billing created it (the default in-memory store).
+   */
   @Override
   public void close() {
+    settlements.close();
     if (ownsStore) {
       store.close();
     }
@@ -359,6 +430,16 @@ public final class ApiBilling implements AutoCloseable {
       throw new UnknownClientException(clientId);
     }
     return plan;
+  }
+
+  /** The plan the client has in this billing now, without asking the quota source. */
+  private @Nullable Plan knownPlan(String clientId) {
+    Plan plan = plans.get(clientId);
+    if (plan == null && sourced != null) {
+      Optional<Plan> cached = sourced.getIfPresent(clientId);
+      plan = cached != null && cached.isPresent() ? cached.get() : null;
+    }
+    return plan != null ? plan : defaultPlan;
   }
 
   private @Nullable Plan findPlan(String clientId) {
@@ -470,7 +551,8 @@ public final class ApiBilling implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private ZoneId historyZone = ZoneOffset.UTC;
     private Duration idempotencyTtl = Duration.ofHours(24);
-    private Duration reservationTtl = Duration.ofMinutes(10);
+    private Duration reservationTtl = Duration.ofSeconds(30);
+    private int maxPendingSettlements = 10_000;
     private @Nullable List<QuotaDefinition> defaultQuotas;
     private @Nullable QuotaDefinitionSource source;
     private Duration sourceCacheTtl = Duration.ofMinutes(1);
@@ -507,9 +589,25 @@ public final class ApiBilling implements AutoCloseable {
       return this;
     }
 
-    /** How long a reservation is held before the store releases it (default 10 minutes). */
+    /**
+     * How long a reservation is held before the store releases it (default 30 seconds). It bounds how
+     * long the holds of a crashed instance (or of a reserve the store applied after its caller gave up)
+     * block a budget; a request still running when it ends is not charged. Longer handlers ask for more
+     * with {@link ApiBilling#reserve(Charge, Duration)}.
+     */
     public Builder reservationTtl(Duration ttl) {
       this.reservationTtl = Requirements.positive("reservationTtl", ttl);
+      return this;
+    }
+
+    /**
+     * How many settlements the store failed to answer may wait for background retries (default 10,000);
+     * more are dropped and counted in {@link ApiBilling#faults()}.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxPendingSettlements(int max) {
+      this.maxPendingSettlements = (int) Requirements.positive("maxPendingSettlements", max);
       return this;
     }
 
@@ -533,10 +631,7 @@ public final class ApiBilling implements AutoCloseable {
 
     /** How many answers of the quota source are cached (default 100,000). */
     public Builder quotaSourceCacheSize(long size) {
-      if (size <= 0) {
-        throw new IllegalArgumentException("quotaSourceCacheSize must be > 0 but was " + size);
-      }
-      this.sourceCacheSize = size;
+      this.sourceCacheSize = Requirements.positive("quotaSourceCacheSize", size);
       return this;
     }
 

@@ -37,6 +37,21 @@ public interface BillingListener {
    */
   default void onStoreCall(String operation, long nanos, boolean failed) {}
 
+  /**
+   * A settlement the store did not answer (a failed commit or release, or the release of a reservation
+   * whose reserve call failed) was queued for retries, or left the queue.
+   *
+   * @param operation {@code commit}, {@code release} or {@code compensate} (the release after a failed
+   *     reserve)
+   * @param outcome {@code queued}; then {@code settled} (the store answered), {@code unsettled} (the
+   *     reservation expired first) or {@code dropped} (too many were waiting; never queued)
+   * @param credits the credits a commit keeps ({@code 0} for a release)
+   */
+  default void onSettlementRetry(String clientId, String operation, String outcome, long credits) {}
+
+  /** An adapter served a request of {@code credits} without billing it, because the store failed. */
+  default void onServedUnbilled(String clientId, long credits) {}
+
   /** Whether this listener wants {@link #onStoreCall}; timing costs two clock reads per call. */
   default boolean timesStoreCalls() {
     return false;

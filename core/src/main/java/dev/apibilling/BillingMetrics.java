@@ -20,6 +20,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code apibilling.forecast.crossings} (counter): projections reaching a limit before the reset or
  *       coming back within it, tags {@code policy}, {@code direction} = over | back
  *   <li>{@code apibilling.store.calls} (timer): tags {@code operation}, {@code outcome} = success | failure
+ *   <li>{@code apibilling.settlements} (counter): settlements retried in the background, tags
+ *       {@code operation} = commit | release | compensate, {@code outcome} = queued | settled | unsettled |
+ *       dropped; waiting now = queued - settled - unsettled
+ *   <li>{@code apibilling.settlements.unsettled.credits} (counter): credits of commits that could not be
+ *       settled (unsettled or dropped): served, charged by nobody
+ *   <li>{@code apibilling.unbilled} (counter): requests served without billing because the store failed;
+ *       {@code apibilling.unbilled.credits} (counter): their credits
  * </ul>
  *
  * <p>Client ids are not tags unless asked for: they make the number of time series unbounded.
@@ -100,6 +107,33 @@ public final class BillingMetrics {
           .tags("operation", operation, "outcome", failed ? "failure" : "success")
           .register(registry)
           .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void onSettlementRetry(String clientId, String operation, String outcome, long credits) {
+      Counter.builder("apibilling.settlements")
+          .description("Settlements retried in the background")
+          .tags("operation", operation, "outcome", outcome)
+          .register(registry)
+          .increment();
+      if (credits > 0 && (outcome.equals("unsettled") || outcome.equals("dropped"))) {
+        Counter.builder("apibilling.settlements.unsettled.credits")
+            .description("Credits of commits that could not be settled")
+            .register(registry)
+            .increment(credits);
+      }
+    }
+
+    @Override
+    public void onServedUnbilled(String clientId, long credits) {
+      Counter.builder("apibilling.unbilled")
+          .description("Requests served without billing because the store failed")
+          .register(registry)
+          .increment();
+      Counter.builder("apibilling.unbilled.credits")
+          .description("Credits of requests served without billing")
+          .register(registry)
+          .increment(credits);
     }
 
     @Override

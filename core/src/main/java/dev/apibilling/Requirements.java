@@ -191,6 +191,18 @@ public final class Requirements {
    *
    * @throws IllegalArgumentException if it is zero or negative
    */
+  /**
+   * A count that must be at least 1.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static long positive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0 but was " + value);
+    }
+    return value;
+  }
+
   public static java.time.Duration positive(String name, java.time.Duration d) {
     if (d.isZero() || d.isNegative()) {
       throw new IllegalArgumentException(name + " must be > 0 but was " + d);

@@ -1,5 +1,6 @@
 package dev.apibilling.memory;
 
+import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
@@ -48,16 +49,16 @@ final class ClientState {
       expireReservations(now);
     }
     String key = request.idempotencyKey();
+    List<WindowSlot> slots = request.windows();
     if (key != null && outcomes != null) {
       Outcome o = outcomes.get(key);
       if (o != null) {
         if (o.expiresAt > now) {
-          return new ChargeResult(true, o.used.clone(), true, o.reservationId);
+          return replay(o, slots, now);
         }
         outcomes.remove(key);
       }
     }
-    List<WindowSlot> slots = request.windows();
     int n = slots.size();
     Counter[] counters = lastCounters;
     if (slots != lastSlots || counters == null) {
@@ -80,9 +81,8 @@ final class ClientState {
     }
     long credits = request.credits();
     for (int i = 0; i < n; i++) {
-      counters[i].used += credits;
+      counters[i].used = Math.min(Requirements.MAX_CREDITS, counters[i].used + credits);
       used[i] = counters[i].used;
-      extend(counters[i].end);
     }
     addDaily(request.epochDay(), credits);
     String reservationId = null;
@@ -103,10 +103,19 @@ final class ClientState {
       if (outcomes == null) {
         outcomes = new HashMap<>(4);
       }
-      outcomes.put(key, new Outcome(used.clone(), reservationId, request.idempotencyExpiresAt()));
+      outcomes.put(key, new Outcome(reservationId, request.idempotencyExpiresAt()));
       extend(request.idempotencyExpiresAt());
     }
     return ChargeResult.of(true, used, reservationId);
+  }
+
+  /** A recorded outcome replayed: the counts of the request's windows now, and what its reservation holds. */
+  private ChargeResult replay(Outcome o, List<WindowSlot> slots, long now) {
+    long[] used = usage(slots, now);
+    String reservationId = o.reservationId;
+    Held held = reservationId == null || reservations == null ? null : reservations.get(reservationId);
+    return ChargeResult.replay(used, reservationId, held == null ? 0 : held.credits,
+        held == null ? now : held.expiresAt);
   }
 
   boolean settle(SettleRequest request) {
@@ -139,7 +148,10 @@ final class ClientState {
     long[] used = new long[slots.size()];
     for (int i = 0; i < used.length; i++) {
       Counter c = find(slots.get(i));
-      used[i] = c == null ? 0 : c.used;
+      if (c != null) {
+        keep(c, slots.get(i));
+        used[i] = c.used;
+      }
     }
     return used;
   }
@@ -251,7 +263,7 @@ final class ClientState {
         todayTotal = total;
       }
     }
-    total[0] = Math.max(0, total[0] + credits);
+    total[0] = Math.min(Requirements.MAX_CREDITS, Math.max(0, total[0] + credits));
   }
 
   private @Nullable Counter find(WindowSlot slot) {
@@ -267,12 +279,25 @@ final class ClientState {
     Counter head = windows.get(slot.policy());
     for (Counter c = head; c != null; c = c.older) {
       if (c.start == slot.start()) {
+        keep(c, slot);
         return c;
       }
     }
     Counter created = new Counter(slot.start(), slot.end(), head == null ? null : head.prune(now));
     windows.put(slot.policy(), created);
+    extend(created.end);
     return created;
+  }
+
+  /**
+   * Keeps a counter until the end of the window it is asked for: a plan change may have made the window
+   * with the counter's policy and start end later (re-anchoring, a longer duration).
+   */
+  private void keep(Counter c, WindowSlot slot) {
+    if (slot.end() > c.end) {
+      c.end = slot.end();
+      extend(c.end);
+    }
   }
 
   private void extend(long until) {
@@ -284,7 +309,7 @@ final class ClientState {
   /** One window's count; older windows of the same policy are chained until they end. */
   private static final class Counter {
     final long start;
-    final long end;
+    long end;
     long used;
     @Nullable Counter older;
 
@@ -309,7 +334,7 @@ final class ClientState {
     }
   }
 
-  private record Outcome(long[] used, @Nullable String reservationId, long expiresAt) {}
+  private record Outcome(@Nullable String reservationId, long expiresAt) {}
 
   private record Held(
       List<WindowSlot> slots, long credits, long epochDay, long expiresAt, @Nullable String idempotencyKey) {}

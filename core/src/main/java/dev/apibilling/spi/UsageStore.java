@@ -16,14 +16,24 @@ import java.util.Optional;
  * <p>Time is the caller's: each request carries {@code now}, and expiry (windows, idempotency records,
  * reservations) is judged against it, never against a clock of the store's own.
  *
- * @throws UsageStoreException from any method when the backend cannot be reached or fails
+ * <p>A window's identity and its lifetime agree: a count is keyed by {@code (client, policy, start)}, and
+ * every call that names a window ({@link #charge} in every mode, granted or not, and {@link #usage})
+ * keeps an existing count of it at least until that window's {@code end} (plus the store's grace). A plan
+ * change can make the window with a kept start end later than the window that created the count.
+ *
+ * <p>Counts and daily totals saturate at {@link dev.apibilling.Requirements#MAX_CREDITS}: charges on an
+ * unlimited quota never push them past it (limited windows never reach it).
+ *
+ * <p>Any method throws {@link UsageStoreException} when the backend cannot be reached or fails.
  */
 public interface UsageStore extends AutoCloseable {
 
   /**
    * Atomically: gives back expired reservations of the client (forgetting their idempotency outcomes);
-   * replays a recorded idempotent outcome; otherwise checks every window of the request and, unless the
-   * mode is {@link ChargeMode#CHECK}, deducts the credits from all windows and adds them to the day's total, or changes nothing.
+   * replays a recorded idempotent outcome (reporting the current counts of the request's windows, and
+   * for a reservation what it still holds: see {@link ChargeResult}); otherwise checks every window of
+   * the request and, unless the mode is {@link ChargeMode#CHECK}, deducts the credits from all windows and
+   * adds them to the day's total, or changes nothing.
    */
   ChargeResult charge(ChargeRequest request);
 
@@ -36,7 +46,8 @@ public interface UsageStore extends AutoCloseable {
 
   /**
    * The credits counted in each window, in the given order ({@code 0} for a window never charged).
-   * Includes reserved, unsettled credits.
+   * Includes reserved, unsettled credits. Keeps each existing count until its window's end, as
+   * {@link #charge} does.
    */
   long[] usage(String clientId, List<WindowSlot> windows, long now);
 

@@ -3,8 +3,9 @@ package dev.apibilling.spi;
 /**
  * One quota window of one client, as a store sees it: the policy it belongs to, its bounds and its limit.
  *
- * <p>A store keys the window's counter by {@code (clientId, policy, start)} and may forget it once
- * {@code end} has passed (plus whatever grace the store applies for clock skew between instances).
+ * <p>A store keys the window's counter by {@code (clientId, policy, start)} and may forget it once the
+ * latest {@code end} it was given for that key has passed (plus whatever grace the store applies for clock
+ * skew between instances): after a plan change the same key may come with a later end.
  *
  * @param policy the quota's policy name, unique among the client's quotas
  * @param start inclusive start of the window, epoch milliseconds

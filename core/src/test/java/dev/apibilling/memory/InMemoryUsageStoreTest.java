@@ -7,6 +7,7 @@ import dev.apibilling.QuotaDuration;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.UsageStoreContract;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,11 @@ final class InMemoryUsageStoreTest extends UsageStoreContract {
   @Override
   protected UsageStore newStore() {
     return shared;
+  }
+
+  @Override
+  protected void dropExpired(Instant now) {
+    shared.sweep(now.toEpochMilli());
   }
 
   @Test

@@ -11,16 +11,29 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on a loopback port in front of a real server, which a test can cut and restore to
- * simulate an outage without touching the shared server. While cut, open connections are closed and
- * new ones are accepted and closed at once.
+ * A TCP proxy on a loopback port in front of a real server, which a test can cut, freeze and restore to
+ * simulate an outage without touching the shared server.
+ *
+ * <ul>
+ *   <li>{@link #cut()}: open connections are closed, new ones are accepted and closed at once (a dead
+ *       server or a reset link: clients fail fast).
+ *   <li>{@link #freeze()}: nothing is forwarded and nothing is closed; bytes (and closes) are held, new
+ *       connections are accepted but not connected upstream (a link that stopped answering: clients wait
+ *       for their own timeouts). {@link #restore()} delivers what was held, in order, as a link that
+ *       comes back does: a command sent during the freeze reaches the server late.
+ *   <li>{@link #freezeRequests()}: as a freeze, but only what clients send is held; what the server
+ *       sends still arrives, so every command that reached the server before gets its answer.
+ * </ul>
  */
 public final class TcpProxy implements AutoCloseable {
 
   private final ServerSocket server;
   private final InetSocketAddress target;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final Object gate = new Object();
   private volatile boolean cut;
+  private volatile boolean frozen;
+  private volatile boolean answersFlow;
   private volatile boolean closed;
 
   private TcpProxy(InetSocketAddress target) throws IOException {
@@ -47,14 +60,31 @@ public final class TcpProxy implements AutoCloseable {
     closeAll();
   }
 
-  /** Serves connections again. */
+  /** Stops forwarding in both directions, holding bytes and closes, until {@link #restore()}. */
+  public void freeze() {
+    answersFlow = false;
+    frozen = true;
+  }
+
+  /** Holds what clients send (and new connections) until {@link #restore()}; answers still arrive. */
+  public void freezeRequests() {
+    answersFlow = true;
+    frozen = true;
+  }
+
+  /** Serves connections again; after a freeze, first delivers what was held. */
   public void restore() {
     cut = false;
+    synchronized (gate) {
+      frozen = false;
+      gate.notifyAll();
+    }
   }
 
   @Override
   public void close() throws IOException {
     closed = true;
+    restore();
     server.close();
     closeAll();
   }
@@ -67,14 +97,10 @@ public final class TcpProxy implements AutoCloseable {
           client.close();
           continue;
         }
-        Socket upstream = new Socket();
-        upstream.connect(target, 5_000);
-        client.setTcpNoDelay(true);
-        upstream.setTcpNoDelay(true);
         sockets.add(client);
-        sockets.add(upstream);
-        pump(client, upstream);
-        pump(upstream, client);
+        Thread connector = new Thread(() -> connect(client), "tcp-proxy-connect");
+        connector.setDaemon(true);
+        connector.start();
       } catch (IOException e) {
         if (closed) {
           return;
@@ -83,15 +109,36 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void connect(Socket client) {
+    try {
+      awaitThaw(false);
+      if (cut || closed) {
+        closeQuietly(client);
+        return;
+      }
+      Socket upstream = new Socket();
+      upstream.connect(target, 5_000);
+      client.setTcpNoDelay(true);
+      upstream.setTcpNoDelay(true);
+      sockets.add(upstream);
+      pump(client, upstream, false);
+      pump(upstream, client, true);
+    } catch (IOException e) {
+      closeQuietly(client);
+    }
+  }
+
+  private void pump(Socket from, Socket to, boolean answers) {
     Thread t = new Thread(() -> {
       byte[] buffer = new byte[16 * 1024];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
+          awaitThaw(answers);
           out.write(buffer, 0, n);
           out.flush();
         }
+        awaitThaw(answers);
       } catch (IOException ignored) {
         // the other side closed, or the proxy was cut
       } finally {
@@ -101,6 +148,20 @@ public final class TcpProxy implements AutoCloseable {
     }, "tcp-proxy-pump");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Waits while the proxy is frozen (the link holds what it carries) for this direction. */
+  private void awaitThaw(boolean answers) {
+    synchronized (gate) {
+      while (frozen && !(answers && answersFlow) && !closed) {
+        try {
+          gate.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private void closeAll() {

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Assumptions;
  * environment variables: {@code APIBILLING_REDIS_URL} (default {@code redis://127.0.0.1:6379}),
  * {@code APIBILLING_POSTGRES_URL} (default {@code jdbc:postgresql://127.0.0.1:5432/test?user=postgres}),
  * {@code APIBILLING_MARIADB_URL} (default {@code jdbc:mariadb://127.0.0.1:3306/test?user=root}).
+ *
+ * <p>{@link SkippedTestsReport} prints the reason of every skip in the build's console.
  */
 public final class TestServers {
 

@@ -1,6 +1,7 @@
 package dev.apibilling.tck;
 
 import static dev.apibilling.QuotaDuration.DAY;
+import static dev.apibilling.QuotaDuration.HOUR;
 import static dev.apibilling.QuotaDuration.MINUTE;
 import static dev.apibilling.QuotaDuration.MONTH;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +13,7 @@ import dev.apibilling.ClientStatus;
 import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaState;
+import dev.apibilling.Requirements;
 import dev.apibilling.Reservation;
 import dev.apibilling.spi.UsageStore;
 import java.time.Duration;
@@ -66,6 +68,12 @@ public abstract class UsageStoreContract {
     billings.forEach(ApiBilling::close);
     stores.forEach(UsageStore::close);
   }
+
+  /**
+   * Drops what the store's own housekeeping would drop as expired at {@code now} (a sweep, a purge); by
+   * default nothing. Stores whose expiry runs by itself on the server's clock (Redis) leave it out.
+   */
+  protected void dropExpired(Instant now) {}
 
   /** A billing over {@code store} with this test's clock. */
   protected ApiBilling billing(UsageStore store, java.util.function.Consumer<ApiBilling.Builder> settings) {
@@ -201,7 +209,85 @@ public abstract class UsageStoreContract {
     assertThat(used(billing, "month")).isEqualTo(limit);
   }
 
+  /** On Feb 28, 2027, a month of 10 anchored on Jan 28 (the window [Feb 28, Mar 28)) is spent. */
+  private QuotaDefinition monthAnchoredOnThe28thSpentOnFeb28() {
+    clock.set(Instant.parse("2027-02-28T12:00:00Z"));
+    QuotaDefinition month = QuotaDefinition.of(MONTH, 10).anchoredAt(LocalDate.of(2027, 1, 28));
+    plan(billing, month);
+    billing.trackClientUsage(client, 10);
+    return month;
+  }
+
+  @Test
+  void reanchoredMonthKeepsItsUsageUntilTheNewWindowEnds() {
+    QuotaDefinition month = monthAnchoredOnThe28thSpentOnFeb28();
+    plan(billing, month.anchoredAt(LocalDate.of(2027, 1, 31)));
+    clock.set(Instant.parse("2027-03-29T12:00:00Z"));
+    dropExpired(clock.instant());
+    assertThat(used(billing, "month")).isEqualTo(10);
+    assertThat(billing.tryTrackClientUsage(client, 1).granted()).isFalse();
+    clock.set(Instant.parse("2027-03-31T00:00:00Z"));
+    assertThat(billing.tryTrackClientUsage(client, 10).granted()).isTrue();
+  }
+
+  @Test
+  void quotaLengthenedUnderItsNameKeepsItsUsageUntilTheLongerWindowEnds() {
+    clock.set(Instant.parse("2027-05-04T10:00:30Z"));
+    plan(billing, QuotaDefinition.of(MINUTE, 5).named("burst"));
+    billing.trackClientUsage(client, 5);
+    plan(billing, QuotaDefinition.of(HOUR, 5).named("burst"));
+    clock.set(Instant.parse("2027-05-04T10:30:00Z"));
+    dropExpired(clock.instant());
+    assertThat(used(billing, "burst")).isEqualTo(5);
+    assertThat(billing.tryTrackClientUsage(client, 1).granted()).isFalse();
+  }
+
+  @Test
+  void windowKeptByDeniedChargesAloneOutlivesItsFirstEnd() {
+    QuotaDefinition month = monthAnchoredOnThe28thSpentOnFeb28();
+    ApiBilling other = billing(track(newStore()), b -> {});
+    plan(other, month.anchoredAt(LocalDate.of(2027, 1, 31)));
+    assertThat(other.tryTrackClientUsage(client, 1).granted()).isFalse();
+    clock.set(Instant.parse("2027-03-30T00:00:00Z"));
+    dropExpired(clock.instant());
+    assertThat(other.tryTrackClientUsage(client, 1).granted()).isFalse();
+    assertThat(used(other, "month")).isEqualTo(10);
+  }
+
+  @Test
+  void unlimitedCountsSaturateAtTheMaximumInsteadOfWrapping() {
+    long max = Requirements.MAX_CREDITS;
+    plan(billing, QuotaDefinition.unlimited(MONTH), QuotaDefinition.unlimited(DAY));
+    for (int i = 0; i < 3; i++) {
+      assertThat(billing.trackClientUsage(client, max).quotas()).extracting(QuotaState::used)
+          .containsExactly(max, max);
+    }
+    billing.trackClientUsage(client, 1);
+    assertThat(billing.status(client).quotas()).extracting(QuotaState::used).containsExactly(max, max);
+    LocalDate today = LocalDate.of(2026, 3, 10);
+    assertThat(billing.usageHistory(client, today, today)).containsExactly(new DailyUsage(today, max));
+  }
+
   // ---- idempotency ----------------------------------------------------------------------------
+
+  @Test
+  void replayAfterThePlanShrankOrGrewReportsTheCurrentQuotas() {
+    plan(billing, QuotaDefinition.of(DAY, 10), QuotaDefinition.of(MONTH, 100));
+    Charge charge = Charge.of(client, 3).idempotencyKey("k");
+    assertThat(billing.tryCharge(charge).granted()).isTrue();
+    billing.trackClientUsage(client, 2);
+    plan(billing, QuotaDefinition.of(DAY, 10));
+    BillingDecision shrunk = billing.tryCharge(charge);
+    assertThat(shrunk.replayed()).isTrue();
+    assertThat(shrunk.quotas()).extracting(QuotaState::policy).containsExactly("day");
+    assertThat(shrunk.quotas()).extracting(QuotaState::used).containsExactly(5L);
+    plan(billing, QuotaDefinition.of(MONTH, 100), QuotaDefinition.of(HOUR, 7), QuotaDefinition.of(DAY, 10));
+    BillingDecision grown = billing.tryCharge(Charge.of(client, 4).idempotencyKey("k"));
+    assertThat(grown.replayed()).isTrue();
+    assertThat(grown.quotas()).extracting(QuotaState::used).containsExactly(5L, 0L, 5L);
+    assertThat(used(billing, "day")).isEqualTo(5);
+  }
+
 
   @Test
   void retryWithTheSameIdempotencyKeyIsChargedOnce() {
@@ -331,6 +417,21 @@ public abstract class UsageStoreContract {
   }
 
   @Test
+  void replayedReservationReportsWhatTheStoreHolds() {
+    plan(billing, QuotaDefinition.of(DAY, 10));
+    Reservation first = billing.reserve(Charge.of(client, 5).idempotencyKey("r")).reservation().orElseThrow();
+    clock.advance(Duration.ofSeconds(20)); // within the default reservation TTL of 30 s
+    Reservation retried = billing.reserve(Charge.of(client, 4).idempotencyKey("r")).reservation().orElseThrow();
+    assertThat(retried).isEqualTo(first);
+    assertThat(billing.commit(first, 2)).isTrue();
+    BillingDecision settled = billing.reserve(Charge.of(client, 4).idempotencyKey("r"));
+    assertThat(settled.replayed()).isTrue();
+    assertThat(settled.reservation()).map(Reservation::credits).contains(0L);
+    assertThat(billing.commit(settled.reservation().orElseThrow(), 0)).isFalse();
+    assertThat(used(billing, "day")).isEqualTo(2);
+  }
+
+  @Test
   void releasedReservationForgetsItsIdempotencyKeySoTheRetryIsCharged() {
     plan(billing, QuotaDefinition.of(DAY, 10));
     Charge charge = Charge.of(client, 4).idempotencyKey("failed-first");
@@ -426,6 +527,31 @@ public abstract class UsageStoreContract {
     clock.advance(Duration.ofDays(62));
     assertThat(billing.status(client).quotas()).extracting(QuotaState::used).containsExactly(0L, 0L);
     assertThat(billing.trackClientUsage(client, 10).lowest().used()).isEqualTo(10);
+  }
+
+  // ---- model-based ----------------------------------------------------------------------------
+
+  private ModelRun modelRun() {
+    return new ModelRun(store, track(newStore()), this::dropExpired);
+  }
+
+  /**
+   * Random sequences of every operation on two billings over the store, checked against an independent
+   * model; bounded by {@code apibilling.model.runs}, {@code .steps} and {@code .seconds} (from seed
+   * {@code apibilling.model.seed}).
+   */
+  @Test
+  void randomOperationSequencesAgreeWithTheReferenceModel() {
+    int runs = modelRun().randomRuns(Long.getLong("apibilling.model.seed", 18L),
+        Integer.getInteger("apibilling.model.runs", 100), Integer.getInteger("apibilling.model.steps", 40),
+        Duration.ofSeconds(Integer.getInteger("apibilling.model.seconds", 4)));
+    assertThat(runs).isPositive();
+  }
+
+  @Test
+  void sequencesThatFoundBugsAgreeWithTheReferenceModel() {
+    ModelRun run = modelRun();
+    ModelExamples.all().forEach((name, scenario) -> run.check(scenario, name));
   }
 
   // ---- concurrency ----------------------------------------------------------------------------

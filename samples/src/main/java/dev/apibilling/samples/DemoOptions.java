@@ -1,5 +1,6 @@
 package dev.apibilling.samples;
 
+import dev.apibilling.servlet.StoreFailurePolicy;
 import java.util.HashSet;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -10,15 +11,17 @@ import org.jspecify.annotations.Nullable;
  * @param host the address to bind
  * @param port the port to listen on, {@code 0} for any free port
  * @param store the store URL handed to the filter's {@code store} init-param
+ * @param storeFailure what a request gets while the store fails, handed to the filter's
+ *     {@code store-failure} init-param
  * @param exportTo the URL usage events are exported to (the filter's {@code export-to}), or null
  * @param exportFile the file usage events are exported to (the filter's {@code export-file}), or null
  * @param help whether only the usage text was asked for
  */
-record DemoOptions(String host, int port, String store, @Nullable String exportTo, @Nullable String exportFile,
-    boolean help) {
+record DemoOptions(String host, int port, String store, StoreFailurePolicy storeFailure, @Nullable String exportTo,
+    @Nullable String exportFile, boolean help) {
 
   static final String USAGE = """
-      Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--host ADDRESS]
+      Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--store-failure POLICY] [--host ADDRESS]
                                               [--export-to URL | --export-file PATH]
 
         --port N         port to listen on, 0 to 65535 (default 8080; 0 picks a free port)
@@ -29,6 +32,9 @@ record DemoOptions(String host, int port, String store, @Nullable String exportT
                            jdbc:mariadb://127.0.0.1:3306/test?user=root
                            jdbc:h2:file:./demo-usage
                          demos started with the same Redis or SQL store share one budget
+        --store-failure POLICY  what a request gets while the store fails (default fail-open):
+                           fail-open    served, unbilled, without RateLimit fields
+                           fail-closed  503 with Retry-After
         --host ADDRESS   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
         --export-to URL  post every billed request's usage event to URL as CloudEvents batches
                          (application/cloudevents-batch+json, e.g. OpenMeter's /api/v1/events)
@@ -57,6 +63,7 @@ record DemoOptions(String host, int port, String store, @Nullable String exportT
     String store = DEFAULT_STORE;
     String exportTo = null;
     String exportFile = null;
+    StoreFailurePolicy storeFailure = StoreFailurePolicy.FAIL_OPEN;
     boolean help = false;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
@@ -90,6 +97,14 @@ record DemoOptions(String host, int port, String store, @Nullable String exportT
           }
           store = value.trim();
         }
+        case "--store-failure" -> {
+          value = value != null ? value : next(args, ++i, name);
+          try {
+            storeFailure = StoreFailurePolicy.parse(value);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--store-failure: " + e.getMessage(), e);
+          }
+        }
         case "--host" -> {
           value = value != null ? value : next(args, ++i, name);
           if (value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
@@ -113,13 +128,13 @@ record DemoOptions(String host, int port, String store, @Nullable String exportT
           exportFile = value.trim();
         }
         default -> throw new IllegalArgumentException("unknown option '" + arg
-            + "'; the options are --port, --store, --host, --export-to, --export-file and --help");
+            + "'; the options are --port, --store, --store-failure, --host, --export-to, --export-file and --help");
       }
     }
     if (exportTo != null && exportFile != null) {
       throw new IllegalArgumentException("--export-to and --export-file cannot be combined: events go to one sink");
     }
-    return new DemoOptions(host, port, store, exportTo, exportFile, help);
+    return new DemoOptions(host, port, store, storeFailure, exportTo, exportFile, help);
   }
 
   private static String next(String[] args, int i, String name) {

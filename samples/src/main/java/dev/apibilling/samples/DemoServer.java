@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * Starts the demo: an embedded Jetty 12 deploying the web application in {@code apibilling-demo/} of the
  * class path, whose {@code WEB-INF/web.xml} declares {@code ApiBillingFilter} with init-params.
  *
- * <p>The command line ({@code --port}, {@code --store}, {@code --host}) is described by {@code --help}.
+ * <p>The command line ({@code --port}, {@code --store}, {@code --store-failure}, {@code --host}) is described by
+ * {@code --help}.
  * The {@code --store} URL replaces the {@code store} init-param of the filter before the filter starts; every
  * other setting comes from {@code web.xml}. Prints one line with the URL when ready; bad flags print the usage
  * and exit with status 2, a failure to start (port taken, store unreachable) exits with status 1.
@@ -31,6 +32,9 @@ public final class DemoServer {
 
   /** The filter's init-param naming the store URL. */
   static final String STORE_PARAM = "store";
+
+  /** The filter's init-param naming the store-failure policy. */
+  static final String STORE_FAILURE_PARAM = "store-failure";
 
   static final String WEBAPP = "apibilling-demo/";
 
@@ -86,6 +90,7 @@ public final class DemoServer {
     webapp.setThrowUnavailableOnStartupException(true);
     Map<String, String> params = new LinkedHashMap<>();
     params.put(STORE_PARAM, options.store());
+    params.put(STORE_FAILURE_PARAM, options.storeFailure().toString());
     if (options.exportTo() != null) {
       params.put("export-to", options.exportTo());
     }
@@ -142,7 +147,8 @@ public final class DemoServer {
   }
 
   /**
-   * Sets the filter's init-params from the flags ({@code store}, {@code export-to}, {@code export-file}),
+   * Sets the filter's init-params from the flags ({@code store}, {@code store-failure}, {@code export-to},
+   * {@code export-file}),
    * after web.xml is read and before filters start.
    */
   private static final class FilterParams implements ServletContextListener {

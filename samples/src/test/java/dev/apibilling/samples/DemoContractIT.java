@@ -39,9 +39,13 @@ final class DemoContractIT {
 
   @Test
   void startupPrintsOneLineWithTheUrl() {
-    assertThat(demo.output().lines()).hasSize(1);
-    assertThat(demo.output()).startsWith("apibilling demo listening on " + demo.base())
+    assertThat(demo.output().lines().filter(line -> line.startsWith("apibilling demo")))
+        .singleElement().asString()
+        .startsWith("apibilling demo listening on " + demo.base())
         .contains("(store memory)").contains(demo.base() + "billing/");
+    assertThat(demo.output().lines().filter(line -> line.contains("ApiBillingFilter 'apibilling' started:")))
+        .as("the filter's one start-up line in the log").singleElement().asString()
+        .contains("store=memory", "plans=2", "clients=2", "charge-policy=below-500");
   }
 
   @Test

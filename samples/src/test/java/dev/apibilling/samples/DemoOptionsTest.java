@@ -1,5 +1,7 @@
 package dev.apibilling.samples;
 
+import static dev.apibilling.servlet.StoreFailurePolicy.FAIL_CLOSED;
+import static dev.apibilling.servlet.StoreFailurePolicy.FAIL_OPEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,15 +12,15 @@ final class DemoOptionsTest {
 
   @Test
   void noFlagsMeanPort8080OnLoopbackWithTheMemoryStore() {
-    assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions("127.0.0.1", 8080, "memory", null, null, false));
+    assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions("127.0.0.1", 8080, "memory", FAIL_OPEN, null, null, false));
   }
 
   @Test
   void flagsTakeTheirValueAsTheNextArgumentOrAfterAnEqualsSign() {
     assertThat(DemoOptions.parse("--port", "9090", "--store", "redis://127.0.0.1:6379", "--host", "0.0.0.0"))
-        .isEqualTo(new DemoOptions("0.0.0.0", 9090, "redis://127.0.0.1:6379", null, null, false));
-    assertThat(DemoOptions.parse("--port=0", "--store=jdbc:h2:file:./usage;MODE=PostgreSQL"))
-        .isEqualTo(new DemoOptions("127.0.0.1", 0, "jdbc:h2:file:./usage;MODE=PostgreSQL", null, null, false));
+        .isEqualTo(new DemoOptions("0.0.0.0", 9090, "redis://127.0.0.1:6379", FAIL_OPEN, null, null, false));
+    assertThat(DemoOptions.parse("--port=0", "--store=jdbc:h2:file:./usage;MODE=PostgreSQL", "--store-failure=fail-closed"))
+        .isEqualTo(new DemoOptions("127.0.0.1", 0, "jdbc:h2:file:./usage;MODE=PostgreSQL", FAIL_CLOSED, null, null, false));
   }
 
   @Test
@@ -51,7 +53,18 @@ final class DemoOptionsTest {
   void unknownFlagIsRejectedListingTheKnownOnes() {
     assertThatThrownBy(() -> DemoOptions.parse("--prot", "8080"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown option '--prot'; the options are --port, --store, --host, --export-to, --export-file and --help");
+        .hasMessage("unknown option '--prot'; the options are --port, --store, --store-failure, --host, --export-to,"
+            + " --export-file and --help");
+  }
+
+  @Test
+  void storeFailureTakesEitherPolicyAndRejectsAnythingElseNamingTheFlag() {
+    assertThat(DemoOptions.parse("--store-failure", "FAIL-CLOSED").storeFailure()).isEqualTo(FAIL_CLOSED);
+    assertThat(DemoOptions.parse("--store-failure", "fail-open").storeFailure()).isEqualTo(FAIL_OPEN);
+    assertThatThrownBy(() -> DemoOptions.parse("--store-failure", "fail-sometimes"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--store-failure: store failure policy must be one of [fail-open, fail-closed] but was "
+            + "'fail-sometimes'");
   }
 
   @Test

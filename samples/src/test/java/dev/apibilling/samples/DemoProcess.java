@@ -104,6 +104,14 @@ final class DemoProcess implements AutoCloseable {
     return output.toString();
   }
 
+  /** Kills the process at once ({@code kill -9}: no shutdown hook, nothing settled) and waits for it, bounded. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      fail("the demo did not die within 20 s of SIGKILL");
+    }
+  }
+
   /** Stops the process (SIGTERM, so the demo's shutdown hook closes the store) and waits for it, bounded. */
   @Override
   public void close() {

@@ -83,10 +83,14 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code on-quota-exceeded}</td><td>{@code respond}</td><td>{@code respond} (429 with a
  *       problem body) or {@code throw} ({@link dev.apibilling.QuotaException} to the container, for an
  *       {@code <error-page>} mapping)</td></tr>
+ *   <tr><td>{@code cors-preflight}</td><td>{@code free}</td><td>{@code free}: a CORS preflight
+ *       ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}) passes unbilled
+ *       and needs no key; {@code billed}: it follows the cost rules like a plain {@code OPTIONS}</td></tr>
  *   <tr><td>{@code idempotency-ttl}</td><td>{@code PT24H}</td><td>how long an
  *       {@code Idempotency-Key} is remembered</td></tr>
- *   <tr><td>{@code reservation-ttl}</td><td>{@code PT10M}</td><td>how long a request's credits are
- *       held before the store releases them; longer than the longest request</td></tr>
+ *   <tr><td>{@code reservation-ttl}</td><td>{@code PT30S}</td><td>how long a request's credits are
+ *       held before the store releases them (a crashed instance's holds too); longer than the longest
+ *       request</td></tr>
  *   <tr><td>{@code history-zone}</td><td>{@code UTC}</td><td>zone of the days of usage history</td></tr>
  *   <tr><td>{@code problem-type-base}</td><td>{@value BillingProblems#DEFAULT_TYPE_BASE}</td><td>prefix
  *       of problem type URIs</td></tr>
@@ -107,8 +111,10 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code resolver.*}</td><td></td><td>free for a custom client resolver</td></tr>
  * </table>
  *
- * <p>A missing or malformed init-param makes {@link #init} throw a {@link ServletException} that names it,
- * before any store is opened. The filter opens the store and builds the {@link ApiBilling}; it closes both
+ * <p>At {@link #init} the filter logs one INFO line with its effective settings (store URL without
+ * credentials, plan and client counts, resolver, cost rules, header style, charge, store-failure and
+ * preflight policies). A missing or malformed init-param makes {@link #init} throw a
+ * {@link ServletException} that names it, before any store is opened. The filter opens the store and builds the {@link ApiBilling}; it closes both
  * in {@link #destroy}. It publishes the flow as the context attribute above and the billing as
  * {@value #BILLING_CONTEXT_ATTRIBUTE}.
  *
@@ -128,6 +134,8 @@ public final class ApiBillingFilter implements Filter {
 
   /** {@value}: the servlet-context attribute holding the filter's {@link ApiBilling}. */
   public static final String BILLING_CONTEXT_ATTRIBUTE = "dev.apibilling.ApiBilling";
+
+  private static final System.Logger LOG = System.getLogger(ApiBillingFilter.class.getName());
 
   private final @Nullable RequestBilling given;
   private volatile @Nullable RequestBilling flow;
@@ -167,12 +175,15 @@ public final class ApiBillingFilter implements Filter {
         }
       }
       f = given;
+      LOG.log(System.Logger.Level.INFO, FilterSettings.summary(String.valueOf(config.getFilterName()),
+          "configured programmatically", f));
     } else {
       FilterSettings.Built built = FilterSettings.build(config);
       ownedBilling = built.billing();
       ownedStore = built.store();
       ownedExporter = built.exporter();
       f = built.flow();
+      LOG.log(System.Logger.Level.INFO, built.summary());
     }
     ServletContext ctx = config.getServletContext();
     ctx.setAttribute(attribute, f);
@@ -183,7 +194,10 @@ public final class ApiBillingFilter implements Filter {
   }
 
   /**
-   * Bills the request around the rest of the chain; see {@link RequestBilling}.
+   * Bills the request around the rest of the chain; see {@link RequestBilling}. A refusal by apibilling
+   * that the chain throws (a servlet's own {@code trackClientUsage} meeting a spent quota, an unknown
+   * client or a failed store; see {@link BillingRefusals}) is answered like the filter's own (429, 403,
+   * 503) and the request is not charged.
    *
    * @throws dev.apibilling.QuotaException if the quota is spent and {@code on-quota-exceeded} is
    *     {@code throw}
@@ -206,6 +220,9 @@ public final class ApiBillingFilter implements Filter {
     try {
       chain.doFilter(f.asyncAware(request), response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
+      if (f.answerRefusal(request, response, e)) {
+        return; // a nested spent quota or unknown client: answered like the filter's own, not charged
+      }
       failure = e;
       throw e;
     } finally {

@@ -6,6 +6,7 @@ import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaForecast;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Requirements;
+import dev.apibilling.StoreFaults;
 import dev.apibilling.UnknownClientException;
 import dev.apibilling.UsageEvent;
 import dev.apibilling.UsageEventPage;
@@ -54,13 +55,17 @@ import org.jspecify.annotations.Nullable;
  *              "forecast": {"creditsPerHour": 0.131, "projectedUsed": 3, "exhaustsAt": null,
  *                           "horizonSeconds": 8640}}],
  *  "history": {"zone": "UTC", "from": "2026-02-09", "to": "2026-03-10",
- *              "days": [{"date": "2026-03-10", "credits": 3}]}}
+ *              "days": [{"date": "2026-03-10", "credits": 3}]},
+ *  "store": {"failurePolicy": "fail-open", "servedUnbilled": 0, "pendingSettlements": 0, "unsettled": 0}}
  * }</pre>
  *
  * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
  * with usage. {@code forecast} (absent when the billing's forecasts are off) is the quota's
  * {@link QuotaForecast}: the burn rate in credits per hour (3 decimals), the usage projected at the reset,
- * and when the budget runs out at that rate if before the reset ({@code null} otherwise). A store failure is a 503 problem.
+ * and when the budget runs out at that rate if before the reset ({@code null} otherwise). {@code store} is
+ * this instance's store-failure policy and, since it started, the requests it served unbilled because the
+ * store failed, the settlements waiting for the store, and those that could not be settled
+ * ({@link dev.apibilling.StoreFaults}). A store failure is a 503 problem.
  *
  * <p>When the billing records usage events, {@code "events"} lists the caller's last ones of the past
  * {@value #EVENT_MINUTES} minutes, newest first (query parameter {@code events}, default
@@ -107,13 +112,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     String clientId = BilledRequest.of(request).map(BilledRequest::clientId).orElse(null);
     if (clientId == null) {
       ClientResolution who = f.clientResolver().resolve(request);
-      if (who.outcome() == ClientResolution.Outcome.MISSING) {
-        problems.missingClient(who.challenge()).write(response);
-        return;
-      }
       clientId = who.clientId();
-      if (clientId == null) {
-        problems.unknownClient().write(response);
+      if (who.outcome() != ClientResolution.Outcome.RESOLVED || clientId == null) {
+        problems.unresolved(who).write(response);
         return;
       }
     }
@@ -144,6 +145,7 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       return;
     }
     Map<String, Object> body = body(status, history, billing, to, days);
+    body.put("store", store(f));
     if (last != null) {
       body.put("events", eventsJson(last));
     }
@@ -207,6 +209,17 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       list.add(m);
     }
     return list;
+  }
+
+  /** This instance's store-failure policy and what store failures cost it since it started. */
+  private static Map<String, Object> store(RequestBilling f) {
+    StoreFaults faults = f.billing().faults();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("failurePolicy", f.storeFailurePolicy().toString());
+    m.put("servedUnbilled", faults.servedUnbilled());
+    m.put("pendingSettlements", faults.pending());
+    m.put("unsettled", faults.unsettled() + faults.dropped());
+    return m;
   }
 
   private static Map<String, Object> forecast(QuotaForecast f) {

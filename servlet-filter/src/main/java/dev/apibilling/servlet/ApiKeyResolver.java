@@ -1,10 +1,15 @@
 package dev.apibilling.servlet;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Enumeration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
-/** Reads an API key from a header or a bearer token and looks it up in a registry. */
+/**
+ * Reads an API key from a header or a bearer token and looks it up in a registry. The same key may come
+ * more than once (repeated fields, or the header and the token); different keys in one request are
+ * {@link ClientResolution#ambiguous()}, never billed to one of them.
+ */
 final class ApiKeyResolver implements ClientResolver {
 
   static final String DEFAULT_HEADER = "X-Api-Key";
@@ -30,7 +35,30 @@ final class ApiKeyResolver implements ClientResolver {
 
   @Override
   public ClientResolution resolve(HttpServletRequest request) {
-    String key = presentedKey(request);
+    String key = null;
+    Enumeration<String> values = request.getHeaders(header);
+    while (values != null && values.hasMoreElements()) {
+      String value = values.nextElement();
+      if (value != null && !value.isBlank()) {
+        String k = value.trim();
+        if (key != null && !key.equals(k)) {
+          return ClientResolution.ambiguous();
+        }
+        key = k;
+      }
+    }
+    if (bearer) {
+      Enumeration<String> auth = request.getHeaders("Authorization");
+      while (auth != null && auth.hasMoreElements()) {
+        String token = bearerToken(auth.nextElement());
+        if (token != null) {
+          if (key != null && !key.equals(token)) {
+            return ClientResolution.ambiguous();
+          }
+          key = token;
+        }
+      }
+    }
     if (key == null) {
       return missing;
     }
@@ -41,19 +69,10 @@ final class ApiKeyResolver implements ClientResolver {
     return client == null ? ClientResolution.unknown() : ClientResolution.resolved(client);
   }
 
-  private @Nullable String presentedKey(HttpServletRequest request) {
-    String key = request.getHeader(header);
-    if (key != null && !key.isBlank()) {
-      return key.trim();
-    }
-    if (bearer) {
-      String auth = request.getHeader("Authorization");
-      if (auth != null && auth.length() > 7 && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        String token = auth.substring(7).trim();
-        if (!token.isEmpty()) {
-          return token;
-        }
-      }
+  private static @Nullable String bearerToken(@Nullable String auth) {
+    if (auth != null && auth.length() > 7 && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String token = auth.substring(7).trim();
+      return token.isEmpty() ? null : token;
     }
     return null;
   }

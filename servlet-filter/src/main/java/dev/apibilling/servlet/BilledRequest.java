@@ -30,6 +30,7 @@ public final class BilledRequest {
    */
   public static final String ACTUAL_CREDITS_ATTRIBUTE = "dev.apibilling.actualCredits";
 
+  private final RequestBilling flow;
   private final String clientId;
   private final long reservedCredits;
   private final @Nullable BillingDecision decision;
@@ -37,7 +38,8 @@ public final class BilledRequest {
   private final AtomicBoolean listening = new AtomicBoolean();
   private volatile long actualCredits = -1;
 
-  BilledRequest(String clientId, long reservedCredits, @Nullable BillingDecision decision) {
+  BilledRequest(RequestBilling flow, String clientId, long reservedCredits, @Nullable BillingDecision decision) {
+    this.flow = flow;
     this.clientId = clientId;
     this.reservedCredits = reservedCredits;
     this.decision = decision;
@@ -51,6 +53,11 @@ public final class BilledRequest {
   static @Nullable BilledRequest find(ServletRequest request) {
     Object o = request.getAttribute(ATTRIBUTE);
     return o instanceof BilledRequest b ? b : null;
+  }
+
+  /** The flow that admitted the request, and settles it. */
+  RequestBilling flow() {
+    return flow;
   }
 
   /** The client the request is billed to. */

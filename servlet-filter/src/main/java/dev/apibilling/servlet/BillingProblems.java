@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@value #MISSING_CLIENT}</td><td>401</td><td></td></tr>
  *   <tr><td>{@value #UNKNOWN_CLIENT}</td><td>403</td><td></td></tr>
  *   <tr><td>{@value #INVALID_IDEMPOTENCY_KEY}</td><td>400</td><td></td></tr>
+ *   <tr><td>{@value #AMBIGUOUS_CREDENTIALS}</td><td>400</td><td></td></tr>
  *   <tr><td>{@value #STORE_UNAVAILABLE}</td><td>503</td><td>retryAfter (seconds)</td></tr>
  *   <tr><td>{@value #BAD_REQUEST}</td><td>400</td><td></td></tr>
  * </table>
@@ -39,6 +40,8 @@ public final class BillingProblems {
   public static final String UNKNOWN_CLIENT = "unknown-client";
   /** {@value}: the {@code Idempotency-Key} header is malformed or too long (400). */
   public static final String INVALID_IDEMPOTENCY_KEY = "invalid-idempotency-key";
+  /** {@value}: the request carries different credentials, e.g. two different API keys (400). */
+  public static final String AMBIGUOUS_CREDENTIALS = "ambiguous-credentials";
   /** {@value}: the usage store cannot answer and the policy is fail-closed (503). */
   public static final String STORE_UNAVAILABLE = "store-unavailable";
   /** {@value}: another malformed request, e.g. a bad query parameter of the status endpoint (400). */
@@ -125,6 +128,22 @@ public final class BillingProblems {
   public BillingProblem unknownClient() {
     return new BillingProblem(type(UNKNOWN_CLIENT), "Unknown client", 403,
         "The credentials do not identify a client with a plan.", Map.of(), Map.of());
+  }
+
+  /** A 400: the request carries different credentials. Says nothing about them. */
+  public BillingProblem ambiguousCredentials() {
+    return new BillingProblem(type(AMBIGUOUS_CREDENTIALS), "Ambiguous credentials", 400,
+        "The request carries different credentials (API key fields or bearer token); send one.", Map.of(),
+        Map.of());
+  }
+
+  /** The answer to a request whose client was not resolved: 401, 403 or 400 by the outcome. */
+  BillingProblem unresolved(ClientResolution who) {
+    return switch (who.outcome()) {
+      case MISSING -> missingClient(who.challenge());
+      case AMBIGUOUS -> ambiguousCredentials();
+      case UNKNOWN, RESOLVED -> unknownClient();
+    };
   }
 
   /** A 400 for a malformed {@code Idempotency-Key}; {@code reason} says what was wrong and what is allowed. */

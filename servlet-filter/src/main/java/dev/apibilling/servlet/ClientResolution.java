@@ -4,10 +4,10 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link ClientResolver} found: a client id, no credentials (answered 401), or credentials that
- * name no client (answered 403). Immutable.
+ * What a {@link ClientResolver} found: a client id, no credentials (answered 401), credentials that
+ * name no client (answered 403), or credentials that contradict each other (answered 400). Immutable.
  *
- * @param outcome which of the three it is
+ * @param outcome which of the four it is
  * @param clientId the client, for {@link Outcome#RESOLVED} only
  * @param challenge for {@link Outcome#MISSING}, the {@code WWW-Authenticate} value to send, or null
  */
@@ -15,15 +15,18 @@ public record ClientResolution(Outcome outcome, @Nullable String clientId, @Null
 
   private static final ClientResolution UNKNOWN = new ClientResolution(Outcome.UNKNOWN, null, null);
   private static final ClientResolution MISSING = new ClientResolution(Outcome.MISSING, null, null);
+  private static final ClientResolution AMBIGUOUS = new ClientResolution(Outcome.AMBIGUOUS, null, null);
 
-  /** The three outcomes. */
+  /** The four outcomes. */
   public enum Outcome {
     /** The request is from {@link ClientResolution#clientId()}. */
     RESOLVED,
     /** The request carries no credentials: 401. */
     MISSING,
     /** The credentials are not those of a client: 403. */
-    UNKNOWN
+    UNKNOWN,
+    /** The request carries different credentials (say two different API keys): 400. */
+    AMBIGUOUS
   }
 
   /** @throws IllegalArgumentException if a client id is given for an outcome other than RESOLVED, or missing for it */
@@ -55,5 +58,10 @@ public record ClientResolution(Outcome outcome, @Nullable String clientId, @Null
   /** The credentials are not those of a client. */
   public static ClientResolution unknown() {
     return UNKNOWN;
+  }
+
+  /** The request carries different credentials, and which one is meant cannot be told. */
+  public static ClientResolution ambiguous() {
+    return AMBIGUOUS;
   }
 }

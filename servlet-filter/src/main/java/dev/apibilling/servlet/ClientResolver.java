@@ -19,17 +19,30 @@ public interface ClientResolver {
 
   /**
    * The authenticated principal's name ({@link HttpServletRequest#getUserPrincipal()}) is the client
-   * id; no principal is {@link ClientResolution#missing()} (the container's own authentication normally
-   * challenges first).
+   * id; no principal is {@link ClientResolution#missing(String)} with the challenge {@code Bearer} (RFC
+   * 9110 requires one on a 401; the container's own authentication normally challenges first).
    */
   static ClientResolver principal() {
     return PrincipalResolver.INSTANCE;
   }
 
   /**
+   * The authenticated principal's name is the client id; no principal is a 401 with
+   * {@code WWW-Authenticate: challenge}, which should name the scheme the application authenticates
+   * with, for example {@code Basic realm="api"}.
+   *
+   * @throws IllegalArgumentException if {@code challenge} is not an auth-scheme token followed by
+   *     optional parameters of visible ASCII
+   */
+  static ClientResolver principal(String challenge) {
+    return new PrincipalResolver(challenge);
+  }
+
+  /**
    * An API key in {@code X-Api-Key} or, failing that, {@code Authorization: Bearer}, looked up in
    * {@code keys}. No key is {@link ClientResolution#missing(String)} with the challenge {@code Bearer};
-   * a key not in the registry is {@link ClientResolution#unknown()}.
+   * a key not in the registry is {@link ClientResolution#unknown()}; different keys in one request (the
+   * header twice, or the header and the token) are {@link ClientResolution#ambiguous()}.
    */
   static ClientResolver apiKey(ApiKeyRegistry keys) {
     return new ApiKeyResolver(keys, ApiKeyResolver.DEFAULT_HEADER, true);

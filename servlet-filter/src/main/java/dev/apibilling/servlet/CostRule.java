@@ -14,7 +14,11 @@ import org.jspecify.annotations.Nullable;
  * (servlet path plus path info, decoded), empty segments ignored: {@code *} within a segment matches any
  * characters of that segment ({@code *}, {@code *.csv}, {@code v*}), and a whole segment {@code **} matches
  * any number of segments, none included. {@code /api/**} matches {@code /api}, {@code /api/x} and
- * {@code /api/x/y}; {@code /api/*} matches only {@code /api/x}.
+ * {@code /api/x/y}; {@code /api/*} matches only {@code /api/x}. Matching takes time linear in the path's
+ * length times the pattern's, whatever the pattern: several {@code **} never make it backtrack.
+ *
+ * <p>A rule for {@code GET} also matches {@code HEAD} requests (the container answers them with the GET
+ * handler); {@link CostRules} lets a rule for {@code HEAD} itself take precedence.
  */
 public final class CostRule {
 
@@ -24,7 +28,7 @@ public final class CostRule {
   private final String method;
   private final String pattern;
   private final long credits;
-  private final String[] segments;
+  private final PathPattern path;
 
   /**
    * @param method an HTTP method such as {@code POST}, matched exactly, or {@code *} for any
@@ -52,13 +56,14 @@ public final class CostRule {
     this.method = method;
     this.pattern = pattern;
     this.credits = credits;
-    this.segments = split(pattern);
+    String[] segments = split(pattern);
     for (String s : segments) {
       if (s.contains("**") && !s.equals("**")) {
         throw new IllegalArgumentException("'**' must be a whole segment of a path pattern but '"
             + pattern + "' has '" + s + "'");
       }
     }
+    this.path = new PathPattern(segments);
   }
 
   /** The method, or {@code *}. */
@@ -76,54 +81,22 @@ public final class CostRule {
     return credits;
   }
 
-  /** Whether a request of {@code method} to {@code path} matches. */
+  /**
+   * Whether a request of {@code method} to {@code path} matches; a {@code HEAD} request matches a
+   * {@code GET} rule too.
+   */
   public boolean matches(String method, String path) {
-    return matches(method, split(path));
+    return matchesMethod(method) && this.path.matches(path);
   }
 
-  boolean matches(String requestMethod, String[] pathSegments) {
-    return (method.equals("*") || method.equals(requestMethod)) && match(0, pathSegments, 0);
+  private boolean matchesMethod(String requestMethod) {
+    return method.equals("*") || method.equals(requestMethod)
+        || (method.equals("GET") && requestMethod.equals("HEAD"));
   }
 
-  private boolean match(int p, String[] path, int s) {
-    if (p == segments.length) {
-      return s == path.length;
-    }
-    if (segments[p].equals("**")) {
-      for (int k = s; k <= path.length; k++) {
-        if (match(p + 1, path, k)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    return s < path.length && glob(segments[p], path[s]) && match(p + 1, path, s + 1);
-  }
-
-  /** Whether {@code text} matches {@code glob}, where {@code *} matches any run of characters. */
-  private static boolean glob(String glob, String text) {
-    int g = 0;
-    int t = 0;
-    int star = -1;
-    int mark = 0;
-    while (t < text.length()) {
-      if (g < glob.length() && glob.charAt(g) == '*') {
-        star = g++;
-        mark = t;
-      } else if (g < glob.length() && glob.charAt(g) == text.charAt(t)) {
-        g++;
-        t++;
-      } else if (star >= 0) {
-        g = star + 1;
-        t = ++mark;
-      } else {
-        return false;
-      }
-    }
-    while (g < glob.length() && glob.charAt(g) == '*') {
-      g++;
-    }
-    return g == glob.length();
+  /** Whether this is a rule for {@code HEAD} itself (not {@code GET} nor any method). */
+  boolean forHead() {
+    return method.equals("HEAD");
   }
 
   static String[] split(String path) {

@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * What a request costs: the first {@link CostRule} that matches its method and path, else the default.
- * Immutable and thread safe.
+ * A {@code HEAD} request costs what the same {@code GET} costs (a {@code GET} rule matches it) unless a
+ * rule for {@code HEAD} matches it: then the first such rule wins, wherever it stands. Immutable and
+ * thread safe.
  *
  * <pre>{@code
  * CostRules costs = CostRules.parse(1, "POST /api/reports/* = 5, GET /api/search/** = 2, GET /health = 0");
@@ -19,11 +21,13 @@ public final class CostRules {
   private final long defaultCredits;
   private final List<CostRule> rules;
   private final CostRule fallback;
+  private final boolean headRules;
 
   private CostRules(long defaultCredits, List<CostRule> rules) {
     this.defaultCredits = defaultCredits;
     this.rules = List.copyOf(rules);
     this.fallback = new CostRule("*", "/**", defaultCredits);
+    this.headRules = this.rules.stream().anyMatch(CostRule::forHead);
   }
 
   /**
@@ -106,14 +110,20 @@ public final class CostRules {
     return rules;
   }
 
-  /** The first rule matching the request, or a {@code * /** = default} rule. */
+  /** The rule pricing the request (see the class description), or a {@code * /** = default} rule. */
   public CostRule match(String method, String path) {
     if (rules.isEmpty()) {
       return fallback;
     }
-    String[] segments = CostRule.split(path);
+    if (headRules && method.equals("HEAD")) {
+      for (CostRule r : rules) {
+        if (r.forHead() && r.matches(method, path)) {
+          return r;
+        }
+      }
+    }
     for (CostRule r : rules) {
-      if (r.matches(method, segments)) {
+      if (r.matches(method, path)) {
         return r;
       }
     }

@@ -55,6 +55,7 @@ final class FilterSettings {
   static final String STORE_FAILURE_RETRY_AFTER = "store-failure-retry-after";
   static final String FAILURE_LOG_INTERVAL = "failure-log-interval";
   static final String ON_QUOTA_EXCEEDED = "on-quota-exceeded";
+  static final String CORS_PREFLIGHT = "cors-preflight";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
   static final String HISTORY_ZONE = "history-zone";
@@ -70,18 +71,37 @@ final class FilterSettings {
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
-      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE,
+      ON_QUOTA_EXCEEDED, CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE,
       USAGE_EVENTS, EVENT_SOURCE, EVENT_METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
 
-  /** What init built: the flow, and the billing and store the filter owns and closes. */
-  record Built(RequestBilling flow, ApiBilling billing, UsageStore store, @Nullable UsageEventExporter exporter) {}
+  /**
+   * What init built: the flow, the billing, store and usage-event exporter the filter owns and closes, and
+   * the effective settings in one line for the log (store URL redacted).
+   */
+  record Built(RequestBilling flow, ApiBilling billing, UsageStore store, String summary,
+      @Nullable UsageEventExporter exporter) {}
+
+  /**
+   * The effective settings of {@code flow} in one log line.
+   *
+   * @param origin where the quotas and store come from, e.g. {@code store=memory, plans=2, clients=5}
+   */
+  static String summary(String filterName, String origin, RequestBilling flow) {
+    return "ApiBillingFilter '" + filterName + "' started: " + origin + ", resolver=" + flow.clientResolver()
+        + ", costs=" + flow.costRules().rules().size() + " rules (default " + flow.costRules().defaultCredits()
+        + "), header-style=" + flow.headerStyle() + ", charge-policy=" + flow.chargePolicy()
+        + ", store-failure=" + flow.storeFailurePolicy() + ", cors-preflight="
+        + (flow.billsCorsPreflight() ? "billed" : "free");
+  }
 
   private final Map<String, String> params;
+  private final FilterConfig config;
   private final ServletContext context;
 
-  private FilterSettings(Map<String, String> params, ServletContext context) {
+  private FilterSettings(Map<String, String> params, FilterConfig config) {
     this.params = params;
-    this.context = context;
+    this.config = config;
+    this.context = config.getServletContext();
   }
 
   static Map<String, String> params(FilterConfig config) {
@@ -109,7 +129,7 @@ final class FilterSettings {
   }
 
   static Built build(FilterConfig config) throws ServletException {
-    return new FilterSettings(params(config), config.getServletContext()).build();
+    return new FilterSettings(params(config), config).build();
   }
 
   private Built build() throws ServletException {
@@ -134,8 +154,13 @@ final class FilterSettings {
       case "throw" -> true;
       default -> throw new IllegalArgumentException("must be 'respond' or 'throw' but was '" + t.trim() + "'");
     });
+    boolean billPreflight = parse(CORS_PREFLIGHT, "free", t -> switch (t.trim().toLowerCase(Locale.ROOT)) {
+      case "free" -> false;
+      case "billed" -> true;
+      default -> throw new IllegalArgumentException("must be 'free' or 'billed' but was '" + t.trim() + "'");
+    });
     Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
-    Duration reservationTtl = duration(RESERVATION_TTL, "PT10M");
+    Duration reservationTtl = duration(RESERVATION_TTL, "PT30S");
     ZoneId zone = parse(HISTORY_ZONE, "UTC", t -> {
       try {
         return ZoneId.of(t.trim());
@@ -184,11 +209,15 @@ final class FilterSettings {
           .storeFailureRetryAfter(retryAfter)
           .failureLogInterval(logInterval)
           .throwOnQuotaExceeded(throwOnQuota)
+          .billCorsPreflight(billPreflight)
           .problems(problems)
           .metadataHeaders(headers)
           .build();
+      String origin = "store=" + UsageStores.redacted(url.isBlank() ? "memory" : url.trim())
+          + ", plans=" + plans.plans().size() + ", clients=" + plans.clients().size()
+          + ", default-plan=" + plans.defaultPlan().orElse("(none)");
       UsageEventExporter exporter = sink == null ? null : UsageEventExporter.builder(store, sink).build().start();
-      return new Built(flow, billing, store, exporter);
+      return new Built(flow, billing, store, summary(config.getFilterName(), origin, flow), exporter);
     } catch (RuntimeException e) {
       store.close();
       throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);

@@ -41,8 +41,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <ol>
  *   <li>{@link #admit} before the handler: the {@link CostRules} (or the caller) give the credits, and a
- *       request costing 0 passes unbilled. The {@link ClientResolver} names the client; none is a 401,
- *       an unknown one a 403, both before any quota state exists. A malformed {@code Idempotency-Key} is
+ *       request costing 0 passes unbilled, as does a CORS preflight ({@code OPTIONS} with {@code Origin}
+ *       and {@code Access-Control-Request-Method}: browsers send it without credentials) unless
+ *       {@link Builder#billCorsPreflight} says otherwise; a plain {@code OPTIONS} follows the cost rules.
+ *       The {@link ClientResolver} names the client; none is a 401, an unknown one a 403, different
+ *       credentials in one request a 400, all before any quota state exists. A malformed {@code Idempotency-Key} is
  *       a 400. Then one {@link ApiBilling#reserve} call: denied writes the rate-limit fields and a 429
  *       problem (or throws {@link QuotaException}); granted writes the rate-limit fields, so they are set
  *       before the handler can commit the response, and records a {@link BilledRequest}.
@@ -50,12 +53,14 @@ import org.jspecify.annotations.Nullable;
  *       asynchronous mode is settled when its {@code AsyncContext} completes, with the final status.
  *   <li>{@link #complete} after the handler: the {@link ChargePolicy} decides from the status (a handler
  *       that threw counts as 500) whether the reservation is committed, at the actual cost the handler
- *       reported (see {@link BilledRequest}), or released; one store call.
+ *       reported (see {@link BilledRequest}), or released; one store call. A request apibilling refused
+ *       from inside the handler (a nested spent quota, unknown client or store failure; see
+ *       {@link BillingRefusals}) is released under every policy.
  * </ol>
  *
  * <p>A Spring MVC {@code AsyncHandlerInterceptor} maps onto it directly: {@code preHandle} returns
  * {@code admit(request, response)} (or {@code admit(request, response, credits)} for a cost from an
- * annotation), {@code afterConcurrentHandlingStarted} calls {@link #completeAsync}, and
+ * annotation), {@code afterConcurrentHandlingStarted} calls {@code complete(request, response, null)}, and
  * {@code afterCompletion} calls {@code complete(request, response, ex)}. Re-entering {@code admit} on the
  * async dispatch is a no-op, and each request is settled exactly once.
  *
@@ -70,8 +75,9 @@ import org.jspecify.annotations.Nullable;
  * {@link StoreFailurePolicy} applies: fail-open serves the request unbilled and without rate-limit fields,
  * fail-closed answers 503 with {@code Retry-After}. Either way the miss is counted
  * ({@link #storeFailures()}) and logged at most once per log interval, never with a stack trace in the
- * response. A store failure while settling is counted in {@link #settleFailures()}; the reservation then
- * expires after the billing's reservation TTL and the request costs nothing.
+ * response; a request served open is reported to {@link ApiBilling#servedUnbilled} (status JSON, metrics).
+ * A store failure while settling is counted in {@link #settleFailures()}; the billing retries the
+ * settlement in the background until the store answers or the reservation expires.
  *
  * <p>Thread safe; one instance serves every request.
  */
@@ -105,6 +111,7 @@ public final class RequestBilling {
   private final StoreFailurePolicy storeFailurePolicy;
   private final Duration storeRetryAfter;
   private final boolean throwOnQuotaExceeded;
+  private final boolean billCorsPreflight;
   private final BillingProblems problems;
   private final LongAdder storeFailures = new LongAdder();
   private final LongAdder settleFailures = new LongAdder();
@@ -122,6 +129,7 @@ public final class RequestBilling {
     this.storeFailurePolicy = b.storeFailurePolicy;
     this.storeRetryAfter = b.storeRetryAfter;
     this.throwOnQuotaExceeded = b.throwOnQuotaExceeded;
+    this.billCorsPreflight = b.billCorsPreflight;
     this.problems = b.problems;
     long interval = b.logInterval.toMillis();
     this.storeLog = new RateLimitedLog(LOG, billing.clock(), interval);
@@ -175,17 +183,13 @@ public final class RequestBilling {
 
   private boolean admit(HttpServletRequest request, HttpServletResponse response, long credits,
       @Nullable CostRule rule) throws IOException {
-    if (credits == 0) {
+    if (credits == 0 || (!billCorsPreflight && isCorsPreflight(request))) {
       return true;
     }
     ClientResolution who = resolver.resolve(request);
-    if (who.outcome() == ClientResolution.Outcome.MISSING) {
-      problems.missingClient(who.challenge()).write(response);
-      return false;
-    }
     String clientId = who.clientId();
     if (who.outcome() != ClientResolution.Outcome.RESOLVED || clientId == null) {
-      problems.unknownClient().write(response);
+      problems.unresolved(who).write(response);
       return false;
     }
     String idempotencyKey;
@@ -234,7 +238,8 @@ public final class RequestBilling {
         problems.storeUnavailable(storeRetryAfter).write(response);
         return false;
       }
-      request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(clientId, credits, null));
+      billing.servedUnbilled(clientId, credits);
+      request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, null));
       return true;
     }
     RateLimitHeaders.write(response, decision, headerStyle);
@@ -245,7 +250,7 @@ public final class RequestBilling {
       problems.quotaExceeded(decision).write(response);
       return false;
     }
-    request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(clientId, credits, decision));
+    request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, decision));
     return true;
   }
 
@@ -253,35 +258,70 @@ public final class RequestBilling {
 
   /**
    * Settles the request after its handler: commits the reservation (at the reported actual cost) if the
-   * charge policy charges the response's status, else releases it. If the request is in asynchronous
-   * mode and did not fail, settles when the {@code AsyncContext} completes instead. Settles each request
-   * at most once, whoever calls first; does nothing for a request that holds no reservation, nor in a
-   * forward, include or error dispatch (the dispatch that admitted the request settles it). Never
-   * throws.
+   * charge policy charges the response's status, else releases it; a request apibilling refused
+   * ({@link BillingRefusals}) is always released. If the request is in asynchronous mode and did not
+   * fail, settles when the {@code AsyncContext} completes instead. Settles each request at most once,
+   * whoever calls first; does nothing for a request that holds no reservation of this flow (another flow,
+   * such as a billing filter in front, admitted it and settles it), nor in a forward, include or error
+   * dispatch (the dispatch that admitted the request settles it). Never throws.
    *
-   * @param failure what the handler threw, or null; a failure counts as status 500
+   * @param failure what the handler threw, or null; a failure counts as status 500, and a refusal by
+   *     apibilling in it (see {@link BillingRefusals#find}) marks the request refused
    */
   public void complete(HttpServletRequest request, HttpServletResponse response, @Nullable Throwable failure) {
     DispatcherType dispatch = request.getDispatcherType();
     if (dispatch != DispatcherType.REQUEST && dispatch != DispatcherType.ASYNC) {
       return; // a forward, include or error dispatch inside the request: its outer dispatch settles
     }
-    BilledRequest billed = BilledRequest.find(request);
-    if (billed == null || !billed.holdsReservation()) {
+    BilledRequest billed = reservedHere(request);
+    if (billed == null) {
       return;
+    }
+    RuntimeException refusal = BillingRefusals.find(failure);
+    if (refusal != null) {
+      BillingRefusals.mark(request, BillingRefusals.status(refusal));
     }
     if (billed.listening()) {
       return; // the request went asynchronous: its AsyncListener settles it on completion
     }
     if (failure == null && request.isAsyncStarted()) {
       try {
-        listen(billed, request.getAsyncContext());
+        listen(billed, request.getAsyncContext(), request, response);
         return;
       } catch (IllegalStateException completedMeanwhile) {
         // the async cycle ended between the two calls: the status is final, settle now
       }
     }
     settle(billed, request, failure != null ? 500 : response.getStatus());
+  }
+
+  /**
+   * Answers a refusal by apibilling that the handler let escape (see {@link BillingRefusals#find}) as
+   * the flow answers its own refusals, and marks the request refused so that it is not charged. A spent
+   * quota is left to propagate when the flow throws on spent quotas, and nothing is written to a
+   * committed response.
+   *
+   * @return true if the response was written and {@code failure} is handled; false if the caller must
+   *     rethrow it
+   */
+  boolean answerRefusal(HttpServletRequest request, HttpServletResponse response, Throwable failure) {
+    RuntimeException refusal = BillingRefusals.find(failure);
+    if (refusal == null) {
+      return false;
+    }
+    BillingRefusals.mark(request, BillingRefusals.status(refusal));
+    if (refusal instanceof UsageStoreException) {
+      storeLog.warn("usage store failed in a handler; answering 503: " + refusal, null);
+    }
+    if (response.isCommitted() || (throwOnQuotaExceeded && refusal instanceof QuotaException)) {
+      return false;
+    }
+    try {
+      BillingRefusals.write(response, refusal, problems, headerStyle, storeRetryAfter);
+      return true;
+    } catch (IOException | IllegalStateException e) {
+      return false; // the handler took the writer, or the client left: the container reports the failure
+    }
   }
 
   /**
@@ -292,29 +332,42 @@ public final class RequestBilling {
    * there instead.
    */
   public HttpServletRequest asyncAware(HttpServletRequest request) {
-    BilledRequest billed = BilledRequest.find(request);
-    return billed == null || !billed.holdsReservation() ? request : new AsyncAwareRequest(request, billed);
+    BilledRequest billed = reservedHere(request);
+    return billed == null ? request : new AsyncAwareRequest(request, billed);
   }
 
   /**
    * Makes a request that its handler put into asynchronous mode settle when the {@code AsyncContext}
-   * completes (for Spring MVC: in {@code AsyncHandlerInterceptor.afterConcurrentHandlingStarted}). Call
-   * it in the dispatch that started async mode. Does nothing for a request that holds no reservation or
-   * already settles on completion.
+   * completes, judged by the response of the completion event; {@link #complete}, given the response,
+   * does the same for a request in asynchronous mode. Call it in the dispatch that started async mode.
+   * Does nothing for a request that holds no reservation or already settles on completion.
    *
    * @throws IllegalStateException if the request is not in asynchronous mode
    */
   public void completeAsync(HttpServletRequest request) {
-    BilledRequest billed = BilledRequest.find(request);
-    if (billed != null && billed.holdsReservation()) {
-      listen(billed, request.getAsyncContext());
+    BilledRequest billed = reservedHere(request);
+    if (billed != null) {
+      listen(billed, request.getAsyncContext(), request, null);
     }
   }
 
-  private void listen(BilledRequest billed, AsyncContext async) {
+  /** The billing of {@code request} if this flow admitted it and holds a reservation for it, else null. */
+  private @Nullable BilledRequest reservedHere(HttpServletRequest request) {
+    BilledRequest billed = BilledRequest.find(request);
+    return billed != null && billed.flow() == this && billed.holdsReservation() ? billed : null;
+  }
+
+  /**
+   * Settles {@code billed} when {@code async} completes, judging the request and response given here (the
+   * response of the completion event if null). They are not taken from {@code async}: a fast handler may
+   * already have called {@code dispatch()}, after which {@code getRequest()} throws, while the status is
+   * not final yet.
+   */
+  private void listen(BilledRequest billed, AsyncContext async, ServletRequest request,
+      @Nullable ServletResponse response) {
     if (billed.markListening()) {
       try {
-        async.addListener(new SettleOnCompletion(billed), async.getRequest(), async.getResponse());
+        async.addListener(new SettleOnCompletion(billed, request, response));
       } catch (IllegalStateException e) {
         billed.clearListening();
         throw e;
@@ -334,14 +387,14 @@ public final class RequestBilling {
     @Override
     public AsyncContext startAsync() {
       AsyncContext async = super.startAsync();
-      listen(billed, async);
+      listen(billed, async, async.getRequest(), async.getResponse()); // before the handler can dispatch
       return async;
     }
 
     @Override
     public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
       AsyncContext async = super.startAsync(request, response);
-      listen(billed, async);
+      listen(billed, async, request, response);
       return async;
     }
   }
@@ -351,7 +404,8 @@ public final class RequestBilling {
     if (reservation == null || !billed.markSettled()) {
       return;
     }
-    long credits = chargePolicy.charges(status) ? creditsToCommit(billed, request) : 0;
+    boolean charged = !BillingRefusals.marked(request) && chargePolicy.charges(status);
+    long credits = charged ? creditsToCommit(billed, request) : 0;
     try {
       if (!billing.commit(reservation, credits, eventDetails(billed, request, status))) {
         settleLog.warn("reservation of client '" + billed.clientId() + "' expired before its request "
@@ -361,7 +415,7 @@ public final class RequestBilling {
     } catch (UsageStoreException e) {
       settleFailures.increment();
       settleLog.warn("usage store failed settling a request of client '" + billed.clientId()
-          + "'; its reservation is released when it expires: " + e, null);
+          + "'; retrying it until the store answers or the reservation expires: " + e, null);
     } catch (RuntimeException e) {
       settleFailures.increment();
       settleLog.warn("settling a request of client '" + billed.clientId() + "' failed", e);
@@ -440,16 +494,21 @@ public final class RequestBilling {
 
   private final class SettleOnCompletion implements AsyncListener {
     private final BilledRequest billed;
+    private final ServletRequest request;
+    private final @Nullable ServletResponse response;
     private volatile boolean errored;
 
-    SettleOnCompletion(BilledRequest billed) {
+    SettleOnCompletion(BilledRequest billed, ServletRequest request, @Nullable ServletResponse response) {
       this.billed = billed;
+      this.request = request;
+      this.response = response;
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-      int status = event.getSuppliedResponse() instanceof HttpServletResponse r ? r.getStatus() : 500;
-      settle(billed, event.getSuppliedRequest(), errored ? 500 : status);
+      ServletResponse res = response != null ? response : event.getSuppliedResponse();
+      int status = res instanceof HttpServletResponse r ? r.getStatus() : 500;
+      settle(billed, request, errored ? 500 : status);
     }
 
     @Override
@@ -460,15 +519,25 @@ public final class RequestBilling {
     @Override
     public void onError(AsyncEvent event) {
       errored = true;
+      RuntimeException refusal = BillingRefusals.find(event.getThrowable());
+      if (refusal != null) {
+        BillingRefusals.mark(request, BillingRefusals.status(refusal));
+      }
     }
 
     @Override
     public void onStartAsync(AsyncEvent event) {
-      event.getAsyncContext().addListener(this, event.getSuppliedRequest(), event.getSuppliedResponse());
+      event.getAsyncContext().addListener(this);
     }
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /** A CORS preflight: {@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}. */
+  static boolean isCorsPreflight(HttpServletRequest request) {
+    return "OPTIONS".equals(request.getMethod()) && request.getHeader("Origin") != null
+        && request.getHeader("Access-Control-Request-Method") != null;
+  }
 
   /** The path cost rules are matched against: servlet path plus path info, decoded. */
   static String pathOf(HttpServletRequest request) {
@@ -577,6 +646,11 @@ public final class RequestBilling {
     return storeRetryAfter;
   }
 
+  /** Whether CORS preflight requests are billed like others (by default they pass unbilled). */
+  public boolean billsCorsPreflight() {
+    return billCorsPreflight;
+  }
+
   /** The problems the flow answers with. */
   public BillingProblems problems() {
     return problems;
@@ -609,6 +683,7 @@ public final class RequestBilling {
     private Duration storeRetryAfter = Duration.ofSeconds(5);
     private Duration logInterval = Duration.ofMinutes(1);
     private boolean throwOnQuotaExceeded;
+    private boolean billCorsPreflight;
     private BillingProblems problems = BillingProblems.defaults();
     private final List<String> metadataHeaders = new ArrayList<>();
 
@@ -664,6 +739,16 @@ public final class RequestBilling {
      */
     public Builder throwOnQuotaExceeded(boolean enabled) {
       this.throwOnQuotaExceeded = enabled;
+      return this;
+    }
+
+    /**
+     * Whether a CORS preflight ({@code OPTIONS} with {@code Origin} and
+     * {@code Access-Control-Request-Method}) is billed by the cost rules like any request (default false:
+     * it passes unbilled and needs no credentials, as browsers send none).
+     */
+    public Builder billCorsPreflight(boolean enabled) {
+      this.billCorsPreflight = enabled;
       return this;
     }
 

@@ -5,7 +5,8 @@
  * rather than copy it: {@link dev.apibilling.servlet.RequestBilling} (the per-request flow),
  * {@link dev.apibilling.servlet.ClientResolver}, {@link dev.apibilling.servlet.CostRules},
  * {@link dev.apibilling.servlet.RateLimitHeaders}, {@link dev.apibilling.servlet.BillingProblems},
- * {@link dev.apibilling.servlet.ChargePolicy} and {@link dev.apibilling.servlet.StoreFailurePolicy}.
+ * {@link dev.apibilling.servlet.ChargePolicy}, {@link dev.apibilling.servlet.BillingRefusals} and
+ * {@link dev.apibilling.servlet.StoreFailurePolicy}.
  */
 @NullMarked
 package dev.apibilling.servlet;

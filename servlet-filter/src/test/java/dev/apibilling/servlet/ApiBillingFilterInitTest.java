@@ -214,4 +214,22 @@ final class ApiBillingFilterInitTest {
         .hasMessageContaining("init-param 'charge-policy' is not used");
     billing.close();
   }
+
+  @Test
+  void programmaticFilterLogsItsSettingsAtInit() throws Exception {
+    ApiBilling billing = ApiBilling.builder().build();
+    RequestBilling flow = RequestBilling.builder(billing).clientResolver(ClientResolver.principal())
+        .costRules(CostRules.parse(0, "POST /api/** = 2")).headerStyle(HeaderStyle.LEGACY)
+        .billCorsPreflight(true).build();
+    try (LogCapture log = new LogCapture(ApiBillingFilter.class)) {
+      new ApiBillingFilter(flow).init(config(Map.of(), context()));
+
+      assertThat(log.records).singleElement().satisfies(r -> assertThat(r.getMessage()).isEqualTo(
+          "ApiBillingFilter 'billing' started: configured programmatically, resolver=principal,"
+              + " costs=1 rules (default 0), header-style=legacy, charge-policy=below-500,"
+              + " store-failure=fail-open, cors-preflight=billed"));
+    } finally {
+      billing.close();
+    }
+  }
 }

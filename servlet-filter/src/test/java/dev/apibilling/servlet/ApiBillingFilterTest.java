@@ -289,9 +289,9 @@ final class ApiBillingFilterTest {
     assertThat(header(r, "RateLimit")).as("fields are set before the handler").contains("r=4");
     store.awaitSettles(1);
     assertThat(usedToday("acme")).isZero();
-    assertThat(server.get("/api/items?status=404", "X-Api-Key", KEY).statusCode()).isEqualTo(404);
+    assertThat(server.get("/api/items?status=409", "X-Api-Key", KEY).statusCode()).isEqualTo(409);
     store.awaitSettles(1);
-    assertThat(usedToday("acme")).as("a 4xx is charged below 500").isEqualTo(1);
+    assertThat(usedToday("acme")).as("a handler's 4xx is charged below 500").isEqualTo(1);
   }
 
   @Test
@@ -440,7 +440,9 @@ final class ApiBillingFilterTest {
     });
 
     assertThat(server.get("/api/items", "X-Test-User", "acme").body()).isEqualTo("ok acme");
-    assertThat(server.get("/api/items").statusCode()).isEqualTo(401);
+    HttpResponse<String> anonymous = server.get("/api/items");
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(header(anonymous, "WWW-Authenticate")).as("RFC 9110 11.6.1").isEqualTo("Bearer");
     assertThat(server.get("/api/items", "X-Test-User", "stranger").statusCode()).isEqualTo(403);
     store.awaitSettles(1);
     assertThat(usedToday("acme")).isEqualTo(1);
@@ -462,6 +464,7 @@ final class ApiBillingFilterTest {
         assertThat(r.headers().firstValue("RateLimit")).isEmpty();
       }
       assertThat(flow.storeFailures()).isEqualTo(3);
+      assertThat(billing.faults().servedUnbilled()).isEqualTo(3);
       assertThat(log.warnings()).hasSize(1);
 
       clock.advance(Duration.ofSeconds(61));
@@ -474,6 +477,8 @@ final class ApiBillingFilterTest {
       assertThat(server.get("/api/items", "X-Api-Key", KEY).headers().firstValue("RateLimit")).isPresent();
       store.awaitSettles(1);
       assertThat(usedToday("acme")).isEqualTo(1);
+      JsonNode status = JSON.readTree(server.get("/billing/status", "X-Api-Key", KEY).body());
+      assertThat(status.get("store").get("servedUnbilled").asLong()).isEqualTo(4);
     }
   }
 
@@ -492,10 +497,11 @@ final class ApiBillingFilterTest {
     assertThat(body.get("type").asText()).endsWith("/store-unavailable");
     assertThat(r.body()).doesNotContain("Exception").doesNotContain("connection reset");
     assertThat(flow.storeFailures()).isEqualTo(1);
+    assertThat(billing.faults().servedUnbilled()).as("refused, not served").isZero();
   }
 
   @Test
-  void storeFailingWhileSettlingStillServesAndTheReservationExpires() throws Exception {
+  void commitTheStoreFailedIsRetriedUntilItAnswersSoTheRequestIsCharged() throws Exception {
     start(b -> {});
     store.failSettles.set(true);
 
@@ -504,9 +510,12 @@ final class ApiBillingFilterTest {
     assertThat(r.statusCode()).isEqualTo(200);
     store.awaitSettles(1);
     assertThat(flow.settleFailures()).isEqualTo(1);
-    assertThat(usedToday("acme")).as("still held").isEqualTo(1);
+    assertThat(billing.faults().pending()).isEqualTo(1);
+    store.failSettles.set(false);
+    store.awaitRetries(1);
+    assertThat(usedToday("acme")).as("committed by the retry, not released at expiry").isEqualTo(1);
     clock.advance(Duration.ofMinutes(11));
-    assertThat(usedToday("acme")).as("released by the store after the reservation TTL").isZero();
+    assertThat(usedToday("acme")).as("still charged after the reservation TTL").isEqualTo(1);
   }
 
   // ---- throwing instead of 429 ---------------------------------------------------------------------
@@ -570,6 +579,8 @@ final class ApiBillingFilterTest {
     assertThat(history.get("days").toString())
         .isEqualTo("[{\"date\":\"2026-03-10\",\"credits\":3},{\"date\":\"2026-03-11\",\"credits\":1}]");
     assertThat(store.charges.get()).as("the status endpoint is not billed").isEqualTo(charges);
+    assertThat(body.get("store").toString()).isEqualTo(
+        "{\"failurePolicy\":\"fail-open\",\"servedUnbilled\":0,\"pendingSettlements\":0,\"unsettled\":0}");
 
     assertThat(server.get("/billing/status").statusCode()).isEqualTo(401);
     assertThat(server.get("/billing/status", "X-Api-Key", "nope").statusCode()).isEqualTo(403);

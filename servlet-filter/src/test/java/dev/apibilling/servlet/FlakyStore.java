@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory store that can be made to fail like a lost connection, and that tells a test when
- * requests have been settled (so a test waits for the filter's commit or release without sleeping).
+ * requests have been settled (so a test waits for the filter's commit or release without sleeping). Settle
+ * calls of the billing's background retries are counted apart from those of requests.
  */
 final class FlakyStore extends ForwardingUsageStore {
 
@@ -24,6 +25,7 @@ final class FlakyStore extends ForwardingUsageStore {
   final AtomicInteger charges = new AtomicInteger();
   final AtomicInteger settles = new AtomicInteger();
   private final Semaphore settled = new Semaphore(0);
+  private final Semaphore retried = new Semaphore(0);
 
   @Override
   public ChargeResult charge(ChargeRequest request) {
@@ -43,7 +45,7 @@ final class FlakyStore extends ForwardingUsageStore {
       }
       return delegate.settle(request);
     } finally {
-      settled.release();
+      (Thread.currentThread().getName().equals("apibilling-settlements") ? retried : settled).release();
     }
   }
 
@@ -57,6 +59,13 @@ final class FlakyStore extends ForwardingUsageStore {
     if (!settled.tryAcquire(n, 10, TimeUnit.SECONDS)) {
       throw new AssertionError("expected " + n + " settle calls within 10 s, saw "
           + settled.availablePermits());
+    }
+  }
+
+  /** Waits (bounded) until the billing's background retries have made {@code n} more settle calls. */
+  void awaitRetries(int n) throws InterruptedException {
+    if (!retried.tryAcquire(n, 10, TimeUnit.SECONDS)) {
+      throw new AssertionError("expected " + n + " retried settle calls within 10 s");
     }
   }
 

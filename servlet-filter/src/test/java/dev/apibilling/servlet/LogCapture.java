@@ -7,13 +7,19 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Collects what {@link RequestBilling} logs (System.Logger goes to java.util.logging by default). */
+/** Collects what {@link RequestBilling} (or another class) logs (System.Logger goes to java.util.logging by default). */
 final class LogCapture extends Handler implements AutoCloseable {
 
-  private final Logger logger = Logger.getLogger(RequestBilling.class.getName());
+  private final Logger logger;
   final List<LogRecord> records = new CopyOnWriteArrayList<>();
 
   LogCapture() {
+    this(RequestBilling.class);
+  }
+
+  /** What {@code source} logs. */
+  LogCapture(Class<?> source) {
+    logger = Logger.getLogger(source.getName());
     logger.addHandler(this);
   }
 

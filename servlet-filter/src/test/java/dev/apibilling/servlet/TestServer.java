@@ -2,12 +2,7 @@ package dev.apibilling.servlet;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -18,12 +13,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /** A Jetty 12 server on a random loopback port, and a real HTTP client to call it. */
-final class TestServer implements AutoCloseable {
-
-  static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+final class TestServer implements HttpCalls, AutoCloseable {
 
   final Server server;
   final ServletContextHandler context;
@@ -76,32 +66,19 @@ final class TestServer implements AutoCloseable {
     connector.setPort(0);
     server.addConnector(connector);
     server.setHandler(handler);
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
     return new TestServer(server, context);
   }
 
-  URI uri(String pathAndQuery) {
+  @Override
+  public URI uri(String pathAndQuery) {
     int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     return URI.create("http://127.0.0.1:" + port + pathAndQuery);
-  }
-
-  HttpResponse<String> get(String pathAndQuery, String... headers) throws IOException, InterruptedException {
-    return send("GET", pathAndQuery, headers);
-  }
-
-  HttpResponse<String> send(String method, String pathAndQuery, String... headers)
-      throws IOException, InterruptedException {
-    return CLIENT.send(request(method, pathAndQuery, headers), HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpRequest request(String method, String pathAndQuery, String... headers) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery))
-        .timeout(Duration.ofSeconds(20))
-        .method(method, HttpRequest.BodyPublishers.noBody());
-    if (headers.length > 0) {
-      b.headers(headers);
-    }
-    return b.build();
   }
 
   @Override

@@ -2,10 +2,9 @@ package dev.apibilling.spring;
 
 import dev.apibilling.QuotaException;
 import dev.apibilling.UnknownClientException;
-import dev.apibilling.servlet.BillingProblem;
 import dev.apibilling.servlet.BillingProblems;
+import dev.apibilling.servlet.BillingRefusals;
 import dev.apibilling.servlet.HeaderStyle;
-import dev.apibilling.servlet.RateLimitHeaders;
 import dev.apibilling.spi.UsageStoreException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,7 +23,10 @@ import org.springframework.web.servlet.ModelAndView;
  * {@code ApiBilling.trackClientUsage}) with the same responses the request flow gives: a
  * {@link QuotaException} becomes a 429 with {@code Retry-After}, the rate-limit header fields and a
  * {@code quota-exceeded} problem body ({@code application/problem+json}, RFC 9457); an
- * {@link UnknownClientException} a 403; a {@link UsageStoreException} a 503 with {@code Retry-After}.
+ * {@link UnknownClientException} a 403; a {@link UsageStoreException} a 503 with {@code Retry-After}
+ * (also when one of them is the cause of the exception thrown). It marks the request refused
+ * ({@link BillingRefusals}), so that the request's own reservation is released under every charge policy:
+ * a request apibilling refused is never charged.
  *
  * <p>It runs before Spring's own resolvers ({@link Ordered#HIGHEST_PRECEDENCE}), so a catch-all
  * {@code @ExceptionHandler(Exception.class)} of the application does not turn a spent quota into a 500.
@@ -53,27 +55,22 @@ public class BillingExceptionResolver implements HandlerExceptionResolver, Order
   @Override
   public @Nullable ModelAndView resolveException(HttpServletRequest request, HttpServletResponse response,
       @Nullable Object handler, Exception ex) {
-    BillingProblem problem;
-    if (ex instanceof QuotaException quota) {
-      problem = problems.quotaExceeded(quota.decision());
-    } else if (ex instanceof UnknownClientException) {
-      problem = problems.unknownClient();
-    } else if (ex instanceof UsageStoreException) {
-      LOG.log(Level.WARNING, "usage store failed in a handler; answering 503: " + ex);
-      problem = problems.storeUnavailable(storeRetryAfter);
-    } else {
+    RuntimeException refusal = BillingRefusals.find(ex);
+    if (refusal == null) {
       return null;
+    }
+    int status = BillingRefusals.status(refusal);
+    BillingRefusals.mark(request, status); // the request's own reservation is released, not charged
+    if (refusal instanceof UsageStoreException) {
+      LOG.log(Level.WARNING, "usage store failed in a handler; answering 503: " + refusal);
     }
     if (response.isCommitted()) {
       return null; // too late to answer differently; the container reports the exception
     }
     try {
-      if (ex instanceof QuotaException quota) {
-        RateLimitHeaders.write(response, quota.decision(), headerStyle);
-      }
-      problem.write(response);
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "could not write the " + problem.status() + " problem response: " + e);
+      BillingRefusals.write(response, refusal, problems, headerStyle, storeRetryAfter);
+    } catch (IOException | IllegalStateException e) {
+      LOG.log(Level.DEBUG, "could not write the " + status + " problem response: " + e);
     }
     return new ModelAndView();
   }

@@ -1,11 +1,17 @@
 package dev.apibilling.spring;
 
+import dev.apibilling.servlet.BilledRequest;
 import dev.apibilling.servlet.RequestBilling;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.lang.reflect.Method;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.web.cors.CorsUtils;
@@ -22,13 +28,23 @@ import org.springframework.web.servlet.HandlerMapping;
  * <p>The credits are the handler's {@link Billed} cost if it has one, else the flow's cost rules (which
  * by default make a request without {@code @Billed} free). A request whose computed cost is invalid is
  * answered 400 with a problem body. Only the request's first dispatch is billed; CORS preflight requests
- * are not billed. A handler method's usage event names it as the operation ({@code Controller#method}) and
- * its mapping pattern as the route ({@code GET /api/items/{id}}). Thread safe.
+ * are not billed. A request that a billing filter in front of Spring MVC already admitted is billed once,
+ * by the filter: a {@code @Billed} handler under it is not billed again, and a warning names the handler
+ * (once per method). A billing exception the handler throws is answered by {@link BillingExceptionResolver}
+ * and the request is not charged. A handler method's usage event names it as the operation
+ * ({@code Controller#method}) and its mapping pattern as the route ({@code GET /api/items/{id}}). Thread
+ * safe.
  */
 public class BillingHandlerInterceptor implements AsyncHandlerInterceptor {
 
+  private static final Logger LOG = System.getLogger(BillingHandlerInterceptor.class.getName());
+
+  /** Handler methods are finite; the bound only guards against generated ones. */
+  private static final int MAX_WARNED = 10_000;
+
   private final RequestBilling billing;
   private final BilledCosts costs;
+  private final Set<Method> warnedTwice = ConcurrentHashMap.newKeySet();
 
   /**
    * @param billing the request flow (client resolver, cost rules, header style, charge policy)
@@ -77,10 +93,24 @@ public class BillingHandlerInterceptor implements AsyncHandlerInterceptor {
         return false;
       }
       if (credits != BilledCosts.NOT_ANNOTATED) {
+        BilledRequest.of(request).ifPresent(billed -> warnBilledTwice(method, billed));
         return billing.admit(request, response, credits);
       }
     }
     return billing.admit(request, response);
+  }
+
+  /**
+   * A billing filter in front of Spring MVC admitted the request, so it is billed at the filter's cost
+   * and the handler's {@code @Billed} does not apply: said once per handler method.
+   */
+  private void warnBilledTwice(HandlerMethod method, BilledRequest billed) {
+    if (warnedTwice.size() < MAX_WARNED && warnedTwice.add(method.getMethod())) {
+      LOG.log(Level.WARNING, "@Billed on " + method.getShortLogMessage() + " is ignored: the request was "
+          + "already billed " + billed.reservedCredits() + " credits by a filter in front of Spring MVC "
+          + "(an ApiBillingFilter); a request is billed once, by the first that admits it. Bill each path in "
+          + "one place: map the filter elsewhere or give the path cost 0 in its rules.");
+    }
   }
 
   @Override

@@ -1,12 +1,18 @@
 package dev.apibilling.jdbc;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
+import java.util.concurrent.Executor;
 
 /** When one store call must have finished; every statement of the call gets what time is left. */
 final class Deadline {
 
+  private static final Executor DIRECT = Runnable::run;
+
   private final long endNanos;
   private final long timeoutMillis;
+  private boolean bounded;
 
   private Deadline(long endNanos, long timeoutMillis) {
     this.endNanos = endNanos;
@@ -22,7 +28,27 @@ final class Deadline {
   }
 
   /**
-   * The query timeout for the next statement, whole seconds rounded up, at least 1.
+   * Makes every read of {@code c} give up when the deadline passes: the driver's socket timeout, set to
+   * what is left (no round trip). A link that stops answering then fails the call at the deadline, where
+   * a query timeout alone would wait for a cancel request that cannot get through either. The pool
+   * restores the connection's own setting when it is returned.
+   *
+   * @throws SQLTimeoutException if the deadline has passed
+   */
+  void bound(Connection c) throws SQLException {
+    long left = (endNanos - System.nanoTime()) / 1_000_000L;
+    if (left <= 0) {
+      throw new SQLTimeoutException("the call took longer than its timeout of " + timeoutMillis + " ms");
+    }
+    c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, left));
+    bounded = true;
+  }
+
+  /**
+   * The query timeout for the next statement, whole seconds rounded up, at least 1; on a connection
+   * {@link #bound bound} to the deadline one second more, so that the socket timeout always ends the
+   * call first: a query timeout that fires sends a cancel request over a new connection, and pgjdbc
+   * makes the failing call wait for that request (up to {@code cancelSignalTimeout}).
    *
    * @throws SQLTimeoutException if the deadline has passed
    */
@@ -31,6 +57,7 @@ final class Deadline {
     if (left <= 0) {
       throw new SQLTimeoutException("the call took longer than its timeout of " + timeoutMillis + " ms");
     }
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999_999L) / 1_000_000_000L));
+    long seconds = (left + 999_999_999L) / 1_000_000_000L + (bounded ? 1 : 0);
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, seconds));
   }
 }

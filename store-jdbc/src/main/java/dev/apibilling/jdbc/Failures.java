@@ -38,7 +38,8 @@ final class Failures {
 
   private static boolean timedOut(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLTimeoutException || t instanceof SQLTransientConnectionException) {
+      if (t instanceof SQLTimeoutException || t instanceof SQLTransientConnectionException
+          || t instanceof java.net.SocketTimeoutException) {
         return true;
       }
       if (t instanceof SQLException) {

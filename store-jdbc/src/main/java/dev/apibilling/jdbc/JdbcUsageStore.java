@@ -53,8 +53,10 @@ import org.jspecify.annotations.Nullable;
  * store do it with {@link Builder#purgeEvery(Duration)}.
  *
  * <p>Thread safe. Every failure of the database (an error, a lost connection, a timeout) is thrown as a
- * {@link UsageStoreException}: a call waits at most the pool's connection timeout for a connection, then
- * at most {@link Builder#timeout(Duration)} for its statements.
+ * {@link UsageStoreException}, and every call ends within one deadline, {@link Builder#timeout(Duration)}
+ * (default 2 s): on PostgreSQL and MariaDB each read of the call gives up when the deadline passes, even
+ * on a link that stopped answering; a pool the store opens also waits for (or makes) a connection only
+ * within it.
  */
 public final class JdbcUsageStore implements UsageStore {
 
@@ -72,6 +74,7 @@ public final class JdbcUsageStore implements UsageStore {
   private final Schema schema;
   private final Operations ops;
   private final long timeoutMillis;
+  private final boolean networkBound;
   private final long purgeGraceMillis;
   private final long historyRetentionMillis;
   private final @Nullable ScheduledExecutorService purger;
@@ -95,6 +98,7 @@ public final class JdbcUsageStore implements UsageStore {
         break;
     }
     this.timeoutMillis = b.timeout.toMillis();
+    this.networkBound = dialect != JdbcDialect.H2;
     this.purgeGraceMillis = b.purgeGrace.toMillis();
     this.historyRetentionMillis = b.historyRetention.toMillis();
     if (b.createSchema) {
@@ -295,7 +299,7 @@ public final class JdbcUsageStore implements UsageStore {
       }
       if (dialect == JdbcDialect.POSTGRESQL) {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
-            + p + "forget_outcome, "
+            + p + "forget_outcome, " + p + "keep_windows, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
       }
@@ -331,6 +335,9 @@ public final class JdbcUsageStore implements UsageStore {
     Deadline deadline = Deadline.in(timeoutMillis);
     for (int attempt = 1; ; attempt++) {
       try (Connection c = dataSource.getConnection()) {
+        if (networkBound) {
+          deadline.bound(c);
+        }
         return committed(c, work.run(c, deadline));
       } catch (SQLException e) {
         if (attempt < MAX_ATTEMPTS && Failures.retryable(e) && !deadline.expired()) {
@@ -457,7 +464,7 @@ public final class JdbcUsageStore implements UsageStore {
     private @Nullable JdbcDialect dialect;
     private String tablePrefix = "apibilling_";
     private boolean createSchema;
-    private Duration timeout = Duration.ofSeconds(3);
+    private Duration timeout = Duration.ofSeconds(2);
     private Duration purgeGrace = Duration.ofMinutes(5);
     private Duration historyRetention = Duration.ofDays(400);
     private @Nullable Duration purgeEvery;
@@ -495,9 +502,14 @@ public final class JdbcUsageStore implements UsageStore {
     }
 
     /**
-     * How long the statements of one call may take, in total, before it fails with a
-     * {@link UsageStoreException} (default 3 seconds; statements' query timeouts are whole seconds,
-     * rounded up). A pool the store opens also waits at most this long for a connection.
+     * The deadline of one call (default 2 seconds): by then it has answered or failed with a
+     * {@link UsageStoreException}, whether the database is slow, down or behind a link that stopped
+     * answering. Each read of the call's connection gives up when the deadline passes (the driver's socket
+     * timeout, PostgreSQL and MariaDB/MySQL); statements also get a query timeout (whole seconds, rounded
+     * up) so the server stops working on them. A pool the store opens waits for a connection, validates it
+     * and connects within the deadline too (HikariCP {@code connectionTimeout} + {@code validationTimeout},
+     * the drivers' {@code connectTimeout}; PostgreSQL {@code cancelSignalTimeout} 1 s). With a
+     * {@link DataSource} of the application, its own pool settings bound the wait for a connection.
      *
      * @throws IllegalArgumentException if not positive
      */
@@ -600,20 +612,25 @@ public final class JdbcUsageStore implements UsageStore {
       config.setJdbcUrl(url);
       config.setPoolName("apibilling-jdbc-" + POOLS.incrementAndGet());
       config.setMaximumPoolSize(poolSize);
-      config.setConnectionTimeout(Math.max(250, millis));
-      config.setValidationTimeout(Math.max(250, millis / 2));
+      // waiting for a connection and validating it share the deadline (HikariCP: both at least 250 ms)
+      long validation = Math.max(250, millis / 4);
+      config.setConnectionTimeout(Math.max(250, millis - validation));
+      config.setValidationTimeout(validation);
       config.setInitializationFailTimeout(Math.max(1, millis));
       switch (d) {
         case POSTGRESQL:
-          // seconds; the socket timeout only catches a server that stopped answering altogether
+          // seconds; each call sets the socket timeout to what is left of its deadline, this one only
+          // bounds what runs outside calls; a cancel request gets 1 s instead of pgjdbc's 10 s
           config.addDataSourceProperty("connectTimeout", String.valueOf(seconds));
-          config.addDataSourceProperty("socketTimeout", String.valueOf(seconds + 2));
+          config.addDataSourceProperty("loginTimeout", String.valueOf(seconds));
+          config.addDataSourceProperty("socketTimeout", String.valueOf(seconds + 1));
+          config.addDataSourceProperty("cancelSignalTimeout", "1");
           config.addDataSourceProperty("tcpKeepAlive", "true");
           break;
         case MARIADB:
         case MYSQL:
-          config.addDataSourceProperty("connectTimeout", String.valueOf(seconds * 1000));
-          config.addDataSourceProperty("socketTimeout", String.valueOf((seconds + 2) * 1000));
+          config.addDataSourceProperty("connectTimeout", String.valueOf(millis));
+          config.addDataSourceProperty("socketTimeout", String.valueOf(millis + 1000));
           config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
           break;
         default:

@@ -1,5 +1,6 @@
 package dev.apibilling.jdbc;
 
+import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
@@ -49,6 +50,8 @@ class LockingOperations extends Operations {
   private final String deleteReservation;
   private final String insertReservation;
   private final String addWindow;
+  private final String keepWindow;
+  private final String selectHeld;
   private final String insertWindow;
   private final String releaseWindow;
   private final String addDaily;
@@ -76,7 +79,7 @@ class LockingOperations extends Operations {
         + " WHERE client_id = ? AND idem_key = ? AND reservation_id = ?";
     this.countDays = "SELECT COUNT(*) FROM " + s.daily
         + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0";
-    this.countExpired = "SELECT -1 AS i, COUNT(*) AS used FROM " + s.reservations
+    this.countExpired = "SELECT -1 AS i, COUNT(*) AS used, 0 AS window_end FROM " + s.reservations
         + " WHERE client_id = ? AND expires_at <= ?";
     this.deleteExpired = "DELETE FROM " + s.reservations + " WHERE client_id = ? AND expires_at <= ?";
     this.selectReservation = "SELECT credits, epoch_day, slots, idem_key FROM " + s.reservations
@@ -85,14 +88,18 @@ class LockingOperations extends Operations {
     this.insertReservation = "INSERT INTO " + s.reservations
         + " (client_id, reservation_id, credits, epoch_day, slots, expires_at, idem_key)"
         + " VALUES (?, ?, ?, ?, ?, ?, ?)";
-    this.addWindow = "UPDATE " + s.windows + " SET used = used + ?, window_end = GREATEST(window_end, ?)"
-        + " WHERE client_id = ? AND policy = ? AND window_start = ?";
+    this.addWindow = "UPDATE " + s.windows + " SET used = LEAST(" + Requirements.MAX_CREDITS + ", used + ?),"
+        + " window_end = GREATEST(window_end, ?) WHERE client_id = ? AND policy = ? AND window_start = ?";
+    this.keepWindow = "UPDATE " + s.windows + " SET window_end = ?"
+        + " WHERE client_id = ? AND policy = ? AND window_start = ? AND window_end < ?";
+    this.selectHeld = "SELECT credits, expires_at FROM " + s.reservations
+        + " WHERE client_id = ? AND reservation_id = ?";
     this.insertWindow = "INSERT INTO " + s.windows
         + " (client_id, policy, window_start, window_end, used) VALUES (?, ?, ?, ?, ?)";
     this.releaseWindow = "UPDATE " + s.windows + " SET used = GREATEST(0, used - ?)"
         + " WHERE client_id = ? AND policy = ? AND window_start = ?";
-    this.addDaily = "UPDATE " + s.daily + " SET credits = GREATEST(0, credits + ?)"
-        + " WHERE client_id = ? AND epoch_day = ?";
+    this.addDaily = "UPDATE " + s.daily + " SET credits = LEAST(" + Requirements.MAX_CREDITS
+        + ", GREATEST(0, credits + ?)) WHERE client_id = ? AND epoch_day = ?";
     this.insertDaily = "INSERT INTO " + s.daily + " (client_id, epoch_day, credits) VALUES (?, ?, ?)";
     this.insertEvent = "INSERT INTO " + s.events + " (client_id, event_id, event_time, payload) VALUES (?, ?, ?, ?)";
     this.deleteDays = "DELETE FROM " + s.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?";
@@ -121,6 +128,8 @@ class LockingOperations extends Operations {
     lockClient(c, client, now, d);
     expireReservations(c, client, now, d);
     String key = r.idempotencyKey();
+    boolean replay = false;
+    @Nullable String replayedReservation = null;
     if (key != null) {
       boolean stale = false;
       try (PreparedStatement ps = prepare(c, selectKey, d)) {
@@ -128,12 +137,9 @@ class LockingOperations extends Operations {
         ps.setString(2, key);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            long[] used = Slots.decodeUsed(rs.getString(1));
-            String reservationId = rs.getString(2);
-            if (rs.getLong(3) > now) {
-              return new ChargeResult(true, used, true, reservationId);
-            }
-            stale = true;
+            replayedReservation = rs.getString(2);
+            replay = rs.getLong(3) > now;
+            stale = !replay;
           }
         }
       }
@@ -146,6 +152,9 @@ class LockingOperations extends Operations {
     long[] used = new long[n];
     boolean[] exists = new boolean[n];
     readWindows(c, client, slots, used, exists, d);
+    if (replay) {
+      return replay(c, client, used, replayedReservation, now, d);
+    }
     if (!r.admits(used)) {
       return ChargeResult.of(false, used, null);
     }
@@ -158,7 +167,7 @@ class LockingOperations extends Operations {
       if (!exists[i] || update(c, addWindow, d, credits, s.end(), client, s.policy(), s.start()) == 0) {
         update(c, insertWindow, d, client, s.policy(), s.start(), s.end(), credits);
       }
-      used[i] += credits;
+      used[i] = Math.min(Requirements.MAX_CREDITS, used[i] + credits);
     }
     addDaily(c, client, r.epochDay(), credits, d);
     String reservationId = null;
@@ -174,6 +183,26 @@ class LockingOperations extends Operations {
       recordEvent(c, client, r.event(), d);
     }
     return ChargeResult.of(true, used, reservationId);
+  }
+
+  /** A recorded outcome replayed: the windows' counts now and what its reservation still holds. */
+  private ChargeResult replay(Connection c, String client, long[] used, @Nullable String reservationId,
+      long now, Deadline d) throws SQLException {
+    long held = 0;
+    long heldUntil = now;
+    if (reservationId != null) {
+      try (PreparedStatement ps = prepare(c, selectHeld, d)) {
+        ps.setString(1, client);
+        ps.setString(2, reservationId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            held = rs.getLong(1);
+            heldUntil = rs.getLong(2);
+          }
+        }
+      }
+    }
+    return ChargeResult.replay(used, reservationId, held, heldUntil);
   }
 
   @Override
@@ -218,7 +247,7 @@ class LockingOperations extends Operations {
       throws SQLException {
     long[] used = new long[windows.size()];
     long expired = readWindows(c, clientId, windows, used, new boolean[used.length], now, d);
-    if (expired > 0) {
+    if (expired != 0) {
       inTransaction(c, () -> {
         lockClient(c, clientId, now, d);
         return expireReservations(c, clientId, now, d);
@@ -379,7 +408,8 @@ class LockingOperations extends Operations {
   /**
    * Reads the used count of each window into {@code used} (marking those that have a row in
    * {@code exists}) in one statement; with a {@code now}, the same statement also counts the client's
-   * reservations that expired at {@code now}, which it returns.
+   * reservations that expired at {@code now}, which it returns. A row that ends before its window (a plan
+   * change made the window with its start end later) is kept until the window's end by one more statement.
    */
   private long readWindows(Connection c, String client, List<WindowSlot> slots, long[] used,
       boolean[] exists, long now, Deadline d) throws SQLException {
@@ -389,6 +419,7 @@ class LockingOperations extends Operations {
         ? (n <= CACHED_WINDOW_QUERIES ? usageQueries[n] : this.countExpired + " UNION ALL " + readWindowsSql(n))
         : (n <= CACHED_WINDOW_QUERIES ? readWindows[n] : readWindowsSql(n));
     long expired = 0;
+    long[] ends = new long[n];
     try (PreparedStatement ps = prepare(c, sql, d)) {
       int p = 1;
       if (countExpired) {
@@ -408,8 +439,15 @@ class LockingOperations extends Operations {
           } else {
             used[i] = rs.getLong(2);
             exists[i] = true;
+            ends[i] = rs.getLong(3);
           }
         }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      WindowSlot s = slots.get(i);
+      if (exists[i] && ends[i] < s.end()) {
+        update(c, keepWindow, d, s.end(), client, s.policy(), s.start(), s.end());
       }
     }
     return expired;
@@ -422,7 +460,7 @@ class LockingOperations extends Operations {
       if (i > 0) {
         b.append(" UNION ALL ");
       }
-      b.append("SELECT ").append(i).append(" AS i, used FROM ").append(schema.windows)
+      b.append("SELECT ").append(i).append(" AS i, used, window_end FROM ").append(schema.windows)
           .append(" WHERE client_id = ? AND policy = ? AND window_start = ?");
     }
     return b.toString();

@@ -58,11 +58,16 @@ final class MariaDbOperations extends LockingOperations {
         if (!rs.next()) {
           throw new SQLException("charge procedure answered no row");
         }
-        long[] used = Slots.decodeUsed(rs.getString(3));
-        if (used.length != r.windows().size()) {
-          used = java.util.Arrays.copyOf(used, r.windows().size());
+        int n = r.windows().size();
+        long[] answered = Slots.decodeUsed(rs.getString(3));
+        long[] used = java.util.Arrays.copyOf(answered, n);
+        String reservationId = rs.getString(4);
+        if (rs.getBoolean(2)) {
+          // a replay of a reservation answers its held credits and expiry after the counts
+          return ChargeResult.replay(used, reservationId, answered.length > n ? answered[n] : 0,
+              answered.length > n + 1 ? answered[n + 1] : r.now());
         }
-        return new ChargeResult(rs.getBoolean(1), used, rs.getBoolean(2), rs.getString(4));
+        return ChargeResult.of(rs.getBoolean(1), used, reservationId);
       }
     }
   }

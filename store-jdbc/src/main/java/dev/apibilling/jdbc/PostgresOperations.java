@@ -33,7 +33,7 @@ final class PostgresOperations extends Operations {
     this.charge = "SELECT granted, replayed, used, reservation_id FROM " + p
         + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     this.settle = "SELECT " + p + "settle(?, ?, ?, ?, ?, ?, ?)";
-    this.usage = "SELECT " + p + "usage(?, ?, ?, ?)";
+    this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
     this.expireAll = "SELECT " + p + "expire_all_reservations(?, ?)";
   }
@@ -72,7 +72,13 @@ final class PostgresOperations extends Operations {
         if (!rs.next()) {
           throw new SQLException("charge function returned no row");
         }
-        return new ChargeResult(rs.getBoolean(1), longs(rs.getArray(3), n), rs.getBoolean(2), rs.getString(4));
+        long[] answered = longs(rs.getArray(3), n + 2);
+        long[] used = java.util.Arrays.copyOf(answered, n);
+        String reservationId = rs.getString(4);
+        if (rs.getBoolean(2)) {
+          return ChargeResult.replay(used, reservationId, answered[n], answered[n + 1]);
+        }
+        return ChargeResult.of(rs.getBoolean(1), used, reservationId);
       }
     }
   }
@@ -95,15 +101,18 @@ final class PostgresOperations extends Operations {
     int n = windows.size();
     String[] policies = new String[n];
     Long[] starts = new Long[n];
+    Long[] ends = new Long[n];
     for (int i = 0; i < n; i++) {
       policies[i] = windows.get(i).policy();
       starts[i] = windows.get(i).start();
+      ends[i] = windows.get(i).end();
     }
     try (PreparedStatement ps = prepare(c, usage, d)) {
       ps.setString(1, clientId);
       ps.setArray(2, c.createArrayOf("text", policies));
       ps.setArray(3, c.createArrayOf("bigint", starts));
-      ps.setLong(4, now);
+      ps.setArray(4, c.createArrayOf("bigint", ends));
+      ps.setLong(5, now);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return longs(rs.getArray(1), n);

@@ -122,7 +122,7 @@ END //
 CREATE OR REPLACE PROCEDURE ${prefix}add_daily(IN p_client VARBINARY(1024), IN p_day BIGINT, IN p_credits BIGINT)
 BEGIN
   INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
-  ON DUPLICATE KEY UPDATE credits = GREATEST(0, credits + p_credits);
+  ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
 END //
 
 -- Gives credits of a reservation back to the windows still present and to its day. Caller holds the lock.
@@ -184,8 +184,11 @@ END //
 
 -- One decision (UsageStore.charge) in one CALL and one transaction; answers one row:
 -- granted, replayed, used (comma-separated, in window order), reservation_id.
--- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. A granted charge (mode 1, not a
--- replay) records its usage event p_event (when not NULL).
+-- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Every existing count of the windows is
+-- kept until its window's end; counts and day totals saturate at 2^53 - 1. A replay answers the windows'
+-- counts now, followed, for a reservation, by the credits it still holds and when it expires (0 and p_now
+-- once it is settled).
+-- A granted charge (mode 1, not a replay) records its usage event p_event (when not NULL).
 CREATE OR REPLACE PROCEDURE ${prefix}charge(IN p_client VARBINARY(1024), IN p_windows TEXT CHARACTER SET utf8mb4,
     IN p_credits BIGINT, IN p_mode INT, IN p_key VARBINARY(1024), IN p_key_expires BIGINT,
     IN p_reservation VARBINARY(512), IN p_reservation_expires BIGINT, IN p_day BIGINT, IN p_now BIGINT,
@@ -197,6 +200,10 @@ decide: BEGIN
   DECLARE v_end BIGINT;
   DECLARE v_limit BIGINT;
   DECLARE v_row BIGINT;
+  DECLARE v_row_end BIGINT;
+  DECLARE v_replay BOOLEAN DEFAULT FALSE;
+  DECLARE v_held BIGINT DEFAULT NULL;
+  DECLARE v_held_until BIGINT DEFAULT NULL;
   DECLARE v_used TEXT CHARACTER SET ascii DEFAULT '';
   DECLARE v_granted BOOLEAN DEFAULT TRUE;
   DECLARE v_key_used TEXT CHARACTER SET ascii;
@@ -218,25 +225,39 @@ decide: BEGIN
       FROM ${prefix}idempotency WHERE client_id = p_client AND idem_key = p_key;
     IF v_key_expires IS NOT NULL THEN
       IF v_key_expires > p_now THEN
-        COMMIT;
-        SELECT TRUE AS granted, TRUE AS replayed, v_key_used AS used, v_key_reservation AS reservation_id;
-        LEAVE decide;
+        SET v_replay = TRUE;
+      ELSE
+        DELETE FROM ${prefix}idempotency WHERE client_id = p_client AND idem_key = p_key;
       END IF;
-      DELETE FROM ${prefix}idempotency WHERE client_id = p_client AND idem_key = p_key;
     END IF;
   END IF;
   WHILE v_pos <= CHAR_LENGTH(p_windows) DO
     CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
     -- FOR UPDATE: take the row's exclusive lock now, never a shared one to upgrade later
     SET v_row = NULL;
-    SELECT used INTO v_row FROM ${prefix}windows
+    SET v_row_end = NULL;
+    SELECT used, window_end INTO v_row, v_row_end FROM ${prefix}windows
      WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
+    IF v_row_end < v_end THEN
+      UPDATE ${prefix}windows SET window_end = v_end
+       WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
+    END IF;
     SET v_row = COALESCE(v_row, 0);
     IF v_limit <> -1 AND v_row + p_credits > v_limit THEN
       SET v_granted = FALSE;
     END IF;
     SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);
   END WHILE;
+  IF v_replay THEN
+    IF v_key_reservation IS NOT NULL THEN
+      SELECT credits, expires_at INTO v_held, v_held_until FROM ${prefix}reservations
+       WHERE client_id = p_client AND reservation_id = v_key_reservation;
+      SET v_used = CONCAT(v_used, ',', COALESCE(v_held, 0), ',', COALESCE(v_held_until, p_now));
+    END IF;
+    COMMIT;
+    SELECT TRUE AS granted, TRUE AS replayed, v_used AS used, v_key_reservation AS reservation_id;
+    LEAVE decide;
+  END IF;
   IF NOT v_granted OR p_mode = 0 THEN
     COMMIT;
     SELECT v_granted AS granted, FALSE AS replayed, v_used AS used, NULL AS reservation_id;
@@ -248,7 +269,7 @@ decide: BEGIN
     CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
     INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
     VALUES (p_client, v_policy, v_start, v_end, p_credits)
-    ON DUPLICATE KEY UPDATE used = used + p_credits, window_end = GREATEST(window_end, v_end);
+    ON DUPLICATE KEY UPDATE used = LEAST(9007199254740991, used + p_credits), window_end = GREATEST(window_end, v_end);
     SELECT used INTO v_row FROM ${prefix}windows
      WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
     SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);

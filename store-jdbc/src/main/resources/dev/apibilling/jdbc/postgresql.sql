@@ -88,13 +88,33 @@ BEGIN
 END;
 $$;
 
+-- The used count of each given window, in order; first keeps every existing count of them until its window's
+-- end (a plan change may have made the window with a kept start end later). Caller holds the lock.
+CREATE OR REPLACE FUNCTION ${prefix}keep_windows(p_client text, p_policies text[], p_starts bigint[],
+    p_ends bigint[]) RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_used bigint[];
+BEGIN
+  UPDATE ${prefix}windows w SET window_end = k.window_end
+    FROM unnest(p_policies, p_starts, p_ends) AS k(policy, window_start, window_end)
+   WHERE w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start
+     AND w.window_end < k.window_end;
+  SELECT array_agg(COALESCE(w.used, 0) ORDER BY k.ord) INTO v_used
+    FROM unnest(p_policies, p_starts) WITH ORDINALITY AS k(policy, window_start, ord)
+    LEFT JOIN ${prefix}windows w
+      ON w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start;
+  RETURN COALESCE(v_used, '{}');
+END;
+$$;
+
 -- Adds (or, negative, subtracts) credits to a day's total, never below zero.
 CREATE OR REPLACE FUNCTION ${prefix}add_daily(p_client text, p_day bigint, p_credits bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO ${prefix}daily AS d (client_id, epoch_day, credits)
   VALUES (p_client, p_day, GREATEST(0, p_credits))
-  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = GREATEST(0, d.credits + p_credits);
+  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = LEAST(9007199254740991, GREATEST(0, d.credits + p_credits));
 END;
 $$;
 
@@ -145,7 +165,9 @@ END;
 $$;
 
 -- One decision (UsageStore.charge), in one statement and one transaction.
--- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Written as primary-key statements
+-- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Counts and day totals saturate at
+-- 2^53 - 1. A replay answers the windows' counts now, followed, for a reservation, by the credits it
+-- still holds and when it expires (0 and p_now once it is settled). Written as primary-key statements
 -- whose plans PL/pgSQL caches: everything after the lock is held until the commit, so it is kept short.
 -- A granted charge (mode 1, not a replay) records its usage event p_event (when not NULL).
 DROP FUNCTION IF EXISTS ${prefix}charge(text, text[], bigint[], bigint[], bigint[], bigint, integer, text,
@@ -162,6 +184,7 @@ DECLARE
   v_used bigint[] := '{}';
   v_row bigint;
   v_key record;
+  v_held record;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
   replayed := false;
@@ -176,8 +199,17 @@ BEGIN
       IF v_key.expires_at > p_now THEN
         granted := true;
         replayed := true;
-        used := v_key.used;
+        used := ${prefix}keep_windows(p_client, p_policies, p_starts, p_ends);
         reservation_id := v_key.reservation_id;
+        IF reservation_id IS NOT NULL THEN
+          SELECT x.credits, x.expires_at INTO v_held
+            FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.reservation_id = v_key.reservation_id;
+          IF FOUND THEN
+            used := used || ARRAY[v_held.credits, v_held.expires_at];
+          ELSE
+            used := used || ARRAY[0, p_now];
+          END IF;
+        END IF;
         RETURN NEXT;
         RETURN;
       END IF;
@@ -185,10 +217,8 @@ BEGIN
     END IF;
   END IF;
   granted := true;
+  v_used := ${prefix}keep_windows(p_client, p_policies, p_starts, p_ends);
   FOR i IN 1 .. n LOOP
-    SELECT w.used INTO v_row FROM ${prefix}windows w
-     WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i];
-    v_used[i] := coalesce(v_row, 0);
     IF p_limits[i] <> -1 AND v_used[i] + p_credits > p_limits[i] THEN
       granted := false;
     END IF;
@@ -202,12 +232,13 @@ BEGIN
     INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used)
     VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits)
     ON CONFLICT (client_id, policy, window_start) DO UPDATE
-       SET used = w.used + EXCLUDED.used, window_end = GREATEST(w.window_end, EXCLUDED.window_end)
+       SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
+           window_end = GREATEST(w.window_end, EXCLUDED.window_end)
     RETURNING w.used INTO v_row;
     v_used[i] := v_row;
   END LOOP;
   INSERT INTO ${prefix}daily AS d (client_id, epoch_day, credits) VALUES (p_client, p_day, p_credits)
-  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = d.credits + EXCLUDED.credits;
+  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = LEAST(9007199254740991, d.credits + EXCLUDED.credits);
   IF p_mode = 2 THEN
     reservation_id := p_reservation;
     INSERT INTO ${prefix}reservations AS x
@@ -264,22 +295,23 @@ BEGIN
 END;
 $$;
 
--- The used count of each given window (UsageStore.usage), after giving back expired reservations.
-CREATE OR REPLACE FUNCTION ${prefix}usage(p_client text, p_policies text[], p_starts bigint[], p_now bigint)
+-- The used count of each given window (UsageStore.usage), after giving back expired reservations; keeps
+-- each existing count until its window's end. Takes the lock only when it changes something.
+CREATE OR REPLACE FUNCTION ${prefix}usage(p_client text, p_policies text[], p_starts bigint[], p_ends bigint[],
+    p_now bigint)
 RETURNS bigint[]
 LANGUAGE plpgsql AS $$
-DECLARE
-  v_used bigint[];
 BEGIN
   IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
     PERFORM ${prefix}lock_client(p_client);
     PERFORM ${prefix}expire_reservations(p_client, p_now);
+  ELSIF EXISTS (SELECT 1 FROM unnest(p_policies, p_starts, p_ends) AS k(policy, window_start, window_end)
+                  JOIN ${prefix}windows w
+                    ON w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start
+                 WHERE w.window_end < k.window_end) THEN
+    PERFORM ${prefix}lock_client(p_client);
   END IF;
-  SELECT array_agg(COALESCE(w.used, 0) ORDER BY k.ord) INTO v_used
-    FROM unnest(p_policies, p_starts) WITH ORDINALITY AS k(policy, window_start, ord)
-    LEFT JOIN ${prefix}windows w
-      ON w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start;
-  RETURN v_used;
+  RETURN ${prefix}keep_windows(p_client, p_policies, p_starts, p_ends);
 END;
 $$;
 

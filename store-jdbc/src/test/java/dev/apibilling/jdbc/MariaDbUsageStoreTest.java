@@ -2,6 +2,7 @@ package dev.apibilling.jdbc;
 
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.UsageStoreContract;
+import java.time.Instant;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract on the machine's MariaDB: every store object has its own pool. */
@@ -13,5 +14,10 @@ final class MariaDbUsageStoreTest extends UsageStoreContract {
   @Override
   protected UsageStore newStore() {
     return TABLES.open();
+  }
+
+  @Override
+  protected void dropExpired(Instant now) {
+    ((JdbcUsageStore) store).purgeExpired(now);
   }
 }

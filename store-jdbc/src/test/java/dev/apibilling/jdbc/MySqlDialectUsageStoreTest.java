@@ -2,6 +2,7 @@ package dev.apibilling.jdbc;
 
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.UsageStoreContract;
+import java.time.Instant;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -16,5 +17,10 @@ final class MySqlDialectUsageStoreTest extends UsageStoreContract {
   @Override
   protected UsageStore newStore() {
     return TABLES.open(JdbcDialect.MYSQL);
+  }
+
+  @Override
+  protected void dropExpired(Instant now) {
+    ((JdbcUsageStore) store).purgeExpired(now);
   }
 }

@@ -28,6 +28,25 @@ final class RedisScripts {
         end
       end
 
+      -- The most a counter or a day total holds (2^53 - 1): counts saturate there instead of growing past it.
+      local MAX = 9007199254740991
+
+      -- The count of a window counter, 0 if there is none. An existing counter is kept at least until the
+      -- window's end plus half the grace: a plan change may have made its window end later than when it was
+      -- made. (Its TTL runs on Redis' clock and the window on the caller's, so a TTL within half a grace of
+      -- the wanted one is left alone rather than reset on every call.)
+      local function count(key, windowEnd, grace, now)
+        local value = redis.call('GET', key)
+        if not value then
+          return 0, false
+        end
+        local ttl = windowEnd + grace - now
+        if ttl - grace / 2 > redis.call('PTTL', key) then
+          redis.call('PEXPIRE', key, int(ttl))
+        end
+        return tonumber(value), true
+      end
+
       -- Gives credits back to the window counters and the day total that still exist, never below 0.
       local function giveBack(base, windows, day, credits)
         if credits <= 0 then
@@ -107,7 +126,8 @@ final class RedisScripts {
    * 4 mode (0 check, 1 charge, 2 reserve), 5 n, 6 epoch day, 7 TTL of the daily totals, 8 oldest day
    * kept, 9 window grace, 10 outcome expiry or '', 11 reservation id, 12 reservation expiry, then limit
    * and end of each window, then the six event arguments of {@link #EVENTS} (payload '' for none).
-   * Returns {granted, replayed, reservation id or '', used...}.
+   * Returns {granted, replayed, reservation id or '', held credits, held until, used...}: a replay reports
+   * the windows' counts now and what its reservation still holds.
    */
   static final String CHARGE = COMMON + EVENTS + """
       local base = ARGV[1]
@@ -122,12 +142,20 @@ final class RedisScripts {
       local outcome = false
       if ARGV[10] ~= '' then
         outcome = KEYS[3 + n]
-        local recorded = redis.call('HMGET', outcome, 'e', 'r', 'u')
+        local recorded = redis.call('HMGET', outcome, 'e', 'r')
         if recorded[1] then
           if tonumber(recorded[1]) > now then
-            local reply = {1, 1, recorded[2]}
-            for used in string.gmatch(recorded[3], '[^,]+') do
-              reply[#reply + 1] = used
+            local held, releasedAt = 0, now
+            if recorded[2] ~= '' then
+              local c = redis.call('HGET', base .. 'r:' .. recorded[2], 'c')
+              if c then
+                held = c
+                releasedAt = tonumber(redis.call('ZSCORE', KEYS[1], recorded[2])) or now
+              end
+            end
+            local reply = {1, 1, recorded[2], held, int(releasedAt)}
+            for i = 1, n do
+              reply[5 + i] = count(KEYS[2 + i], tonumber(ARGV[12 + 2 * i]), grace, now)
             end
             return reply
           end
@@ -136,12 +164,12 @@ final class RedisScripts {
       end
 
       local used = {}
+      local existed = {}
       local granted = 1
       for i = 1, n do
-        local count = tonumber(redis.call('GET', KEYS[2 + i]) or '0')
-        used[i] = count
+        used[i], existed[i] = count(KEYS[2 + i], tonumber(ARGV[12 + 2 * i]), grace, now)
         local limit = tonumber(ARGV[11 + 2 * i])
-        if limit >= 0 and credits > limit - count then
+        if limit >= 0 and credits > limit - used[i] then
           granted = 0
         end
       end
@@ -152,9 +180,8 @@ final class RedisScripts {
         for i = 1, n do
           local key = KEYS[2 + i]
           local windowEnd = tonumber(ARGV[12 + 2 * i])
-          used[i] = redis.call('INCRBY', key, ARGV[3])
-          if used[i] == credits then
-            -- a new counter (or one given back to 0, whose expiry is already set)
+          used[i] = redis.call('INCRBY', key, int(math.min(credits, MAX - used[i])))
+          if not existed[i] then
             redis.call('PEXPIRE', key, int(math.max(windowEnd + grace - now, 1)))
           end
           if windowEnd > lastEnd then
@@ -164,7 +191,9 @@ final class RedisScripts {
 
         -- the first charge of a day drops days past the retention and extends the hash's expiry
         local days = KEYS[2]
-        if redis.call('HINCRBY', days, day, ARGV[3]) == credits then
+        local total = tonumber(redis.call('HGET', days, day))
+        redis.call('HINCRBY', days, day, int(math.min(credits, MAX - (total or 0))))
+        if not total then
           local oldest = tonumber(ARGV[8])
           for _, d in ipairs(redis.call('HKEYS', days)) do
             if tonumber(d) < oldest then
@@ -210,9 +239,9 @@ final class RedisScripts {
         end
       end
 
-      local reply = {granted, 0, reservation}
+      local reply = {granted, 0, reservation, 0, 0}
       for i = 1, n do
-        reply[3 + i] = used[i]
+        reply[5 + i] = used[i]
       end
       return reply
       """;
@@ -247,14 +276,17 @@ final class RedisScripts {
       """;
 
   /**
-   * Reads window counters after giving back expired reservations. KEYS: 1 reservation index, then the
-   * window counters. ARGV: 1 base, 2 now. Returns the counts in order.
+   * Reads window counters after giving back expired reservations, keeping each until its window's end.
+   * KEYS: 1 reservation index, then the window counters. ARGV: 1 base, 2 now, 3 window grace, then the
+   * end of each window. Returns the counts in order.
    */
   static final String USAGE = COMMON + """
       expireReservations(ARGV[1], ARGV[2])
+      local now = tonumber(ARGV[2])
+      local grace = tonumber(ARGV[3])
       local used = {}
       for i = 2, #KEYS do
-        used[i - 1] = tonumber(redis.call('GET', KEYS[i]) or '0')
+        used[i - 1] = count(KEYS[i], tonumber(ARGV[2 + i]), grace, now)
       end
       return used
       """;

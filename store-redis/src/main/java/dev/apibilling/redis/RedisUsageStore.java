@@ -221,13 +221,13 @@ public final class RedisUsageStore implements UsageStore {
       eventArguments(a, 12 + 2 * n, request.clientId(), event, now);
     }
     List<Object> reply = eval(charge, ScriptOutputType.MULTI, k, a);
-    long[] used = new long[reply.size() - 3];
+    long[] used = new long[reply.size() - 5];
     for (int i = 0; i < used.length; i++) {
-      used[i] = number(reply.get(3 + i));
+      used[i] = number(reply.get(5 + i));
     }
     String held = reply.get(2).toString();
     return new ChargeResult(number(reply.get(0)) == 1, used, number(reply.get(1)) == 1,
-        held.isEmpty() ? null : held);
+        held.isEmpty() ? null : held, number(reply.get(3)), number(reply.get(4)));
   }
 
   @Override
@@ -262,7 +262,14 @@ public final class RedisUsageStore implements UsageStore {
     for (int i = 0; i < windows.size(); i++) {
       k[1 + i] = RedisKeys.window(base, windows.get(i));
     }
-    List<Object> reply = eval(usage, ScriptOutputType.MULTI, k, base, Long.toString(now));
+    String[] a = new String[3 + windows.size()];
+    a[0] = base;
+    a[1] = Long.toString(now);
+    a[2] = Long.toString(graceMillis);
+    for (int i = 0; i < windows.size(); i++) {
+      a[3 + i] = Long.toString(windows.get(i).end());
+    }
+    List<Object> reply = eval(usage, ScriptOutputType.MULTI, k, a);
     long[] used = new long[windows.size()];
     for (int i = 0; i < used.length; i++) {
       used[i] = number(reply.get(i));
@@ -369,12 +376,16 @@ public final class RedisUsageStore implements UsageStore {
     return charge.text;
   }
 
-  /** Runs a script by its SHA-1; after a NOSCRIPT (script cache flushed, failover) runs its text, which loads it. */
+  /**
+   * Runs a script by its SHA-1; after a NOSCRIPT (script cache flushed, failover) runs its text, which
+   * loads it, within what is left of the same deadline.
+   */
   <T> T eval(Script script, ScriptOutputType type, String[] k, String... a) {
+    long end = System.nanoTime() + timeoutNanos;
     try {
-      return call(() -> redis.evalsha(script.sha, type, k, a));
+      return call(() -> redis.evalsha(script.sha, type, k, a), timeoutNanos);
     } catch (RedisNoScriptException e) {
-      return call(() -> redis.eval(script.text, type, k, a));
+      return call(() -> redis.eval(script.text, type, k, a), Math.max(1, end - System.nanoTime()));
     }
   }
 
@@ -397,11 +408,15 @@ public final class RedisUsageStore implements UsageStore {
    * NOSCRIPT into a {@link UsageStoreException}.
    */
   <T> T call(Supplier<RedisFuture<T>> command) {
+    return call(command, timeoutNanos);
+  }
+
+  private <T> T call(Supplier<RedisFuture<T>> command, long nanos) {
     if (closed.get()) {
       throw new UsageStoreException("the store is closed");
     }
     try {
-      T result = LettuceFutures.awaitOrCancel(command.get(), timeoutNanos, TimeUnit.NANOSECONDS);
+      T result = LettuceFutures.awaitOrCancel(command.get(), nanos, TimeUnit.NANOSECONDS);
       if (result == null) {
         throw new UsageStoreException("Redis answered nothing");
       }
@@ -482,8 +497,11 @@ public final class RedisUsageStore implements UsageStore {
     }
 
     /**
-     * How long one call waits for Redis before it throws {@link UsageStoreException} (default 2 s); also
-     * the connect timeout of a client the store creates.
+     * The deadline of one call (default 2 s): by then it has answered or thrown
+     * {@link UsageStoreException}, whether Redis is slow, down, reconnecting (commands are rejected at
+     * once while the connection is down) or behind a link that stopped answering; a script reloaded after
+     * {@code NOSCRIPT} runs within the same deadline. Also the connect timeout of a client the store
+     * creates.
      *
      * @throws IllegalArgumentException if it is not positive
      */

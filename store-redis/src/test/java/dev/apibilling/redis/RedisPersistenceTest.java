@@ -10,6 +10,7 @@ import dev.apibilling.BillingDecision;
 import dev.apibilling.Charge;
 import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaDefinition;
+import dev.apibilling.QuotaDuration;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Requirements;
 import dev.apibilling.Reservation;
@@ -120,6 +121,45 @@ final class RedisPersistenceTest {
     assertTtl(RedisKeys.reservation(base, "res-1"), dayStart + DAY_MS + grace - now);
     assertTtl(RedisKeys.reservations(base), dayStart + DAY_MS + grace - now);
     assertTtl(RedisKeys.days(base), (epochDay + 1) * DAY_MS + Duration.ofDays(30).toMillis() - now);
+  }
+
+  @Test
+  void keptWindowsCounterLivesUntilTheEndOfTheWindowThatIsCurrentNow() {
+    store = builder().windowGrace(Duration.ofMinutes(3)).build();
+    long grace = Duration.ofMinutes(3).toMillis();
+    clock.set(java.time.Instant.parse("2027-02-28T12:00:00Z"));
+    ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
+    QuotaDefinition month = QuotaDefinition.of(MONTH, 10).anchoredAt(LocalDate.of(2027, 1, 28));
+    billing.updateClientQuotas(client, List.of(month));
+    billing.trackClientUsage(client, 10);
+    String key = onlyKey(store.keys().base(client) + "w:month:");
+    assertTtl(key, java.time.Instant.parse("2027-03-28T00:00:00Z").toEpochMilli() + grace - clock.millis());
+
+    // re-anchored: the window still starts on Feb 28 but ends on Mar 31; the plan change extends the key
+    billing.updateClientQuotas(client, List.of(month.anchoredAt(LocalDate.of(2027, 1, 31))));
+    assertTtl(key, java.time.Instant.parse("2027-03-31T00:00:00Z").toEpochMilli() + grace - clock.millis());
+
+    // a yearly quota of the same name starting on the same day: a denied charge alone extends the key
+    ApiBilling other = ApiBilling.builder().store(store).clock(clock).build();
+    other.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.YEAR, 10)
+        .anchoredAt(LocalDate.of(2026, 2, 28)).named("month")));
+    assertThat(other.tryTrackClientUsage(client, 1).granted()).isFalse();
+    assertTtl(key, java.time.Instant.parse("2028-02-28T00:00:00Z").toEpochMilli() + grace - clock.millis());
+  }
+
+  @Test
+  void statusExtendsAKeptWindowsCounter() {
+    store = builder().windowGrace(Duration.ofMinutes(3)).build();
+    long grace = Duration.ofMinutes(3).toMillis();
+    ApiBilling first = ApiBilling.builder().store(store).clock(clock).build();
+    first.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.MINUTE, 5).named("burst")));
+    first.trackClientUsage(client, 5);
+    String key = onlyKey(store.keys().base(client) + "w:burst:");
+    ApiBilling second = ApiBilling.builder().store(store).clock(clock).build();
+    second.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.HOUR, 5).named("burst")));
+    assertThat(second.status(client).lowest().used()).isEqualTo(5);
+    long hourEnd = java.time.Instant.parse("2021-06-15T13:00:00Z").toEpochMilli();
+    assertTtl(key, hourEnd + grace - clock.millis());
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
 import dev.apibilling.servlet.BillingProblems;
 import dev.apibilling.servlet.ChargePolicy;
+import dev.apibilling.servlet.ClientResolver;
 import dev.apibilling.servlet.CostRules;
 import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.StoreFailurePolicy;
@@ -47,8 +48,8 @@ import org.springframework.format.annotation.DateTimeFormat;
  *     bean. Without it such callers are answered 403.
  * @param historyZone Time zone whose days the daily usage history is counted in.
  * @param idempotencyTtl How long a request's Idempotency-Key is remembered.
- * @param reservationTtl Longest time credits reserved for a request in progress are held; a request
- *     running longer is not charged.
+ * @param reservationTtl Longest time credits reserved for a request in progress are held (a crashed
+ *     instance's holds too); a request running longer is not charged.
  * @param thresholds Fractions of a limit whose crossing is reported to listeners and metrics.
  * @param quotaSource Caching of the answers of a QuotaDefinitionSource bean.
  * @param headers Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit), legacy
@@ -58,8 +59,13 @@ import org.springframework.format.annotation.DateTimeFormat;
  * @param failurePolicy What a request gets when the usage store cannot answer: fail-open serves it
  *     unbilled, fail-closed answers 503.
  * @param failureRetryAfter Retry-After of the 503 answered when the store fails.
- * @param clientResolver How callers are identified: auto (the authenticated principal, else the API key),
- *     principal or api-key. Ignored when the application defines a ClientResolver bean.
+ * @param clientResolver How callers are identified: auto, principal or api-key. auto is the authenticated
+ *     principal alone when Spring Security is configured (an anonymous request gets 401), else the
+ *     principal and, for anonymous requests, the API key. Ignored when the application defines a
+ *     ClientResolver bean.
+ * @param principalChallenge WWW-Authenticate challenge of the 401 answered to a request without a principal
+ *     (client-resolver principal, or auto with Spring Security), for example Basic realm="api": the scheme
+ *     the application authenticates with.
  * @param apiKey Where API keys are read from.
  * @param costRules Credits of requests to handlers without @Billed, as "[METHOD] /pattern = credits"
  *     entries tried in order, for example "POST /api/reports/* = 5" ("*" matches within a path segment,
@@ -81,7 +87,7 @@ public record ApiBillingProperties(
     @Nullable String defaultPlan,
     @DefaultValue("UTC") ZoneId historyZone,
     @DefaultValue("24h") Duration idempotencyTtl,
-    @DefaultValue("10m") Duration reservationTtl,
+    @DefaultValue("30s") Duration reservationTtl,
     @DefaultValue({"0.8", "1.0"}) List<Double> thresholds,
     @DefaultValue QuotaSource quotaSource,
     @DefaultValue("both") HeaderStyle headers,
@@ -89,6 +95,7 @@ public record ApiBillingProperties(
     @DefaultValue("fail-open") StoreFailurePolicy failurePolicy,
     @DefaultValue("5s") Duration failureRetryAfter,
     @DefaultValue("auto") ClientResolverKind clientResolver,
+    @DefaultValue("Bearer") String principalChallenge,
     @DefaultValue ApiKey apiKey,
     List<String> costRules,
     @DefaultValue("0") long defaultCredits,
@@ -106,6 +113,11 @@ public record ApiBillingProperties(
     thresholds = List.copyOf(thresholds);
     costRules = costRules == null ? List.of() : List.copyOf(costRules);
     positive("apibilling.failure-retry-after", failureRetryAfter);
+    try {
+      ClientResolver.principal(principalChallenge);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("apibilling.principal-challenge: " + e.getMessage(), e);
+    }
     if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
       throw new IllegalArgumentException("apibilling.default-credits must be >= 0 and <= "
           + Requirements.MAX_CREDITS + " but was " + defaultCredits);
@@ -211,7 +223,10 @@ public record ApiBillingProperties(
 
   /** How the auto-configured ClientResolver tells who is calling. */
   public enum ClientResolverKind {
-    /** The authenticated principal (Spring Security's or the container's), else the API key. */
+    /**
+     * With Spring Security configured, the authenticated principal only; otherwise the principal (the
+     * container's authentication), else the API key.
+     */
     AUTO,
     /** The authenticated principal's name only; an anonymous request gets 401. */
     PRINCIPAL,

@@ -3,13 +3,14 @@ package dev.apibilling.spring.boot;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.servlet.ApiKeyRegistry;
 import dev.apibilling.servlet.BillingProblems;
-import dev.apibilling.servlet.ClientResolution;
 import dev.apibilling.servlet.ClientResolver;
 import dev.apibilling.servlet.RequestBilling;
 import dev.apibilling.spring.BillingExceptionResolver;
 import dev.apibilling.spring.BillingHandlerInterceptor;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -36,7 +37,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  *
  * <ul>
  *   <li>{@code ApiKeyRegistry}: the keys of {@code apibilling.clients.*.api-keys}
- *   <li>{@code ClientResolver}: per {@code apibilling.client-resolver}
+ *   <li>{@code ClientResolver}: per {@code apibilling.client-resolver}; {@code auto} is the principal
+ *       alone when Spring Security's filter chain is configured, else the principal, then the API key
  *   <li>{@code RequestBilling}: the flow, with the header style, charge and failure policies
  *   <li>{@code BillingHandlerInterceptor}, registered by the {@code apiBillingWebMvcConfigurer}
  *   <li>{@code BillingExceptionResolver}
@@ -49,6 +51,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 @ConditionalOnClass({DispatcherServlet.class, RequestBilling.class})
 @ConditionalOnBean(ApiBilling.class)
 public class ApiBillingWebMvcAutoConfiguration {
+
+  private static final Logger LOG = System.getLogger(ApiBillingWebMvcAutoConfiguration.class.getName());
 
   /** The API keys of the configured clients. */
   @Bean
@@ -64,8 +68,9 @@ public class ApiBillingWebMvcAutoConfiguration {
   /** Who is calling, per {@code apibilling.client-resolver}. */
   @Bean
   @ConditionalOnMissingBean
-  public ClientResolver apiBillingClientResolver(ApiBillingProperties properties, ApiKeyRegistry keys) {
-    ClientResolver principal = ClientResolver.principal();
+  public ClientResolver apiBillingClientResolver(ApiBillingProperties properties, ApiKeyRegistry keys,
+      BeanFactory beans) {
+    ClientResolver principal = ClientResolver.principal(properties.principalChallenge());
     ClientResolver apiKey;
     try {
       apiKey = ClientResolver.apiKey(keys, properties.apiKey().header(), properties.apiKey().bearer());
@@ -75,10 +80,7 @@ public class ApiBillingWebMvcAutoConfiguration {
     return switch (properties.clientResolver()) {
       case PRINCIPAL -> principal;
       case API_KEY -> apiKey;
-      case AUTO -> request -> {
-        ClientResolution who = principal.resolve(request);
-        return who.outcome() == ClientResolution.Outcome.MISSING ? apiKey.resolve(request) : who;
-      };
+      case AUTO -> AutoClientResolver.of(principal, apiKey, beans);
     };
   }
 
@@ -126,7 +128,10 @@ public class ApiBillingWebMvcAutoConfiguration {
     };
   }
 
-  /** Checks every {@code @Billed} handler method at start-up. */
+  /**
+   * Checks every {@code @Billed} handler method at start-up, then logs one INFO line with the client
+   * resolver and the policies in effect.
+   */
   @Bean
   @ConditionalOnMissingBean(name = "apiBillingHandlerValidator")
   public static SmartInitializingSingleton apiBillingHandlerValidator(
@@ -142,6 +147,10 @@ public class ApiBillingWebMvcAutoConfiguration {
           billing.validate(handler);
         }
       });
+      RequestBilling flow = billing.requestBilling();
+      LOG.log(Level.INFO, "apibilling bills Spring MVC requests: client resolver " + flow.clientResolver()
+          + ", charge policy " + flow.chargePolicy() + ", store failure " + flow.storeFailurePolicy()
+          + ", rate-limit headers " + flow.headerStyle());
     };
   }
 

@@ -156,6 +156,12 @@ final class ApiBillingPropertiesBindingTest {
   }
 
   @Test
+  void principalChallengeThatIsNoChallengeFailsStartUpNamingTheProperty() {
+    assertStartUpFails(List.of("apibilling.principal-challenge=Basic\r\nX-Evil: 1"),
+        "apibilling.principal-challenge: principal challenge must be a WWW-Authenticate challenge");
+  }
+
+  @Test
   void storeWithoutItsModuleFailsStartUpNamingTheProperty() {
     assertStartUpFails(List.of("apibilling.store=mongodb://127.0.0.1/billing"),
         "apibilling.store: no usage store supports 'mongodb:' URLs");

@@ -299,6 +299,14 @@ final class BilledHttpTest {
   }
 
   @Test
+  void asyncResultReadyBeforeTheHandlerReturnsIsSettledWithItsFinalStatus() throws Exception {
+    HttpResponse<String> r = settled(() -> get("/api/async-ready", "key-asyncready"));
+
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(used("asyncready", "day")).as("a 503, not the 200 the response had when async started").isZero();
+  }
+
+  @Test
   void retryWithTheSameIdempotencyKeyIsChargedOnce() throws Exception {
     assertThat(settled(() -> post("/api/reports", "key-idem", "Idempotency-Key", "order-42")).statusCode())
         .isEqualTo(200);
@@ -348,6 +356,60 @@ final class BilledHttpTest {
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(header(r, "RateLimit")).startsWith("\"day\";r=");
+  }
+
+  @Test
+  void differentApiKeysInOneRequestAre400AndChargeNothing() throws Exception {
+    List<HttpResponse<String>> ambiguous = List.of(
+        get("/api/ping", "key-twokeys-a", "X-Api-Key", "key-twokeys-b"),
+        get("/api/ping", "key-twokeys-a", "Authorization", "Bearer key-twokeys-b"));
+
+    for (HttpResponse<String> r : ambiguous) {
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(header(r, "Content-Type")).startsWith("application/problem+json");
+      assertThat(JSON.readTree(r.body()).path("type").asText())
+          .isEqualTo("https://apibilling.dev/problems/ambiguous-credentials");
+      assertThat(r.body()).doesNotContain("key-twokeys");
+    }
+    assertThat(used("twokeys-a", "day")).isZero();
+    assertThat(used("twokeys-b", "day")).isZero();
+
+    HttpResponse<String> same = settled(() -> get("/api/ping", "key-twokeys-a", "X-Api-Key", "key-twokeys-a",
+        "Authorization", "Bearer key-twokeys-a"));
+    assertThat(same.statusCode()).as("the same key twice is one key").isEqualTo(200);
+    assertThat(used("twokeys-a", "day")).isEqualTo(1);
+  }
+
+  // ---- HTTP methods -------------------------------------------------------------------------------
+
+  @Test
+  void headCostsWhatGetCostsByCostRuleAndByAnnotation() throws Exception {
+    HttpResponse<String> ruled = settled(() -> send(request("/api/plain/ruled", "key-head")
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()));
+    assertThat(ruled.statusCode()).isEqualTo(200);
+    assertThat(ruled.body()).isEmpty();
+    assertThat(used("head", "day")).as("GET /api/plain/ruled = 4").isEqualTo(4);
+
+    HttpResponse<String> annotated = settled(() -> send(request("/api/sized/xl", "key-head")
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()));
+    assertThat(annotated.statusCode()).isEqualTo(200);
+    assertThat(used("head", "day")).as("@Billed of the GET handler: 10").isEqualTo(14);
+  }
+
+  @Test
+  void corsPreflightIsNeitherBilledNorAskedForAKey() throws Exception {
+    for (String path : List.of("/api/ping", "/api/plain/ruled")) {
+      HttpResponse<String> r = send(request(path, null, "Origin", "https://app.example",
+          "Access-Control-Request-Method", "GET").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+      // Spring's own CORS handling answers it (403 without a CORS configuration); billing stays out
+      assertThat(r.statusCode()).as(path).isNotIn(400, 401, 429);
+      assertThat(r.body()).as(path).doesNotContain("apibilling.dev/problems");
+      assertThat(r.headers().firstValue("RateLimit")).as(path).isEmpty();
+    }
+    HttpResponse<String> withKey = send(request("/api/ping", "key-preflight", "Origin", "https://app.example",
+        "Access-Control-Request-Method", "GET").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(withKey.headers().firstValue("RateLimit")).isEmpty();
+    assertThat(used("preflight", "day")).isZero();
   }
 
   // ---- store failure and metrics -----------------------------------------------------------------

@@ -1,12 +1,9 @@
 package dev.apibilling.spring.boot;
 
 import dev.apibilling.ApiBilling;
-import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.servlet.BilledRequest;
 import dev.apibilling.spring.Billed;
 import dev.apibilling.spring.CostFunction;
-import dev.apibilling.tck.MutableClock;
-import dev.apibilling.tck.SwitchableStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -26,34 +23,30 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /**
  * The application the HTTP tests run: Boot auto-configuration plus test controllers, a fake clock, a
  * store that can be made to fail, and a simple meter registry.
  */
 @SpringBootConfiguration
-@EnableAutoConfiguration
-@Import({BillingTestApp.Api.class, BillingTestApp.PerClass.class, BillingTestApp.Unbilled.class,
+@EnableAutoConfiguration(excludeName = {
+    // Spring Security is on the test class path for the secured-application tests; this application
+    // stands for one without it (Boot 3.5 names, then Boot 4 names).
+    "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration",
+    "org.springframework.boot.autoconfigure.security.servlet.SecurityFilterAutoConfiguration",
+    "org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration"})
+@Import({TestClockAndStore.class, BillingTestApp.Api.class, BillingTestApp.PerClass.class,
+    BillingTestApp.Unbilled.class,
     BillingTestApp.Failing.class, BillingTestApp.CatchAll.class,
     BillingTestApp.CheapItems.class, BillingTestApp.DearItems.class})
 class BillingTestApp {
 
-  static final String START = "2026-03-10T12:00:00Z";
-
-  @Bean
-  MutableClock clock() {
-    return MutableClock.at(START);
-  }
-
-  @Bean
-  Settles settles() {
-    return new Settles();
-  }
-
-  @Bean
-  SwitchableStore usageStore(Settles settles) {
-    return new SwitchableStore(settles.counting(InMemoryUsageStore.create()));
-  }
+  static final String START = TestClockAndStore.START;
 
   @Bean
   SimpleMeterRegistry meterRegistry() {
@@ -160,6 +153,18 @@ class BillingTestApp {
     @GetMapping("/async")
     Callable<String> async() {
       return () -> "later";
+    }
+
+    /**
+     * An asynchronous handler whose result is ready before it returns: Spring dispatches at once, before
+     * the interceptor hears that async handling started.
+     */
+    @Billed(credits = 3)
+    @GetMapping("/async-ready")
+    DeferredResult<ResponseEntity<String>> asyncReady() {
+      DeferredResult<ResponseEntity<String>> result = new DeferredResult<>();
+      result.setResult(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body("down"));
+      return result;
     }
 
     /** Not billed itself: charges the client named in a header directly, as application code may. */
