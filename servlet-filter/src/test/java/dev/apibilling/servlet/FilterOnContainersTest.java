@@ -131,6 +131,21 @@ final class FilterOnContainersTest {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Container.class)
+  void missingRoutesAndMethodsAndTooManyRequestsCostNothingButOtherClientErrorsAreCharged(Container container)
+      throws Exception {
+    start(container, b -> {});
+
+    for (int status : new int[] {404, 405, 429}) {
+      assertThat(server.get("/api/items?status=" + status, "X-Api-Key", KEY).statusCode()).isEqualTo(status);
+    }
+    assertThat(server.get("/api/items?status=400", "X-Api-Key", KEY).statusCode()).isEqualTo(400);
+
+    store.awaitSettles(4);
+    assertThat(usedToday("acme")).as("only the 400 is charged under below-500").isEqualTo(1);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Container.class)
   void asyncRequestsAreSettledOnceWithTheirFinalStatus(Container container) throws Exception {
     start(container, b -> {});
 
