@@ -19,6 +19,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class ClientState {
 
+  /**
+   * How long a window's count outlives its end: a caller that read the clock just before the end may reach
+   * the store after another caller past it, and must find the count, not a fresh zero.
+   */
+  static final long WINDOW_GRACE_MILLIS = 60_000;
+
   /** Set (under the monitor) when the cache dropped this state; a caller holding it must retry. */
   boolean removed;
 
@@ -191,7 +197,7 @@ final class ClientState {
     }
     for (Iterator<Map.Entry<String, Counter>> it = windows.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Counter> e = it.next();
-      Counter pruned = e.getValue().prune(now);
+      Counter pruned = e.getValue().prune(now - WINDOW_GRACE_MILLIS);
       if (pruned == null) {
         it.remove();
       } else {
@@ -283,9 +289,9 @@ final class ClientState {
         return c;
       }
     }
-    Counter created = new Counter(slot.start(), slot.end(), head == null ? null : head.prune(now));
+    Counter created = new Counter(slot.start(), slot.end(), head == null ? null : head.prune(now - WINDOW_GRACE_MILLIS));
     windows.put(slot.policy(), created);
-    extend(created.end);
+    extend(created.end + WINDOW_GRACE_MILLIS);
     return created;
   }
 
@@ -296,7 +302,7 @@ final class ClientState {
   private void keep(Counter c, WindowSlot slot) {
     if (slot.end() > c.end) {
       c.end = slot.end();
-      extend(c.end);
+      extend(c.end + WINDOW_GRACE_MILLIS);
     }
   }
 

@@ -268,6 +268,22 @@ public abstract class UsageStoreContract {
     assertThat(billing.usageHistory(client, today, today)).containsExactly(new DailyUsage(today, max));
   }
 
+  @Test
+  void callerThatReadTheClockJustBeforeAWindowEndStillFindsItsCountAfterAnotherCallerPassedTheEnd() {
+    MutableClock later = new MutableClock(START.plusSeconds(31));          // 10:16:01, the next minute
+    ApiBilling ahead = billing(track(newStore()), b -> b.clock(later));
+    plan(billing, QuotaDefinition.of(MINUTE, 10));
+    plan(ahead, QuotaDefinition.of(MINUTE, 10));
+    clock.set(START.plusSeconds(29));                                     // 10:15:59
+    assertThat(billing.tryTrackClientUsage(client, 10).granted()).isTrue();
+
+    assertThat(ahead.tryTrackClientUsage(client, 1).granted()).as("the next minute").isTrue();
+
+    assertThat(billing.tryTrackClientUsage(client, 1).granted())
+        .as("10:15:59 is still in the spent minute, though a charge of 10:16:01 came first").isFalse();
+    assertThat(used(billing, "minute")).isEqualTo(10);
+  }
+
   // ---- idempotency ----------------------------------------------------------------------------
 
   @Test
