@@ -45,6 +45,7 @@ import org.jspecify.annotations.Nullable;
 public final class ApiBilling implements AutoCloseable {
 
   private final UsageStore store;
+  private final @Nullable LeasingStore leasing;
   private final boolean ownsStore;
   private final Clock clock;
   private final ZoneId historyZone;
@@ -62,7 +63,9 @@ public final class ApiBilling implements AutoCloseable {
 
   private ApiBilling(Builder b) {
     this.clock = b.clock;
-    this.store = b.store != null ? b.store : InMemoryUsageStore.create();
+    UsageStore backend = b.store != null ? b.store : InMemoryUsageStore.create();
+    this.leasing = b.leases == null ? null : new LeasingStore(backend, b.leases, b.clock, true);
+    this.store = leasing != null ? leasing : backend;
     this.ownsStore = b.store == null;
     this.historyZone = b.historyZone;
     this.idempotencyTtlMillis = b.idempotencyTtl.toMillis();
@@ -273,12 +276,23 @@ public final class ApiBilling implements AutoCloseable {
     return historyZone;
   }
 
-  /** Closes the store if this billing created it (the default in-memory store). */
+  /**
+   * Settles this billing's leases, then closes the store if this billing created it (the default
+   * in-memory store).
+   */
   @Override
   public void close() {
-    if (ownsStore) {
-      store.close();
+    if (leasing != null) {
+      leasing.close();
     }
+    if (ownsStore) {
+      (leasing != null ? leasing.backend() : store).close();
+    }
+  }
+
+  /** Counts of this billing's leases (all zero when leases are off). */
+  public LeaseStats leaseStats() {
+    return leasing == null ? new LeaseStats(0, 0, 0, 0, 0) : leasing.stats();
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -415,8 +429,18 @@ public final class ApiBilling implements AutoCloseable {
     private final List<BillingListener> listeners = new ArrayList<>();
     private double[] thresholds = {0.8, 1.0};
     private ForecastSettings forecasts = ForecastSettings.defaults();
+    private @Nullable LeaseSettings leases;
 
     private Builder() {}
+
+    /**
+     * Leases budgets of hot clients so most of their plain charges need no store call (default off):
+     * see {@link LeaseSettings} for what is leased, for how long, and the bounds.
+     */
+    public Builder leases(LeaseSettings settings) {
+      this.leases = Objects.requireNonNull(settings, "leases");
+      return this;
+    }
 
     /** Where usage is kept (default: a new {@link InMemoryUsageStore}, closed with the billing). */
     public Builder store(UsageStore store) {

@@ -1,0 +1,466 @@
+package dev.apibilling;
+
+import dev.apibilling.spi.ChargeMode;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.WindowSlot;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A store decorator that grants hot clients' plain charges from leased blocks ({@link LeaseSettings}).
+ *
+ * <p>Exactness: a lease is a store reservation of {@code block} credits; every local grant takes its
+ * credits from the lease's {@code left} counter by compare-and-set, and ending a lease swaps {@code left}
+ * to {@link Lease#CLOSED} once, so the settlement keeps exactly the credits granted from it and gives back
+ * exactly the rest. Keyed charges, charges with metadata, reservations and settlements go to the store.
+ */
+final class LeasingStore implements UsageStore {
+
+  private static final System.Logger LOG = System.getLogger(LeasingStore.class.getName());
+
+  private final UsageStore store;
+  private final LeaseSettings settings;
+  private final Clock clock;
+  private final long span;
+  private final long ttl;
+  private final ConcurrentHashMap<String, Client> clients = new ConcurrentHashMap<>();
+  private final List<Lease> unsettled = new ArrayList<>();
+  private final @Nullable ScheduledExecutorService sweeper;
+  private final LongAdder grants = new LongAdder();
+  private final LongAdder returns = new LongAdder();
+  private final LongAdder returnedCredits = new LongAdder();
+  private final LongAdder local = new LongAdder();
+  private final LongAdder direct = new LongAdder();
+
+  /** @param sweep whether a daemon thread settles leases whose span has passed (tests settle by hand) */
+  LeasingStore(UsageStore store, LeaseSettings settings, Clock clock, boolean sweep) {
+    this.store = store;
+    this.settings = settings;
+    this.clock = clock;
+    this.span = settings.span().toMillis();
+    this.ttl = settings.ttl().toMillis();
+    if (sweep) {
+      sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "apibilling-leases");
+        t.setDaemon(true);
+        return t;
+      });
+      long period = Math.max(1, span / 4);
+      sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.MILLISECONDS);
+    } else {
+      sweeper = null;
+    }
+  }
+
+  @Override
+  public ChargeResult charge(ChargeRequest r) {
+    if (r.idempotencyKey() != null || !r.metadata().isEmpty()) {
+      return direct(clients.get(r.clientId()), r);
+    }
+    if (r.mode() == ChargeMode.CHECK) {
+      return check(r);
+    }
+    if (r.mode() == ChargeMode.RESERVE) {
+      return direct(clients.get(r.clientId()), r);
+    }
+    Client c = clients.computeIfAbsent(r.clientId(), k -> new Client());
+    c.count(r.now(), r.credits(), span);
+    Lease l = c.lease.get();
+    if (l != null) {
+      if (l.serves(r)) {
+        long left = l.take(r.credits());
+        if (left >= 0) {
+          local.increment();
+          return ChargeResult.of(true, l.used(left), null);
+        }
+      }
+      end(c, l, r.now());
+    }
+    if (c.hot(settings.hotDecisions()) && c.renewing.compareAndSet(false, true)) {
+      try {
+        ChargeResult leased = lease(c, r);
+        if (leased != null) {
+          return leased;
+        }
+      } finally {
+        c.renewing.set(false);
+      }
+    }
+    return direct(c, r);
+  }
+
+  /** A check answered from the lease when it can, else by the store as if the own lease were given back. */
+  private ChargeResult check(ChargeRequest r) {
+    Client c = clients.get(r.clientId());
+    Lease l = c == null ? null : c.lease.get();
+    if (l != null && l.serves(r)) {
+      long left = l.left.get();
+      if (left >= r.credits()) {
+        local.increment();
+        return ChargeResult.of(true, l.used(left - r.credits()), null);
+      }
+    }
+    ChargeResult result = direct(c, r);
+    long held = l == null ? 0 : l.left.get();
+    if (!result.granted() && held > 0 && l.windows.equals(r.windows())) {
+      long[] used = result.used().clone();
+      for (int i = 0; i < used.length; i++) {
+        used[i] -= held;
+      }
+      if (r.admits(used)) {
+        for (int i = 0; i < used.length; i++) {
+          used[i] += r.credits();
+        }
+        return ChargeResult.of(true, used, null);
+      }
+    }
+    return result;
+  }
+
+  /** Takes a lease covering {@code r}; null if none is taken (not worth it, or the store denied it). */
+  private @Nullable ChargeResult lease(Client c, ChargeRequest r) {
+    Lease current = c.lease.get();
+    if (current != null) {
+      if (current.serves(r)) {
+        long left = current.take(r.credits());
+        if (left >= 0) {
+          local.increment();
+          return ChargeResult.of(true, current.used(left), null);
+        }
+      }
+      end(c, current, r.now());
+    }
+    long block = blockFor(c, r);
+    if (block <= 0) {
+      return null;
+    }
+    String id = "lease-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    long expiresAt = r.now() + ttl;
+    ChargeRequest reserve = new ChargeRequest(r.clientId(), r.windows(), block, ChargeMode.RESERVE, null, 0,
+        id, expiresAt, r.epochDay(), Map.of(), r.now());
+    ChargeResult result = store.charge(reserve);
+    direct.increment();
+    if (!result.granted()) {
+      c.remember(r.windows(), result.used());
+      return null;
+    }
+    long until = Math.min(r.now() + span, expiresAt);
+    for (WindowSlot w : r.windows()) {
+      until = Math.min(until, w.end());
+    }
+    Lease l = new Lease(r.clientId(), id, r.windows(), r.epochDay(), block, result.used(), until);
+    grants.increment();
+    long left = l.take(r.credits());
+    c.lease.set(l);
+    if (c.retired) {
+      end(c, l, r.now());
+    }
+    c.remember(r.windows(), result.used());
+    local.increment();
+    return ChargeResult.of(true, l.used(left), null);
+  }
+
+  /**
+   * The block to lease: one span of this instance's demand, at most {@code maxShare} of every bounded
+   * quota's remaining credits, and nothing when that is under {@code minDecisions} average charges.
+   */
+  private long blockFor(Client c, ChargeRequest r) {
+    long[] used = c.knownUsed(r.windows());
+    if (used == null) {
+      return 0;
+    }
+    long block = Math.max(c.demandCredits(), r.credits());
+    for (int i = 0; i < used.length; i++) {
+      WindowSlot w = r.windows().get(i);
+      if (!w.unlimited()) {
+        block = Math.min(block, (long) ((w.limit() - used[i]) * settings.maxShare()));
+      }
+    }
+    long smallest = Math.max(r.credits(), c.averageCost() * settings.minDecisions());
+    return block < smallest ? 0 : block;
+  }
+
+  /**
+   * A store call; a denial while this instance's own lease holds unused credits ends the lease (giving
+   * them back) and asks the store once more, so the instance never denies credits it holds itself.
+   */
+  private ChargeResult direct(@Nullable Client c, ChargeRequest r) {
+    ChargeResult result = store.charge(r);
+    direct.increment();
+    if (c == null) {
+      return result;
+    }
+    Lease l = c.lease.get();
+    if (!result.granted() && !result.replayed() && l != null && l.left.get() > 0) {
+      end(c, l, r.now());
+      result = store.charge(r);
+      direct.increment();
+    }
+    if (!result.replayed()) {
+      c.remember(r.windows(), result.used());
+    }
+    return result;
+  }
+
+  /** Ends a lease once: stops local grants, then keeps what was granted and gives back the rest. */
+  private void end(Client c, Lease l, long now) {
+    c.lease.compareAndSet(l, null);
+    long left = l.left.getAndSet(Lease.CLOSED);
+    if (left < 0) {
+      return;
+    }
+    l.unused = left;
+    settle(l, now);
+  }
+
+  private void settle(Lease l, long now) {
+    long granted = l.block - l.unused;
+    boolean settled;
+    try {
+      settled = store.settle(new SettleRequest(l.clientId, l.id, granted, now));
+    } catch (UsageStoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "lease " + l.id + " of " + l.clientId
+          + " not settled yet, retrying: " + e.getMessage());
+      synchronized (unsettled) {
+        unsettled.add(l);
+      }
+      return;
+    }
+    direct.increment();
+    returns.increment();
+    if (settled) {
+      returnedCredits.add(l.unused);
+    } else if (granted > 0) {
+      recharge(l, granted, now);
+    }
+  }
+
+  /** The store released a lease before it was settled (a stall past its TTL): charge what it granted. */
+  private void recharge(Lease l, long granted, long now) {
+    ChargeResult again = store.charge(new ChargeRequest(l.clientId, l.windows, granted, ChargeMode.CHARGE, null,
+        0, null, 0, l.epochDay, Map.of(), now));
+    if (!again.granted()) {
+      LOG.log(System.Logger.Level.ERROR, "lease " + l.id + " of " + l.clientId + " expired in the store "
+          + "before it was settled; its " + granted + " granted credits no longer fit the quotas");
+    }
+  }
+
+  /** Settles every lease whose span has passed, retries failed settlements, forgets idle clients. */
+  void sweep() {
+    long now = clock.millis();
+    List<Lease> retry;
+    synchronized (unsettled) {
+      retry = new ArrayList<>(unsettled);
+      unsettled.clear();
+    }
+    for (Lease l : retry) {
+      settle(l, now);
+    }
+    for (Map.Entry<String, Client> e : clients.entrySet()) {
+      Client c = e.getValue();
+      Lease l = c.lease.get();
+      if (l != null && now >= l.until) {
+        end(c, l, now);
+      }
+      if (l == null && now - c.lastSeen > 4 * span) {
+        clients.computeIfPresent(e.getKey(), (k, v) -> {
+          v.retired = true;
+          if (v.lease.get() != null) {
+            v.retired = false;
+            return v;
+          }
+          return null;
+        });
+      }
+    }
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "lease sweep failed: " + e);
+    }
+  }
+
+  /** Ends every lease now (settling it). */
+  void settleAll() {
+    long now = clock.millis();
+    for (Client c : clients.values()) {
+      Lease l = c.lease.get();
+      if (l != null) {
+        end(c, l, now);
+      }
+    }
+  }
+
+  UsageStore backend() {
+    return store;
+  }
+
+  LeaseStats stats() {
+    return new LeaseStats(grants.sum(), returns.sum(), returnedCredits.sum(), local.sum(), direct.sum());
+  }
+
+  @Override
+  public boolean settle(SettleRequest request) {
+    return store.settle(request);
+  }
+
+  /** The store's counts without this instance's unused lease credits (which it may still grant). */
+  @Override
+  public long[] usage(String clientId, List<WindowSlot> windows, long now) {
+    long[] used = store.usage(clientId, windows, now);
+    Client c = clients.get(clientId);
+    Lease l = c == null ? null : c.lease.get();
+    if (l != null && l.windows.equals(windows)) {
+      long left = Math.max(0, l.left.get());
+      for (int i = 0; i < used.length; i++) {
+        used[i] = Math.max(0, used[i] - left);
+      }
+    }
+    return used;
+  }
+
+  @Override
+  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+    return store.history(clientId, fromEpochDay, toEpochDay);
+  }
+
+  @Override
+  public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
+    return store.deleteHistory(clientId, fromEpochDay, toEpochDay);
+  }
+
+  /** Stops the sweeper and settles every lease; does not close the store (its owner does). */
+  @Override
+  public void close() {
+    if (sweeper != null) {
+      sweeper.shutdownNow();
+    }
+    settleAll();
+    sweep();
+  }
+
+  /** One leased block. */
+  static final class Lease {
+    static final long CLOSED = -1;
+    final String clientId;
+    final String id;
+    final List<WindowSlot> windows;
+    final long epochDay;
+    final long block;
+    private final long[] usedAtGrant;
+    final long until;
+    final AtomicLong left;
+    volatile long unused;
+
+    Lease(String clientId, String id, List<WindowSlot> windows, long epochDay, long block, long[] usedAtGrant,
+        long until) {
+      this.clientId = clientId;
+      this.id = id;
+      this.windows = windows;
+      this.epochDay = epochDay;
+      this.block = block;
+      this.usedAtGrant = usedAtGrant;
+      this.until = until;
+      this.left = new AtomicLong(block);
+    }
+
+    /** Whether a request may be granted from this lease: same windows and day, span not passed. */
+    boolean serves(ChargeRequest r) {
+      return r.now() < until && r.epochDay() == epochDay
+          && (r.windows() == windows || r.windows().equals(windows));
+    }
+
+    /** Takes credits; returns what is left after, or {@code -1} (nothing taken) if they do not fit. */
+    long take(long credits) {
+      while (true) {
+        long l = left.get();
+        if (l < credits) {
+          return -1;
+        }
+        if (left.compareAndSet(l, l - credits)) {
+          return l - credits;
+        }
+      }
+    }
+
+    /** The counts to report: the store's at grant time without the lease's unused credits. */
+    long[] used(long leftAfter) {
+      long[] used = new long[usedAtGrant.length];
+      for (int i = 0; i < used.length; i++) {
+        used[i] = usedAtGrant[i] - leftAfter;
+      }
+      return used;
+    }
+  }
+
+  /** What this instance knows of one client: its demand, its lease, the store's last counts. */
+  static final class Client {
+    final AtomicReference<@Nullable Lease> lease = new AtomicReference<>();
+    final AtomicBoolean renewing = new AtomicBoolean();
+    volatile boolean retired;
+    volatile long lastSeen;
+    private long intervalStart = Long.MIN_VALUE;
+    private long decisions;
+    private long credits;
+    private long lastDecisions;
+    private long lastCredits;
+    private @Nullable List<WindowSlot> knownWindows;
+    private long @Nullable [] knownUsed;
+
+    synchronized void count(long now, long cost, long span) {
+      lastSeen = now;
+      if (now >= intervalStart + span || now < intervalStart) {
+        boolean adjacent = now >= intervalStart + span && now < intervalStart + 2 * span;
+        lastDecisions = adjacent ? decisions : 0;
+        lastCredits = adjacent ? credits : 0;
+        decisions = 0;
+        credits = 0;
+        intervalStart = now;
+      }
+      decisions++;
+      credits += cost;
+    }
+
+    synchronized boolean hot(long threshold) {
+      return Math.max(decisions, lastDecisions) >= threshold;
+    }
+
+    synchronized long demandCredits() {
+      return Math.max(credits, lastCredits);
+    }
+
+    synchronized long averageCost() {
+      long n = decisions + lastDecisions;
+      return n == 0 ? 1 : Math.max(1, (credits + lastCredits) / n);
+    }
+
+    /** Remembers the store's last counts, to size the next lease. */
+    synchronized void remember(List<WindowSlot> windows, long[] used) {
+      knownWindows = windows;
+      knownUsed = used.clone();
+    }
+
+    synchronized long @Nullable [] knownUsed(List<WindowSlot> windows) {
+      return windows.equals(knownWindows) ? knownUsed : null;
+    }
+  }
+}
