@@ -64,7 +64,7 @@ public final class ApiBilling implements AutoCloseable {
   private ApiBilling(Builder b) {
     this.clock = b.clock;
     UsageStore backend = b.store != null ? b.store : InMemoryUsageStore.create();
-    this.leasing = b.leases == null ? null : new LeasingStore(backend, b.leases, b.clock, true);
+    this.leasing = b.leases == null ? null : new LeasingStore(backend, b.leases, b.clock, b.leaseSweeper);
     this.store = leasing != null ? leasing : backend;
     this.ownsStore = b.store == null;
     this.historyZone = b.historyZone;
@@ -394,7 +394,21 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
-  // ---- for ProviderBudgets, in this package -----------------------------------------------------
+  // ---- for ProviderBudgets and tests, in this package -------------------------------------------
+
+  /** Settles the leases whose span has passed, as the sweeper thread does. */
+  void sweepLeases() {
+    if (leasing != null) {
+      leasing.sweep();
+    }
+  }
+
+  /** Settles every lease now. */
+  void settleLeases() {
+    if (leasing != null) {
+      leasing.settleAll();
+    }
+  }
 
   UsageStore store() {
     return store;
@@ -430,8 +444,15 @@ public final class ApiBilling implements AutoCloseable {
     private double[] thresholds = {0.8, 1.0};
     private ForecastSettings forecasts = ForecastSettings.defaults();
     private @Nullable LeaseSettings leases;
+    private boolean leaseSweeper = true;
 
     private Builder() {}
+
+    /** Tests: no sweeper thread; leases are settled by {@link ApiBilling#sweepLeases} and on close. */
+    Builder manualLeaseSweeps() {
+      this.leaseSweeper = false;
+      return this;
+    }
 
     /**
      * Leases budgets of hot clients so most of their plain charges need no store call (default off):
