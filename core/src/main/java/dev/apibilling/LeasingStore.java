@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,7 +29,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Exactness: a lease is a store reservation of {@code block} credits; every local grant takes its
  * credits from the lease's {@code left} counter by compare-and-set, and ending a lease swaps {@code left}
  * to {@link Lease#CLOSED} once, so the settlement keeps exactly the credits granted from it and gives back
- * exactly the rest. Keyed charges, charges with metadata, reservations and settlements go to the store.
+ * exactly the rest. A reservation granted from a lease holds it open until it is settled here (its unused
+ * credits go back to the block, or off what the settlement keeps); the sweep settles a lease that local
+ * reservations still hold at its {@code drainBy} ({@code ttl - span} after it was taken, so before the
+ * store would release it), keeping those reservations in full. Keyed charges and reservations, and
+ * reservations made before leasing, go to the store.
  */
 final class LeasingStore implements UsageStore {
 
@@ -40,7 +45,8 @@ final class LeasingStore implements UsageStore {
   private final long span;
   private final long ttl;
   private final ConcurrentHashMap<String, Client> clients = new ConcurrentHashMap<>();
-  private final List<Lease> unsettled = new ArrayList<>();
+  private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+  private final List<Unsettled> unsettled = new ArrayList<>();
   private final @Nullable ScheduledExecutorService sweeper;
   private final LongAdder grants = new LongAdder();
   private final LongAdder returns = new LongAdder();
@@ -70,24 +76,20 @@ final class LeasingStore implements UsageStore {
 
   @Override
   public ChargeResult charge(ChargeRequest r) {
-    if (r.idempotencyKey() != null || !r.metadata().isEmpty()) {
+    if (r.idempotencyKey() != null) {
       return direct(clients.get(r.clientId()), r);
     }
     if (r.mode() == ChargeMode.CHECK) {
       return check(r);
-    }
-    if (r.mode() == ChargeMode.RESERVE) {
-      return direct(clients.get(r.clientId()), r);
     }
     Client c = clients.computeIfAbsent(r.clientId(), k -> new Client());
     c.count(r.now(), r.credits(), span);
     Lease l = c.lease.get();
     if (l != null) {
       if (l.serves(r)) {
-        long left = l.take(r.credits());
-        if (left >= 0) {
-          local.increment();
-          return ChargeResult.of(true, l.used(left), null);
+        ChargeResult granted = fromLease(l, r);
+        if (granted != null) {
+          return granted;
         }
       }
       end(c, l, r.now());
@@ -103,6 +105,32 @@ final class LeasingStore implements UsageStore {
       }
     }
     return direct(c, r);
+  }
+
+  /**
+   * A charge or reservation granted from the lease, or null if the lease lacks the credits. A local
+   * reservation holds the lease open (unsettled in the store) until it is settled here.
+   */
+  private @Nullable ChargeResult fromLease(Lease l, ChargeRequest r) {
+    boolean reserve = r.mode() == ChargeMode.RESERVE;
+    if (reserve && !l.hold()) {
+      return null;
+    }
+    long left = l.take(r.credits());
+    if (left < 0) {
+      if (reserve) {
+        release(l, r.now());
+      }
+      return null;
+    }
+    String id = null;
+    if (reserve) {
+      id = l.id + "." + l.sequence.incrementAndGet();
+      l.reservations.put(id, r.credits());
+      l.reservationsExpireBy = Math.max(l.reservationsExpireBy, r.reservationExpiresAt());
+    }
+    local.increment();
+    return ChargeResult.of(true, l.used(left), id);
   }
 
   /** A check answered from the lease when it can, else by the store as if the own lease were given back. */
@@ -137,12 +165,9 @@ final class LeasingStore implements UsageStore {
   private @Nullable ChargeResult lease(Client c, ChargeRequest r) {
     Lease current = c.lease.get();
     if (current != null) {
-      if (current.serves(r)) {
-        long left = current.take(r.credits());
-        if (left >= 0) {
-          local.increment();
-          return ChargeResult.of(true, current.used(left), null);
-        }
+      ChargeResult granted = current.serves(r) ? fromLease(current, r) : null;
+      if (granted != null) {
+        return granted;
       }
       end(c, current, r.now());
     }
@@ -164,16 +189,17 @@ final class LeasingStore implements UsageStore {
     for (WindowSlot w : r.windows()) {
       until = Math.min(until, w.end());
     }
-    Lease l = new Lease(r.clientId(), id, r.windows(), r.epochDay(), block, result.used(), until);
+    Lease l = new Lease(r.clientId(), id, r.windows(), r.epochDay(), block, result.used(), until,
+        expiresAt - span);
     grants.increment();
-    long left = l.take(r.credits());
+    leases.put(id, l);
+    ChargeResult granted = fromLease(l, r);
     c.lease.set(l);
     if (c.retired) {
       end(c, l, r.now());
     }
     c.remember(r.windows(), result.used());
-    local.increment();
-    return ChargeResult.of(true, l.used(left), null);
+    return granted;
   }
 
   /**
@@ -218,7 +244,7 @@ final class LeasingStore implements UsageStore {
     return result;
   }
 
-  /** Ends a lease once: stops local grants, then keeps what was granted and gives back the rest. */
+  /** Ends a lease once: stops local grants, then settles it when no local reservation holds it. */
   private void end(Client c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
     long left = l.left.getAndSet(Lease.CLOSED);
@@ -226,29 +252,77 @@ final class LeasingStore implements UsageStore {
       return;
     }
     l.unused = left;
-    settle(l, now);
+    release(l, now);
   }
 
-  private void settle(Lease l, long now) {
-    long granted = l.block - l.unused;
+  /** Drops one hold on a lease (its own, or a local reservation's); the last one settles it. */
+  private void release(Lease l, long now) {
+    if (l.holds.decrementAndGet() == 0) {
+      finish(l, now);
+    }
+  }
+
+  /**
+   * Settles a lease in the store once: keeps what it granted (local reservations still open are kept in
+   * full) and gives back the rest.
+   */
+  private void finish(Lease l, long now) {
+    long keep;
+    synchronized (l) {
+      if (l.finished) {
+        return;
+      }
+      l.finished = true;
+      long left = l.left.getAndSet(Lease.CLOSED);
+      if (left >= 0) {
+        l.unused = left;
+      }
+      keep = l.block - l.unused - l.refunded;
+      if (l.reservations.isEmpty()) {
+        leases.remove(l.id);
+      }
+    }
+    settle(l, keep, now);
+  }
+
+  private void settle(Lease l, long keep, long now) {
     boolean settled;
     try {
-      settled = store.settle(new SettleRequest(l.clientId, l.id, granted, now));
+      settled = store.settle(new SettleRequest(l.clientId, l.id, keep, now));
     } catch (UsageStoreException e) {
       LOG.log(System.Logger.Level.WARNING, "lease " + l.id + " of " + l.clientId
           + " not settled yet, retrying: " + e.getMessage());
       synchronized (unsettled) {
-        unsettled.add(l);
+        unsettled.add(new Unsettled(l, keep));
       }
       return;
     }
     direct.increment();
     returns.increment();
     if (settled) {
-      returnedCredits.add(l.unused);
-    } else if (granted > 0) {
-      recharge(l, granted, now);
+      returnedCredits.add(l.block - keep);
+    } else if (keep > 0) {
+      recharge(l, keep, now);
     }
+  }
+
+  /** Settles a reservation granted from a lease: the credits not kept go back to the lease. */
+  private boolean settleLocal(Lease l, SettleRequest request) {
+    if (!l.clientId.equals(request.clientId())) {
+      return false;
+    }
+    synchronized (l) {
+      Long reserved = l.reservations.remove(request.reservationId());
+      if (reserved == null) {
+        return false;
+      }
+      if (l.finished) {
+        return true;
+      }
+      l.refund(reserved - request.actualCredits());
+    }
+    release(l, request.now());
+    return true;
   }
 
   /** The store released a lease before it was settled (a stall past its TTL): charge what it granted. */
@@ -264,13 +338,21 @@ final class LeasingStore implements UsageStore {
   /** Settles every lease whose span has passed, retries failed settlements, forgets idle clients. */
   void sweep() {
     long now = clock.millis();
-    List<Lease> retry;
+    List<Unsettled> retry;
     synchronized (unsettled) {
       retry = new ArrayList<>(unsettled);
       unsettled.clear();
     }
-    for (Lease l : retry) {
-      settle(l, now);
+    for (Unsettled u : retry) {
+      settle(u.lease, u.keep, now);
+    }
+    for (Lease l : leases.values()) {
+      if (now >= l.drainBy) {
+        finish(l, now);
+      }
+      if (now >= l.reservationsExpireBy) {
+        leases.remove(l.id);
+      }
     }
     for (Map.Entry<String, Client> e : clients.entrySet()) {
       Client c = e.getValue();
@@ -299,7 +381,7 @@ final class LeasingStore implements UsageStore {
     }
   }
 
-  /** Ends every lease now (settling it). */
+  /** Ends every lease now and settles it (local reservations still open are kept in full). */
   void settleAll() {
     long now = clock.millis();
     for (Client c : clients.values()) {
@@ -307,6 +389,9 @@ final class LeasingStore implements UsageStore {
       if (l != null) {
         end(c, l, now);
       }
+    }
+    for (Lease l : leases.values()) {
+      finish(l, now);
     }
   }
 
@@ -320,6 +405,12 @@ final class LeasingStore implements UsageStore {
 
   @Override
   public boolean settle(SettleRequest request) {
+    String id = request.reservationId();
+    int dot = id.indexOf('.');
+    Lease l = dot < 0 ? null : leases.get(id.substring(0, dot));
+    if (l != null) {
+      return settleLocal(l, request);
+    }
     return store.settle(request);
   }
 
@@ -368,11 +459,18 @@ final class LeasingStore implements UsageStore {
     final long block;
     private final long[] usedAtGrant;
     final long until;
+    final long drainBy;
     final AtomicLong left;
+    final AtomicInteger holds = new AtomicInteger(1);
+    final AtomicLong sequence = new AtomicLong();
+    final ConcurrentHashMap<String, Long> reservations = new ConcurrentHashMap<>();
     volatile long unused;
+    volatile long reservationsExpireBy;
+    long refunded;
+    boolean finished;
 
     Lease(String clientId, String id, List<WindowSlot> windows, long epochDay, long block, long[] usedAtGrant,
-        long until) {
+        long until, long drainBy) {
       this.clientId = clientId;
       this.id = id;
       this.windows = windows;
@@ -380,7 +478,36 @@ final class LeasingStore implements UsageStore {
       this.block = block;
       this.usedAtGrant = usedAtGrant;
       this.until = until;
+      this.drainBy = drainBy;
+      this.reservationsExpireBy = drainBy;
       this.left = new AtomicLong(block);
+    }
+
+    /** Holds the lease open for a local reservation; false once it is settled. */
+    boolean hold() {
+      while (true) {
+        int h = holds.get();
+        if (h == 0) {
+          return false;
+        }
+        if (holds.compareAndSet(h, h + 1)) {
+          return true;
+        }
+      }
+    }
+
+    /** Gives credits back: to the block while it grants, else off what its settlement keeps. */
+    void refund(long credits) {
+      while (true) {
+        long l = left.get();
+        if (l == CLOSED) {
+          refunded += credits;
+          return;
+        }
+        if (left.compareAndSet(l, l + credits)) {
+          return;
+        }
+      }
     }
 
     /** Whether a request may be granted from this lease: same windows and day, span not passed. */
@@ -411,6 +538,9 @@ final class LeasingStore implements UsageStore {
       return used;
     }
   }
+
+  /** A settlement the store failed, retried by the sweep. */
+  private record Unsettled(Lease lease, long keep) {}
 
   /** What this instance knows of one client: its demand, its lease, the store's last counts. */
   static final class Client {

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,11 @@ public abstract class LeaseContract {
       LeaseSettings.defaults().withHotDecisions(8).withTtl(Duration.ofHours(1));
 
   protected final MutableClock clock = MutableClock.at("2026-03-10T10:15:50Z");
+  /**
+   * Each decision (its clock read and its store call) runs between two clock moves, as stores need of
+   * callers: a store forgets a window once a caller's time has passed its end.
+   */
+  private final ReentrantReadWriteLock ticks = new ReentrantReadWriteLock();
   private final String client = "lease-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<QuotaDefinition> quotas = List.of(
       QuotaDefinition.of(QuotaDuration.MINUTE, MINUTE_LIMIT).named("minute"),
@@ -118,23 +124,38 @@ public abstract class LeaseContract {
     SplittableRandom random = new SplittableRandom(thread);
     for (int i = 0; i < OPS; i++) {
       if (thread == 0 && i % 10 == 0) {
-        clock.advance(Duration.ofMillis(500));
-      }
-      long credits = 1 + random.nextInt(3);
-      int kind = random.nextInt(10);
-      if (kind < 8) {
-        count(granted, billing.tryTrackClientUsage(client, credits), credits);
-      } else {
-        BillingDecision d = billing.reserve(Charge.of(client, credits));
-        if (d.granted()) {
-          long actual = kind == 8 ? 0 : random.nextInt((int) credits + 1);
-          if (billing.commit(d.reservation().orElseThrow(), actual)) {
-            count(granted, d, actual);
-          }
+        ticks.writeLock().lock();
+        try {
+          clock.advance(Duration.ofMillis(500));
+        } finally {
+          ticks.writeLock().unlock();
         }
+      }
+      ticks.readLock().lock();
+      try {
+        step(billing, random, granted);
+      } finally {
+        ticks.readLock().unlock();
       }
     }
   }
+
+  private void step(ApiBilling billing, SplittableRandom random, Map<String, LongAdder> granted) {
+    long credits = 1 + random.nextInt(3);
+    int kind = random.nextInt(10);
+    if (kind < 8) {
+      count(granted, billing.tryTrackClientUsage(client, credits), credits);
+      return;
+    }
+    BillingDecision d = billing.reserve(Charge.of(client, credits));
+    if (d.granted()) {
+      long actual = kind == 8 ? 0 : random.nextInt((int) credits + 1);
+      if (billing.commit(d.reservation().orElseThrow(), actual)) {
+        count(granted, d, actual);
+      }
+    }
+  }
+
 
   private static void count(Map<String, LongAdder> granted, BillingDecision d, long credits) {
     if (d.granted() && credits > 0) {
