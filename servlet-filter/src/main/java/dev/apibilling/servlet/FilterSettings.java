@@ -1,6 +1,7 @@
 package dev.apibilling.servlet;
 
 import dev.apibilling.ApiBilling;
+import dev.apibilling.LeaseSettings;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.UsageStores;
@@ -51,6 +52,7 @@ final class FilterSettings {
   static final String ON_QUOTA_EXCEEDED = "on-quota-exceeded";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
+  static final String LEASES = "leases";
   static final String HISTORY_ZONE = "history-zone";
   static final String PROBLEM_TYPE_BASE = "problem-type-base";
   static final String CONTEXT_ATTRIBUTE = "context-attribute";
@@ -59,7 +61,7 @@ final class FilterSettings {
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
-      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE);
+      ON_QUOTA_EXCEEDED, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE);
 
   /** What init built: the flow, and the billing and store the filter owns and closes. */
   record Built(RequestBilling flow, ApiBilling billing, UsageStore store) {}
@@ -124,6 +126,7 @@ final class FilterSettings {
     });
     Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
     Duration reservationTtl = duration(RESERVATION_TTL, "PT10M");
+    boolean leases = parse(LEASES, "false", FilterSettings::bool);
     ZoneId zone = parse(HISTORY_ZONE, "UTC", t -> {
       try {
         return ZoneId.of(t.trim());
@@ -144,11 +147,15 @@ final class FilterSettings {
       throw new ServletException("init-param '" + STORE + "': the store cannot be reached: " + e.getMessage(), e);
     }
     try {
-      ApiBilling billing = plans.build(ApiBilling.builder()
+      ApiBilling.Builder builder = ApiBilling.builder()
           .store(store)
           .historyZone(zone)
           .idempotencyTtl(idempotencyTtl)
-          .reservationTtl(reservationTtl));
+          .reservationTtl(reservationTtl);
+      if (leases) {
+        builder.leases(LeaseSettings.defaults());
+      }
+      ApiBilling billing = plans.build(builder);
       RequestBilling flow = RequestBilling.builder(billing)
           .clientResolver(resolver)
           .costRules(costs)
