@@ -3,6 +3,7 @@ package dev.apibilling.spring.boot;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingListener;
 import dev.apibilling.BillingMetrics;
+import dev.apibilling.LeaseSettings;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
 import dev.apibilling.spi.UsageStore;
@@ -90,6 +91,9 @@ public class ApiBillingAutoConfiguration {
     Clock c = clock.getIfUnique();
     if (c != null) {
       builder.clock(c);
+    }
+    if (properties.leases().enabled()) {
+      builder.leases(LeaseSettings.defaults());
     }
     QuotaDefinitionSource source = quotaSource.getIfUnique();
     if (source != null) {

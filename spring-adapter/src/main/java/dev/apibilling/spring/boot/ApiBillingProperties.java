@@ -68,6 +68,7 @@ import org.springframework.format.annotation.DateTimeFormat;
  * @param problemTypeBase URI that the problem types (quota-exceeded, unknown-client, ...) of problem
  *     responses are appended to.
  * @param metrics Micrometer metrics, recorded when there is a MeterRegistry bean.
+ * @param leases Leased budgets of hot clients (off by default).
  */
 @ConfigurationProperties("apibilling")
 public record ApiBillingProperties(
@@ -90,7 +91,8 @@ public record ApiBillingProperties(
     List<String> costRules,
     @DefaultValue("0") long defaultCredits,
     @DefaultValue(BillingProblems.DEFAULT_TYPE_BASE) String problemTypeBase,
-    @DefaultValue Metrics metrics) {
+    @DefaultValue Metrics metrics,
+    @DefaultValue Leases leases) {
 
   /**
    * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
@@ -332,4 +334,12 @@ public record ApiBillingProperties(
    *     client adds time series.
    */
   public record Metrics(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tagClientId) {}
+
+  /**
+   * Leased budgets: a hot client's requests are decided from a block of credits this instance leased
+   * from the store, without a store call, never overspent (see LeaseSettings in apibilling-core).
+   *
+   * @param enabled Whether hot clients' budgets are leased (with LeaseSettings.defaults()).
+   */
+  public record Leases(@DefaultValue("false") boolean enabled) {}
 }
