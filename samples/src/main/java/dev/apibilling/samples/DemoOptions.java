@@ -10,11 +10,17 @@ import java.util.Set;
  * @param port the port to listen on, {@code 0} for any free port
  * @param store the store URL handed to the filter's {@code store} init-param
  * @param help whether only the usage text was asked for
+ * @param leases whether the filter leases budgets of hot clients (its {@code leases} init-param)
  */
-record DemoOptions(String host, int port, String store, boolean help) {
+record DemoOptions(String host, int port, String store, boolean help, boolean leases) {
+
+  /** Options without leases. */
+  DemoOptions(String host, int port, String store, boolean help) {
+    this(host, port, store, help, false);
+  }
 
   static final String USAGE = """
-      Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--host ADDRESS]
+      Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--host ADDRESS] [--leases]
 
         --port N         port to listen on, 0 to 65535 (default 8080; 0 picks a free port)
         --store URL      where usage is kept (default memory):
@@ -25,6 +31,7 @@ record DemoOptions(String host, int port, String store, boolean help) {
                            jdbc:h2:file:./demo-usage
                          demos started with the same Redis or SQL store share one budget
         --host ADDRESS   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+        --leases         lease budgets of hot clients: most of their requests need no store call
         --help           print this text
 
       API keys (header X-Api-Key): demo-key (10 credits a minute, 1000 a month),
@@ -47,6 +54,7 @@ record DemoOptions(String host, int port, String store, boolean help) {
     int port = DEFAULT_PORT;
     String store = DEFAULT_STORE;
     boolean help = false;
+    boolean leases = false;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -66,6 +74,12 @@ record DemoOptions(String host, int port, String store, boolean help) {
             throw new IllegalArgumentException(name + " takes no value");
           }
           help = true;
+        }
+        case "--leases" -> {
+          if (value != null) {
+            throw new IllegalArgumentException(name + " takes no value");
+          }
+          leases = true;
         }
         case "--port" -> {
           value = value != null ? value : next(args, ++i, name);
@@ -88,10 +102,10 @@ record DemoOptions(String host, int port, String store, boolean help) {
           host = value;
         }
         default -> throw new IllegalArgumentException(
-            "unknown option '" + arg + "'; the options are --port, --store, --host and --help");
+            "unknown option '" + arg + "'; the options are --port, --store, --host, --leases and --help");
       }
     }
-    return new DemoOptions(host, port, store, help);
+    return new DemoOptions(host, port, store, help, leases);
   }
 
   private static String next(String[] args, int i, String name) {

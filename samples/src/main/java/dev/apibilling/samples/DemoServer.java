@@ -30,6 +30,9 @@ public final class DemoServer {
   /** The filter's init-param naming the store URL. */
   static final String STORE_PARAM = "store";
 
+  /** The filter's init-param switching leases on, set by {@code --leases}. */
+  static final String LEASES_PARAM = "leases";
+
   static final String WEBAPP = "apibilling-demo/";
 
   private DemoServer() {}
@@ -80,7 +83,7 @@ public final class DemoServer {
     webapp.setBaseResource(base);
     webapp.setParentLoaderPriority(true);
     webapp.setThrowUnavailableOnStartupException(true);
-    webapp.addEventListener(new StoreParam(webapp, options.store()));
+    webapp.addEventListener(new StoreParam(webapp, options.store(), options.leases()));
     server.setHandler(webapp);
     server.setStopAtShutdown(true);
     try {
@@ -129,14 +132,16 @@ public final class DemoServer {
     return String.join(": ", parts);
   }
 
-  /** Sets the filter's store init-param from {@code --store}, after web.xml is read and before filters start. */
+  /** Sets the filter's store (and leases) init-params from the flags, after web.xml is read and before filters start. */
   private static final class StoreParam implements ServletContextListener {
     private final WebAppContext webapp;
     private final String store;
+    private final boolean leases;
 
-    StoreParam(WebAppContext webapp, String store) {
+    StoreParam(WebAppContext webapp, String store, boolean leases) {
       this.webapp = webapp;
       this.store = store;
+      this.leases = leases;
     }
 
     @Override
@@ -146,6 +151,9 @@ public final class DemoServer {
         throw new IllegalStateException("WEB-INF/web.xml declares no filter named '" + FILTER_NAME + "'");
       }
       holder.setInitParameter(STORE_PARAM, store);
+      if (leases) {
+        holder.setInitParameter(LEASES_PARAM, "true");
+      }
     }
   }
 }

@@ -24,6 +24,8 @@ final class DemoOptionsTest {
   @Test
   void helpIsRecognisedInBothForms() {
     assertThat(DemoOptions.parse("--help").help()).isTrue();
+    assertThat(DemoOptions.parse("--leases").leases()).isTrue();
+    assertThat(DemoOptions.parse().leases()).isFalse();
     assertThat(DemoOptions.parse("-h").help()).isTrue();
   }
 
@@ -40,7 +42,7 @@ final class DemoOptionsTest {
   void unknownFlagIsRejectedListingTheKnownOnes() {
     assertThatThrownBy(() -> DemoOptions.parse("--prot", "8080"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown option '--prot'; the options are --port, --store, --host and --help");
+        .hasMessage("unknown option '--prot'; the options are --port, --store, --host, --leases and --help");
   }
 
   @Test
