@@ -290,6 +290,11 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
+  /** Whether leases are on. */
+  boolean leasing() {
+    return leasing != null;
+  }
+
   /** Counts of this billing's leases (all zero when leases are off). */
   public LeaseStats leaseStats() {
     return leasing == null ? new LeaseStats(0, 0, 0, 0, 0) : leasing.stats();
@@ -445,6 +450,7 @@ public final class ApiBilling implements AutoCloseable {
     private ForecastSettings forecasts = ForecastSettings.defaults();
     private @Nullable LeaseSettings leases;
     private boolean leaseSweeper = true;
+    private final List<java.util.function.Consumer<ApiBilling>> built = new ArrayList<>();
 
     private Builder() {}
 
@@ -531,6 +537,7 @@ public final class ApiBilling implements AutoCloseable {
      * {@link BillingMetrics}.
      */
     public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      built.add(billing -> BillingMetrics.monitorLeases(registry, billing));
       return listener(BillingMetrics.listener(registry, false));
     }
 
@@ -555,7 +562,11 @@ public final class ApiBilling implements AutoCloseable {
     }
 
     public ApiBilling build() {
-      return new ApiBilling(this);
+      ApiBilling billing = new ApiBilling(this);
+      for (java.util.function.Consumer<ApiBilling> c : built) {
+        c.accept(billing);
+      }
+      return billing;
     }
   }
 }

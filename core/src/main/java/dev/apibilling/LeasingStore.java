@@ -83,7 +83,7 @@ final class LeasingStore implements UsageStore {
       return check(r);
     }
     Client c = clients.computeIfAbsent(r.clientId(), k -> new Client());
-    c.count(r.now(), r.credits(), span);
+    boolean hot = c.count(r.now(), r.credits(), span, settings.hotDecisions());
     Lease l = c.lease.get();
     if (l != null) {
       if (l.serves(r)) {
@@ -94,7 +94,7 @@ final class LeasingStore implements UsageStore {
       }
       end(c, l, r.now());
     }
-    if (c.hot(settings.hotDecisions()) && c.renewing.compareAndSet(false, true)) {
+    if (hot && c.renewing.compareAndSet(false, true)) {
       try {
         ChargeResult leased = lease(c, r);
         if (leased != null) {
@@ -553,10 +553,12 @@ final class LeasingStore implements UsageStore {
     private long credits;
     private long lastDecisions;
     private long lastCredits;
+    private boolean hot;
     private @Nullable List<WindowSlot> knownWindows;
     private long @Nullable [] knownUsed;
 
-    synchronized void count(long now, long cost, long span) {
+    /** Counts a decision; returns whether the client is hot (then its store counts are remembered). */
+    synchronized boolean count(long now, long cost, long span, long threshold) {
       lastSeen = now;
       if (now >= intervalStart + span || now < intervalStart) {
         boolean adjacent = now >= intervalStart + span && now < intervalStart + 2 * span;
@@ -568,10 +570,8 @@ final class LeasingStore implements UsageStore {
       }
       decisions++;
       credits += cost;
-    }
-
-    synchronized boolean hot(long threshold) {
-      return Math.max(decisions, lastDecisions) >= threshold;
+      hot = Math.max(decisions, lastDecisions) >= threshold;
+      return hot;
     }
 
     synchronized long demandCredits() {
@@ -585,6 +585,9 @@ final class LeasingStore implements UsageStore {
 
     /** Remembers the store's last counts, to size the next lease. */
     synchronized void remember(List<WindowSlot> windows, long[] used) {
+      if (!hot) {
+        return;
+      }
       knownWindows = windows;
       knownUsed = used.clone();
     }

@@ -125,6 +125,25 @@ final class LeasingTest {
   }
 
   @Test
+  void meterRegistryRecordsLeaseGrantsReturnsAndTheLocalHitRatio() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    ApiBilling billing = ApiBilling.builder().store(store).clock(clock).leases(SETTINGS).manualLeaseSweeps()
+        .meterRegistry(registry).build();
+    billing.updateClientQuotas(CLIENT, List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000)));
+    for (int i = 0; i < 40; i++) {
+      billing.trackClientUsage(CLIENT, 1);
+    }
+    billing.settleLeases();
+    LeaseStats stats = billing.leaseStats();
+    assertThat(registry.get("apibilling.leases.grants").functionCounter().count()).isEqualTo(stats.grants());
+    assertThat(registry.get("apibilling.leases.returns").functionCounter().count()).isEqualTo(stats.returns());
+    assertThat(registry.get("apibilling.leases.decisions").tag("source", "local").functionCounter().count())
+        .isEqualTo(stats.localDecisions()).isPositive();
+    assertThat(registry.get("apibilling.leases.local.ratio").gauge().value()).isEqualTo(stats.localHitRatio());
+  }
+
+  @Test
   void rejectsATtlShorterThanTwoSpans() {
     assertThatThrownBy(() -> LeaseSettings.defaults().withTtl(Duration.ofMillis(1_500)))
         .isInstanceOf(IllegalArgumentException.class)
