@@ -16,10 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -44,7 +40,7 @@ final class LeasingStore implements UsageStore {
   private final Clock clock;
   private final long span;
   private final long ttl;
-  private final ConcurrentHashMap<String, Client> clients = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LeasedClient> clients = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
   private final List<Unsettled> unsettled = new ArrayList<>();
   private final @Nullable ScheduledExecutorService sweeper;
@@ -82,7 +78,7 @@ final class LeasingStore implements UsageStore {
     if (r.mode() == ChargeMode.CHECK) {
       return check(r);
     }
-    Client c = clients.computeIfAbsent(r.clientId(), k -> new Client());
+    LeasedClient c = clients.computeIfAbsent(r.clientId(), k -> new LeasedClient());
     boolean hot = c.count(r.now(), r.credits(), span, settings.hotDecisions());
     Lease l = c.lease.get();
     if (l != null) {
@@ -135,7 +131,7 @@ final class LeasingStore implements UsageStore {
 
   /** A check answered from the lease when it can, else by the store as if the own lease were given back. */
   private ChargeResult check(ChargeRequest r) {
-    Client c = clients.get(r.clientId());
+    LeasedClient c = clients.get(r.clientId());
     Lease l = c == null ? null : c.lease.get();
     if (l != null && l.serves(r)) {
       long left = l.left.get();
@@ -162,7 +158,7 @@ final class LeasingStore implements UsageStore {
   }
 
   /** Takes a lease covering {@code r}; null if none is taken (not worth it, or the store denied it). */
-  private @Nullable ChargeResult lease(Client c, ChargeRequest r) {
+  private @Nullable ChargeResult lease(LeasedClient c, ChargeRequest r) {
     Lease current = c.lease.get();
     if (current != null) {
       ChargeResult granted = current.serves(r) ? fromLease(current, r) : null;
@@ -206,7 +202,7 @@ final class LeasingStore implements UsageStore {
    * The block to lease: one span of this instance's demand, at most {@code maxShare} of every bounded
    * quota's remaining credits, and nothing when that is under {@code minDecisions} average charges.
    */
-  private long blockFor(Client c, ChargeRequest r) {
+  private long blockFor(LeasedClient c, ChargeRequest r) {
     long[] used = c.knownUsed(r.windows());
     if (used == null) {
       return 0;
@@ -226,7 +222,7 @@ final class LeasingStore implements UsageStore {
    * A store call; a denial while this instance's own lease holds unused credits ends the lease (giving
    * them back) and asks the store once more, so the instance never denies credits it holds itself.
    */
-  private ChargeResult direct(@Nullable Client c, ChargeRequest r) {
+  private ChargeResult direct(@Nullable LeasedClient c, ChargeRequest r) {
     ChargeResult result = store.charge(r);
     direct.increment();
     if (c == null) {
@@ -245,7 +241,7 @@ final class LeasingStore implements UsageStore {
   }
 
   /** Ends a lease once: stops local grants, then settles it when no local reservation holds it. */
-  private void end(Client c, Lease l, long now) {
+  private void end(LeasedClient c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
     long left = l.left.getAndSet(Lease.CLOSED);
     if (left < 0) {
@@ -354,8 +350,8 @@ final class LeasingStore implements UsageStore {
         leases.remove(l.id);
       }
     }
-    for (Map.Entry<String, Client> e : clients.entrySet()) {
-      Client c = e.getValue();
+    for (Map.Entry<String, LeasedClient> e : clients.entrySet()) {
+      LeasedClient c = e.getValue();
       Lease l = c.lease.get();
       if (l != null && now >= l.until) {
         end(c, l, now);
@@ -384,7 +380,7 @@ final class LeasingStore implements UsageStore {
   /** Ends every lease now and settles it (local reservations still open are kept in full). */
   void settleAll() {
     long now = clock.millis();
-    for (Client c : clients.values()) {
+    for (LeasedClient c : clients.values()) {
       Lease l = c.lease.get();
       if (l != null) {
         end(c, l, now);
@@ -418,7 +414,7 @@ final class LeasingStore implements UsageStore {
   @Override
   public long[] usage(String clientId, List<WindowSlot> windows, long now) {
     long[] used = store.usage(clientId, windows, now);
-    Client c = clients.get(clientId);
+    LeasedClient c = clients.get(clientId);
     Lease l = c == null ? null : c.lease.get();
     if (l != null && l.windows.equals(windows)) {
       long left = Math.max(0, l.left.get());
@@ -449,151 +445,6 @@ final class LeasingStore implements UsageStore {
     sweep();
   }
 
-  /** One leased block. */
-  static final class Lease {
-    static final long CLOSED = -1;
-    final String clientId;
-    final String id;
-    final List<WindowSlot> windows;
-    final long epochDay;
-    final long block;
-    private final long[] usedAtGrant;
-    final long until;
-    final long drainBy;
-    final AtomicLong left;
-    final AtomicInteger holds = new AtomicInteger(1);
-    final AtomicLong sequence = new AtomicLong();
-    final ConcurrentHashMap<String, Long> reservations = new ConcurrentHashMap<>();
-    volatile long unused;
-    volatile long reservationsExpireBy;
-    long refunded;
-    boolean finished;
-
-    Lease(String clientId, String id, List<WindowSlot> windows, long epochDay, long block, long[] usedAtGrant,
-        long until, long drainBy) {
-      this.clientId = clientId;
-      this.id = id;
-      this.windows = windows;
-      this.epochDay = epochDay;
-      this.block = block;
-      this.usedAtGrant = usedAtGrant;
-      this.until = until;
-      this.drainBy = drainBy;
-      this.reservationsExpireBy = drainBy;
-      this.left = new AtomicLong(block);
-    }
-
-    /** Holds the lease open for a local reservation; false once it is settled. */
-    boolean hold() {
-      while (true) {
-        int h = holds.get();
-        if (h == 0) {
-          return false;
-        }
-        if (holds.compareAndSet(h, h + 1)) {
-          return true;
-        }
-      }
-    }
-
-    /** Gives credits back: to the block while it grants, else off what its settlement keeps. */
-    void refund(long credits) {
-      while (true) {
-        long l = left.get();
-        if (l == CLOSED) {
-          refunded += credits;
-          return;
-        }
-        if (left.compareAndSet(l, l + credits)) {
-          return;
-        }
-      }
-    }
-
-    /** Whether a request may be granted from this lease: same windows and day, span not passed. */
-    boolean serves(ChargeRequest r) {
-      return r.now() < until && r.epochDay() == epochDay
-          && (r.windows() == windows || r.windows().equals(windows));
-    }
-
-    /** Takes credits; returns what is left after, or {@code -1} (nothing taken) if they do not fit. */
-    long take(long credits) {
-      while (true) {
-        long l = left.get();
-        if (l < credits) {
-          return -1;
-        }
-        if (left.compareAndSet(l, l - credits)) {
-          return l - credits;
-        }
-      }
-    }
-
-    /** The counts to report: the store's at grant time without the lease's unused credits. */
-    long[] used(long leftAfter) {
-      long[] used = new long[usedAtGrant.length];
-      for (int i = 0; i < used.length; i++) {
-        used[i] = usedAtGrant[i] - leftAfter;
-      }
-      return used;
-    }
-  }
-
   /** A settlement the store failed, retried by the sweep. */
   private record Unsettled(Lease lease, long keep) {}
-
-  /** What this instance knows of one client: its demand, its lease, the store's last counts. */
-  static final class Client {
-    final AtomicReference<@Nullable Lease> lease = new AtomicReference<>();
-    final AtomicBoolean renewing = new AtomicBoolean();
-    volatile boolean retired;
-    volatile long lastSeen;
-    private long intervalStart = Long.MIN_VALUE;
-    private long decisions;
-    private long credits;
-    private long lastDecisions;
-    private long lastCredits;
-    private boolean hot;
-    private @Nullable List<WindowSlot> knownWindows;
-    private long @Nullable [] knownUsed;
-
-    /** Counts a decision; returns whether the client is hot (then its store counts are remembered). */
-    synchronized boolean count(long now, long cost, long span, long threshold) {
-      lastSeen = now;
-      if (now >= intervalStart + span || now < intervalStart) {
-        boolean adjacent = now >= intervalStart + span && now < intervalStart + 2 * span;
-        lastDecisions = adjacent ? decisions : 0;
-        lastCredits = adjacent ? credits : 0;
-        decisions = 0;
-        credits = 0;
-        intervalStart = now;
-      }
-      decisions++;
-      credits += cost;
-      hot = Math.max(decisions, lastDecisions) >= threshold;
-      return hot;
-    }
-
-    synchronized long demandCredits() {
-      return Math.max(credits, lastCredits);
-    }
-
-    synchronized long averageCost() {
-      long n = decisions + lastDecisions;
-      return n == 0 ? 1 : Math.max(1, (credits + lastCredits) / n);
-    }
-
-    /** Remembers the store's last counts, to size the next lease. */
-    synchronized void remember(List<WindowSlot> windows, long[] used) {
-      if (!hot) {
-        return;
-      }
-      knownWindows = windows;
-      knownUsed = used.clone();
-    }
-
-    synchronized long @Nullable [] knownUsed(List<WindowSlot> windows) {
-      return windows.equals(knownWindows) ? knownUsed : null;
-    }
-  }
 }
