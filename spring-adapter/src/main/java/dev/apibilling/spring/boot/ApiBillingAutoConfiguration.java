@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -37,7 +38,8 @@ import org.springframework.core.convert.converter.Converter;
  *       {@code QuotaDefinitionSource}, {@code Clock} (when there is exactly one), {@code BillingListener}
  *       and {@link ApiBillingBuilderCustomizer} beans
  *   <li>{@code apiBillingMetrics} (a {@code BillingListener}): Micrometer meters, when there is one
- *       {@code MeterRegistry} bean (see {@link BillingMetrics})
+ *       {@code MeterRegistry} bean (see {@link BillingMetrics}); {@code apiBillingLeaseMetrics} adds the
+ *       lease meters when {@code apibilling.leases.enabled} is true
  * </ul>
  *
  * <p>{@code apibilling.enabled=false} switches all of it off.
@@ -121,6 +123,13 @@ public class ApiBillingAutoConfiguration {
     @ConditionalOnMissingBean(name = "apiBillingMetrics")
     BillingListener apiBillingMetrics(MeterRegistry registry, ApiBillingProperties properties) {
       return BillingMetrics.listener(registry, properties.metrics().tagClientId());
+    }
+
+    /** Registers the lease meters of the billing once it exists (nothing when leases are off). */
+    @Bean
+    @ConditionalOnMissingBean(name = "apiBillingLeaseMetrics")
+    SmartInitializingSingleton apiBillingLeaseMetrics(MeterRegistry registry, ObjectProvider<ApiBilling> billing) {
+      return () -> billing.ifUnique(b -> BillingMetrics.monitorLeases(registry, b));
     }
   }
 }
