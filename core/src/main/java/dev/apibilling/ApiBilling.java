@@ -55,6 +55,7 @@ import org.jspecify.annotations.Nullable;
 public final class ApiBilling implements AutoCloseable {
 
   private final UsageStore store;
+  private final @Nullable LeasingStore leasing;
   private final boolean ownsStore;
   private final Clock clock;
   private final ZoneId historyZone;
@@ -75,7 +76,13 @@ public final class ApiBilling implements AutoCloseable {
 
   private ApiBilling(Builder b) {
     this.clock = b.clock;
-    this.store = b.store != null ? b.store : InMemoryUsageStore.create();
+    if (b.leases != null && b.usageEvents) {
+      throw new IllegalArgumentException("leases and usageEvents cannot be combined: a decision made from a "
+          + "lease is not seen by the store, which records the usage events");
+    }
+    UsageStore backend = b.store != null ? b.store : InMemoryUsageStore.create();
+    this.leasing = b.leases == null ? null : new LeasingStore(backend, b.leases, b.clock, b.leaseSweeper);
+    this.store = leasing != null ? leasing : backend;
     this.ownsStore = b.store == null;
     this.historyZone = b.historyZone;
     this.idempotencyTtlMillis = b.idempotencyTtl.toMillis();
@@ -404,15 +411,28 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   /**
-   * Stops retrying settlements (what still waits expires in the store) and closes the store if this
-   * billing created it (the default in-memory store).
+   * Settles this billing's leases, stops retrying settlements (what still waits expires in the store) and
+   * closes the store if this billing created it (the default in-memory store).
    */
   @Override
   public void close() {
+    if (leasing != null) {
+      leasing.close();
+    }
     settlements.close();
     if (ownsStore) {
-      store.close();
+      (leasing != null ? leasing.backend() : store).close();
     }
+  }
+
+  /** Whether leases are on. */
+  boolean leasing() {
+    return leasing != null;
+  }
+
+  /** Counts of this billing's leases (all zero when leases are off). */
+  public LeaseStats leaseStats() {
+    return leasing == null ? new LeaseStats(0, 0, 0, 0, 0) : leasing.stats();
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -524,7 +544,21 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
-  // ---- for ProviderBudgets, in this package -----------------------------------------------------
+  // ---- for ProviderBudgets and tests, in this package -------------------------------------------
+
+  /** Settles the leases whose span has passed, as the sweeper thread does. */
+  void sweepLeases() {
+    if (leasing != null) {
+      leasing.sweep();
+    }
+  }
+
+  /** Settles every lease now. */
+  void settleLeases() {
+    if (leasing != null) {
+      leasing.settleAll();
+    }
+  }
 
   UsageStore store() {
     return store;
@@ -562,8 +596,26 @@ public final class ApiBilling implements AutoCloseable {
     private boolean usageEvents;
     private @Nullable String eventSource;
     private ForecastSettings forecasts = ForecastSettings.defaults();
+    private @Nullable LeaseSettings leases;
+    private boolean leaseSweeper = true;
+    private final List<java.util.function.Consumer<ApiBilling>> built = new ArrayList<>();
 
     private Builder() {}
+
+    /** Tests: no sweeper thread; leases are settled by {@link ApiBilling#sweepLeases} and on close. */
+    Builder manualLeaseSweeps() {
+      this.leaseSweeper = false;
+      return this;
+    }
+
+    /**
+     * Leases budgets of hot clients so most of their plain charges need no store call (default off):
+     * see {@link LeaseSettings} for what is leased, for how long, and the bounds.
+     */
+    public Builder leases(LeaseSettings settings) {
+      this.leases = Objects.requireNonNull(settings, "leases");
+      return this;
+    }
 
     /** Where usage is kept (default: a new {@link InMemoryUsageStore}, closed with the billing). */
     public Builder store(UsageStore store) {
@@ -646,6 +698,7 @@ public final class ApiBilling implements AutoCloseable {
      * {@link BillingMetrics}.
      */
     public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+      built.add(billing -> BillingMetrics.monitorLeases(registry, billing));
       return listener(BillingMetrics.listener(registry, false));
     }
 
@@ -691,7 +744,11 @@ public final class ApiBilling implements AutoCloseable {
     }
 
     public ApiBilling build() {
-      return new ApiBilling(this);
+      ApiBilling billing = new ApiBilling(this);
+      for (java.util.function.Consumer<ApiBilling> c : built) {
+        c.accept(billing);
+      }
+      return billing;
     }
   }
 }

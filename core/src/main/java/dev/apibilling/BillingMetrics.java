@@ -1,6 +1,8 @@
 package dev.apibilling;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -29,6 +31,12 @@ import java.util.concurrent.TimeUnit;
  *       {@code apibilling.unbilled.credits} (counter): their credits
  * </ul>
  *
+ * <p>With leases on ({@link ApiBilling.Builder#leases}), {@code meterRegistry(registry)} also registers
+ * (or {@link #monitorLeases} does): {@code apibilling.leases.grants} and {@code apibilling.leases.returns}
+ * (counters of leases taken and settled), {@code apibilling.leases.returned.credits},
+ * {@code apibilling.leases.decisions} (tag {@code source} = local | store) and the gauge
+ * {@code apibilling.leases.local.ratio} (the share of decisions made from leases).
+ *
  * <p>Client ids are not tags unless asked for: they make the number of time series unbounded.
  */
 public final class BillingMetrics {
@@ -42,6 +50,22 @@ public final class BillingMetrics {
    */
   public static BillingListener listener(MeterRegistry registry, boolean tagClientId) {
     return new MicrometerListener(registry, tagClientId);
+  }
+
+  /** Registers the lease meters above for {@code billing} (nothing when its leases are off). */
+  public static void monitorLeases(MeterRegistry registry, ApiBilling billing) {
+    if (!billing.leasing()) {
+      return;
+    }
+    FunctionCounter.builder("apibilling.leases.grants", billing, b -> b.leaseStats().grants()).register(registry);
+    FunctionCounter.builder("apibilling.leases.returns", billing, b -> b.leaseStats().returns()).register(registry);
+    FunctionCounter.builder("apibilling.leases.returned.credits", billing, b -> b.leaseStats().returnedCredits())
+        .register(registry);
+    FunctionCounter.builder("apibilling.leases.decisions", billing, b -> b.leaseStats().localDecisions())
+        .tags("source", "local").register(registry);
+    FunctionCounter.builder("apibilling.leases.decisions", billing, b -> b.leaseStats().storeDecisions())
+        .tags("source", "store").register(registry);
+    Gauge.builder("apibilling.leases.local.ratio", billing, b -> b.leaseStats().localHitRatio()).register(registry);
   }
 
   private static final class MicrometerListener implements BillingListener {

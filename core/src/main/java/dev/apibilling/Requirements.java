@@ -288,6 +288,18 @@ public final class Requirements {
   }
 
   /**
+   * A lease TTL: at least twice the lease span, so a lease is settled well before the store expires it.
+   *
+   * @throws IllegalArgumentException if it is shorter
+   */
+  public static void leaseTtl(java.time.Duration span, java.time.Duration ttl) {
+    if (ttl.compareTo(span.multipliedBy(2)) < 0) {
+      throw new IllegalArgumentException("leases.ttl must be >= 2 x leases.span (" + span.multipliedBy(2)
+          + ") but was " + ttl);
+    }
+  }
+
+  /**
    * An instant a provider is exhausted until: at most {@code Requirements.MAX_CREDITS} epoch milliseconds.
    *
    * @throws IllegalArgumentException if it is later

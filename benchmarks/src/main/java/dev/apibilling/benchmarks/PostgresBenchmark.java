@@ -3,6 +3,7 @@ package dev.apibilling.benchmarks;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
+import dev.apibilling.LeaseSettings;
 import dev.apibilling.jdbc.JdbcUsageStore;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -117,7 +118,11 @@ public class PostgresBenchmark {
       pool = pool("apibilling");
       prefix = randomPrefix();
       store = JdbcUsageStore.builder(pool).tablePrefix(prefix).createSchema(true).build();
-      billing = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota()).build();
+      ApiBilling.Builder builder = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota());
+      if (params.getBenchmark().contains("Leased")) {
+        builder.leases(LeaseSettings.defaults());
+      }
+      billing = builder.build();
       billing.tryTrackClientUsage(HOT, 1);
       ids = new String[KEYS];
       for (int i = 0; i < KEYS; i++) {
@@ -296,6 +301,18 @@ public class PostgresBenchmark {
   @Threads(THREADS)
   public long floorHotKey8Threads(Floor floor) {
     return floor.decide(KEYS);
+  }
+
+  @Benchmark
+  @Threads(THREADS)
+  public BillingDecision apibillingLeasedHotKey8Threads(Ours ours) {
+    return ours.decide(HOT);
+  }
+
+  @Benchmark
+  @Threads(THREADS)
+  public BillingDecision apibillingLeasedManyKeys8Threads(Ours ours) {
+    return ours.decide(ours.ids[randomKey()]);
   }
 
   @Benchmark

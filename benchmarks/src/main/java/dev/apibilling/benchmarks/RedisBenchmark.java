@@ -2,6 +2,7 @@ package dev.apibilling.benchmarks;
 
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
+import dev.apibilling.LeaseSettings;
 import dev.apibilling.redis.RedisUsageStore;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -77,7 +78,11 @@ public class RedisBenchmark {
       counters = new RedisCounters(params);
       client = counters.countedClient();
       store = RedisUsageStore.builder(client).keyPrefix(counters.prefix).build();
-      billing = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota()).build();
+      ApiBilling.Builder builder = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota());
+      if (params.getBenchmark().contains("Leased")) {
+        builder.leases(LeaseSettings.defaults());
+      }
+      billing = builder.build();
       ids = ids();
       billing.tryTrackClientUsage(HOT, 1);
       if (params.getBenchmark().contains("ManyKeys")) {
@@ -270,6 +275,18 @@ public class RedisBenchmark {
   @Threads(8)
   public Long floorHotKey8Threads(Floor floor) {
     return floor.decide(0);
+  }
+
+  @Benchmark
+  @Threads(8)
+  public BillingDecision apibillingLeasedHotKey8Threads(Ours ours) {
+    return ours.decide(HOT);
+  }
+
+  @Benchmark
+  @Threads(8)
+  public BillingDecision apibillingLeasedManyKeys8Threads(Ours ours) {
+    return ours.decide(ours.ids[randomKey()]);
   }
 
   @Benchmark

@@ -52,7 +52,7 @@ public final class Suite {
   // ---- cases ----------------------------------------------------------------------------------
 
   /** What a ratio is compared with. */
-  enum Against { BASELINE, FLOOR, ROUND_TRIPS }
+  enum Against { BASELINE, FLOOR, ROUND_TRIPS, MOST_ROUND_TRIPS }
 
   /** One target: the ratio (or round trips) must be at most / at least {@code value}. */
   record Target(String source, Against against, boolean atMost, double value) {
@@ -60,7 +60,7 @@ public final class Suite {
       String what = switch (against) {
         case BASELINE -> "ratio";
         case FLOOR -> "of floor";
-        case ROUND_TRIPS -> "round trips";
+        case ROUND_TRIPS, MOST_ROUND_TRIPS -> "round trips";
       };
       String op = against == Against.ROUND_TRIPS ? "=" : atMost ? "<=" : ">=";
       return what + " " + op + " " + trim(value) + " (" + source + ")";
@@ -70,7 +70,7 @@ public final class Suite {
       Double x = switch (against) {
         case BASELINE -> ratio;
         case FLOOR -> ofFloor;
-        case ROUND_TRIPS -> roundTrips;
+        case ROUND_TRIPS, MOST_ROUND_TRIPS -> roundTrips;
       };
       if (x == null) {
         return null;
@@ -91,6 +91,7 @@ public final class Suite {
 
   private static final String ISSUE = "issue 7";
   private static final String PERF = "PERFORMANCE.md";
+  private static final String LEASES = "issue 15";
 
   static List<Case> cases() {
     List<Case> c = new ArrayList<>();
@@ -137,6 +138,23 @@ public final class Suite {
         "PostgresBenchmark.apibillingManyKeys8Threads", "PostgresBenchmark.bucket4jManyKeys8Threads",
         "PostgresBenchmark.floorManyKeys8Threads", "postgres",
         List.of(oneTrip, new Target(ISSUE, Against.BASELINE, false, 2))));
+    Target fewTrips = new Target(LEASES, Against.MOST_ROUND_TRIPS, true, 0.05);
+    Target noSlower = new Target(LEASES, Against.BASELINE, false, 1.0);
+    c.add(new Case("redis-hot-8t-leased", "Redis, 1 hot key, 8 threads, leases on", "Bucket4j Lettuce CAS",
+        "RedisBenchmark.apibillingLeasedHotKey8Threads", "RedisBenchmark.bucket4jHotKey8Threads",
+        "RedisBenchmark.floorHotKey8Threads", "redis",
+        List.of(fewTrips, new Target(LEASES, Against.FLOOR, false, 3))));
+    c.add(new Case("redis-10k-8t-leased", "Redis, 10,000 keys, 8 threads, leases on", "apibilling without leases",
+        "RedisBenchmark.apibillingLeasedManyKeys8Threads", "RedisBenchmark.apibillingManyKeys8Threads",
+        "RedisBenchmark.floorManyKeys8Threads", "redis", List.of(noSlower)));
+    c.add(new Case("postgres-hot-8t-leased", "PostgreSQL, 1 hot key, 8 threads, leases on",
+        "Bucket4j PostgreSQL select-for-update", "PostgresBenchmark.apibillingLeasedHotKey8Threads",
+        "PostgresBenchmark.bucket4jHotKey8Threads", "PostgresBenchmark.floorHotKey8Threads", "postgres",
+        List.of(fewTrips, new Target(LEASES, Against.BASELINE, false, 10), new Target(LEASES, Against.FLOOR, false, 5))));
+    c.add(new Case("postgres-10k-8t-leased", "PostgreSQL, 10,000 keys, 8 threads, leases on",
+        "apibilling without leases", "PostgresBenchmark.apibillingLeasedManyKeys8Threads",
+        "PostgresBenchmark.apibillingManyKeys8Threads", "PostgresBenchmark.floorManyKeys8Threads", "postgres",
+        List.of(noSlower)));
     c.add(new Case("http-filter", "HTTP hello on Jetty 12, 4 connections of 1 client", "same Jetty without the filter",
         "HttpBenchmark.withFilter", "HttpBenchmark.bare", null, null,
         List.of(new Target(ISSUE, Against.BASELINE, false, 0.95))));

@@ -16,13 +16,20 @@ import org.jspecify.annotations.Nullable;
  * @param exportTo the URL usage events are exported to (the filter's {@code export-to}), or null
  * @param exportFile the file usage events are exported to (the filter's {@code export-file}), or null
  * @param help whether only the usage text was asked for
+ * @param leases whether the filter leases budgets of hot clients (its {@code leases} init-param)
  */
 record DemoOptions(String host, int port, String store, StoreFailurePolicy storeFailure, @Nullable String exportTo,
-    @Nullable String exportFile, boolean help) {
+    @Nullable String exportFile, boolean help, boolean leases) {
+
+  /** Options without leases. */
+  DemoOptions(String host, int port, String store, StoreFailurePolicy storeFailure, @Nullable String exportTo,
+      @Nullable String exportFile, boolean help) {
+    this(host, port, store, storeFailure, exportTo, exportFile, help, false);
+  }
 
   static final String USAGE = """
       Usage: java -jar apibilling-samples.jar [--port N] [--store URL] [--store-failure POLICY] [--host ADDRESS]
-                                              [--export-to URL | --export-file PATH]
+                                              [--export-to URL | --export-file PATH | --leases]
 
         --port N         port to listen on, 0 to 65535 (default 8080; 0 picks a free port)
         --store URL      where usage is kept (default memory):
@@ -40,6 +47,8 @@ record DemoOptions(String host, int port, String store, StoreFailurePolicy store
                          (application/cloudevents-batch+json, e.g. OpenMeter's /api/v1/events)
         --export-file PATH
                          append every billed request's usage event to PATH as a JSON line
+        --leases         lease budgets of hot clients: most of their requests need no store call
+                         (usage events are off with leases; not combined with --export-*)
         --help           print this text
 
       API keys (header X-Api-Key): demo-key (10 credits a minute, 1000 a month),
@@ -65,6 +74,7 @@ record DemoOptions(String host, int port, String store, StoreFailurePolicy store
     String exportFile = null;
     StoreFailurePolicy storeFailure = StoreFailurePolicy.FAIL_OPEN;
     boolean help = false;
+    boolean leases = false;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -84,6 +94,12 @@ record DemoOptions(String host, int port, String store, StoreFailurePolicy store
             throw new IllegalArgumentException(name + " takes no value");
           }
           help = true;
+        }
+        case "--leases" -> {
+          if (value != null) {
+            throw new IllegalArgumentException(name + " takes no value");
+          }
+          leases = true;
         }
         case "--port" -> {
           value = value != null ? value : next(args, ++i, name);
@@ -128,13 +144,18 @@ record DemoOptions(String host, int port, String store, StoreFailurePolicy store
           exportFile = value.trim();
         }
         default -> throw new IllegalArgumentException("unknown option '" + arg
-            + "'; the options are --port, --store, --store-failure, --host, --export-to, --export-file and --help");
+            + "'; the options are --port, --store, --store-failure, --host, --export-to, --export-file, --leases"
+            + " and --help");
       }
     }
     if (exportTo != null && exportFile != null) {
       throw new IllegalArgumentException("--export-to and --export-file cannot be combined: events go to one sink");
     }
-    return new DemoOptions(host, port, store, storeFailure, exportTo, exportFile, help);
+    if (leases && (exportTo != null || exportFile != null)) {
+      throw new IllegalArgumentException("--leases cannot be combined with --export-to or --export-file: a decision "
+          + "made from a lease is not recorded as a usage event");
+    }
+    return new DemoOptions(host, port, store, storeFailure, exportTo, exportFile, help, leases);
   }
 
   private static String next(String[] args, int i, String name) {

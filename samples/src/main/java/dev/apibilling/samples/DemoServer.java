@@ -35,6 +35,8 @@ public final class DemoServer {
 
   /** The filter's init-param naming the store-failure policy. */
   static final String STORE_FAILURE_PARAM = "store-failure";
+  /** The filter's init-param switching leases on, set by {@code --leases}. */
+  static final String LEASES_PARAM = "leases";
 
   static final String WEBAPP = "apibilling-demo/";
 
@@ -97,6 +99,10 @@ public final class DemoServer {
     if (options.exportFile() != null) {
       params.put("export-file", options.exportFile());
     }
+    if (options.leases()) {
+      params.put(LEASES_PARAM, "true");
+      params.put("usage-events", "false");     // a decision made from a lease is not recorded as an event
+    }
     webapp.addEventListener(new FilterParams(webapp, params));
     server.setHandler(webapp);
     server.setStopAtShutdown(true);
@@ -148,7 +154,7 @@ public final class DemoServer {
 
   /**
    * Sets the filter's init-params from the flags ({@code store}, {@code store-failure}, {@code export-to},
-   * {@code export-file}),
+   * {@code export-file}, {@code leases}),
    * after web.xml is read and before filters start.
    */
   private static final class FilterParams implements ServletContextListener {

@@ -37,6 +37,8 @@ final class DemoOptionsTest {
   @Test
   void helpIsRecognisedInBothForms() {
     assertThat(DemoOptions.parse("--help").help()).isTrue();
+    assertThat(DemoOptions.parse("--leases").leases()).isTrue();
+    assertThat(DemoOptions.parse().leases()).isFalse();
     assertThat(DemoOptions.parse("-h").help()).isTrue();
   }
 
@@ -54,7 +56,7 @@ final class DemoOptionsTest {
     assertThatThrownBy(() -> DemoOptions.parse("--prot", "8080"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unknown option '--prot'; the options are --port, --store, --store-failure, --host, --export-to,"
-            + " --export-file and --help");
+            + " --export-file, --leases and --help");
   }
 
   @Test

@@ -91,6 +91,8 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code reservation-ttl}</td><td>{@code PT30S}</td><td>how long a request's credits are
  *       held before the store releases them (a crashed instance's holds too); longer than the longest
  *       request</td></tr>
+ *   <tr><td>{@code leases}</td><td>{@code false}</td><td>{@code true} leases budgets of hot clients
+ *       ({@link dev.apibilling.LeaseSettings#defaults()}), so most of their requests need no store call</td></tr>
  *   <tr><td>{@code history-zone}</td><td>{@code UTC}</td><td>zone of the days of usage history</td></tr>
  *   <tr><td>{@code problem-type-base}</td><td>{@value BillingProblems#DEFAULT_TYPE_BASE}</td><td>prefix
  *       of problem type URIs</td></tr>

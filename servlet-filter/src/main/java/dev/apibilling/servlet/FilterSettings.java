@@ -1,6 +1,7 @@
 package dev.apibilling.servlet;
 
 import dev.apibilling.ApiBilling;
+import dev.apibilling.LeaseSettings;
 import dev.apibilling.Requirements;
 import dev.apibilling.events.EventSink;
 import dev.apibilling.events.UsageEventExporter;
@@ -58,6 +59,7 @@ final class FilterSettings {
   static final String CORS_PREFLIGHT = "cors-preflight";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
+  static final String LEASES = "leases";
   static final String HISTORY_ZONE = "history-zone";
   static final String PROBLEM_TYPE_BASE = "problem-type-base";
   static final String CONTEXT_ATTRIBUTE = "context-attribute";
@@ -71,8 +73,8 @@ final class FilterSettings {
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
-      ON_QUOTA_EXCEEDED, CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, HISTORY_ZONE, PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE,
-      USAGE_EVENTS, EVENT_SOURCE, EVENT_METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
+      ON_QUOTA_EXCEEDED, CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE, PROBLEM_TYPE_BASE,
+      CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, EVENT_METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
 
   /**
    * What init built: the flow, the billing, store and usage-event exporter the filter owns and closes, and
@@ -161,6 +163,7 @@ final class FilterSettings {
     });
     Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
     Duration reservationTtl = duration(RESERVATION_TTL, "PT30S");
+    boolean leases = parse(LEASES, "false", FilterSettings::bool);
     ZoneId zone = parse(HISTORY_ZONE, "UTC", t -> {
       try {
         return ZoneId.of(t.trim());
@@ -175,6 +178,11 @@ final class FilterSettings {
     if (sink != null && !events) {
       throw new ServletException("init-param '" + USAGE_EVENTS + "' is false, but '" + EXPORT_TO + "' or '"
           + EXPORT_FILE + "' exports usage events: drop one or the other");
+    }
+    if (leases && events) {
+      throw new ServletException("init-param '" + LEASES + "' is true, but usage events are on ('" + USAGE_EVENTS
+          + "', '" + EXPORT_TO + "' or '" + EXPORT_FILE + "'): a decision made from a lease is not recorded as an "
+          + "event; drop one or the other");
     }
     String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
     List<String> headers = parse(EVENT_METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
@@ -198,6 +206,9 @@ final class FilterSettings {
           .usageEvents(events);
       if (!source.isEmpty()) {
         settings.eventSource(source);
+      }
+      if (leases) {
+        settings.leases(LeaseSettings.defaults());
       }
       ApiBilling billing = plans.build(settings);
       RequestBilling flow = RequestBilling.builder(billing)

@@ -89,6 +89,7 @@ final class ApiBillingFilterInitTest {
         Arguments.of("on-quota-exceeded", "explode", "'respond' or 'throw'"),
         Arguments.of("problem-type-base", "problems/", "absolute URI"),
         Arguments.of("api-key-bearer", "yes", "true or false"),
+        Arguments.of("leases", "sometimes", "true or false"),
         Arguments.of("api-key-header", "X Api Key", "header name"),
         Arguments.of("context-attribute", " ", "blank"));
   }

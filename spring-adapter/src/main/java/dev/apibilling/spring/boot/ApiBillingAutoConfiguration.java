@@ -3,6 +3,7 @@ package dev.apibilling.spring.boot;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingListener;
 import dev.apibilling.BillingMetrics;
+import dev.apibilling.LeaseSettings;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
 import dev.apibilling.events.EventSink;
@@ -19,6 +20,7 @@ import java.util.Objects;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
@@ -45,7 +47,8 @@ import org.springframework.util.ClassUtils;
  *       {@code QuotaDefinitionSource}, {@code Clock} (when there is exactly one), {@code BillingListener}
  *       and {@link ApiBillingBuilderCustomizer} beans
  *   <li>{@code apiBillingMetrics} (a {@code BillingListener}): Micrometer meters, when there is one
- *       {@code MeterRegistry} bean (see {@link BillingMetrics})
+ *       {@code MeterRegistry} bean (see {@link BillingMetrics}); {@code apiBillingLeaseMetrics} adds the
+ *       lease meters when {@code apibilling.leases.enabled} is true
  *   <li>{@code UsageEventExporter}: when {@code apibilling.events.export-to} or {@code export-file} is
  *       set, exports the store's usage events on a thread of its own (with exporter meters when there is
  *       one {@code MeterRegistry} bean); stopped with the context
@@ -108,6 +111,9 @@ public class ApiBillingAutoConfiguration {
     if (c != null) {
       builder.clock(c);
     }
+    if (properties.leases().enabled()) {
+      builder.leases(LeaseSettings.defaults());
+    }
     QuotaDefinitionSource source = quotaSource.getIfUnique();
     if (source != null) {
       builder.quotaSource(source);
@@ -167,6 +173,13 @@ public class ApiBillingAutoConfiguration {
     @ConditionalOnMissingBean(name = "apiBillingMetrics")
     BillingListener apiBillingMetrics(MeterRegistry registry, ApiBillingProperties properties) {
       return BillingMetrics.listener(registry, properties.metrics().tagClientId());
+    }
+
+    /** Registers the lease meters of the billing once it exists (nothing when leases are off). */
+    @Bean
+    @ConditionalOnMissingBean(name = "apiBillingLeaseMetrics")
+    SmartInitializingSingleton apiBillingLeaseMetrics(MeterRegistry registry, ObjectProvider<ApiBilling> billing) {
+      return () -> billing.ifUnique(b -> BillingMetrics.monitorLeases(registry, b));
     }
   }
 }

@@ -77,6 +77,7 @@ import org.springframework.format.annotation.DateTimeFormat;
  * @param metrics Micrometer metrics, recorded when there is a MeterRegistry bean.
  * @param events Usage events: a record of every billed request, written atomically with its credits and
  *     exported to a metering or billing system.
+ * @param leases Leased budgets of hot clients (off by default).
  */
 @ConfigurationProperties("apibilling")
 public record ApiBillingProperties(
@@ -101,7 +102,8 @@ public record ApiBillingProperties(
     @DefaultValue("0") long defaultCredits,
     @DefaultValue(BillingProblems.DEFAULT_TYPE_BASE) String problemTypeBase,
     @DefaultValue Metrics metrics,
-    @DefaultValue Events events) {
+    @DefaultValue Events events,
+    @DefaultValue Leases leases) {
 
   /**
    * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
@@ -398,4 +400,12 @@ public record ApiBillingProperties(
    *     client adds time series.
    */
   public record Metrics(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tagClientId) {}
+
+  /**
+   * Leased budgets: a hot client's requests are decided from a block of credits this instance leased
+   * from the store, without a store call, never overspent (see LeaseSettings in apibilling-core).
+   *
+   * @param enabled Whether hot clients' budgets are leased (with LeaseSettings.defaults()).
+   */
+  public record Leases(@DefaultValue("false") boolean enabled) {}
 }

@@ -123,6 +123,23 @@ final class ApiBillingAutoConfigurationTest {
   }
 
   @Test
+  void leasesPropertySwitchesLeasedBudgetsOn() {
+    for (boolean on : new boolean[] {true, false}) {
+      plain.withBean(SimpleMeterRegistry.class).withPropertyValues("apibilling.plans.p=day:1000",
+          "apibilling.clients.acme.plan=p", "apibilling.leases.enabled=" + on).run(context -> {
+            ApiBilling billing = context.getBean(ApiBilling.class);
+            for (int i = 0; i < 100; i++) {
+              billing.trackClientUsage("acme", 1);
+            }
+            assertThat(billing.leaseStats().localDecisions() > 0).as("leases on").isEqualTo(on);
+            assertThat(context.getBean(MeterRegistry.class).find("apibilling.leases.grants").functionCounter())
+                .as("lease meters").matches(m -> (m != null) == on);
+            assertThat(billing.status("acme").quotas().get(0).used()).isEqualTo(100);
+          });
+    }
+  }
+
+  @Test
   void metricsAreBoundOnlyWhenThereIsAMeterRegistry() {
     plain.run(context -> assertThat(context).doesNotHaveBean("apiBillingMetrics"));
     plain.withBean(SimpleMeterRegistry.class).withPropertyValues("apibilling.metrics.enabled=false")

@@ -1,0 +1,19 @@
+package dev.apibilling;
+
+/**
+ * Counts of an {@link ApiBilling}'s leases since it was built ({@link ApiBilling#leaseStats}).
+ *
+ * @param grants leases taken (each one store reservation)
+ * @param returns leases settled (each one store call)
+ * @param returnedCredits unused credits given back by those settlements
+ * @param localDecisions plain charges and checks decided from a lease, without a store call
+ * @param storeDecisions charges and checks decided by the store
+ */
+public record LeaseStats(long grants, long returns, long returnedCredits, long localDecisions, long storeDecisions) {
+
+  /** The share of decisions made from a lease, {@code 0} before any decision. */
+  public double localHitRatio() {
+    long all = localDecisions + storeDecisions;
+    return all == 0 ? 0 : (double) localDecisions / all;
+  }
+}

@@ -1,0 +1,89 @@
+package dev.apibilling.tck;
+
+import dev.apibilling.ApiBilling;
+import dev.apibilling.BillingDecision;
+import dev.apibilling.Charge;
+import dev.apibilling.LeaseSettings;
+import dev.apibilling.QuotaDefinition;
+import dev.apibilling.QuotaDuration;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStores;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One application instance in its own JVM, for {@link LeaseProcessContract}: opens the store at a URL,
+ * builds an {@link ApiBilling} with leases on (system clock) and either hammers a client and prints what it
+ * granted once its leases are settled ({@code hammer}), or takes a lease, prints what it granted and waits
+ * to be killed ({@code hold}).
+ *
+ * <p>Arguments: {@code hammer URL CLIENT LIMIT OPS SEED} or {@code hold URL CLIENT LIMIT}.
+ */
+public final class LeaseWorker {
+
+  /** The lease settings of a {@code hold} worker: its block returns 2 seconds after a kill. */
+  static final LeaseSettings SHORT = new LeaseSettings(Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 0.25, 8);
+
+  private LeaseWorker() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean hold = args[0].equals("hold");
+    String client = args[2];
+    long limit = Long.parseLong(args[3]);
+    UsageStore store = UsageStores.open(args[1]);
+    ApiBilling billing = ApiBilling.builder().store(store)
+        .leases(hold ? SHORT : LeaseSettings.defaults().withHotDecisions(8)).build();
+    billing.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.DAY, limit).named("day")));
+    if (hold) {
+      for (int i = 0; i < 40; i++) {
+        billing.trackClientUsage(client, 1);
+      }
+      System.out.println("held " + billing.leaseStats().grants());
+      System.out.flush();
+      while (System.in.read() >= 0) {
+        // wait for the kill
+      }
+      return;
+    }
+    int ops = Integer.parseInt(args[4]);
+    long seed = Long.parseLong(args[5]);
+    AtomicLong granted = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      SplittableRandom random = new SplittableRandom(seed * 31 + t);
+      Thread thread = new Thread(() -> hammer(billing, client, ops, random, granted));
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    long local = billing.leaseStats().localDecisions();
+    billing.close();
+    store.close();
+    System.out.println("granted " + granted.get() + " local " + local);
+  }
+
+  private static void hammer(ApiBilling billing, String client, int ops, SplittableRandom random, AtomicLong granted) {
+    for (int i = 0; i < ops; i++) {
+      long credits = 1 + random.nextInt(3);
+      if (random.nextInt(5) > 0) {
+        if (billing.tryTrackClientUsage(client, credits).granted()) {
+          granted.addAndGet(credits);
+        }
+        continue;
+      }
+      BillingDecision d = billing.reserve(Charge.of(client, credits));
+      if (d.granted()) {
+        long actual = random.nextInt((int) credits + 1);
+        if (billing.commit(d.reservation().orElseThrow(), actual)) {
+          granted.addAndGet(actual);
+        }
+      }
+    }
+  }
+
+}
