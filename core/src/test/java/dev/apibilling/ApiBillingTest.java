@@ -29,6 +29,14 @@ final class ApiBillingTest {
   private final ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
 
   @Test
+  void leasesAndUsageEventsAreRefusedTogether() {
+    ApiBilling.Builder both = ApiBilling.builder().leases(LeaseSettings.defaults()).usageEvents(true);
+
+    assertThatThrownBy(both::build).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leases and usageEvents cannot be combined");
+  }
+
+  @Test
   void monthlyQuotaStartedOnJanuary31RenewsOnFebruary28ThenMarch31() {
     billing.updateClientQuotas("acme", List.of(
         QuotaDefinition.of(MONTH, 10).anchoredAt(LocalDate.of(2026, 1, 31))));

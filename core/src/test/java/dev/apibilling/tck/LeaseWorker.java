@@ -7,6 +7,7 @@ import dev.apibilling.LeaseSettings;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
 import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.UsageStores;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,11 +30,27 @@ public final class LeaseWorker {
 
   private LeaseWorker() {}
 
+  /**
+   * The store at {@code url}; a few tries, since a JVM that has just started on a busy machine may not
+   * finish the connection handshake within the store's deadline.
+   */
+  private static UsageStore open(String url) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return UsageStores.open(url);
+      } catch (UsageStoreException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     boolean hold = args[0].equals("hold");
     String client = args[2];
     long limit = Long.parseLong(args[3]);
-    UsageStore store = UsageStores.open(args[1]);
+    UsageStore store = open(args[1]);
     ApiBilling billing = ApiBilling.builder().store(store)
         .leases(hold ? SHORT : LeaseSettings.defaults().withHotDecisions(8)).build();
     billing.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.DAY, limit).named("day")));

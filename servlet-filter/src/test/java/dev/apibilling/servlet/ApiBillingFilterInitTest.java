@@ -131,6 +131,18 @@ final class ApiBillingFilterInitTest {
   }
 
   @Test
+  void leasesTogetherWithUsageEventsStopInitNamingBoth() {
+    Map<String, String> both = valid();
+    both.put("leases", "true");
+    both.put("usage-events", "true");
+    ServletContext context = context();
+
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(both, context)))
+        .hasMessageContaining("init-param 'leases' is true, but usage events are on ('usage-events'");
+    assertThat(context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE)).isNull();
+  }
+
+  @Test
   void misspelledOrMisplacedInitParamStopsInit() {
     Map<String, String> typo = valid();
     typo.put("header-stlye", "ietf");
