@@ -175,7 +175,7 @@ public final class UsageEventExporter implements AutoCloseable {
 
   /**
    * The next batch: the one claimed ahead (topped up to the batch size when it came back short) unless its
-   * lease lapsed or its claim failed, else a new claim.
+   * lease lapsed or its claim failed or was interrupted, else a new claim.
    */
   private List<StoredEvent> claimNext() {
     Future<List<StoredEvent>> ahead = next;
@@ -185,8 +185,7 @@ public final class UsageEventExporter implements AutoCloseable {
       try {
         batch = ahead.get();
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while claiming usage events", e);
+        Thread.currentThread().interrupt(); // its events lapse and are claimed again
       } catch (ExecutionException e) {
         LOG.log(System.Logger.Level.DEBUG, "claiming usage events ahead failed; claiming again: " + e.getCause());
       }
