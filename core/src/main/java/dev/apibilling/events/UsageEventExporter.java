@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,6 +40,10 @@ import org.jspecify.annotations.Nullable;
  * normal operation: each claims its batches for {@link Builder#lease}, and a claim that lapses (its
  * exporter died) is claimed again.
  *
+ * <p>While a full batch is being delivered, the next batch is claimed on a helper thread, so the store's
+ * claim overlaps the delivery; batches are still delivered one after the other, in claim order. A claim
+ * taken ahead whose lease lapsed before its turn is not used: the events are claimed anew.
+ *
  * <p>Thread safe; {@link #exportOnce()} runs one batch on the caller's thread (for tests and schedulers).
  */
 public final class UsageEventExporter implements AutoCloseable {
@@ -57,6 +65,9 @@ public final class UsageEventExporter implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private @Nullable List<StoredEvent> held;
+  private @Nullable ExecutorService claimer;
+  private @Nullable Future<List<StoredEvent>> next;
+  private long nextClaimedAt;
   private int rejections;
   private int failures;
   private long nextPurge = Long.MIN_VALUE;
@@ -113,11 +124,14 @@ public final class UsageEventExporter implements AutoCloseable {
       purgeIfDue();
       List<StoredEvent> batch = held;
       if (batch == null) {
-        batch = log.claim(consumer, batchSize, clock.millis(), leaseMillis);
+        batch = claimNext();
         if (batch.isEmpty()) {
           return Outcome.IDLE;
         }
         held = batch;
+      }
+      if (batch.size() == batchSize && next == null && !closed) {
+        claimAhead();
       }
       List<String> payloads = new ArrayList<>(batch.size());
       for (StoredEvent e : batch) {
@@ -159,6 +173,53 @@ public final class UsageEventExporter implements AutoCloseable {
     }
   }
 
+  /**
+   * The next batch: the one claimed ahead (topped up to the batch size when it came back short) unless its
+   * lease lapsed or its claim failed or was interrupted, else a new claim.
+   */
+  private List<StoredEvent> claimNext() {
+    Future<List<StoredEvent>> ahead = next;
+    next = null;
+    List<StoredEvent> batch = List.of();
+    if (ahead != null) {
+      try {
+        batch = ahead.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // its events lapse and are claimed again
+      } catch (ExecutionException e) {
+        LOG.log(System.Logger.Level.DEBUG, "claiming usage events ahead failed; claiming again: " + e.getCause());
+      }
+      if (clock.millis() >= nextClaimedAt + leaseMillis) {
+        batch = List.of();
+      }
+    }
+    if (batch.size() == batchSize) {
+      return batch;
+    }
+    List<StoredEvent> more = log.claim(consumer, batchSize - batch.size(), clock.millis(), leaseMillis);
+    if (batch.isEmpty()) {
+      return more;
+    }
+    List<StoredEvent> all = new ArrayList<>(batch);
+    all.addAll(more);
+    return all;
+  }
+
+  private void claimAhead() {
+    ExecutorService e = claimer;
+    if (e == null) {
+      e = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "apibilling-event-claimer");
+        t.setDaemon(true);
+        return t;
+      });
+      claimer = e;
+    }
+    long now = clock.millis();
+    nextClaimedAt = now;
+    next = e.submit(() -> log.claim(consumer, batchSize, now, leaseMillis));
+  }
+
   /** Recorded events not delivered yet, across every exporter of the store. */
   public long lag() {
     return log.undelivered();
@@ -187,7 +248,10 @@ public final class UsageEventExporter implements AutoCloseable {
     }
   }
 
-  /** Stops the thread (after the batch in flight) and closes the sink. */
+  /**
+   * Stops the thread (after the batch in flight) and closes the sink. A batch claimed ahead stays claimed
+   * until its lease lapses; then any exporter of the store delivers it.
+   */
   @Override
   public void close() {
     Thread t;
@@ -205,6 +269,14 @@ public final class UsageEventExporter implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    lock.lock();
+    try {
+      if (claimer != null) {
+        claimer.shutdown();
+      }
+    } finally {
+      lock.unlock();
     }
     sink.close();
   }

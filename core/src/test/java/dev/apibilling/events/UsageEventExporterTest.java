@@ -8,13 +8,21 @@ import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
 import dev.apibilling.UsageEvent;
 import dev.apibilling.memory.InMemoryUsageStore;
+import dev.apibilling.spi.StoredEvent;
+import dev.apibilling.spi.UsageEventLog;
+import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +73,37 @@ final class UsageEventExporterTest {
       assertThat(exporter.exportOnce()).isEqualTo(UsageEventExporter.Outcome.IDLE);
     }
     assertThat(seen).containsExactly(List.of("e0", "e1"), List.of("e0", "e1"), List.of("e2", "late"));
+  }
+
+  @Test
+  void aBatchClaimedAheadIsNotDeliveredOnceItsLeaseLapsedAndAnotherExporterTookIt() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      billing.tryCharge(Charge.of("acme", 1).idempotencyKey("e" + i));
+    }
+    UsageEventLog log = store.eventLog().orElseThrow();
+    CountDownLatch claims = new CountDownLatch(2);
+    UsageEventLog counted = (UsageEventLog) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {UsageEventLog.class}, (proxy, method, args) -> {
+          Object result = method.invoke(log, args);
+          if (method.getName().equals("claim")) {
+            claims.countDown();
+          }
+          return result;
+        });
+    UsageStore observed = (UsageStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {UsageStore.class},
+        (proxy, method, args) -> method.getName().equals("eventLog") ? Optional.of(counted) : method.invoke(store, args));
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    try (UsageEventExporter exporter = UsageEventExporter.builder(observed, EventSink.callback(
+        events -> events.forEach(e -> delivered.add(e.id())))).clock(clock).batchSize(2).build()) {
+      assertThat(exporter.exportOnce()).isEqualTo(UsageEventExporter.Outcome.DELIVERED);
+      assertThat(claims.await(10, TimeUnit.SECONDS)).isTrue(); // e0 e1, then e2 e3 claimed ahead
+      clock.advance(Duration.ofMinutes(2));
+      assertThat(log.claim("other", 10, clock.millis(), 60_000)).extracting(StoredEvent::id)
+          .containsExactly("e2", "e3", "e4");
+      assertThat(exporter.exportOnce()).isEqualTo(UsageEventExporter.Outcome.IDLE);
+    }
+    assertThat(delivered).containsExactly("e0", "e1");
   }
 
   @Test
