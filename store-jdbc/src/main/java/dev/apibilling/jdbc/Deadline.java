@@ -44,6 +44,13 @@ final class Deadline {
     bounded = true;
   }
 
+  /** Shortens the socket timeout of a connection {@link #bound bound} to this deadline to what is left. */
+  void rebound(Connection c) throws SQLException {
+    if (bounded) {
+      bound(c);
+    }
+  }
+
   /**
    * The query timeout for the next statement, whole seconds rounded up, at least 1; on a connection
    * {@link #bound bound} to the deadline one second more, so that the socket timeout always ends the

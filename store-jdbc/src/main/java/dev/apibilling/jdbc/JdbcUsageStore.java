@@ -54,8 +54,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread safe. Every failure of the database (an error, a lost connection, a timeout) is thrown as a
  * {@link UsageStoreException}, and every call ends within one deadline, {@link Builder#timeout(Duration)}
- * (default 2 s): on PostgreSQL and MariaDB each read of the call gives up when the deadline passes, even
- * on a link that stopped answering; a pool the store opens also waits for (or makes) a connection only
+ * (default 2 s): on PostgreSQL, MariaDB and MySQL each read of the call (of each of its statements)
+ * gives up when the deadline passes, even on a link that stopped answering; a pool the store opens also waits for (or makes) a connection only
  * within it.
  */
 public final class JdbcUsageStore implements UsageStore {
@@ -338,7 +338,9 @@ public final class JdbcUsageStore implements UsageStore {
         if (networkBound) {
           deadline.bound(c);
         }
-        return committed(c, work.run(c, deadline));
+        T result = work.run(c, deadline);
+        deadline.rebound(c);          // the commit's round trip ends at the deadline too
+        return committed(c, result);
       } catch (SQLException e) {
         if (attempt < MAX_ATTEMPTS && Failures.retryable(e) && !deadline.expired()) {
           LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(100_000L, 1_000_000L * attempt));

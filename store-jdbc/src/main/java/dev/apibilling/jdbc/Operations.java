@@ -72,7 +72,13 @@ abstract class Operations {
     return result;
   }
 
+  /**
+   * A statement bounded by what is left of the call's deadline: on a connection bound to the deadline its
+   * socket timeout is shortened to what is left too, so a call of several statements (MySQL, H2) ends at
+   * the deadline, not one timeout per statement later.
+   */
   static PreparedStatement prepare(Connection c, String sql, Deadline d) throws SQLException {
+    d.rebound(c);
     return prepare(c, sql, d.seconds());
   }
 

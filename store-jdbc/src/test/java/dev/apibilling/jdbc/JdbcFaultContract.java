@@ -3,6 +3,7 @@ package dev.apibilling.jdbc;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.tck.StoreFaultContract;
 import dev.apibilling.tck.TcpProxy;
+import org.jspecify.annotations.Nullable;
 
 /** The fault suite on one of the machine's databases, through a proxy: the store's own pool and default deadline. */
 abstract class JdbcFaultContract extends StoreFaultContract {
@@ -10,11 +11,18 @@ abstract class JdbcFaultContract extends StoreFaultContract {
   private final TestTables tables;
   private final String name;
   private final int defaultPort;
+  private final @Nullable JdbcDialect dialect;
 
   JdbcFaultContract(TestTables tables, String name, int defaultPort) {
+    this(tables, name, defaultPort, null);
+  }
+
+  /** The suite with {@code dialect} instead of the one the URL implies (null: the URL's). */
+  JdbcFaultContract(TestTables tables, String name, int defaultPort, @Nullable JdbcDialect dialect) {
     this.tables = tables;
     this.name = name;
     this.defaultPort = defaultPort;
+    this.dialect = dialect;
   }
 
   @Override
@@ -29,7 +37,11 @@ abstract class JdbcFaultContract extends StoreFaultContract {
 
   @Override
   protected UsageStore openThrough(int proxyPort) {
-    return JdbcUsageStore.builder(Databases.via(tables.url(), "127.0.0.1", proxyPort))
-        .tablePrefix(tables.prefix()).createSchema(true).build();
+    JdbcUsageStore.Builder b = JdbcUsageStore.builder(Databases.via(tables.url(), "127.0.0.1", proxyPort))
+        .tablePrefix(tables.prefix()).createSchema(true);
+    if (dialect != null) {
+      b.dialect(dialect);
+    }
+    return b.build();
   }
 }
