@@ -159,6 +159,18 @@ public record QuotaDefinition(
     return startsDays() ? anchor.atStartOfDay(zone) : anchor.atTime(anchorTime).atZone(zone);
   }
 
+  /**
+   * The anchor as {@link #anchoredAt(String)} reads it: {@code 2026-01-31} for a date,
+   * {@code 2026-01-31T09:30} for a local date-time, {@code 2026-01-31T09:30Z} for an instant.
+   */
+  public String anchorText() {
+    if (startsDays()) {
+      return anchor.toString();
+    }
+    String local = anchor.atTime(anchorTime).toString();
+    return anchorOffset == null ? local : local + anchorOffset;
+  }
+
   /** Whether windows start at the start of a local day (a date anchor). */
   boolean startsDays() {
     return anchorOffset == null && anchorTime.equals(LocalTime.MIDNIGHT);

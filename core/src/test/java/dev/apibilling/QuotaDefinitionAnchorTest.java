@@ -70,4 +70,16 @@ final class QuotaDefinitionAnchorTest {
     assertThatThrownBy(() -> MONTH.anchoredAt("2026-01-31T24:30Z"))
         .hasMessageContaining("but was '2026-01-31T24:30Z'");
   }
+
+  @Test
+  void anchorTextIsReadBackAsTheSameQuota() {
+    for (String text : new String[] {"2026-01-31", "2026-01-31T09:30", "2026-01-31T09:30:15.250",
+        "2026-01-31T09:30Z", "2026-01-31T00:00Z", "2026-01-31T09:30-05:00", "2026-01-31T09:30:01+05:45"}) {
+      QuotaDefinition q = MONTH.anchoredAt(text);
+      assertThat(q.anchorText()).isEqualTo(text);
+      assertThat(MONTH.anchoredAt(q.anchorText())).isEqualTo(q);
+    }
+    assertThat(MONTH.anchoredAt(Instant.parse("2026-01-31T09:30:00Z")).anchorText()).isEqualTo("2026-01-31T09:30Z");
+    assertThat(MONTH.anchoredAt("2026-01-31T00:00").anchorText()).isEqualTo("2026-01-31");
+  }
 }
