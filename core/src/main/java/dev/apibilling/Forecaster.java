@@ -46,9 +46,13 @@ final class Forecaster {
    */
   void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
     Trend trend = trends.get(clientId, id -> new Trend());
-    if (listeners.length == 0 && trend.observeInSameMillisecond(windows, used, now)) {
-      return;
+    if (listeners.length != 0 || !trend.observeInSameMillisecond(windows, used, now)) {
+      observeLocked(clientId, trend, windows, used, now, listeners);
     }
+  }
+
+  private void observeLocked(String clientId, Trend trend, Plan.Snapshot windows, long[] used, long now,
+      BillingListener[] listeners) {
     int n = used.length;
     QuotaForecast[] events = null;
     boolean[] over = null;

@@ -40,8 +40,8 @@ public final class InMemoryCpuTime {
   private record Case(String name, int threads, Loop loop) {}
 
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
-    int ops = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 31;
+    int ops = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
     ApiBilling one = ApiBilling.builder().build();
     one.updateClientQuotas(CLIENT, Limits.oneQuota());
     ApiBilling three = ApiBilling.builder().build();
