@@ -22,13 +22,23 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@link Blackhole} as in JMH.
  *
  * <pre>{@code
- * java -cp benchmarks/target/benchmarks.jar dev.apibilling.benchmarks.InMemoryCpuTime [rounds] [ops]
+ * java -cp benchmarks/target/benchmarks.jar dev.apibilling.benchmarks.InMemoryCpuTime [rounds] [ops] [regex]
  * }</pre>
+ *
+ * <p>The cases share one JVM, so their code is compiled for all of them; a case regex (e.g.
+ * {@code 'apibilling1Quota$|bucket4j1Limit$'}) runs a pair alone, closer to JMH's fork per benchmark.
  */
 public final class InMemoryCpuTime {
 
   private static final String CLIENT = "client-1";
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** The Bucket4j case each apibilling case is compared with. */
+  private static final java.util.Map<String, String> RIVALS = java.util.Map.of(
+      "apibilling1Quota", "bucket4j1Limit",
+      "apibilling1QuotaForecastsOff", "bucket4j1Limit",
+      "apibilling3Quotas", "bucket4j3Limits",
+      "apibilling1QuotaTwoThreads", "bucket4j1LimitTwoThreads");
 
   private InMemoryCpuTime() {}
 
@@ -54,7 +64,8 @@ public final class InMemoryCpuTime {
     Bucket bucket2t = Bucket.builder().addLimit(Limits.bandwidth()).build();
     ApiBilling one2t = ApiBilling.builder().build();
     one2t.updateClientQuotas(CLIENT, Limits.oneQuota());
-    List<Case> cases = List.of(
+    java.util.regex.Pattern only = java.util.regex.Pattern.compile(args.length > 2 ? args[2] : "");
+    List<Case> all = List.of(
         new Case("apibilling1Quota", 1, (n, bh) -> {
           for (int i = 0; i < n; i++) {
             bh.consume(one.tryTrackClientUsage(CLIENT, 1));
@@ -90,6 +101,7 @@ public final class InMemoryCpuTime {
             bh.consume(bucket2t.tryConsumeAndReturnRemaining(1));
           }
         }));
+    List<Case> cases = all.stream().filter(c -> only.matcher(c.name()).find()).toList();
     for (int w = 0; w < 3; w++) {
       for (Case c : cases) {
         run(c, ops);
@@ -111,8 +123,14 @@ public final class InMemoryCpuTime {
       System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f |%n", cases.get(i).name(), cases.get(i).threads(),
           median[i], sorted[0], sorted[rounds - 1]);
     }
-    System.out.printf(Locale.ROOT, "%nratios (apibilling / Bucket4j): 1 thread %.2f, 3 quotas %.2f, 2 threads %.2f%n",
-        median[0] / median[1], median[3] / median[4], median[5] / median[6]);
+    for (int i = 0; i < cases.size(); i++) {
+      for (int j = 0; j < cases.size(); j++) {
+        String ours = cases.get(i).name();
+        if (ours.startsWith("apibilling") && cases.get(j).name().equals(RIVALS.get(ours))) {
+          System.out.printf(Locale.ROOT, "%s / %s: %.2f%n", ours, cases.get(j).name(), median[i] / median[j]);
+        }
+      }
+    }
     one.close();
     three.close();
     oneNoForecasts.close();
