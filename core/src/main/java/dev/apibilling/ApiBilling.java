@@ -275,6 +275,13 @@ public final class ApiBilling implements AutoCloseable {
     if (forecaster != null) {
       windows = forecaster.guard(clientId, windows, now);
     }
+    if (mode == ChargeMode.CHARGE && key == null && eventSource == null && !timed) {
+      long[] used = store.chargeQuickly(clientId, windows.slots, credits, epochDay(now), now);
+      if (used != null) {
+        return answered(new BillingDecision(clientId, credits, true, false, now, windows, used, null, metadata),
+            mode, windows);
+      }
+    }
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
     UsageEvent event = eventSource == null || mode == ChargeMode.CHECK ? null
         : new UsageEvent(key != null ? key : Events.nextId(now), clientId, credits, Instant.ofEpochMilli(now),
@@ -291,12 +298,16 @@ public final class ApiBilling implements AutoCloseable {
       }
       throw e;
     }
+    return answered(toDecision(request, windows, result, event), mode, windows);
+  }
+
+  /** What follows every answer of the store to a charge: forecasts and listeners. */
+  private BillingDecision answered(BillingDecision decision, ChargeMode mode, Plan.Snapshot windows) {
     settlements.storeAnswered();
-    BillingDecision decision = toDecision(request, windows, result, event);
-    if (forecaster != null && !result.replayed()) {
-      forecaster.observe(clientId, windows, result.used(), now, listeners);
+    if (forecaster != null && !decision.replayed()) {
+      forecaster.observe(decision.clientId(), windows, decision.used(), decision.atMillis(), listeners);
     }
-    notify(decision, request, result);
+    notify(decision, mode);
     return decision;
   }
 
@@ -513,15 +524,15 @@ public final class ApiBilling implements AutoCloseable {
     }
   }
 
-  private void notify(BillingDecision decision, ChargeRequest request, ChargeResult result) {
+  private void notify(BillingDecision decision, ChargeMode mode) {
     if (listeners.length == 0) {
       return;
     }
     for (BillingListener l : listeners) {
       try {
         l.onDecision(decision);
-        if (decision.granted() && !decision.replayed() && request.mode() != ChargeMode.CHECK) {
-          crossed(l, decision, request.credits());
+        if (decision.granted() && !decision.replayed() && mode != ChargeMode.CHECK) {
+          crossed(l, decision, decision.requested());
         }
       } catch (RuntimeException ignored) {
         // listeners must not break billing

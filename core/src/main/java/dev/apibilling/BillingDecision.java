@@ -120,6 +120,15 @@ public final class BillingDecision {
     return v;
   }
 
+  /** The used counts after the decision, per quota (not to be written). */
+  long[] used() {
+    return used;
+  }
+
+  long atMillis() {
+    return atMillis;
+  }
+
   /** For a granted reservation, the credits held; settle them with commit or release. */
   public Optional<Reservation> reservation() {
     return Optional.ofNullable(reservation);

@@ -29,8 +29,9 @@ import java.util.Map;
  * their counts. Per tracked client it keeps about 250 bytes with one quota and 80 more per further quota
  * (measured on 100,000 clients) in a cache bounded to {@link #maximumClients} (default 10,000, so about
  * 2.5 MB at most; the most active clients stay). A client dropped from it starts again as first seen, and
- * its projection events may come again in that window. Per decision: a cache look-up, a short lock on the
- * client's entry and one or two {@code exp} per quota, no allocation. Results depend only
+ * its projection events may come again in that window. Per decision: a cache look-up and, once per client
+ * and millisecond (or every time when a listener is registered), a short lock on the client's entry and
+ * one or two {@code exp} per quota; no allocation. Results depend only
  * on the counts and the injected clock ({@link StrictMath}), so tests are exact.
  *
  * <p><b>Predictive reserve.</b> {@link #predictiveReserve} keeps the last credits of a quota for while

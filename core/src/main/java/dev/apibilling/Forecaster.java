@@ -3,6 +3,8 @@ package dev.apibilling;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.apibilling.spi.WindowSlot;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,7 +15,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The burn-rate forecasts of one billing, as described on {@link ForecastSettings}: per client and quota,
  * a decayed sum of the credits seen in the counts that decisions and status reads return. Thread safe;
- * each client's entry is guarded by its own lock.
+ * each client's entry is guarded by its own lock, except for the commonest observation (no listeners, the
+ * same millisecond and windows as the last one), which only records the latest counts: the decayed sum is
+ * kept as {@code base + lastUsed}, so within a millisecond (where nothing decays) that is all that changes.
  */
 final class Forecaster {
 
@@ -42,6 +46,13 @@ final class Forecaster {
    */
   void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
     Trend trend = trends.get(clientId, id -> new Trend());
+    if (listeners.length != 0 || !trend.observeInSameMillisecond(windows, used, now)) {
+      observeLocked(clientId, trend, windows, used, now, listeners);
+    }
+  }
+
+  private void observeLocked(String clientId, Trend trend, Plan.Snapshot windows, long[] used, long now,
+      BillingListener[] listeners) {
     int n = used.length;
     QuotaForecast[] events = null;
     boolean[] over = null;
@@ -148,7 +159,7 @@ final class Forecaster {
         WindowSlot slot = windows.slots.get(i);
         Track t = tracks[i];
         over[i] = !slot.unlimited() && t.seen && t.windowStart == slot.start() && now >= t.lastAt
-            && t.forecast(slot.limit(), t.lastUsed, now, tau(slot)).exhaustsAt() != null;
+            && t.forecast(slot.limit(), t.lastUsed(), now, tau(slot)).exhaustsAt() != null;
       }
     }
     return over;
@@ -160,7 +171,31 @@ final class Forecaster {
 
   /** One client's tracks, in the order of its quotas. */
   private static final class Trend {
-    private Track[] tracks = new Track[0];
+    private volatile Track[] tracks = new Track[0];
+
+    /**
+     * Without the lock: when every track last observed the same windows at {@code now}, records the
+     * counts and returns true; otherwise changes nothing and returns false.
+     */
+    boolean observeInSameMillisecond(Plan.Snapshot windows, long[] used, long now) {
+      Track[] ts = tracks;
+      List<WindowSlot> slots = windows.slots;
+      if (ts.length != used.length) {
+        return false;
+      }
+      for (int i = 0; i < ts.length; i++) {
+        Track t = ts[i];
+        WindowSlot slot = slots.get(i);
+        if ((long) Track.LAST_AT.getOpaque(t) != now || t.windowStart != slot.start() || t.windowEnd != slot.end()
+            || !t.policy.equals(slot.policy())) {
+          return false;
+        }
+      }
+      for (int i = 0; i < ts.length; i++) {
+        Track.LAST_USED.setOpaque(ts[i], used[i]);
+      }
+      return true;
+    }
 
     /** The tracks of {@code windows}' quotas, carrying over those of policies seen before. */
     Track[] tracks(Plan.Snapshot windows) {
@@ -190,14 +225,29 @@ final class Forecaster {
 
   /** The decayed sum of one quota of one client. */
   private static final class Track {
+    static final VarHandle LAST_AT;
+    static final VarHandle LAST_USED;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        LAST_AT = lookup.findVarHandle(Track.class, "lastAt", long.class);
+        LAST_USED = lookup.findVarHandle(Track.class, "lastUsed", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     final String policy;
     boolean seen;
     long since;
     long windowStart;
     long windowEnd;
     long lastAt;
+    /** The counts last seen: written without the lock within a millisecond, so read with opaque access. */
     long lastUsed;
-    double sum;
+    /** The decayed sum minus {@link #lastUsed}. */
+    double base;
     boolean overReported;
     boolean backReported;
 
@@ -206,6 +256,7 @@ final class Forecaster {
     }
 
     void observe(WindowSlot slot, long used, long now, double tau) {
+      double sum;
       if (!seen) {
         long elapsed = now - slot.start();
         seen = true;
@@ -214,22 +265,32 @@ final class Forecaster {
       } else if (now < lastAt) {
         return;
       } else if (slot.start() != windowStart) {
-        sum = sum * decay(now - lastAt, tau) + used;
+        sum = sum() * decay(now - lastAt, tau) + used;
         overReported = false;
         backReported = false;
       } else {
-        sum = sum * decay(now - lastAt, tau) + (used - lastUsed);
+        sum = sum() * decay(now - lastAt, tau) + (used - lastUsed());
       }
+      base = sum - used;
       windowStart = slot.start();
       windowEnd = slot.end();
-      lastAt = now;
-      lastUsed = used;
+      LAST_USED.setOpaque(this, used);
+      LAST_AT.setOpaque(this, now);
+    }
+
+    long lastUsed() {
+      return (long) LAST_USED.getOpaque(this);
+    }
+
+    /** The decayed sum as of {@link #lastAt}. */
+    double sum() {
+      return base + lastUsed();
     }
 
     /** The forecast at {@code now} for {@code used} credits counted against {@code limit}. */
     QuotaForecast forecast(long limit, long used, long now, double tau) {
       long at = Math.max(now, lastAt);
-      double s = Math.max(0, sum * decay(at - lastAt, tau));
+      double s = Math.max(0, sum() * decay(at - lastAt, tau));
       double age = Math.max(at - since, tau);
       double perMilli = s / (tau * -StrictMath.expm1(-age / tau));
       long left = Math.max(0, windowEnd - at);

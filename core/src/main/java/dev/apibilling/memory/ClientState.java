@@ -6,6 +6,9 @@ import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -14,8 +17,19 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything the in-memory store keeps for one client. Not thread safe: callers hold its monitor.
- * Expired entries are dropped lazily, judged by the {@code now} of the calls.
+ * Everything the in-memory store keeps for one client, laid out for a small footprint: a list of window
+ * counters, today's total in two fields, older days in one array of pairs, and idempotency records and
+ * reservations in an object only a client that uses them gets.
+ *
+ * <p>Two ways in. Every method but {@link #chargeQuickly} runs under this object's monitor and starts by
+ * {@link #cool cooling} the state. {@link #chargeQuickly} takes no lock: after a plain charge granted under
+ * the monitor, the state is <em>hot</em> for that request's window list, whose counts then live in one
+ * immutable array that plain charges of the same list replace by compare-and-set (all windows at once, so
+ * the check and the deduction stay atomic). Cooling retires that array by swapping in {@code COLD} (a
+ * quick charge that read the old array then fails its compare-and-set and takes the monitor) and writes its
+ * counts, and the credits the quick charges added to today's total, back into the counters.
+ *
+ * <p>Expired entries are dropped lazily, judged by the {@code now} of the calls.
  */
 final class ClientState {
 
@@ -25,59 +39,111 @@ final class ClientState {
    */
   static final long WINDOW_GRACE_MILLIS = 60_000;
 
+  private static final long DAY_MILLIS = 86_400_000L;
+  private static final long[] COLD = new long[0];
+  private static final VarHandle HOT;
+
+  static {
+    try {
+      HOT = MethodHandles.lookup().findVarHandle(ClientState.class, "hot", long[].class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** Set (under the monitor) when the cache dropped this state; a caller holding it must retry. */
   boolean removed;
 
-  /** When everything in this state has expired, epoch milliseconds. */
+  /** When every window, record and reservation in this state has expired, epoch milliseconds. */
   volatile long expiresAt;
 
-  private final HashMap<String, Counter> windows = new HashMap<>(4);
-  private @Nullable HashMap<String, Outcome> outcomes;
-  private @Nullable HashMap<String, Held> reservations;
-  private long nextReservationExpiry = Long.MAX_VALUE;
-  private @Nullable TreeMap<Long, long[]> daily;
-  private final long historyRetentionMillis;
-
-  // The hot path's shortcuts: the counters of the last windows charged (valid while the caller passes the
-  // same window list, which a billing reuses until a window ends) and today's total.
-  private @Nullable List<WindowSlot> lastSlots;
-  private Counter @Nullable [] lastCounters;
+  /** Every window counter, newest first. */
+  private @Nullable Counter windows;
+  private @Nullable Holds holds;
+  /** The newest day with a total, and that total; older days are in {@link #pastDays}. */
   private long todayEpochDay = Long.MIN_VALUE;
-  private long @Nullable [] todayTotal;
+  private long todayTotal;
+  /** {@code (epochDay, total)} pairs of days before {@link #todayEpochDay}, ascending; null if none. */
+  private long @Nullable [] pastDays;
 
-  ClientState(long historyRetentionMillis) {
-    this.historyRetentionMillis = historyRetentionMillis;
+  /** The window list the state is hot for (the array in {@link #hot} counts its windows, in order). */
+  private volatile @Nullable List<WindowSlot> hotSlots;
+  /** The counts of {@link #hotSlots} while hot (never written in place), or {@link #COLD}. */
+  private volatile long[] hot = COLD;
+
+  /**
+   * A plain charge (no idempotency key, no reservation) of the windows this state is hot for, on
+   * {@code epochDay} = today, without the monitor.
+   *
+   * @return the counts after the granted charge, or null when the caller must take the monitor and call
+   *     {@link #charge} (the state is cold or hot for other windows or another day, the charge does not
+   *     fit, or a count would saturate); a null changes nothing
+   */
+  long @Nullable [] chargeQuickly(List<WindowSlot> slots, long credits, long epochDay) {
+    for (;;) {
+      long[] counts = hot;
+      if (counts == COLD || hotSlots != slots || todayEpochDay != epochDay) {
+        return null;
+      }
+      long[] after = new long[counts.length];
+      for (int i = 0; i < after.length; i++) {
+        long used = counts[i];
+        if (!slots.get(i).admits(used, credits) || used + credits > Requirements.MAX_CREDITS) {
+          return null;
+        }
+        after[i] = used + credits;
+      }
+      if (HOT.compareAndSet(this, counts, after)) {
+        return after;
+      }
+    }
+  }
+
+  /** Stops quick charges and writes what they counted into the counters and today's total. */
+  void cool() {
+    if (hot == COLD) {
+      return;
+    }
+    long[] counts = (long[]) HOT.getAndSet(this, COLD);
+    List<WindowSlot> slots = hotSlots;
+    hotSlots = null;
+    if (slots == null) {
+      return;
+    }
+    for (int i = 0; i < counts.length; i++) {
+      Counter c = find(slots.get(i));
+      if (c == null) {
+        throw new IllegalStateException("a hot window has no counter: " + slots.get(i));
+      }
+      if (i == 0) {
+        addToday(counts[0] - c.used);
+      }
+      c.used = counts[i];
+    }
   }
 
   ChargeResult charge(ChargeRequest request) {
+    cool();
     long now = request.now();
-    if (now >= nextReservationExpiry) {
-      expireReservations(now);
+    Holds h = holds;
+    if (h != null && now >= h.nextReservationExpiry) {
+      expireReservations(h, now);
     }
     String key = request.idempotencyKey();
     List<WindowSlot> slots = request.windows();
-    if (key != null && outcomes != null) {
-      Outcome o = outcomes.get(key);
+    if (key != null && h != null && h.outcomes != null) {
+      Outcome o = h.outcomes.get(key);
       if (o != null) {
         if (o.expiresAt > now) {
           return replay(o, slots, now);
         }
-        outcomes.remove(key);
+        h.outcomes.remove(key);
       }
     }
     int n = slots.size();
-    Counter[] counters = lastCounters;
-    if (slots != lastSlots || counters == null) {
-      counters = new Counter[n];
-      for (int i = 0; i < n; i++) {
-        counters[i] = counter(slots.get(i), now);
-      }
-      lastSlots = slots;
-      lastCounters = counters;
-    }
     long[] used = new long[n];
     for (int i = 0; i < n; i++) {
-      used[i] = counters[i].used;
+      used[i] = counter(slots.get(i), now).used;
     }
     if (!request.admits(used)) {
       return ChargeResult.of(false, used, null);
@@ -87,8 +153,9 @@ final class ClientState {
     }
     long credits = request.credits();
     for (int i = 0; i < n; i++) {
-      counters[i].used = Math.min(Requirements.MAX_CREDITS, counters[i].used + credits);
-      used[i] = counters[i].used;
+      Counter c = find(slots.get(i));
+      c.used = Math.min(Requirements.MAX_CREDITS, c.used + credits);
+      used[i] = c.used;
     }
     addDaily(request.epochDay(), credits);
     String reservationId = null;
@@ -97,50 +164,73 @@ final class ClientState {
       if (reservationId == null) {
         throw new IllegalArgumentException("a RESERVE request must carry a reservationId");
       }
-      if (reservations == null) {
-        reservations = new HashMap<>(4);
+      h = holds();
+      if (h.reservations == null) {
+        h.reservations = new HashMap<>(4);
       }
-      reservations.put(reservationId,
+      h.reservations.put(reservationId,
           new Held(slots, credits, request.epochDay(), request.reservationExpiresAt(), key));
-      nextReservationExpiry = Math.min(nextReservationExpiry, request.reservationExpiresAt());
+      h.nextReservationExpiry = Math.min(h.nextReservationExpiry, request.reservationExpiresAt());
       extend(request.reservationExpiresAt());
     }
     if (key != null) {
-      if (outcomes == null) {
-        outcomes = new HashMap<>(4);
+      h = holds();
+      if (h.outcomes == null) {
+        h.outcomes = new HashMap<>(4);
       }
-      outcomes.put(key, new Outcome(reservationId, request.idempotencyExpiresAt()));
+      h.outcomes.put(key, new Outcome(reservationId, request.idempotencyExpiresAt()));
       extend(request.idempotencyExpiresAt());
     }
+    if (reservationId == null && key == null) {
+      heat(slots, used, request.epochDay());
+    }
     return ChargeResult.of(true, used, reservationId);
+  }
+
+  /**
+   * Makes the state hot for {@code slots} after a plain charge left their counts at {@code used} (an array
+   * nobody writes any more), when nothing but plain charges can change them until the next cooling: no
+   * reservation is held (expiring ones give credits back) and the charge counted towards today.
+   */
+  private void heat(List<WindowSlot> slots, long[] used, long epochDay) {
+    Holds h = holds;
+    if (epochDay != todayEpochDay || h != null && h.reservations != null && !h.reservations.isEmpty()) {
+      return;
+    }
+    hotSlots = slots;
+    hot = used;
   }
 
   /** A recorded outcome replayed: the counts of the request's windows now, and what its reservation holds. */
   private ChargeResult replay(Outcome o, List<WindowSlot> slots, long now) {
     long[] used = usage(slots, now);
     String reservationId = o.reservationId;
-    Held held = reservationId == null || reservations == null ? null : reservations.get(reservationId);
+    Holds h = holds;
+    Held held = reservationId == null || h == null || h.reservations == null ? null
+        : h.reservations.get(reservationId);
     return ChargeResult.replay(used, reservationId, held == null ? 0 : held.credits,
         held == null ? now : held.expiresAt);
   }
 
   boolean settle(SettleRequest request) {
-    if (reservations == null) {
+    cool();
+    Holds h = holds;
+    if (h == null || h.reservations == null) {
       return false;
     }
-    if (request.now() >= nextReservationExpiry) {
-      expireReservations(request.now());
+    if (request.now() >= h.nextReservationExpiry) {
+      expireReservations(h, request.now());
     }
-    Held held = reservations.remove(request.reservationId());
+    Held held = h.reservations.remove(request.reservationId());
     if (held == null) {
       return false;
     }
     if (request.actualCredits() > held.credits) {
-      reservations.put(request.reservationId(), held);
+      h.reservations.put(request.reservationId(), held);
       throw new IllegalArgumentException("actual credits must be <= the " + held.credits
           + " reserved but was " + request.actualCredits());
     }
-    giveBack(held, held.credits - request.actualCredits(), request.now());
+    giveBack(held, held.credits - request.actualCredits());
     if (request.actualCredits() == 0) {
       forgetOutcome(held, request.reservationId());
     }
@@ -148,8 +238,10 @@ final class ClientState {
   }
 
   long[] usage(List<WindowSlot> slots, long now) {
-    if (now >= nextReservationExpiry) {
-      expireReservations(now);
+    cool();
+    Holds h = holds;
+    if (h != null && now >= h.nextReservationExpiry) {
+      expireReservations(h, now);
     }
     long[] used = new long[slots.size()];
     for (int i = 0; i < used.length; i++) {
@@ -162,88 +254,125 @@ final class ClientState {
     return used;
   }
 
+  /** Daily totals from {@code from} to {@code to} inclusive, without empty days, by day. */
   Map<Long, Long> history(long from, long to) {
+    cool();
     Map<Long, Long> result = new TreeMap<>();
-    if (daily != null) {
-      for (Map.Entry<Long, long[]> e : daily.subMap(from, true, to, true).entrySet()) {
-        if (e.getValue()[0] != 0) {
-          result.put(e.getKey(), e.getValue()[0]);
-        }
+    long[] past = pastDays;
+    for (int i = 0; past != null && i < past.length; i += 2) {
+      if (past[i] >= from && past[i] <= to && past[i + 1] != 0) {
+        result.put(past[i], past[i + 1]);
       }
+    }
+    if (todayEpochDay >= from && todayEpochDay <= to && todayTotal != 0) {
+      result.put(todayEpochDay, todayTotal);
     }
     return result;
   }
 
+  /** Deletes the daily totals from {@code from} to {@code to} inclusive; returns how many were not zero. */
   long deleteHistory(long from, long to) {
-    if (daily == null) {
-      return 0;
+    cool();
+    long days = 0;
+    long[] past = pastDays;
+    if (past != null) {
+      int kept = 0;
+      for (int i = 0; i < past.length; i += 2) {
+        if (past[i] >= from && past[i] <= to) {
+          days += past[i + 1] != 0 ? 1 : 0;
+        } else {
+          past[kept++] = past[i];
+          past[kept++] = past[i + 1];
+        }
+      }
+      pastDays = kept == 0 ? null : Arrays.copyOf(past, kept);
     }
-    Map<Long, long[]> range = daily.subMap(from, true, to, true);
-    long days = range.values().stream().filter(t -> t[0] != 0).count();
-    range.clear();
-    todayTotal = null;
-    todayEpochDay = Long.MIN_VALUE;
+    if (todayEpochDay >= from && todayEpochDay <= to) {
+      days += todayTotal != 0 ? 1 : 0;
+      todayTotal = 0;
+    }
     return days;
   }
 
-  /** Drops expired entries; returns whether nothing is left that has not expired. */
-  boolean sweep(long now) {
-    lastSlots = null;
-    lastCounters = null;
-    todayTotal = null;
-    todayEpochDay = Long.MIN_VALUE;
-    if (now >= nextReservationExpiry) {
-      expireReservations(now);
-    }
-    for (Iterator<Map.Entry<String, Counter>> it = windows.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Counter> e = it.next();
-      Counter pruned = e.getValue().prune(now - WINDOW_GRACE_MILLIS);
-      if (pruned == null) {
-        it.remove();
-      } else {
-        e.setValue(pruned);
+  /**
+   * Drops expired entries, and daily totals older than {@code historyRetentionMillis}; returns whether
+   * nothing is left that has not expired.
+   */
+  boolean sweep(long now, long historyRetentionMillis) {
+    cool();
+    Holds h = holds;
+    if (h != null) {
+      if (now >= h.nextReservationExpiry) {
+        expireReservations(h, now);
+      }
+      if (h.outcomes != null) {
+        h.outcomes.values().removeIf(o -> o.expiresAt <= now);
+      }
+      if ((h.outcomes == null || h.outcomes.isEmpty()) && (h.reservations == null || h.reservations.isEmpty())) {
+        holds = null;
       }
     }
-    if (outcomes != null) {
-      outcomes.values().removeIf(o -> o.expiresAt <= now);
+    pruneWindows(null, now - WINDOW_GRACE_MILLIS);
+    long oldestKept = Math.floorDiv(now - historyRetentionMillis, DAY_MILLIS);
+    long[] past = pastDays;
+    if (past != null) {
+      int first = 0;
+      while (first < past.length && past[first] < oldestKept) {
+        first += 2;
+      }
+      pastDays = first == past.length ? null : first == 0 ? past : Arrays.copyOfRange(past, first, past.length);
     }
-    if (daily != null) {
-      long oldestKept = Math.floorDiv(now - historyRetentionMillis, 86_400_000L);
-      daily.headMap(oldestKept).clear();
+    if (todayEpochDay != Long.MIN_VALUE) {
+      if (todayEpochDay < oldestKept) {
+        todayEpochDay = Long.MIN_VALUE;
+        todayTotal = 0;
+      } else {
+        extend((todayEpochDay + 1) * DAY_MILLIS + historyRetentionMillis);
+      }
     }
     return expiresAt <= now;
   }
 
-  private void expireReservations(long now) {
+  private Holds holds() {
+    Holds h = holds;
+    if (h == null) {
+      h = new Holds();
+      holds = h;
+    }
+    return h;
+  }
+
+  private void expireReservations(Holds h, long now) {
     long next = Long.MAX_VALUE;
-    if (reservations != null) {
-      for (Iterator<Map.Entry<String, Held>> it = reservations.entrySet().iterator(); it.hasNext(); ) {
+    if (h.reservations != null) {
+      for (Iterator<Map.Entry<String, Held>> it = h.reservations.entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<String, Held> e = it.next();
-        Held h = e.getValue();
-        if (h.expiresAt <= now) {
+        Held held = e.getValue();
+        if (held.expiresAt <= now) {
           it.remove();
-          giveBack(h, h.credits, now);
-          forgetOutcome(h, e.getKey());
+          giveBack(held, held.credits);
+          forgetOutcome(held, e.getKey());
         } else {
-          next = Math.min(next, h.expiresAt);
+          next = Math.min(next, held.expiresAt);
         }
       }
     }
-    nextReservationExpiry = next;
+    h.nextReservationExpiry = next;
   }
 
   /** A reservation given back in full was never charged: a retry under its key must be charged again. */
   private void forgetOutcome(Held held, String reservationId) {
     String key = held.idempotencyKey;
-    if (key != null && outcomes != null) {
-      Outcome o = outcomes.get(key);
+    Holds h = holds;
+    if (key != null && h != null && h.outcomes != null) {
+      Outcome o = h.outcomes.get(key);
       if (o != null && reservationId.equals(o.reservationId)) {
-        outcomes.remove(key);
+        h.outcomes.remove(key);
       }
     }
   }
 
-  private void giveBack(Held held, long credits, long now) {
+  private void giveBack(Held held, long credits) {
     if (credits == 0) {
       return;
     }
@@ -257,24 +386,51 @@ final class ClientState {
   }
 
   private void addDaily(long epochDay, long credits) {
-    long[] total = todayTotal;
-    if (epochDay != todayEpochDay || total == null) {
-      if (daily == null) {
-        daily = new TreeMap<>();
-      }
-      total = daily.computeIfAbsent(epochDay, d -> new long[1]);
-      extend((epochDay + 1) * 86_400_000L + historyRetentionMillis);
-      if (epochDay >= todayEpochDay) {
-        todayEpochDay = epochDay;
-        todayTotal = total;
-      }
+    if (epochDay == todayEpochDay) {
+      addToday(credits);
+      return;
     }
-    total[0] = Math.min(Requirements.MAX_CREDITS, Math.max(0, total[0] + credits));
+    long[] past = pastDays;
+    if (epochDay > todayEpochDay) {
+      if (todayEpochDay != Long.MIN_VALUE) {
+        past = past == null ? new long[2] : Arrays.copyOf(past, past.length + 2);
+        past[past.length - 2] = todayEpochDay;
+        past[past.length - 1] = todayTotal;
+        pastDays = past;
+      }
+      todayEpochDay = epochDay;
+      todayTotal = 0;
+      addToday(credits);
+      return;
+    }
+    int i = 0;
+    while (past != null && i < past.length && past[i] < epochDay) {
+      i += 2;
+    }
+    if (past == null || i == past.length || past[i] != epochDay) {
+      long[] grown = new long[past == null ? 2 : past.length + 2];
+      if (past != null) {
+        System.arraycopy(past, 0, grown, 0, i);
+        System.arraycopy(past, i, grown, i + 2, past.length - i);
+      }
+      grown[i] = epochDay;
+      past = grown;
+      pastDays = past;
+    }
+    past[i + 1] = saturated(past[i + 1] + credits);
+  }
+
+  private void addToday(long credits) {
+    todayTotal = saturated(todayTotal + credits);
+  }
+
+  private static long saturated(long total) {
+    return Math.min(Requirements.MAX_CREDITS, Math.max(0, total));
   }
 
   private @Nullable Counter find(WindowSlot slot) {
-    for (Counter c = windows.get(slot.policy()); c != null; c = c.older) {
-      if (c.start == slot.start()) {
+    for (Counter c = windows; c != null; c = c.next) {
+      if (c.start == slot.start() && c.policy.equals(slot.policy())) {
         return c;
       }
     }
@@ -282,17 +438,33 @@ final class ClientState {
   }
 
   private Counter counter(WindowSlot slot, long now) {
-    Counter head = windows.get(slot.policy());
-    for (Counter c = head; c != null; c = c.older) {
-      if (c.start == slot.start()) {
-        keep(c, slot);
-        return c;
-      }
+    Counter c = find(slot);
+    if (c != null) {
+      keep(c, slot);
+      return c;
     }
-    Counter created = new Counter(slot.start(), slot.end(), head == null ? null : head.prune(now - WINDOW_GRACE_MILLIS));
-    windows.put(slot.policy(), created);
+    pruneWindows(slot.policy(), now - WINDOW_GRACE_MILLIS);
+    Counter created = new Counter(slot.policy(), slot.start(), slot.end(), windows);
+    windows = created;
     extend(created.end + WINDOW_GRACE_MILLIS);
     return created;
+  }
+
+  /** Drops the counters (of {@code policy}, or of every policy if null) whose window ended at or before {@code before}. */
+  private void pruneWindows(@Nullable String policy, long before) {
+    Counter kept = null;
+    for (Counter c = windows; c != null; c = c.next) {
+      boolean drop = c.end <= before && (policy == null || policy.equals(c.policy));
+      if (drop) {
+        if (kept == null) {
+          windows = c.next;
+        } else {
+          kept.next = c.next;
+        }
+      } else {
+        kept = c;
+      }
+    }
   }
 
   /**
@@ -312,32 +484,27 @@ final class ClientState {
     }
   }
 
-  /** One window's count; older windows of the same policy are chained until they end. */
+  /** One window's count, keyed by policy and start, in the client's list of windows. */
   private static final class Counter {
+    final String policy;
     final long start;
     long end;
     long used;
-    @Nullable Counter older;
+    @Nullable Counter next;
 
-    Counter(long start, long end, @Nullable Counter older) {
+    Counter(String policy, long start, long end, @Nullable Counter next) {
+      this.policy = policy;
       this.start = start;
       this.end = end;
-      this.older = older;
+      this.next = next;
     }
+  }
 
-    /** This chain without the windows that ended at or before {@code now}; null if none is left. */
-    @Nullable Counter prune(long now) {
-      Counter head = this;
-      while (head != null && head.end <= now) {
-        head = head.older;
-      }
-      for (Counter c = head; c != null; c = c.older) {
-        while (c.older != null && c.older.end <= now) {
-          c.older = c.older.older;
-        }
-      }
-      return head;
-    }
+  /** What only clients that use idempotency keys or reservations keep. */
+  private static final class Holds {
+    @Nullable HashMap<String, Outcome> outcomes;
+    @Nullable HashMap<String, Held> reservations;
+    long nextReservationExpiry = Long.MAX_VALUE;
   }
 
   private record Outcome(@Nullable String reservationId, long expiresAt) {}

@@ -18,14 +18,17 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link UsageStore} in this JVM's memory, on a bounded Caffeine cache of per-client state. Exact and
- * linearizable per client (one monitor per client); usage is lost when the JVM stops, so use it for one
+ * linearizable per client: one monitor per client, and plain charges of a client's current windows by one
+ * compare-and-set instead (see {@link #chargeQuickly}); usage is lost when the JVM stops, so use it for one
  * instance, tests and demos, and a Redis or JDBC store to share a budget between instances.
  *
  * <p>Windows are dropped once they end, idempotency records and reservations once they expire, daily
@@ -38,6 +41,7 @@ public final class InMemoryUsageStore implements UsageStore {
 
   private final Cache<String, ClientState> clients;
   private final Function<String, ClientState> factory;
+  private final long historyRetentionMillis;
   private final long sweepIntervalMillis;
   private final AtomicLong nextSweep = new AtomicLong(Long.MIN_VALUE);
   private final ReentrantLock sweeping = new ReentrantLock();
@@ -48,8 +52,8 @@ public final class InMemoryUsageStore implements UsageStore {
         .maximumSize(b.maximumClients)
         .evictionListener((String k, ClientState s, RemovalCause c) -> markRemoved(s))
         .build();
-    long retention = b.historyRetention.toMillis();
-    this.factory = k -> new ClientState(retention);
+    this.historyRetentionMillis = b.historyRetention.toMillis();
+    this.factory = k -> new ClientState();
     this.sweepIntervalMillis = b.sweepInterval.toMillis();
     this.events = new MemoryEventLog(b.maximumEvents);
   }
@@ -67,59 +71,55 @@ public final class InMemoryUsageStore implements UsageStore {
   @Override
   public ChargeResult charge(ChargeRequest request) {
     maybeSweep(request.now());
-    for (;;) {
-      ClientState s = clients.get(request.clientId(), factory);
-      synchronized (s) {
-        if (!s.removed) {
-          ChargeResult result = s.charge(request);
-          EventRecord event = request.event();
-          if (event != null && result.granted() && !result.replayed() && request.mode() == ChargeMode.CHARGE) {
-            events.append(request.clientId(), event);
-          }
-          return result;
-        }
+    ChargeResult result = locked(request.clientId(), true, s -> {
+      ChargeResult r = s.charge(request);
+      EventRecord event = request.event();
+      if (event != null && r.granted() && !r.replayed() && request.mode() == ChargeMode.CHARGE) {
+        events.append(request.clientId(), event);
       }
-    }
+      return r;
+    });
+    return Objects.requireNonNull(result);
+  }
+
+  /**
+   * Decides a plain charge without the client's monitor when the client's state is hot for these windows
+   * (see {@link ClientState}); otherwise returns null and the caller makes the full {@link #charge} call.
+   */
+  @Override
+  public long @Nullable [] chargeQuickly(String clientId, List<WindowSlot> windows, long credits, long epochDay,
+      long now) {
+    maybeSweep(now);
+    ClientState s = clients.getIfPresent(clientId);
+    return s == null ? null : s.chargeQuickly(windows, credits, epochDay);
   }
 
   @Override
   public boolean settle(SettleRequest request) {
-    ClientState s = clients.getIfPresent(request.clientId());
-    if (s == null) {
-      return false;
-    }
-    synchronized (s) {
-      boolean settled = !s.removed && s.settle(request);
+    Boolean settled = locked(request.clientId(), false, s -> {
+      boolean done = s.settle(request);
       EventRecord event = request.event();
-      if (settled && event != null && request.actualCredits() > 0) {
+      if (done && event != null && request.actualCredits() > 0) {
         events.append(request.clientId(), event);
       }
-      return settled;
-    }
+      return done;
+    });
+    return settled != null && settled;
   }
 
   @Override
   public long[] usage(String clientId, List<WindowSlot> windows, long now) {
-    ClientState s = clients.getIfPresent(clientId);
-    if (s != null) {
-      synchronized (s) {
-        if (!s.removed) {
-          return s.usage(windows, now);
-        }
-      }
-    }
-    return new long[windows.size()];
+    long[] used = locked(clientId, false, s -> s.usage(windows, now));
+    return used != null ? used : new long[windows.size()];
   }
 
   @Override
   public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
     List<DailyUsage> result = new ArrayList<>();
-    ClientState s = clients.getIfPresent(clientId);
-    if (s != null) {
-      synchronized (s) {
-        for (Map.Entry<Long, Long> e : s.history(fromEpochDay, toEpochDay).entrySet()) {
-          result.add(new DailyUsage(LocalDate.ofEpochDay(e.getKey()), e.getValue()));
-        }
+    Map<Long, Long> days = locked(clientId, false, s -> s.history(fromEpochDay, toEpochDay));
+    if (days != null) {
+      for (Map.Entry<Long, Long> e : days.entrySet()) {
+        result.add(new DailyUsage(LocalDate.ofEpochDay(e.getKey()), e.getValue()));
       }
     }
     return result;
@@ -127,12 +127,25 @@ public final class InMemoryUsageStore implements UsageStore {
 
   @Override
   public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
-    ClientState s = clients.getIfPresent(clientId);
-    if (s == null) {
-      return 0;
-    }
-    synchronized (s) {
-      return s.deleteHistory(fromEpochDay, toEpochDay);
+    Long days = locked(clientId, false, s -> s.deleteHistory(fromEpochDay, toEpochDay));
+    return days != null ? days : 0;
+  }
+
+  /**
+   * Runs {@code action} on the client's live state under its monitor; a state the cache dropped meanwhile
+   * is looked up again. Returns null when the client has no state and {@code create} is false.
+   */
+  private <T> @Nullable T locked(String clientId, boolean create, Function<ClientState, T> action) {
+    for (;;) {
+      ClientState s = create ? clients.get(clientId, factory) : clients.getIfPresent(clientId);
+      if (s == null) {
+        return null;
+      }
+      synchronized (s) {
+        if (!s.removed) {
+          return action.apply(s);
+        }
+      }
     }
   }
 
@@ -154,7 +167,7 @@ public final class InMemoryUsageStore implements UsageStore {
       for (String clientId : List.copyOf(clients.asMap().keySet())) {
         clients.asMap().computeIfPresent(clientId, (k, s) -> {
           synchronized (s) {
-            if (s.sweep(now)) {
+            if (s.sweep(now, historyRetentionMillis)) {
               s.removed = true;
               return null;
             }
@@ -183,6 +196,7 @@ public final class InMemoryUsageStore implements UsageStore {
 
   private static void markRemoved(ClientState s) {
     synchronized (s) {
+      s.cool();
       s.removed = true;
     }
   }

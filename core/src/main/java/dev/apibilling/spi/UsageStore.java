@@ -3,6 +3,7 @@ package dev.apibilling.spi;
 import dev.apibilling.DailyUsage;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps usage counters, idempotency records, reservations and daily totals for
@@ -36,6 +37,18 @@ public interface UsageStore extends AutoCloseable {
    * adds them to the day's total, or changes nothing.
    */
   ChargeResult charge(ChargeRequest request);
+
+  /**
+   * A shortcut a store may offer for the commonest call: {@link #charge} of a {@link ChargeMode#CHARGE}
+   * with no idempotency key, reservation or usage event, decided without a request object. Returns the
+   * counts after the charge (as {@link ChargeResult#used()} of a granted charge, an array the caller must
+   * not write) when the store granted it this way, or null when the caller must make the full
+   * {@link #charge} call instead, which then decides; a null changes nothing. The default returns null.
+   */
+  default long @Nullable [] chargeQuickly(String clientId, List<WindowSlot> windows, long credits,
+      long epochDay, long now) {
+    return null;
+  }
 
   /**
    * Keeps {@code actualCredits} of a reservation and gives the rest back, atomically.
