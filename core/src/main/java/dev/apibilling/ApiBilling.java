@@ -2,7 +2,6 @@ package dev.apibilling;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
@@ -12,6 +11,7 @@ import dev.apibilling.spi.StoredEvent;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.UsageStores;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,7 +80,7 @@ public final class ApiBilling implements AutoCloseable {
       throw new IllegalArgumentException("leases and usageEvents cannot be combined: a decision made from a "
           + "lease is not seen by the store, which records the usage events");
     }
-    UsageStore backend = b.store != null ? b.store : InMemoryUsageStore.create();
+    UsageStore backend = b.store != null ? b.store : UsageStores.open("memory");
     this.leasing = b.leases == null ? null : new LeasingStore(backend, b.leases, b.clock, b.leaseSweeper);
     this.store = leasing != null ? leasing : backend;
     this.ownsStore = b.store == null;
@@ -617,7 +617,10 @@ public final class ApiBilling implements AutoCloseable {
       return this;
     }
 
-    /** Where usage is kept (default: a new {@link InMemoryUsageStore}, closed with the billing). */
+    /**
+     * Where usage is kept (default: a new in-memory store, {@link UsageStores#open UsageStores.open("memory")},
+     * closed with the billing).
+     */
     public Builder store(UsageStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
@@ -694,12 +697,13 @@ public final class ApiBilling implements AutoCloseable {
     }
 
     /**
-     * Records metrics in a Micrometer registry (Micrometer must be on the class path): see
-     * {@link BillingMetrics}.
+     * Records the billing's metrics: {@code monitor} hears every decision and is bound to the billing
+     * once it is built. For Micrometer: {@code .metrics(BillingMetrics.monitor(registry))}.
      */
-    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
-      built.add(billing -> BillingMetrics.monitorLeases(registry, billing));
-      return listener(BillingMetrics.listener(registry, false));
+    public Builder metrics(BillingMonitor monitor) {
+      listener(monitor);
+      built.add(monitor::bindTo);
+      return this;
     }
 
     /**

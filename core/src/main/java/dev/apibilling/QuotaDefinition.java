@@ -1,5 +1,6 @@
 package dev.apibilling;
 
+import dev.apibilling.spi.WindowSlot;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -32,8 +33,11 @@ import java.util.Objects;
 public record QuotaDefinition(
     String policy, QuotaDuration duration, long limit, LocalDate anchor, ZoneId zone) {
 
-  /** A limit that never blocks; usage is still counted and reported. */
-  public static final long UNLIMITED = -1;
+  /**
+   * A limit that never blocks; usage is still counted and reported. The value is the SPI's
+   * {@link WindowSlot#UNLIMITED}, defined there once, so a quota's limit passes to a store's window as is.
+   */
+  public static final long UNLIMITED = WindowSlot.UNLIMITED;
 
   /** The anchor used when none is given. */
   public static final LocalDate DEFAULT_ANCHOR = LocalDate.of(2001, 1, 1);

@@ -94,9 +94,6 @@ final class ClientState {
     String reservationId = null;
     if (request.mode() == ChargeMode.RESERVE) {
       reservationId = request.reservationId();
-      if (reservationId == null) {
-        throw new IllegalArgumentException("a RESERVE request must carry a reservationId");
-      }
       if (reservations == null) {
         reservations = new HashMap<>(4);
       }

@@ -7,6 +7,7 @@ import dev.apibilling.LeaseSettings;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
 import dev.apibilling.events.EventSink;
+import dev.apibilling.events.ExporterMetrics;
 import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStores;
@@ -157,7 +158,7 @@ public class ApiBillingAutoConfiguration {
     static void add(UsageEventExporter.Builder builder, BeanFactory beans) {
       MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
       if (registry != null) {
-        builder.meterRegistry(registry);
+        builder.metrics(ExporterMetrics.monitor(registry));
       }
     }
   }
