@@ -20,7 +20,6 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -711,12 +710,7 @@ public final class ApiBilling implements AutoCloseable {
      * (default 0.8 and 1.0).
      */
     public Builder thresholds(double... fractions) {
-      for (double f : fractions) {
-        if (!(f > 0 && f <= 1)) {
-          throw new IllegalArgumentException("thresholds must be > 0 and <= 1 but had " + f);
-        }
-      }
-      this.thresholds = Arrays.copyOf(fractions, fractions.length);
+      this.thresholds = Requirements.thresholds(fractions);
       return this;
     }
 

@@ -5,6 +5,7 @@ import dev.apibilling.BillingDecision;
 import dev.apibilling.Charge;
 import dev.apibilling.QuotaException;
 import dev.apibilling.Requirements;
+import dev.apibilling.SettingException;
 import dev.apibilling.UnknownClientException;
 import dev.apibilling.spi.UsageStoreException;
 import jakarta.servlet.DispatcherType;
@@ -412,6 +413,16 @@ public final class RequestBilling {
     return storeRetryAfter;
   }
 
+  /** Whether a spent quota throws {@link QuotaException} instead of answering 429. */
+  public boolean throwsOnQuotaExceeded() {
+    return throwOnQuotaExceeded;
+  }
+
+  /** The request headers recorded with each charge as metadata. */
+  public List<String> metadataHeaders() {
+    return metadataHeaders;
+  }
+
   /** Whether CORS preflight requests are billed like others (by default they pass unbilled). */
   public boolean billsCorsPreflight() {
     return billCorsPreflight;
@@ -525,21 +536,34 @@ public final class RequestBilling {
     }
 
     /**
+     * The URI the problem types are appended to (default {@value BillingProblems#DEFAULT_TYPE_BASE}): the
+     * same as {@code problems(BillingProblems.withTypeBase(typeBase))}.
+     *
+     * @throws SettingException naming {@code problemTypeBase} if it is not an absolute URI ending in
+     *     {@code /}, {@code :} or {@code #}
+     */
+    public Builder problemTypeBase(String typeBase) {
+      return problems(BillingProblems.withTypeBase(typeBase));
+    }
+
+    /**
      * Request headers recorded with each charge as metadata (and so in its usage event), keyed by the
      * header's lower-case name (default none). A request whose header value is not valid metadata (over 256
      * characters) is answered 400.
      *
-     * @throws IllegalArgumentException if a name is blank or there are more than the metadata allows
+     * @throws SettingException naming {@code metadataHeaders} if a name is blank or there are more than the
+     *     metadata allows
      */
     public Builder metadataHeaders(List<String> headers) {
       if (headers.size() >= Requirements.MAX_METADATA_ENTRIES) {
-        throw new IllegalArgumentException("metadataHeaders must be fewer than " + Requirements.MAX_METADATA_ENTRIES
+        throw new SettingException("metadataHeaders", "must be fewer than " + Requirements.MAX_METADATA_ENTRIES
             + " (one metadata entry is the route) but were " + headers.size());
       }
       metadataHeaders.clear();
       for (String h : headers) {
         if (h == null || h.isBlank()) {
-          throw new IllegalArgumentException("metadataHeaders must be header names but had " + (h == null ? "null" : "a blank one"));
+          throw new SettingException("metadataHeaders", "must be header names but had "
+              + (h == null ? "null" : "a blank one"));
         }
         metadataHeaders.add(h.trim());
       }
