@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import dev.apibilling.Requirements;
+import dev.apibilling.SettingException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,13 +53,24 @@ import org.springframework.format.annotation.DateTimeFormat;
  *     instance's holds too); a request running longer is not charged.
  * @param thresholds Fractions of a limit whose crossing is reported to listeners and metrics.
  * @param quotaSource Caching of the answers of a QuotaDefinitionSource bean.
- * @param headers Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit), legacy
- *     (X-RateLimit-*), both or none.
+ * @param headerStyle Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit),
+ *     legacy (X-RateLimit-*), both or none.
+ * @param headers Deprecated name of header-style.
  * @param chargePolicy Which finished requests keep their credits (always, below-500, success-2xx); the
  *     others are refunded.
- * @param failurePolicy What a request gets when the usage store cannot answer: fail-open serves it
+ * @param storeFailurePolicy What a request gets when the usage store cannot answer: fail-open serves it
  *     unbilled, fail-closed answers 503.
- * @param failureRetryAfter Retry-After of the 503 answered when the store fails.
+ * @param failurePolicy Deprecated name of store-failure-policy.
+ * @param storeFailureRetryAfter Retry-After of the 503 answered when the store fails.
+ * @param failureRetryAfter Deprecated name of store-failure-retry-after.
+ * @param failureLogInterval How often, at most, each kind of store failure (and a bad actual-cost report)
+ *     is logged.
+ * @param throwOnQuotaExceeded Whether a spent quota throws QuotaException to the application's exception
+ *     handlers instead of being answered 429 by apibilling.
+ * @param billCorsPreflight Whether a CORS preflight (OPTIONS with Origin and
+ *     Access-Control-Request-Method) is billed like other requests; by default it passes unbilled.
+ * @param metadataHeaders Request headers recorded with each charge as metadata, keyed by the lower-case
+ *     header name (e.g. X-Workflow-Id); an over-long value is answered 400.
  * @param clientResolver How callers are identified: auto, principal or api-key. auto is the authenticated
  *     principal alone when Spring Security is configured (an anonymous request gets 401), else the
  *     principal and, for anonymous requests, the API key. Ignored when the application defines a
@@ -91,10 +103,17 @@ public record ApiBillingProperties(
     @DefaultValue("30s") Duration reservationTtl,
     @DefaultValue({"0.8", "1.0"}) List<Double> thresholds,
     @DefaultValue QuotaSource quotaSource,
-    @DefaultValue("both") HeaderStyle headers,
+    @Nullable HeaderStyle headerStyle,
+    @Nullable HeaderStyle headers,
     @DefaultValue("below-500") ChargePolicy chargePolicy,
-    @DefaultValue("fail-open") StoreFailurePolicy failurePolicy,
-    @DefaultValue("5s") Duration failureRetryAfter,
+    @Nullable StoreFailurePolicy storeFailurePolicy,
+    @Nullable StoreFailurePolicy failurePolicy,
+    @Nullable Duration storeFailureRetryAfter,
+    @Nullable Duration failureRetryAfter,
+    @DefaultValue("1m") Duration failureLogInterval,
+    @DefaultValue("false") boolean throwOnQuotaExceeded,
+    @DefaultValue("false") boolean billCorsPreflight,
+    @Nullable List<String> metadataHeaders,
     @DefaultValue("auto") ClientResolverKind clientResolver,
     @DefaultValue("Bearer") String principalChallenge,
     @DefaultValue ApiKey apiKey,
@@ -106,36 +125,58 @@ public record ApiBillingProperties(
     @DefaultValue Leases leases) {
 
   /**
+   * Settings whose names changed, by their names now: the old names keep binding, with a warning, as long
+   * as the new one is not set too.
+   */
+  static final Map<String, String> DEPRECATED = Map.of(
+      "header-style", "headers",
+      "store-failure-policy", "failure-policy",
+      "store-failure-retry-after", "failure-retry-after",
+      "metadata-headers", "events.metadata-headers");
+
+  /**
+   * Property names of builder settings that do not sit at the top level (see {@link #propertyOf}).
+   */
+  private static final Map<String, String> NESTED = Map.of(
+      "quotaSourceCacheTtl", "quota-source.cache-ttl",
+      "quotaSourceCacheSize", "quota-source.cache-size",
+      "eventSource", "events.source",
+      "batchSize", "events.batch-size",
+      "retention", "events.retention");
+
+  /**
+   * Resolves the deprecated names (see {@link #DEPRECATED}). The rules of the core and servlet settings are
+   * checked where they live, when the beans are built, and reported under the property's name; the ones
+   * here are the Spring binding's own: plans and clients, keys, and the names themselves.
+   *
    * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
-   *     plan is empty or repeats a policy name, or a TTL is not positive
+   *     plan is empty or repeats a policy name, a value is malformed, or a setting is given under its old
+   *     and its new name
    */
   public ApiBillingProperties {
     plans = plans == null ? Map.of() : Map.copyOf(plans);
     clients = clients == null ? Map.of() : Map.copyOf(clients);
     thresholds = List.copyOf(thresholds);
     costRules = costRules == null ? List.of() : List.copyOf(costRules);
-    positive("apibilling.failure-retry-after", failureRetryAfter);
+    headerStyle = current("header-style", headerStyle, headers, HeaderStyle.BOTH);
+    storeFailurePolicy = current("store-failure-policy", storeFailurePolicy, failurePolicy,
+        StoreFailurePolicy.FAIL_OPEN);
+    storeFailureRetryAfter = current("store-failure-retry-after", storeFailureRetryAfter, failureRetryAfter,
+        Duration.ofSeconds(5));
+    List<String> oldHeaders = events == null || events.metadataHeaders().isEmpty() ? null : events.metadataHeaders();
+    metadataHeaders = List.copyOf(current("metadata-headers",
+        metadataHeaders == null || metadataHeaders.isEmpty() ? null : metadataHeaders, oldHeaders, List.of()));
     try {
       ClientResolver.principal(principalChallenge);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("apibilling.principal-challenge: " + e.getMessage(), e);
     }
-    if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
-      throw new IllegalArgumentException("apibilling.default-credits must be >= 0 and <= "
-          + Requirements.MAX_CREDITS + " but was " + defaultCredits);
-    }
     try {
       CostRules.parse(defaultCredits, String.join("\n", costRules));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("apibilling.cost-rules: " + e.getMessage(), e);
-    }
-    try {
       BillingProblems.withTypeBase(problemTypeBase);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("apibilling.problem-type-base: " + e.getMessage(), e);
+    } catch (SettingException e) {
+      throw new IllegalArgumentException(e.messageFor("apibilling." + SettingException.kebabCase(e.setting())), e);
     }
-    positive("apibilling.idempotency-ttl", idempotencyTtl);
-    positive("apibilling.reservation-ttl", reservationTtl);
     for (Map.Entry<String, List<Quota>> plan : plans.entrySet()) {
       if (plan.getValue().isEmpty()) {
         throw new IllegalArgumentException("apibilling.plans." + plan.getKey()
@@ -176,12 +217,62 @@ public record ApiBillingProperties(
     if (defaultPlan != null) {
       requirePlan(plans, "apibilling.default-plan", defaultPlan);
     }
-    for (double t : thresholds) {
-      if (!(t > 0 && t <= 1)) {
-        throw new IllegalArgumentException("apibilling.thresholds must be > 0 and <= 1 but had " + t);
-      }
-    }
   }
+
+  private static <T> T current(String name, @Nullable T value, @Nullable T deprecatedValue, T fallback) {
+    String old = DEPRECATED.get(name);
+    if (deprecatedValue == null) {
+      return value != null ? value : fallback;
+    }
+    if (value != null) {
+      throw new IllegalArgumentException("apibilling." + old + " is the deprecated name of apibilling." + name
+          + "; set only apibilling." + name);
+    }
+    LOG.log(System.Logger.Level.WARNING, "apibilling." + old + " is deprecated; name it apibilling." + name);
+    return deprecatedValue;
+  }
+
+  /**
+   * The property a builder setting is bound from: {@code apibilling.} and its kebab-case name, its group's
+   * name when it sits in one ({@code quota-source.cache-ttl}), or its deprecated name when that is the one
+   * set.
+   */
+  String propertyOf(String setting) {
+    String name = NESTED.getOrDefault(setting, SettingException.kebabCase(setting));
+    boolean oldNameSet = switch (name) {
+      case "header-style" -> headers != null;
+      case "store-failure-policy" -> failurePolicy != null;
+      case "store-failure-retry-after" -> failureRetryAfter != null;
+      case "metadata-headers" -> !events.metadataHeaders().isEmpty();
+      default -> false;
+    };
+    return "apibilling." + (oldNameSet ? DEPRECATED.get(name) : name);
+  }
+
+  /** An error of a builder setting, named as its property. */
+  IllegalArgumentException named(SettingException e) {
+    return new IllegalArgumentException(e.messageFor(propertyOf(e.setting())), e);
+  }
+
+  /** {@link #headerStyle()}, under its deprecated name. */
+  @Override
+  public HeaderStyle headers() {
+    return headerStyle;
+  }
+
+  /** {@link #storeFailurePolicy()}, under its deprecated name. */
+  @Override
+  public StoreFailurePolicy failurePolicy() {
+    return storeFailurePolicy;
+  }
+
+  /** {@link #storeFailureRetryAfter()}, under its deprecated name. */
+  @Override
+  public Duration failureRetryAfter() {
+    return storeFailureRetryAfter;
+  }
+
+  private static final System.Logger LOG = System.getLogger(ApiBillingProperties.class.getName());
 
   /** The client id of every API key in {@link #clients()}. */
   public Map<String, String> apiKeys() {
@@ -217,11 +308,6 @@ public record ApiBillingProperties(
     }
   }
 
-  private static void positive(String property, Duration d) {
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(property + " must be > 0 but was " + d);
-    }
-  }
 
   /** How the auto-configured ClientResolver tells who is calling. */
   public enum ClientResolverKind {
@@ -336,22 +422,14 @@ public record ApiBillingProperties(
    * @param cacheTtl How long an answer is used before the source is asked again.
    * @param cacheSize Most answers kept.
    */
-  public record QuotaSource(@DefaultValue("1m") Duration cacheTtl, @DefaultValue("100000") long cacheSize) {
-    public QuotaSource {
-      positive("apibilling.quota-source.cache-ttl", cacheTtl);
-      if (cacheSize <= 0) {
-        throw new IllegalArgumentException("apibilling.quota-source.cache-size must be > 0 but was " + cacheSize);
-      }
-    }
-  }
+  public record QuotaSource(@DefaultValue("1m") Duration cacheTtl, @DefaultValue("100000") long cacheSize) {}
 
   /**
    * Usage events.
    *
    * @param enabled Whether every billed request records a usage event (on by itself when exported).
    * @param source CloudEvents source of this instance's events; default apibilling://HOST/PID.
-   * @param metadataHeaders Request headers recorded with each charge as metadata, keyed by the lower-case
-   *     header name (e.g. X-Workflow-Id); an over-long value is answered 400.
+   * @param metadataHeaders Deprecated name of apibilling.metadata-headers.
    * @param exportTo URL that usage events are posted to as CloudEvents batches (e.g. OpenMeter's
    *     /api/v1/events).
    * @param exportFile File that usage events are appended to as JSON lines, instead of export-to.
@@ -374,11 +452,6 @@ public record ApiBillingProperties(
         throw new IllegalArgumentException(
             "apibilling.events.export-to and apibilling.events.export-file cannot both be set: events go to one sink");
       }
-      if (source != null) {
-        Requirements.eventSource(source);
-      }
-      Requirements.between("apibilling.events.batch-size", batchSize, 10_000);
-      positive("apibilling.events.retention", retention);
     }
 
     /** Whether events are recorded: enabled, or exported. */
