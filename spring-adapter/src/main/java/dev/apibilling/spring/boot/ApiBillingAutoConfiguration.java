@@ -106,8 +106,8 @@ public class ApiBillingAutoConfiguration {
           .thresholds(properties.thresholds().stream().mapToDouble(Double::doubleValue).toArray())
           .quotaSourceCacheTtl(properties.quotaSource().cacheTtl())
           .quotaSourceCacheSize(properties.quotaSource().cacheSize())
-          .usageEvents(properties.events().recorded());
-      String eventSource = properties.events().source();
+          .usageEvents(properties.recordsUsageEvents());
+      String eventSource = properties.eventSource();
       if (eventSource != null) {
         builder.eventSource(eventSource);
       }

@@ -87,6 +87,9 @@ import org.springframework.format.annotation.DateTimeFormat;
  * @param problemTypeBase URI that the problem types (quota-exceeded, unknown-client, ...) of problem
  *     responses are appended to.
  * @param metrics Micrometer metrics, recorded when there is a MeterRegistry bean.
+ * @param usageEvents Whether every billed request records a usage event, atomically with its credits (on by
+ *     itself when events are exported).
+ * @param eventSource CloudEvents source of this instance's events; default apibilling://HOST/PID.
  * @param events Usage events: a record of every billed request, written atomically with its credits and
  *     exported to a metering or billing system.
  * @param leases Leased budgets of hot clients (off by default).
@@ -121,6 +124,8 @@ public record ApiBillingProperties(
     @DefaultValue("0") long defaultCredits,
     @DefaultValue(BillingProblems.DEFAULT_TYPE_BASE) String problemTypeBase,
     @DefaultValue Metrics metrics,
+    @Nullable Boolean usageEvents,
+    @Nullable String eventSource,
     @DefaultValue Events events,
     @DefaultValue Leases leases) {
 
@@ -132,7 +137,9 @@ public record ApiBillingProperties(
       "header-style", "headers",
       "store-failure-policy", "failure-policy",
       "store-failure-retry-after", "failure-retry-after",
-      "metadata-headers", "events.metadata-headers");
+      "metadata-headers", "events.metadata-headers",
+      "usage-events", "events.enabled",
+      "event-source", "events.source");
 
   /**
    * Property names of builder settings that do not sit at the top level (see {@link #propertyOf}).
@@ -140,7 +147,6 @@ public record ApiBillingProperties(
   private static final Map<String, String> NESTED = Map.of(
       "quotaSourceCacheTtl", "quota-source.cache-ttl",
       "quotaSourceCacheSize", "quota-source.cache-size",
-      "eventSource", "events.source",
       "batchSize", "events.batch-size",
       "retention", "events.retention");
 
@@ -166,6 +172,9 @@ public record ApiBillingProperties(
     List<String> oldHeaders = events == null || events.metadataHeaders().isEmpty() ? null : events.metadataHeaders();
     metadataHeaders = List.copyOf(current("metadata-headers",
         metadataHeaders == null || metadataHeaders.isEmpty() ? null : metadataHeaders, oldHeaders, List.of()));
+    usageEvents = current("usage-events", usageEvents, events != null && events.enabled() ? Boolean.TRUE : null,
+        Boolean.FALSE);
+    eventSource = current("event-source", eventSource, events == null ? null : events.source(), null);
     try {
       ClientResolver.principal(principalChallenge);
     } catch (IllegalArgumentException e) {
@@ -219,7 +228,8 @@ public record ApiBillingProperties(
     }
   }
 
-  private static <T> T current(String name, @Nullable T value, @Nullable T deprecatedValue, T fallback) {
+  private static <T> @Nullable T current(String name, @Nullable T value, @Nullable T deprecatedValue,
+      @Nullable T fallback) {
     String old = DEPRECATED.get(name);
     if (deprecatedValue == null) {
       return value != null ? value : fallback;
@@ -244,6 +254,7 @@ public record ApiBillingProperties(
       case "store-failure-policy" -> failurePolicy != null;
       case "store-failure-retry-after" -> failureRetryAfter != null;
       case "metadata-headers" -> !events.metadataHeaders().isEmpty();
+      case "event-source" -> events.source() != null;
       default -> false;
     };
     return "apibilling." + (oldNameSet ? DEPRECATED.get(name) : name);
@@ -264,6 +275,11 @@ public record ApiBillingProperties(
   @Override
   public StoreFailurePolicy failurePolicy() {
     return storeFailurePolicy;
+  }
+
+  /** Whether usage events are recorded: {@link #usageEvents()}, or because they are exported. */
+  public boolean recordsUsageEvents() {
+    return Boolean.TRUE.equals(usageEvents) || events.exported();
   }
 
   /** {@link #storeFailureRetryAfter()}, under its deprecated name. */
@@ -427,8 +443,8 @@ public record ApiBillingProperties(
   /**
    * Usage events.
    *
-   * @param enabled Whether every billed request records a usage event (on by itself when exported).
-   * @param source CloudEvents source of this instance's events; default apibilling://HOST/PID.
+   * @param enabled Deprecated name of apibilling.usage-events.
+   * @param source Deprecated name of apibilling.event-source.
    * @param metadataHeaders Deprecated name of apibilling.metadata-headers.
    * @param exportTo URL that usage events are posted to as CloudEvents batches (e.g. OpenMeter's
    *     /api/v1/events).
@@ -452,11 +468,6 @@ public record ApiBillingProperties(
         throw new IllegalArgumentException(
             "apibilling.events.export-to and apibilling.events.export-file cannot both be set: events go to one sink");
       }
-    }
-
-    /** Whether events are recorded: enabled, or exported. */
-    public boolean recorded() {
-      return enabled || exported();
     }
 
     /** Whether an exporter runs. */

@@ -2,6 +2,7 @@ package dev.apibilling.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apibilling.ApiBilling;
 import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.RequestBilling;
 import dev.apibilling.servlet.StoreFailurePolicy;
@@ -40,6 +41,23 @@ final class SettingNamesTest {
           ApiBillingProperties p = context.getBean(ApiBillingProperties.class);
           assertThat(p.headerStyle()).isEqualTo(p.headers()).isEqualTo(HeaderStyle.IETF);
         });
+  }
+
+  @Test
+  void usageEventsAndTheirSourceBindUnderTheBuilderNamesAndTheOldOnes() {
+    web.withPropertyValues("apibilling.usage-events=true", "apibilling.event-source=urn:settings:new")
+        .run(context -> {
+          ApiBillingProperties p = context.getBean(ApiBillingProperties.class);
+          assertThat(p.recordsUsageEvents()).isTrue();
+          assertThat(p.eventSource()).isEqualTo("urn:settings:new");
+          assertThat(context.getBean(ApiBilling.class).recordsUsageEvents()).isTrue();
+        });
+    web.withPropertyValues("apibilling.events.enabled=true", "apibilling.events.source=urn:settings:old")
+        .run(context -> {
+          assertThat(context.getBean(ApiBillingProperties.class).eventSource()).isEqualTo("urn:settings:old");
+          assertThat(context.getBean(ApiBilling.class).recordsUsageEvents()).isTrue();
+        });
+    assertFails("apibilling.event-source=has space", "apibilling.event-source: event source must be 1 to 256");
   }
 
   private static void assertFlow(RequestBilling flow) {
