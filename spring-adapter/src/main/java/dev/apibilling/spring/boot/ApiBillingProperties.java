@@ -151,9 +151,11 @@ public record ApiBillingProperties(
       "retention", "events.retention");
 
   /**
-   * Resolves the deprecated names (see {@link #DEPRECATED}). The rules of the core and servlet settings are
-   * checked where they live, when the beans are built, and reported under the property's name; the ones
-   * here are the Spring binding's own: plans and clients, keys, and the names themselves.
+   * Resolves the deprecated names (listed in the settings table of the servlet-filter README). The rules
+   * of the core and servlet settings are checked where they live, when the beans are built, and reported
+   * under the property's name; the ones here are the Spring binding's own (plans and clients, keys, the names
+   * themselves), and the cost rules and problem type base are parsed here by their own parsers, so that a
+   * malformed one stops the start-up also of an application without Spring MVC.
    *
    * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
    *     plan is empty or repeats a policy name, a value is malformed, or a setting is given under its old
