@@ -7,7 +7,6 @@ import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
 import dev.apibilling.Requirements;
 import java.time.DateTimeException;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * <p>A plan's quotas are written {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]}, separated
  * by commas: {@code day:500, month:10000 anchor=2026-01-31 zone=Europe/Berlin}. The duration is one of
  * {@code second minute hour day week month year}; the limit a whole number ({@code _} allowed as a digit
- * separator) or {@code unlimited}; {@code anchor} an ISO date windows count from, {@code zone} a zone id,
+ * separator) or {@code unlimited}; {@code anchor} the date ({@code 2026-01-31}), local date-time
+ * ({@code 2026-01-31T09:30}) or instant ({@code 2026-01-31T09:30:00Z}, {@code 2026-01-31T09:30+01:00})
+ * windows count from, {@code zone} a zone id,
  * {@code name} the policy name (default: the duration's name). Three sources read the same quotas:
  *
  * <ul>
@@ -235,7 +236,7 @@ public final class QuotaPlans {
     }
     QuotaDuration duration = duration(tokens[0].substring(0, colon), text);
     long limit = limit(tokens[0].substring(colon + 1), text);
-    LocalDate anchor = QuotaDefinition.DEFAULT_ANCHOR;
+    String anchor = null;
     ZoneId zone = java.time.ZoneOffset.UTC;
     String name = duration.policyName();
     for (int i = 1; i < tokens.length; i++) {
@@ -244,14 +245,14 @@ public final class QuotaPlans {
       String key = eq < 0 ? t : t.substring(0, eq);
       String value = eq < 0 ? "" : t.substring(eq + 1);
       switch (key) {
-        case "anchor" -> anchor = anchor(value, text);
+        case "anchor" -> anchor = value;
         case "zone" -> zone = zone(value, text);
         case "name" -> name = policy(value, text);
         default -> throw new IllegalArgumentException("quota option must be anchor=, zone= or name= but was '"
             + t + "' in '" + text + "'");
       }
     }
-    return new QuotaDefinition(name, duration, limit, anchor, zone);
+    return anchored(new QuotaDefinition(name, duration, limit, QuotaDefinition.DEFAULT_ANCHOR, zone), anchor, text);
   }
 
   private static QuotaDefinition jsonQuota(JsonNode q, String what) {
@@ -274,10 +275,10 @@ public final class QuotaPlans {
       throw new IllegalArgumentException(
           what + " 'limit' must be a whole number or \"unlimited\" but was " + l);
     }
-    LocalDate anchor = q.has("anchor") ? anchor(text(q, "anchor", what), what) : QuotaDefinition.DEFAULT_ANCHOR;
+    String anchor = q.has("anchor") ? text(q, "anchor", what) : null;
     ZoneId zone = q.has("zone") ? zone(text(q, "zone", what), what) : java.time.ZoneOffset.UTC;
     String name = q.has("name") ? policy(text(q, "name", what), what) : duration.policyName();
-    return new QuotaDefinition(name, duration, limit, anchor, zone);
+    return anchored(new QuotaDefinition(name, duration, limit, QuotaDefinition.DEFAULT_ANCHOR, zone), anchor, what);
   }
 
   private static String text(JsonNode q, String field, String what) {
@@ -335,12 +336,11 @@ public final class QuotaPlans {
     }
   }
 
-  private static LocalDate anchor(String value, String where) {
+  private static QuotaDefinition anchored(QuotaDefinition quota, @Nullable String anchor, String where) {
     try {
-      return LocalDate.parse(value);
-    } catch (DateTimeException e) {
-      throw new IllegalArgumentException(
-          "quota anchor must be an ISO date like 2026-01-31 but was '" + value + "' in '" + where + "'");
+      return anchor == null ? quota : quota.anchoredAt(anchor);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + " in '" + where + "'", e);
     }
   }
 

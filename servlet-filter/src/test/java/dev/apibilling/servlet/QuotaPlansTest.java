@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Properties;
@@ -82,5 +84,32 @@ final class QuotaPlansTest {
   void parsedQuotasKeepDefinitionOrder() {
     assertThat(QuotaPlans.parseQuotas("year:1, second:2").stream().map(QuotaDefinition::policy).toList())
         .isEqualTo(List.of("year", "second"));
+  }
+
+  @Test
+  void anchorsAreADateALocalDateTimeOrAnInstant() {
+    QuotaPlans plans = QuotaPlans.parse("""
+        bought = month:100 anchor=2026-01-31T09:30 zone=Europe/Berlin, year:1000 anchor=2026-01-31T08:30:00Z
+        offset = day:5 anchor=2026-01-31T09:30+01:00
+        """, "bought", null);
+    assertThat(plans.plans().get("bought")).containsExactly(
+        QuotaDefinition.of(QuotaDuration.MONTH, 100).anchoredAt(LocalDateTime.of(2026, 1, 31, 9, 30))
+            .inZone(ZoneId.of("Europe/Berlin")),
+        QuotaDefinition.of(QuotaDuration.YEAR, 1000).anchoredAt(Instant.parse("2026-01-31T08:30:00Z")));
+    assertThat(plans.plans().get("offset").get(0).anchorStart().toInstant())
+        .isEqualTo(Instant.parse("2026-01-31T08:30:00Z"));
+    QuotaPlans json = QuotaPlans.fromJson("""
+        {"plans": {"bought": [{"duration": "month", "limit": 100, "anchor": "2026-01-31T09:30",
+          "zone": "Europe/Berlin"}, {"duration": "year", "limit": 1000, "anchor": "2026-01-31T08:30:00Z"}]},
+         "defaultPlan": "bought"}
+        """);
+    assertThat(json.plans().get("bought")).isEqualTo(plans.plans().get("bought"));
+    assertThatThrownBy(() -> QuotaPlans.parse("free = day:5 anchor=2026-01-31T25:00", "free", null))
+        .hasMessageContaining("plan 'free'").hasMessageContaining("local date-time like 2026-01-31T09:30")
+        .hasMessageContaining("'2026-01-31T25:00'").hasMessageContaining("in 'day:5 anchor=2026-01-31T25:00'");
+    assertThatThrownBy(() -> QuotaPlans.fromJson(
+        "{\"plans\": {\"free\": [{\"duration\": \"day\", \"limit\": 1, \"anchor\": \"2026-02-30\"}]}, "
+            + "\"defaultPlan\": \"free\"}"))
+        .hasMessageContaining("quota 0 of plan 'free'").hasMessageContaining("FEBRUARY 30");
   }
 }

@@ -10,7 +10,6 @@ import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.StoreFailurePolicy;
 import java.net.URI;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import dev.apibilling.Requirements;
 import dev.apibilling.SettingException;
@@ -23,7 +22,6 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.format.annotation.DateTimeFormat;
 
 /**
  * The apibilling.* properties. Bound once at start-up and validated as they are bound: a wrong value
@@ -356,16 +354,17 @@ public record ApiBillingProperties(
    * @param limit credits per window (0 suspends the plan); required unless unlimited
    * @param unlimited whether the quota only counts and never blocks
    * @param policy the name headers report (default: the duration, e.g. day)
-   * @param anchor the date windows count from, ISO format (default 2001-01-01: calendar months and ISO
-   *     weeks)
-   * @param zone the zone whose local midnights bound the windows (default UTC)
+   * @param anchor what windows count from (default 2001-01-01: calendar months and ISO weeks): a date
+   *     (2026-01-31, windows start at the start of a day), a local date-time in the zone
+   *     (2026-01-31T09:30) or an instant (2026-01-31T09:30:00Z, 2026-01-31T09:30+01:00)
+   * @param zone the zone whose local calendar bounds the windows (default UTC)
    */
   public record Quota(
       @Nullable QuotaDuration duration,
       @Nullable Long limit,
       @DefaultValue("false") boolean unlimited,
       @Nullable String policy,
-      @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) @Nullable LocalDate anchor,
+      @Nullable String anchor,
       @Nullable ZoneId zone) {
 
     /** @throws IllegalArgumentException if the quota is incomplete or a value is out of range */
@@ -376,7 +375,7 @@ public record ApiBillingProperties(
     /** The properties of quota. */
     public static Quota of(QuotaDefinition quota) {
       return new Quota(quota.duration(), quota.unlimited() ? null : quota.limit(), quota.unlimited(),
-          quota.policy(), quota.anchor(), quota.zone());
+          quota.policy(), quota.anchorText(), quota.zone());
     }
 
     /** The quota as core defines it. */
@@ -385,7 +384,7 @@ public record ApiBillingProperties(
     }
 
     private static QuotaDefinition toDefinition(@Nullable QuotaDuration duration, @Nullable Long limit,
-        boolean unlimited, @Nullable String policy, @Nullable LocalDate anchor, @Nullable ZoneId zone) {
+        boolean unlimited, @Nullable String policy, @Nullable String anchor, @Nullable ZoneId zone) {
       if (duration == null) {
         throw new IllegalArgumentException("duration is required: one of second, minute, hour, day, week,"
             + " month, year");
@@ -406,7 +405,7 @@ public record ApiBillingProperties(
         q = q.named(policy);
       }
       if (anchor != null) {
-        q = q.anchoredAt(anchor);
+        q = q.anchoredAt(anchor.trim());
       }
       if (zone != null) {
         q = q.inZone(zone);

@@ -6,7 +6,7 @@ import java.util.List;
 import org.springframework.core.convert.converter.Converter;
 
 /**
- * Reads a quota written in one line, {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]}, the
+ * Reads a quota written in one line, {@code duration:limit [anchor=ANCHOR] [zone=ZONE] [name=POLICY]}, the
  * form the servlet filter's plans use: {@code apibilling.plans.free=day:500, month:10000 anchor=2026-01-31}.
  */
 final class QuotaConverter implements Converter<String, ApiBillingProperties.Quota> {
