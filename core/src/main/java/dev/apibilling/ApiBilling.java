@@ -2,7 +2,6 @@ package dev.apibilling;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
@@ -12,6 +11,7 @@ import dev.apibilling.spi.StoredEvent;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.UsageStores;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -80,7 +79,7 @@ public final class ApiBilling implements AutoCloseable {
       throw new IllegalArgumentException("leases and usageEvents cannot be combined: a decision made from a "
           + "lease is not seen by the store, which records the usage events");
     }
-    UsageStore backend = b.store != null ? b.store : InMemoryUsageStore.create();
+    UsageStore backend = b.store != null ? b.store : UsageStores.open("memory");
     this.leasing = b.leases == null ? null : new LeasingStore(backend, b.leases, b.clock, b.leaseSweeper);
     this.store = leasing != null ? leasing : backend;
     this.ownsStore = b.store == null;
@@ -628,7 +627,10 @@ public final class ApiBilling implements AutoCloseable {
       return this;
     }
 
-    /** Where usage is kept (default: a new {@link InMemoryUsageStore}, closed with the billing). */
+    /**
+     * Where usage is kept (default: a new in-memory store, {@link UsageStores#open UsageStores.open("memory")},
+     * closed with the billing).
+     */
     public Builder store(UsageStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
@@ -705,12 +707,13 @@ public final class ApiBilling implements AutoCloseable {
     }
 
     /**
-     * Records metrics in a Micrometer registry (Micrometer must be on the class path): see
-     * {@link BillingMetrics}.
+     * Records the billing's metrics: {@code monitor} hears every decision and is bound to the billing
+     * once it is built. For Micrometer: {@code .metrics(BillingMetrics.monitor(registry))}.
      */
-    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
-      built.add(billing -> BillingMetrics.monitorLeases(registry, billing));
-      return listener(BillingMetrics.listener(registry, false));
+    public Builder metrics(BillingMonitor monitor) {
+      listener(monitor);
+      built.add(monitor::bindTo);
+      return this;
     }
 
     /**
@@ -718,12 +721,7 @@ public final class ApiBilling implements AutoCloseable {
      * (default 0.8 and 1.0).
      */
     public Builder thresholds(double... fractions) {
-      for (double f : fractions) {
-        if (!(f > 0 && f <= 1)) {
-          throw new IllegalArgumentException("thresholds must be > 0 and <= 1 but had " + f);
-        }
-      }
-      this.thresholds = Arrays.copyOf(fractions, fractions.length);
+      this.thresholds = Requirements.thresholds(fractions);
       return this;
     }
 

@@ -9,9 +9,10 @@ import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Micrometer metrics of an {@link ApiBilling}. Add them with
- * {@code ApiBilling.builder().meterRegistry(registry)} or
- * {@code .listener(BillingMetrics.listener(registry, false))}.
+ * Micrometer metrics of an {@link ApiBilling}: the Micrometer binding of core's {@link BillingMonitor}. Add
+ * them with {@code ApiBilling.builder().metrics(BillingMetrics.monitor(registry))}, or
+ * {@code .listener(BillingMetrics.listener(registry, tagClientId))} and, after building,
+ * {@link #monitorLeases}.
  *
  * <ul>
  *   <li>{@code apibilling.decisions} (counter): tags {@code outcome} = granted | denied | replayed,
@@ -31,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  *       {@code apibilling.unbilled.credits} (counter): their credits
  * </ul>
  *
- * <p>With leases on ({@link ApiBilling.Builder#leases}), {@code meterRegistry(registry)} also registers
+ * <p>With leases on ({@link ApiBilling.Builder#leases}), {@link #monitor} also registers
  * (or {@link #monitorLeases} does): {@code apibilling.leases.grants} and {@code apibilling.leases.returns}
  * (counters of leases taken and settled), {@code apibilling.leases.returned.credits},
  * {@code apibilling.leases.decisions} (tag {@code source} = local | store) and the gauge
@@ -44,7 +45,16 @@ public final class BillingMetrics {
   private BillingMetrics() {}
 
   /**
-   * A listener that records the metrics above in {@code registry}.
+   * The metrics above, recorded in {@code registry}, lease meters included, for
+   * {@link ApiBilling.Builder#metrics}; no client tag.
+   */
+  public static BillingMonitor monitor(MeterRegistry registry) {
+    return new MicrometerListener(registry, false);
+  }
+
+  /**
+   * A listener that records the metrics above in {@code registry} (without the lease meters: add them with
+   * {@link #monitorLeases} once the billing is built).
    *
    * @param tagClientId whether to add a {@code client} tag (only for a small, fixed set of clients)
    */
@@ -68,7 +78,7 @@ public final class BillingMetrics {
     Gauge.builder("apibilling.leases.local.ratio", billing, b -> b.leaseStats().localHitRatio()).register(registry);
   }
 
-  private static final class MicrometerListener implements BillingListener {
+  private static final class MicrometerListener implements BillingMonitor {
     private final MeterRegistry registry;
     private final boolean tagClientId;
     private final Counter unknownClients;
@@ -163,6 +173,11 @@ public final class BillingMetrics {
     @Override
     public boolean timesStoreCalls() {
       return true;
+    }
+
+    @Override
+    public void bindTo(ApiBilling billing) {
+      monitorLeases(registry, billing);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.apibilling;
 
+import dev.apibilling.spi.WindowSlot;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -51,8 +52,11 @@ public record QuotaDefinition(
     String policy, QuotaDuration duration, long limit, LocalDate anchor, ZoneId zone,
     LocalTime anchorTime, @Nullable ZoneOffset anchorOffset) {
 
-  /** A limit that never blocks; usage is still counted and reported. */
-  public static final long UNLIMITED = -1;
+  /**
+   * A limit that never blocks; usage is still counted and reported. The value is the SPI's
+   * {@link WindowSlot#UNLIMITED}, defined there once, so a quota's limit passes to a store's window as is.
+   */
+  public static final long UNLIMITED = WindowSlot.UNLIMITED;
 
   /** The anchor used when none is given. */
   public static final LocalDate DEFAULT_ANCHOR = LocalDate.of(2001, 1, 1);

@@ -199,27 +199,41 @@ public final class Requirements {
   }
 
   /**
-   * A positive duration setting such as a TTL.
+   * A count setting that must be at least 1.
    *
-   * @throws IllegalArgumentException if it is zero or negative
-   */
-  /**
-   * A count that must be at least 1.
-   *
-   * @throws IllegalArgumentException if it is not
+   * @throws SettingException (naming the setting) if it is zero or negative
    */
   public static long positive(String name, long value) {
     if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be > 0 but was " + value);
+      throw new SettingException(name, "must be > 0 but was " + value);
     }
     return value;
   }
 
+  /**
+   * A duration setting that must be longer than zero.
+   *
+   * @throws SettingException (naming the setting) if it is zero or negative
+   */
   public static java.time.Duration positive(String name, java.time.Duration d) {
     if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be > 0 but was " + d);
+      throw new SettingException(name, "must be > 0 but was " + d);
     }
     return d;
+  }
+
+  /**
+   * The fractions of a limit whose crossing is reported: each {@code 0 < f <= 1}.
+   *
+   * @throws SettingException (naming {@code thresholds}) if one is not
+   */
+  public static double[] thresholds(double[] fractions) {
+    for (double f : fractions) {
+      if (!(f > 0 && f <= 1)) {
+        throw new SettingException("thresholds", "must be > 0 and <= 1 but had " + f);
+      }
+    }
+    return fractions.clone();
   }
 
   /**
@@ -257,8 +271,8 @@ public final class Requirements {
   public static String eventSource(String source) {
     if (source.isEmpty() || source.length() > MAX_METADATA_LENGTH
         || !source.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-      throw new IllegalArgumentException("event source must be 1 to " + MAX_METADATA_LENGTH
-          + " visible ASCII characters (0x21-0x7E) but was " + quote(source));
+      throw SettingException.described("eventSource", "event source must be 1 to " + MAX_METADATA_LENGTH
+          + " visible ASCII characters (0x21-0x7E) but was " + quote(source), null);
     }
     return source;
   }
@@ -270,7 +284,7 @@ public final class Requirements {
    */
   public static int between(String name, int value, int max) {
     if (value < 1 || value > max) {
-      throw new IllegalArgumentException(name + " must be >= 1 and <= " + max + " but was " + value);
+      throw new SettingException(name, "must be >= 1 and <= " + max + " but was " + value);
     }
     return value;
   }
@@ -282,7 +296,7 @@ public final class Requirements {
    */
   public static double fraction(String name, double fraction) {
     if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException(name + " must be > 0 and <= 1 but was " + fraction);
+      throw new SettingException(name, "must be > 0 and <= 1 but was " + fraction);
     }
     return fraction;
   }
@@ -294,7 +308,7 @@ public final class Requirements {
    */
   public static long count(String name, long count) {
     if (count <= 0) {
-      throw new IllegalArgumentException(name + " must be > 0 but was " + count);
+      throw new SettingException(name, "must be > 0 but was " + count);
     }
     return count;
   }

@@ -224,7 +224,7 @@ final class ApiBillingTest {
   @Test
   void metricsCountDecisionsCreditsAndStoreCallsWithoutClientTags() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    ApiBilling b = ApiBilling.builder().store(store).clock(clock).meterRegistry(registry).build();
+    ApiBilling b = ApiBilling.builder().store(store).clock(clock).metrics(BillingMetrics.monitor(registry)).build();
     b.updateClientQuotas("acme", List.of(QuotaDefinition.of(MINUTE, 5)));
     b.trackClientUsage("acme", 3);
     b.tryTrackClientUsage("acme", 3);
@@ -242,7 +242,7 @@ final class ApiBillingTest {
   @Test
   void storeFailuresPropagateAsUsageStoreExceptionAndAreTimedAsFailures() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    ApiBilling b = ApiBilling.builder().clock(clock).meterRegistry(registry)
+    ApiBilling b = ApiBilling.builder().clock(clock).metrics(BillingMetrics.monitor(registry))
         .store(new dev.apibilling.tck.SwitchableStore(store).fail(true)).build();
     b.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 10)));
     assertThatThrownBy(() -> b.trackClientUsage("acme", 1)).isInstanceOf(UsageStoreException.class);

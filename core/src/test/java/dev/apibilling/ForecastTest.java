@@ -166,7 +166,7 @@ final class ForecastTest {
   void projectionCrossingsAreCountedInMicrometer() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ApiBilling metered = ApiBilling.builder().store(InMemoryUsageStore.create()).clock(clock)
-        .meterRegistry(registry).build();
+        .metrics(BillingMetrics.monitor(registry)).build();
     metered.updateClientQuotas("acme", List.of(QuotaDefinition.of(MINUTE, 50)));
     steady(metered, "acme", 1, Duration.ofSeconds(1), 20);
     clock.set(Instant.parse("2026-03-10T00:00:40Z"));

@@ -130,7 +130,7 @@ final class LeasingTest {
     io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     ApiBilling billing = ApiBilling.builder().store(store).clock(clock).leases(SETTINGS).manualLeaseSweeps()
-        .meterRegistry(registry).build();
+        .metrics(BillingMetrics.monitor(registry)).build();
     billing.updateClientQuotas(CLIENT, List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000)));
     for (int i = 0; i < 40; i++) {
       billing.trackClientUsage(CLIENT, 1);

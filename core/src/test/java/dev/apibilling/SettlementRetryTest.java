@@ -136,7 +136,7 @@ final class SettlementRetryTest {
   void commitStillFailingWhenItsReservationExpiresIsCountedUnsettled() throws InterruptedException {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     SwitchableStore store = new SwitchableStore(memory);
-    billing = ApiBilling.builder().store(store).clock(clock).meterRegistry(registry).listener(recorder).build();
+    billing = ApiBilling.builder().store(store).clock(clock).metrics(BillingMetrics.monitor(registry)).listener(recorder).build();
     billing.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 100)));
     Reservation r = billing.reserve(Charge.of("acme", 5)).reservation().orElseThrow();
     store.fail(true);
@@ -184,7 +184,7 @@ final class SettlementRetryTest {
   @Test
   void servedUnbilledIsCountedAndMetered() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    ApiBilling b = ApiBilling.builder().store(memory).clock(clock).meterRegistry(registry).build();
+    ApiBilling b = ApiBilling.builder().store(memory).clock(clock).metrics(BillingMetrics.monitor(registry)).build();
     b.servedUnbilled("acme", 5);
     b.servedUnbilled("acme", 1);
     assertThat(b.faults().servedUnbilled()).isEqualTo(2);

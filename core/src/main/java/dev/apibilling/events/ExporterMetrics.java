@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Micrometer metrics of a {@link UsageEventExporter}; add them with
- * {@code UsageEventExporter.builder(store, sink).meterRegistry(registry)}.
+ * Micrometer metrics of a {@link UsageEventExporter}, the Micrometer binding of {@link ExporterMonitor}; add
+ * them with {@code UsageEventExporter.builder(store, sink).metrics(ExporterMetrics.monitor(registry))}.
  *
  * <ul>
  *   <li>{@code apibilling.events.delivered} (counter): events the sink accepted
@@ -21,21 +21,26 @@ public final class ExporterMetrics {
 
   private ExporterMetrics() {}
 
-  static UsageEventExporter.Listener listener(MeterRegistry registry, UsageEventLog log) {
+  /** The metrics above, recorded in {@code registry}, for {@link UsageEventExporter.Builder#metrics}. */
+  public static ExporterMonitor monitor(MeterRegistry registry) {
     Counter delivered = Counter.builder("apibilling.events.delivered")
         .description("Usage events delivered").register(registry);
     Counter failed = Counter.builder("apibilling.events.failed")
         .description("Usage events of failed deliveries").register(registry);
     Counter dead = Counter.builder("apibilling.events.dead")
         .description("Usage events dead-lettered").register(registry);
-    Gauge.builder("apibilling.events.lag", log, l -> {
-      try {
-        return l.undelivered();
-      } catch (RuntimeException e) {
-        return Double.NaN;
+    return new ExporterMonitor() {
+      @Override
+      public void bindTo(UsageEventLog log) {
+        Gauge.builder("apibilling.events.lag", log, l -> {
+          try {
+            return l.undelivered();
+          } catch (RuntimeException e) {
+            return Double.NaN;
+          }
+        }).description("Usage events not delivered yet").register(registry);
       }
-    }).description("Usage events not delivered yet").register(registry);
-    return new UsageEventExporter.Listener() {
+
       @Override
       public void onDelivered(int events) {
         delivered.increment(events);

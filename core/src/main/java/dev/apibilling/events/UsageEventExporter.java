@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * UsageEventExporter exporter = UsageEventExporter.builder(store,
  *         EventSink.cloudEventsHttp(URI.create("https://openmeter.example/api/v1/events")))
- *     .meterRegistry(registry)
+ *     .metrics(ExporterMetrics.monitor(registry))
  *     .build()
  *     .start();                                    // a daemon thread; close() stops it
  * }</pre>
@@ -61,7 +61,7 @@ public final class UsageEventExporter implements AutoCloseable {
   private final Duration maxBackoff;
   private final int maxRejections;
   private final @Nullable Duration retention;
-  private final List<Listener> listeners;
+  private final List<ExporterMonitor> listeners;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private @Nullable List<StoredEvent> held;
@@ -337,15 +337,6 @@ public final class UsageEventExporter implements AutoCloseable {
     }
   }
 
-  /** Hears what the exporter delivers; metrics implement it. */
-  interface Listener {
-    void onDelivered(int events);
-
-    void onFailed(int events);
-
-    void onDeadLettered(int events);
-  }
-
   /** Settings of a {@link UsageEventExporter}; every one has a default. Not thread safe. */
   public static final class Builder {
     private final UsageEventLog log;
@@ -359,7 +350,7 @@ public final class UsageEventExporter implements AutoCloseable {
     private Duration maxBackoff = Duration.ofMinutes(1);
     private int maxRejections = 3;
     private @Nullable Duration retention = Duration.ofDays(30);
-    private final List<Listener> listeners = new ArrayList<>();
+    private final List<ExporterMonitor> listeners = new ArrayList<>();
 
     private Builder(UsageEventLog log, EventSink sink) {
       this.log = log;
@@ -428,11 +419,12 @@ public final class UsageEventExporter implements AutoCloseable {
     }
 
     /**
-     * Records metrics in a Micrometer registry (Micrometer must be on the class path): see
-     * {@link ExporterMetrics}.
+     * Records the exporter's metrics: {@code monitor} is bound to the event log now and hears every
+     * delivery. For Micrometer: {@code .metrics(ExporterMetrics.monitor(registry))}.
      */
-    public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
-      listeners.add(ExporterMetrics.listener(registry, log));
+    public Builder metrics(ExporterMonitor monitor) {
+      monitor.bindTo(log);
+      listeners.add(monitor);
       return this;
     }
 

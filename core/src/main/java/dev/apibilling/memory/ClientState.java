@@ -161,9 +161,6 @@ final class ClientState {
     String reservationId = null;
     if (request.mode() == ChargeMode.RESERVE) {
       reservationId = request.reservationId();
-      if (reservationId == null) {
-        throw new IllegalArgumentException("a RESERVE request must carry a reservationId");
-      }
       h = holds();
       if (h.reservations == null) {
         h.reservations = new HashMap<>(4);

@@ -12,5 +12,17 @@ public enum ChargeMode {
    * reservation made under an idempotency key remembers it: when all its credits are given back (released,
    * or expired) the recorded outcome is forgotten too.
    */
-  RESERVE
+  RESERVE;
+
+  /**
+   * The mode's number in the stores' scripts and SQL: 0 for {@link #CHECK}, 1 for {@link #CHARGE}, 2 for
+   * {@link #RESERVE}. The one place this numbering is defined.
+   */
+  public int code() {
+    return switch (this) {
+      case CHECK -> 0;
+      case CHARGE -> 1;
+      case RESERVE -> 2;
+    };
+  }
 }

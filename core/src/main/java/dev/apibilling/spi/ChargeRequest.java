@@ -2,6 +2,7 @@ package dev.apibilling.spi;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  *     and changes nothing; otherwise a granted outcome is recorded under it. Denied outcomes are never
  *     recorded, so a denied call can be retried with the same key.
  * @param idempotencyExpiresAt when the recorded outcome is forgotten, epoch milliseconds
- * @param reservationId for {@link ChargeMode#RESERVE}, the id to hold the credits under; otherwise null
+ * @param reservationId for {@link ChargeMode#RESERVE}, the id to hold the credits under (required, not
+ *     empty); otherwise null
  * @param reservationExpiresAt when an unsettled reservation is given back, epoch milliseconds
  * @param epochDay the day (in the billing's history zone) whose daily total the credits count towards
  * @param metadata free-form labels of the charge (route, workflow id, origin); stores may record them
@@ -38,6 +40,23 @@ public record ChargeRequest(
     Map<String, String> metadata,
     long now,
     @Nullable EventRecord event) {
+
+  /**
+   * @throws IllegalArgumentException if a {@link ChargeMode#RESERVE} request has no (or an empty)
+   *     reservation id, or another mode has one
+   * @throws NullPointerException if the mode is null
+   */
+  public ChargeRequest {
+    Objects.requireNonNull(mode, "mode");
+    if (mode == ChargeMode.RESERVE && (reservationId == null || reservationId.isEmpty())) {
+      throw new IllegalArgumentException("a RESERVE request must carry a non-empty reservationId but had "
+          + (reservationId == null ? "none" : "an empty one"));
+    }
+    if (mode != ChargeMode.RESERVE && reservationId != null) {
+      throw new IllegalArgumentException("only a RESERVE request carries a reservationId, but a " + mode
+          + " request had '" + reservationId + "'");
+    }
+  }
 
   /** A request that records no usage event. */
   public ChargeRequest(String clientId, List<WindowSlot> windows, long credits, ChargeMode mode,

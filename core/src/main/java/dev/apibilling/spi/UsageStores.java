@@ -1,11 +1,13 @@
 package dev.apibilling.spi;
 
-import dev.apibilling.memory.InMemoryUsageStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 
-/** Opens stores by URL: {@code memory}, or any URL a {@link UsageStoreProvider} on the class path supports. */
+/**
+ * Opens stores by URL: any URL a {@link UsageStoreProvider} on the class path supports, {@code memory}
+ * among them (core registers the in-memory store's provider like the store modules register theirs).
+ */
 public final class UsageStores {
 
   private UsageStores() {}
@@ -20,9 +22,6 @@ public final class UsageStores {
    */
   public static UsageStore open(String url) {
     String trimmed = url.trim();
-    if (trimmed.equals("memory") || trimmed.equals("memory:")) {
-      return InMemoryUsageStore.create();
-    }
     List<String> known = new ArrayList<>();
     for (UsageStoreProvider p : ServiceLoader.load(UsageStoreProvider.class, UsageStores.class.getClassLoader())) {
       if (p.supports(trimmed)) {

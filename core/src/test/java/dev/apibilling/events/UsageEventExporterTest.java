@@ -42,7 +42,7 @@ final class UsageEventExporterTest {
     try (UsageEventExporter exporter = UsageEventExporter.builder(store, events -> {
       attempts.incrementAndGet();
       throw new EventRejectedException("400 schema");
-    }).clock(clock).maxRejections(2).meterRegistry(registry).build()) {
+    }).clock(clock).maxRejections(2).metrics(ExporterMetrics.monitor(registry)).build()) {
       assertThat(exporter.exportOnce()).isEqualTo(UsageEventExporter.Outcome.FAILED);
       assertThat(exporter.exportOnce()).isEqualTo(UsageEventExporter.Outcome.DEAD_LETTERED);
       assertThat(exporter.exportOnce()).isEqualTo(UsageEventExporter.Outcome.IDLE);

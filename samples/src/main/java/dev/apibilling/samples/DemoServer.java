@@ -34,7 +34,7 @@ public final class DemoServer {
   static final String STORE_PARAM = "store";
 
   /** The filter's init-param naming the store-failure policy. */
-  static final String STORE_FAILURE_PARAM = "store-failure";
+  static final String STORE_FAILURE_PARAM = "store-failure-policy";
   /** The filter's init-param switching leases on, set by {@code --leases}. */
   static final String LEASES_PARAM = "leases";
 

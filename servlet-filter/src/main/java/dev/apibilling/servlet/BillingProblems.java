@@ -2,6 +2,7 @@ package dev.apibilling.servlet;
 
 import dev.apibilling.BillingDecision;
 import dev.apibilling.QuotaState;
+import dev.apibilling.SettingException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -71,11 +72,12 @@ public final class BillingProblems {
     try {
       uri = URI.create(typeBase);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("problem type base must be a URI but was '" + typeBase + "'");
+      throw SettingException.described("problemTypeBase", "problem type base must be a URI but was '" + typeBase
+          + "'", e);
     }
     if (!uri.isAbsolute() || !(typeBase.endsWith("/") || typeBase.endsWith(":") || typeBase.endsWith("#"))) {
-      throw new IllegalArgumentException("problem type base must be an absolute URI ending in '/', ':' or"
-          + " '#' but was '" + typeBase + "'");
+      throw SettingException.described("problemTypeBase", "problem type base must be an absolute URI ending"
+          + " in '/', ':' or '#' but was '" + typeBase + "'", null);
     }
     return new BillingProblems(typeBase);
   }

@@ -36,7 +36,7 @@ public enum ChargePolicy {
    * @throws IllegalArgumentException for any other text
    */
   public static ChargePolicy parse(String text) {
-    return Names.parse(ChargePolicy.class, "charge policy", text);
+    return Names.parse(ChargePolicy.class, "chargePolicy", "charge policy", text);
   }
 
   @Override

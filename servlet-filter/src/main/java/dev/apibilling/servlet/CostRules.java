@@ -1,6 +1,7 @@
 package dev.apibilling.servlet;
 
 import dev.apibilling.Requirements;
+import dev.apibilling.SettingException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,12 +43,13 @@ public final class CostRules {
   /**
    * {@code rules}, tried in order, else {@code defaultCredits}.
    *
-   * @throws IllegalArgumentException if the default is negative or above {@link Requirements#MAX_CREDITS}
+   * @throws SettingException naming {@code defaultCredits} if the default is negative or above
+   *     {@link Requirements#MAX_CREDITS}
    */
   public static CostRules of(long defaultCredits, List<CostRule> rules) {
     if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
-      throw new IllegalArgumentException("default credits must be >= 0 and <= " + Requirements.MAX_CREDITS
-          + " but was " + defaultCredits);
+      throw SettingException.described("defaultCredits", "default credits must be >= 0 and <= "
+          + Requirements.MAX_CREDITS + " but was " + defaultCredits, null);
     }
     return new CostRules(defaultCredits, rules);
   }
@@ -56,7 +58,8 @@ public final class CostRules {
    * Rules from text: entries {@code [METHOD] /pattern = credits} separated by commas or line breaks (no
    * method means any); blank entries and lines starting with {@code #} are skipped.
    *
-   * @throws IllegalArgumentException if an entry is malformed; the message quotes it
+   * @throws SettingException naming {@code costRules} if an entry is malformed (the message quotes it),
+   *     or {@code defaultCredits} if the default is out of range
    */
   public static CostRules parse(long defaultCredits, String text) {
     List<CostRule> rules = new ArrayList<>();
@@ -74,29 +77,32 @@ public final class CostRules {
     return of(defaultCredits, rules);
   }
 
+  /** The builder's name of the setting cost rules are given in. */
+  private static final String SETTING = "costRules";
+
   private static CostRule parseRule(String entry) {
     int eq = entry.lastIndexOf('=');
     if (eq < 0) {
-      throw new IllegalArgumentException(
-          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'");
+      throw SettingException.described(SETTING,
+          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'", null);
     }
     String[] lhs = entry.substring(0, eq).trim().split("\\s+");
     String credits = entry.substring(eq + 1).trim();
     if (lhs.length > 2 || lhs[0].isEmpty()) {
-      throw new IllegalArgumentException(
-          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'");
+      throw SettingException.described(SETTING,
+          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'", null);
     }
     long n;
     try {
       n = Long.parseLong(credits);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "cost rule credits must be a whole number but were '" + credits + "' in '" + entry + "'");
+      throw SettingException.described(SETTING,
+          "cost rule credits must be a whole number but were '" + credits + "' in '" + entry + "'", null);
     }
     try {
       return lhs.length == 1 ? new CostRule("*", lhs[0], n) : new CostRule(lhs[0], lhs[1], n);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage() + " in cost rule '" + entry + "'", e);
+      throw SettingException.described(SETTING, e.getMessage() + " in cost rule '" + entry + "'", e);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.apibilling.servlet;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.LeaseSettings;
 import dev.apibilling.Requirements;
+import dev.apibilling.SettingException;
 import dev.apibilling.events.EventSink;
 import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.spi.UsageStore;
@@ -48,15 +49,15 @@ final class FilterSettings {
   static final String API_KEYS_FILE = "api-keys-file";
   static final String API_KEY_HEADER = "api-key-header";
   static final String API_KEY_BEARER = "api-key-bearer";
-  static final String DEFAULT_COST = "default-cost";
-  static final String COSTS = "costs";
+  static final String DEFAULT_CREDITS = "default-credits";
+  static final String COST_RULES = "cost-rules";
   static final String HEADER_STYLE = "header-style";
   static final String CHARGE_POLICY = "charge-policy";
-  static final String STORE_FAILURE = "store-failure";
+  static final String STORE_FAILURE_POLICY = "store-failure-policy";
   static final String STORE_FAILURE_RETRY_AFTER = "store-failure-retry-after";
   static final String FAILURE_LOG_INTERVAL = "failure-log-interval";
-  static final String ON_QUOTA_EXCEEDED = "on-quota-exceeded";
-  static final String CORS_PREFLIGHT = "cors-preflight";
+  static final String THROW_ON_QUOTA_EXCEEDED = "throw-on-quota-exceeded";
+  static final String BILL_CORS_PREFLIGHT = "bill-cors-preflight";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
   static final String LEASES = "leases";
@@ -65,16 +66,31 @@ final class FilterSettings {
   static final String CONTEXT_ATTRIBUTE = "context-attribute";
   static final String USAGE_EVENTS = "usage-events";
   static final String EVENT_SOURCE = "event-source";
-  static final String EVENT_METADATA_HEADERS = "event-metadata-headers";
+  static final String METADATA_HEADERS = "metadata-headers";
   static final String EXPORT_TO = "export-to";
   static final String EXPORT_FILE = "export-file";
   static final String RESOLVER_PREFIX = "resolver.";
 
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
-      CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_COST, COSTS,
-      HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
-      ON_QUOTA_EXCEEDED, CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE, PROBLEM_TYPE_BASE,
-      CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, EVENT_METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
+      CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_CREDITS, COST_RULES,
+      HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE_POLICY, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
+      THROW_ON_QUOTA_EXCEEDED, BILL_CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE,
+      PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
+
+  /**
+   * Deprecated init-params, each the old name of a setting (value: its name now). They keep working, with a
+   * warning at {@code init}; {@code on-quota-exceeded} ({@code respond}/{@code throw}) and
+   * {@code cors-preflight} ({@code free}/{@code billed}) keep their old values too.
+   */
+  static final Map<String, String> DEPRECATED = Map.of(
+      "default-cost", DEFAULT_CREDITS,
+      "costs", COST_RULES,
+      "store-failure", STORE_FAILURE_POLICY,
+      "on-quota-exceeded", THROW_ON_QUOTA_EXCEEDED,
+      "cors-preflight", BILL_CORS_PREFLIGHT,
+      "event-metadata-headers", METADATA_HEADERS);
+
+  private static final System.Logger LOG = System.getLogger(ApiBillingFilter.class.getName());
 
   /**
    * What init built: the flow, the billing, store and usage-event exporter the filter owns and closes, and
@@ -92,11 +108,16 @@ final class FilterSettings {
     return "ApiBillingFilter '" + filterName + "' started: " + origin + ", resolver=" + flow.clientResolver()
         + ", costs=" + flow.costRules().rules().size() + " rules (default " + flow.costRules().defaultCredits()
         + "), header-style=" + flow.headerStyle() + ", charge-policy=" + flow.chargePolicy()
-        + ", store-failure=" + flow.storeFailurePolicy() + ", cors-preflight="
-        + (flow.billsCorsPreflight() ? "billed" : "free");
+        + ", store-failure-policy=" + flow.storeFailurePolicy() + ", bill-cors-preflight="
+        + flow.billsCorsPreflight();
   }
 
+  /** The init-params as written (a custom resolver sees these). */
   private final Map<String, String> params;
+  /** The init-params by the names of their settings (a deprecated name replaced by the name now). */
+  private final Map<String, String> settings = new LinkedHashMap<>();
+  /** The name each setting was written under, where that is a deprecated one. */
+  private final Map<String, String> writtenAs = new LinkedHashMap<>();
   private final FilterConfig config;
   private final ServletContext context;
 
@@ -135,34 +156,50 @@ final class FilterSettings {
   }
 
   private Built build() throws ServletException {
-    for (String name : params.keySet()) {
-      if (!NAMES.contains(name) && !name.startsWith(RESOLVER_PREFIX)) {
+    for (Map.Entry<String, String> param : params.entrySet()) {
+      String name = param.getKey();
+      String setting = DEPRECATED.getOrDefault(name, name);
+      if (!NAMES.contains(setting) && !name.startsWith(RESOLVER_PREFIX)) {
         throw new ServletException("unknown init-param '" + name + "' of ApiBillingFilter; known: " + NAMES
             + " and " + RESOLVER_PREFIX + "* for a custom client resolver");
       }
+      if (!setting.equals(name)) {
+        if (params.containsKey(setting)) {
+          throw new ServletException("init-param '" + name + "' is the deprecated name of '" + setting
+              + "'; give only '" + setting + "'");
+        }
+        writtenAs.put(setting, name);
+        LOG.log(System.Logger.Level.WARNING, "init-param '" + name + "' of ApiBillingFilter '"
+            + config.getFilterName() + "' is deprecated; name it '" + setting + "'"
+            + (name.equals("on-quota-exceeded") ? " (true for throw, false for respond)"
+                : name.equals("cors-preflight") ? " (true for billed, false for free)" : ""));
+      }
+      settings.put(setting, param.getValue());
     }
     // Everything that can be wrong is checked before the store is opened.
     QuotaPlans plans = quotas();
     ClientResolver resolver = resolver();
-    long defaultCost = defaultCost();
-    CostRules costs = parse(COSTS, "", text -> CostRules.parse(defaultCost, text));
+    long defaultCredits = defaultCredits();
+    CostRules costs = parse(COST_RULES, "", text -> CostRules.parse(defaultCredits, text));
     HeaderStyle style = parse(HEADER_STYLE, "both", HeaderStyle::parse);
     ChargePolicy charge = parse(CHARGE_POLICY, "below-500", ChargePolicy::parse);
-    StoreFailurePolicy failure = parse(STORE_FAILURE, "fail-open", StoreFailurePolicy::parse);
-    Duration retryAfter = duration(STORE_FAILURE_RETRY_AFTER, "5");
-    Duration logInterval = duration(FAILURE_LOG_INTERVAL, "60");
-    boolean throwOnQuota = parse(ON_QUOTA_EXCEEDED, "respond", t -> switch (t.trim().toLowerCase(Locale.ROOT)) {
-      case "respond" -> false;
-      case "throw" -> true;
-      default -> throw new IllegalArgumentException("must be 'respond' or 'throw' but was '" + t.trim() + "'");
-    });
-    boolean billPreflight = parse(CORS_PREFLIGHT, "free", t -> switch (t.trim().toLowerCase(Locale.ROOT)) {
-      case "free" -> false;
-      case "billed" -> true;
-      default -> throw new IllegalArgumentException("must be 'free' or 'billed' but was '" + t.trim() + "'");
-    });
-    Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "PT24H");
-    Duration reservationTtl = duration(RESERVATION_TTL, "PT30S");
+    StoreFailurePolicy failure = parse(STORE_FAILURE_POLICY, "fail-open", StoreFailurePolicy::parse);
+    Duration retryAfter = duration(STORE_FAILURE_RETRY_AFTER, "storeFailureRetryAfter", "5");
+    Duration logInterval = duration(FAILURE_LOG_INTERVAL, "failureLogInterval", "60");
+    boolean throwOnQuota = parse(THROW_ON_QUOTA_EXCEEDED, "false", t -> !writtenAs.containsKey(THROW_ON_QUOTA_EXCEEDED)
+        ? bool(t) : switch (t.trim().toLowerCase(Locale.ROOT)) {
+          case "respond" -> false;
+          case "throw" -> true;
+          default -> throw new IllegalArgumentException("must be 'respond' or 'throw' but was '" + t.trim() + "'");
+        });
+    boolean billPreflight = parse(BILL_CORS_PREFLIGHT, "false", t -> !writtenAs.containsKey(BILL_CORS_PREFLIGHT)
+        ? bool(t) : switch (t.trim().toLowerCase(Locale.ROOT)) {
+          case "free" -> false;
+          case "billed" -> true;
+          default -> throw new IllegalArgumentException("must be 'free' or 'billed' but was '" + t.trim() + "'");
+        });
+    Duration idempotencyTtl = duration(IDEMPOTENCY_TTL, "idempotencyTtl", "PT24H");
+    Duration reservationTtl = duration(RESERVATION_TTL, "reservationTtl", "PT30S");
     boolean leases = parse(LEASES, "false", FilterSettings::bool);
     ZoneId zone = parse(HISTORY_ZONE, "UTC", t -> {
       try {
@@ -185,7 +222,7 @@ final class FilterSettings {
           + "event; drop one or the other");
     }
     String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
-    List<String> headers = parse(EVENT_METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
+    List<String> headers = parse(METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
         .map(String::trim).filter(h -> !h.isEmpty()).toList());
 
     String url = params.getOrDefault(STORE, "memory");
@@ -229,6 +266,9 @@ final class FilterSettings {
           + ", default-plan=" + plans.defaultPlan().orElse("(none)");
       UsageEventExporter exporter = sink == null ? null : UsageEventExporter.builder(store, sink).build().start();
       return new Built(flow, billing, store, summary(config.getFilterName(), origin, flow), exporter);
+    } catch (SettingException e) {
+      store.close();
+      throw fail(SettingException.kebabCase(e.setting()), e);
     } catch (RuntimeException e) {
       store.close();
       throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);
@@ -263,17 +303,16 @@ final class FilterSettings {
     return null;
   }
 
-  private long defaultCost() throws ServletException {
-    return parse(DEFAULT_COST, "1", t -> {
+  private long defaultCredits() throws ServletException {
+    return parse(DEFAULT_CREDITS, "1", t -> {
       String text = t.trim();
-      long cost;
+      long credits;
       try {
-        cost = Long.parseLong(text);
+        credits = Long.parseLong(text);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("must be a whole number of credits >= 0 but was '" + text + "'");
       }
-      CostRules.of(cost);
-      return cost;
+      return CostRules.of(credits).defaultCredits();
     });
   }
 
@@ -433,7 +472,8 @@ final class FilterSettings {
     }
   }
 
-  private Duration duration(String name, String fallback) throws ServletException {
+  /** A duration init-param, checked by core's rule for the builder's {@code setting} at once. */
+  private Duration duration(String name, String setting, String fallback) throws ServletException {
     return parse(name, fallback, t -> {
       String text = t.trim();
       Duration d;
@@ -443,10 +483,7 @@ final class FilterSettings {
         throw new IllegalArgumentException(
             "must be whole seconds or an ISO-8601 duration like PT10M but was '" + text + "'");
       }
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException("must be > 0 but was '" + text + "'");
-      }
-      return d;
+      return Requirements.positive(setting, d);
     });
   }
 
@@ -459,7 +496,7 @@ final class FilterSettings {
   }
 
   private <T> T parse(String name, String fallback, Function<String, T> parser) throws ServletException {
-    String value = params.get(name);
+    String value = settings.get(name);
     try {
       return parser.apply(value == null ? fallback : value);
     } catch (IllegalArgumentException e) {
@@ -467,9 +504,21 @@ final class FilterSettings {
     }
   }
 
-  private static ServletException fail(String name, IllegalArgumentException e) {
+  /**
+   * The error of init-param {@code name}; a {@link SettingException} names its setting itself (a rule
+   * that guards another setting than the one being read, such as {@code default-credits} while reading
+   * {@code cost-rules}, is reported under that one). The name is the one written in web.xml.
+   */
+  private ServletException fail(String name, IllegalArgumentException e) {
+    String param = name;
+    if (e instanceof SettingException s && NAMES.contains(SettingException.kebabCase(s.setting()))) {
+      param = SettingException.kebabCase(s.setting());
+    }
+    String prefix = "init-param '" + writtenAs.getOrDefault(param, param) + "'";
+    if (e instanceof SettingException s) {
+      return new ServletException(s.messageFor(prefix), e);
+    }
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    String prefix = "init-param '" + name + "'";
     return new ServletException(message.startsWith(prefix) ? message : prefix + ": " + message, e);
   }
 }

@@ -32,7 +32,7 @@ public enum HeaderStyle {
    * @throws IllegalArgumentException for any other text
    */
   public static HeaderStyle parse(String text) {
-    return Names.parse(HeaderStyle.class, "header style", text);
+    return Names.parse(HeaderStyle.class, "headerStyle", "header style", text);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.apibilling.servlet;
 
+import dev.apibilling.SettingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,7 +10,10 @@ final class Names {
 
   private Names() {}
 
-  static <E extends Enum<E>> E parse(Class<E> type, String what, String text) {
+  /**
+   * @throws SettingException naming {@code setting} if {@code text} names no constant
+   */
+  static <E extends Enum<E>> E parse(Class<E> type, String setting, String what, String text) {
     String wanted = text.trim().replace('-', '_').toUpperCase(Locale.ROOT);
     List<String> allowed = new ArrayList<>();
     for (E e : type.getEnumConstants()) {
@@ -18,8 +22,8 @@ final class Names {
       }
       allowed.add(configName(e));
     }
-    throw new IllegalArgumentException(
-        what + " must be one of " + allowed + " but was '" + text.trim() + "'");
+    throw SettingException.described(setting,
+        what + " must be one of " + allowed + " but was '" + text.trim() + "'", null);
   }
 
   static String configName(Enum<?> e) {

@@ -3,20 +3,13 @@ package dev.apibilling.servlet;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.Charge;
-import dev.apibilling.EventDetails;
 import dev.apibilling.QuotaException;
 import dev.apibilling.Requirements;
-import dev.apibilling.Reservation;
+import dev.apibilling.SettingException;
 import dev.apibilling.UnknownClientException;
 import dev.apibilling.spi.UsageStoreException;
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -108,12 +101,11 @@ public final class RequestBilling {
   private final boolean throwOnQuotaExceeded;
   private final boolean billCorsPreflight;
   private final BillingProblems problems;
-  private final LongAdder storeFailures = new LongAdder();
-  private final LongAdder settleFailures = new LongAdder();
-  private final RateLimitedLog storeLog;
-  private final RateLimitedLog settleLog;
-  private final RateLimitedLog usageLog;
   private final List<String> metadataHeaders;
+  private final LongAdder storeFailures = new LongAdder();
+  private final RateLimitedLog storeLog;
+  private final Settlement settlement;
+  private final AsyncSettlement async;
 
   private RequestBilling(Builder b) {
     this.billing = b.billing;
@@ -126,11 +118,13 @@ public final class RequestBilling {
     this.throwOnQuotaExceeded = b.throwOnQuotaExceeded;
     this.billCorsPreflight = b.billCorsPreflight;
     this.problems = b.problems;
+    this.metadataHeaders = List.copyOf(b.metadataHeaders);
     long interval = b.logInterval.toMillis();
     this.storeLog = new RateLimitedLog(LOG, billing.clock(), interval);
-    this.settleLog = new RateLimitedLog(LOG, billing.clock(), interval);
-    this.usageLog = new RateLimitedLog(LOG, billing.clock(), interval);
-    this.metadataHeaders = List.copyOf(b.metadataHeaders);
+    this.settlement = new Settlement(billing, chargePolicy,
+        new ActualCredits(new RateLimitedLog(LOG, billing.clock(), interval)),
+        new RateLimitedLog(LOG, billing.clock(), interval));
+    this.async = new AsyncSettlement(settlement);
   }
 
   /** A builder of the flow over {@code billing}; a {@link Builder#clientResolver} must be set. */
@@ -194,16 +188,7 @@ public final class RequestBilling {
       problems.invalidIdempotencyKey(e.getMessage()).write(response);
       return false;
     }
-    Map<String, String> metadata = new HashMap<>();
-    if (rule != null) {
-      metadata.put("route", rule.method() + " " + rule.pattern());
-    }
-    for (String header : metadataHeaders) {
-      String value = request.getHeader(header);
-      if (value != null) {
-        metadata.put(header.toLowerCase(Locale.ROOT), value);
-      }
-    }
+    Map<String, String> metadata = metadata(request, rule);
     try {
       Requirements.metadata(metadata);
     } catch (IllegalArgumentException e) {
@@ -225,17 +210,7 @@ public final class RequestBilling {
       problems.unknownClient().write(response);
       return false;
     } catch (UsageStoreException e) {
-      storeFailures.increment();
-      storeLog.warn("usage store failed deciding a request of client '" + clientId + "'; "
-          + (storeFailurePolicy == StoreFailurePolicy.FAIL_OPEN ? "serving it unbilled (fail-open)"
-              : "answering 503 (fail-closed)") + ": " + e, null);
-      if (storeFailurePolicy == StoreFailurePolicy.FAIL_CLOSED) {
-        problems.storeUnavailable(storeRetryAfter).write(response);
-        return false;
-      }
-      billing.servedUnbilled(clientId, credits);
-      request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, null));
-      return true;
+      return storeFailed(request, response, clientId, credits, e);
     }
     RateLimitHeaders.write(response, decision, headerStyle);
     if (!decision.granted()) {
@@ -246,6 +221,37 @@ public final class RequestBilling {
       return false;
     }
     request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, decision));
+    return true;
+  }
+
+  /** The charge's metadata: the matched cost rule as {@code route}, then the recorded headers. */
+  private Map<String, String> metadata(HttpServletRequest request, @Nullable CostRule rule) {
+    Map<String, String> metadata = new HashMap<>();
+    if (rule != null) {
+      metadata.put("route", rule.method() + " " + rule.pattern());
+    }
+    for (String header : metadataHeaders) {
+      String value = request.getHeader(header);
+      if (value != null) {
+        metadata.put(header.toLowerCase(Locale.ROOT), value);
+      }
+    }
+    return metadata;
+  }
+
+  /** The store could not decide: fail-open serves the request unbilled, fail-closed answers 503. */
+  private boolean storeFailed(HttpServletRequest request, HttpServletResponse response, String clientId,
+      long credits, UsageStoreException e) throws IOException {
+    storeFailures.increment();
+    storeLog.warn("usage store failed deciding a request of client '" + clientId + "'; "
+        + (storeFailurePolicy == StoreFailurePolicy.FAIL_OPEN ? "serving it unbilled (fail-open)"
+            : "answering 503 (fail-closed)") + ": " + e, null);
+    if (storeFailurePolicy == StoreFailurePolicy.FAIL_CLOSED) {
+      problems.storeUnavailable(storeRetryAfter).write(response);
+      return false;
+    }
+    billing.servedUnbilled(clientId, credits);
+    request.setAttribute(BilledRequest.ATTRIBUTE, new BilledRequest(this, clientId, credits, null));
     return true;
   }
 
@@ -281,13 +287,13 @@ public final class RequestBilling {
     }
     if (failure == null && request.isAsyncStarted()) {
       try {
-        listen(billed, request.getAsyncContext(), request, response);
+        async.listen(billed, request.getAsyncContext(), request, response);
         return;
       } catch (IllegalStateException completedMeanwhile) {
         // the async cycle ended between the two calls: the status is final, settle now
       }
     }
-    settle(billed, request, failure != null ? 500 : response.getStatus());
+    settlement.settle(billed, request, failure != null ? 500 : response.getStatus());
   }
 
   /**
@@ -328,7 +334,7 @@ public final class RequestBilling {
    */
   public HttpServletRequest asyncAware(HttpServletRequest request) {
     BilledRequest billed = reservedHere(request);
-    return billed == null ? request : new AsyncAwareRequest(request, billed);
+    return billed == null ? request : async.aware(request, billed);
   }
 
   /**
@@ -342,7 +348,7 @@ public final class RequestBilling {
   public void completeAsync(HttpServletRequest request) {
     BilledRequest billed = reservedHere(request);
     if (billed != null) {
-      listen(billed, request.getAsyncContext(), request, null);
+      async.listen(billed, request.getAsyncContext(), request, null);
     }
   }
 
@@ -350,180 +356,6 @@ public final class RequestBilling {
   private @Nullable BilledRequest reservedHere(HttpServletRequest request) {
     BilledRequest billed = BilledRequest.find(request);
     return billed != null && billed.flow() == this && billed.holdsReservation() ? billed : null;
-  }
-
-  /**
-   * Settles {@code billed} when {@code async} completes, judging the request and response given here (the
-   * response of the completion event if null). They are not taken from {@code async}: a fast handler may
-   * already have called {@code dispatch()}, after which {@code getRequest()} throws, while the status is
-   * not final yet.
-   */
-  private void listen(BilledRequest billed, AsyncContext async, ServletRequest request,
-      @Nullable ServletResponse response) {
-    if (billed.markListening()) {
-      try {
-        async.addListener(new SettleOnCompletion(billed, request, response));
-      } catch (IllegalStateException e) {
-        billed.clearListening();
-        throw e;
-      }
-    }
-  }
-
-  /** Registers settlement the moment the handler starts async mode. */
-  private final class AsyncAwareRequest extends HttpServletRequestWrapper {
-    private final BilledRequest billed;
-
-    AsyncAwareRequest(HttpServletRequest request, BilledRequest billed) {
-      super(request);
-      this.billed = billed;
-    }
-
-    @Override
-    public AsyncContext startAsync() {
-      AsyncContext async = super.startAsync();
-      listen(billed, async, async.getRequest(), async.getResponse()); // before the handler can dispatch
-      return async;
-    }
-
-    @Override
-    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
-      AsyncContext async = super.startAsync(request, response);
-      listen(billed, async, request, response);
-      return async;
-    }
-  }
-
-  private void settle(BilledRequest billed, ServletRequest request, int status) {
-    Reservation reservation = billed.reservation();
-    if (reservation == null || !billed.markSettled()) {
-      return;
-    }
-    boolean charged = !BillingRefusals.marked(request) && chargePolicy.charges(status);
-    long credits = charged ? creditsToCommit(billed, request) : 0;
-    try {
-      if (!billing.commit(reservation, credits, eventDetails(billed, request, status))) {
-        settleLog.warn("reservation of client '" + billed.clientId() + "' expired before its request "
-            + "completed, so it was not charged; raise the billing's reservation TTL above the longest "
-            + "request", null);
-      }
-    } catch (UsageStoreException e) {
-      settleFailures.increment();
-      settleLog.warn("usage store failed settling a request of client '" + billed.clientId()
-          + "'; retrying it until the store answers or the reservation expires: " + e, null);
-    } catch (RuntimeException e) {
-      settleFailures.increment();
-      settleLog.warn("settling a request of client '" + billed.clientId() + "' failed", e);
-    }
-  }
-
-  /**
-   * The operation and route the request attributes name, the method, the matched cost rule (the charge's
-   * {@code route}, else the route attribute) and the status, for the usage event; a part that is not
-   * valid is left out.
-   */
-  private static EventDetails eventDetails(BilledRequest billed, ServletRequest request, int status) {
-    String method = request instanceof HttpServletRequest http ? http.getMethod() : null;
-    String route = billed.decision().map(d -> d.metadata().get("route")).orElse(null);
-    if (route == null) {
-      route = valid("route", request.getAttribute(ROUTE_ATTRIBUTE));
-    }
-    return new EventDetails(valid("operation", request.getAttribute(OPERATION_ATTRIBUTE)), valid("method", method),
-        route, status >= 100 && status <= 599 ? status : null);
-  }
-
-  private static @Nullable String valid(String part, @Nullable Object value) {
-    if (!(value instanceof String text)) {
-      return null;
-    }
-    try {
-      return Requirements.eventDetail(part, text);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  private long creditsToCommit(BilledRequest billed, ServletRequest request) {
-    long reserved = billed.reservedCredits();
-    long actual = billed.reportedCredits();
-    if (actual < 0) {
-      Object reported = request.getAttribute(BilledRequest.ACTUAL_CREDITS_ATTRIBUTE);
-      if (reported == null) {
-        return reserved;
-      }
-      actual = parseCredits(reported);
-      if (actual < 0) {
-        usageLog.warn("request attribute " + BilledRequest.ACTUAL_CREDITS_ATTRIBUTE + " must be a whole "
-            + "number >= 0 but was a " + reported.getClass().getSimpleName() + "; charging the "
-            + reserved + " credits reserved", null);
-        return reserved;
-      }
-    }
-    if (actual > reserved) {
-      usageLog.warn("a request of client '" + billed.clientId() + "' reported " + actual
-          + " actual credits but reserved " + reserved + "; charging " + reserved
-          + " (overage is not allowed: reserve the most a request can cost)", null);
-      return reserved;
-    }
-    return actual;
-  }
-
-  private static long parseCredits(Object reported) {
-    if (reported instanceof Long || reported instanceof Integer || reported instanceof Short
-        || reported instanceof Byte) {
-      return ((Number) reported).longValue();
-    }
-    if (reported instanceof Number n) {
-      double d = n.doubleValue();
-      return Double.isFinite(d) && d == Math.rint(d) && d >= 0 && d <= Long.MAX_VALUE ? (long) d : -1;
-    }
-    if (reported instanceof String s) {
-      try {
-        return Long.parseLong(s.trim());
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-    return -1;
-  }
-
-  private final class SettleOnCompletion implements AsyncListener {
-    private final BilledRequest billed;
-    private final ServletRequest request;
-    private final @Nullable ServletResponse response;
-    private volatile boolean errored;
-
-    SettleOnCompletion(BilledRequest billed, ServletRequest request, @Nullable ServletResponse response) {
-      this.billed = billed;
-      this.request = request;
-      this.response = response;
-    }
-
-    @Override
-    public void onComplete(AsyncEvent event) {
-      ServletResponse res = response != null ? response : event.getSuppliedResponse();
-      int status = res instanceof HttpServletResponse r ? r.getStatus() : 500;
-      settle(billed, request, errored ? 500 : status);
-    }
-
-    @Override
-    public void onTimeout(AsyncEvent event) {
-      // the outcome is judged by the status the request completes with
-    }
-
-    @Override
-    public void onError(AsyncEvent event) {
-      errored = true;
-      RuntimeException refusal = BillingRefusals.find(event.getThrowable());
-      if (refusal != null) {
-        BillingRefusals.mark(request, BillingRefusals.status(refusal));
-      }
-    }
-
-    @Override
-    public void onStartAsync(AsyncEvent event) {
-      event.getAsyncContext().addListener(this);
-    }
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -581,6 +413,16 @@ public final class RequestBilling {
     return storeRetryAfter;
   }
 
+  /** Whether a spent quota throws {@link QuotaException} instead of answering 429. */
+  public boolean throwsOnQuotaExceeded() {
+    return throwOnQuotaExceeded;
+  }
+
+  /** The request headers recorded with each charge as metadata. */
+  public List<String> metadataHeaders() {
+    return metadataHeaders;
+  }
+
   /** Whether CORS preflight requests are billed like others (by default they pass unbilled). */
   public boolean billsCorsPreflight() {
     return billCorsPreflight;
@@ -598,7 +440,7 @@ public final class RequestBilling {
 
   /** Commits and releases the store failed to make since this flow was built. */
   public long settleFailures() {
-    return settleFailures.sum();
+    return settlement.failures();
   }
 
   @Override
@@ -694,21 +536,34 @@ public final class RequestBilling {
     }
 
     /**
+     * The URI the problem types are appended to (default {@value BillingProblems#DEFAULT_TYPE_BASE}): the
+     * same as {@code problems(BillingProblems.withTypeBase(typeBase))}.
+     *
+     * @throws SettingException naming {@code problemTypeBase} if it is not an absolute URI ending in
+     *     {@code /}, {@code :} or {@code #}
+     */
+    public Builder problemTypeBase(String typeBase) {
+      return problems(BillingProblems.withTypeBase(typeBase));
+    }
+
+    /**
      * Request headers recorded with each charge as metadata (and so in its usage event), keyed by the
      * header's lower-case name (default none). A request whose header value is not valid metadata (over 256
      * characters) is answered 400.
      *
-     * @throws IllegalArgumentException if a name is blank or there are more than the metadata allows
+     * @throws SettingException naming {@code metadataHeaders} if a name is blank or there are more than the
+     *     metadata allows
      */
     public Builder metadataHeaders(List<String> headers) {
       if (headers.size() >= Requirements.MAX_METADATA_ENTRIES) {
-        throw new IllegalArgumentException("metadataHeaders must be fewer than " + Requirements.MAX_METADATA_ENTRIES
+        throw new SettingException("metadataHeaders", "must be fewer than " + Requirements.MAX_METADATA_ENTRIES
             + " (one metadata entry is the route) but were " + headers.size());
       }
       metadataHeaders.clear();
       for (String h : headers) {
         if (h == null || h.isBlank()) {
-          throw new IllegalArgumentException("metadataHeaders must be header names but had " + (h == null ? "null" : "a blank one"));
+          throw new SettingException("metadataHeaders", "must be header names but had "
+              + (h == null ? "null" : "a blank one"));
         }
         metadataHeaders.add(h.trim());
       }

@@ -19,7 +19,7 @@ public enum StoreFailurePolicy {
    * @throws IllegalArgumentException for any other text
    */
   public static StoreFailurePolicy parse(String text) {
-    return Names.parse(StoreFailurePolicy.class, "store failure policy", text);
+    return Names.parse(StoreFailurePolicy.class, "storeFailurePolicy", "store failure policy", text);
   }
 
   @Override

@@ -91,7 +91,14 @@ final class ApiBillingFilterInitTest {
         Arguments.of("api-key-bearer", "yes", "true or false"),
         Arguments.of("leases", "sometimes", "true or false"),
         Arguments.of("api-key-header", "X Api Key", "header name"),
-        Arguments.of("context-attribute", " ", "blank"));
+        Arguments.of("context-attribute", " ", "blank"),
+        Arguments.of("default-credits", "-1", "default credits must be >= 0"),
+        Arguments.of("cost-rules", "POST reports = 5", "must start with '/'"),
+        Arguments.of("store-failure-policy", "maybe", "[fail-open, fail-closed]"),
+        Arguments.of("throw-on-quota-exceeded", "explode", "true or false"),
+        Arguments.of("bill-cors-preflight", "billed", "true or false"),
+        Arguments.of("idempotency-ttl", "0", "init-param 'idempotency-ttl' must be > 0 but was PT0S"),
+        Arguments.of("metadata-headers", "A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P", "must be fewer than 16"));
   }
 
   @ParameterizedTest(name = "{0} = {1}")
@@ -229,6 +236,86 @@ final class ApiBillingFilterInitTest {
   }
 
   @Test
+  void deprecatedInitParamsKeepWorkingAndWarnWithTheNameNow() throws Exception {
+    Map<String, String> params = valid();
+    params.put("default-cost", "2");
+    params.put("costs", "POST /api/** = 3");
+    params.put("store-failure", "fail-closed");
+    params.put("on-quota-exceeded", "throw");
+    params.put("cors-preflight", "billed");
+    params.put("event-metadata-headers", "X-Workflow-Id");
+    ApiBillingFilter filter = new ApiBillingFilter();
+    try (LogCapture log = new LogCapture(ApiBillingFilter.class)) {
+      filter.init(config(params, context()));
+
+      assertThat(log.records.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
+          .map(java.util.logging.LogRecord::getMessage)).containsExactlyInAnyOrder(
+          "init-param 'default-cost' of ApiBillingFilter 'billing' is deprecated; name it 'default-credits'",
+          "init-param 'costs' of ApiBillingFilter 'billing' is deprecated; name it 'cost-rules'",
+          "init-param 'store-failure' of ApiBillingFilter 'billing' is deprecated; name it 'store-failure-policy'",
+          "init-param 'on-quota-exceeded' of ApiBillingFilter 'billing' is deprecated; name it "
+              + "'throw-on-quota-exceeded' (true for throw, false for respond)",
+          "init-param 'cors-preflight' of ApiBillingFilter 'billing' is deprecated; name it "
+              + "'bill-cors-preflight' (true for billed, false for free)",
+          "init-param 'event-metadata-headers' of ApiBillingFilter 'billing' is deprecated; name it "
+              + "'metadata-headers'");
+      assertSettings(filter.flow());
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  @Test
+  void initParamsNamedAsTheBuilderSettingsConfigureTheSameFlow() throws Exception {
+    Map<String, String> params = valid();
+    params.put("default-credits", "2");
+    params.put("cost-rules", "POST /api/** = 3");
+    params.put("store-failure-policy", "fail-closed");
+    params.put("throw-on-quota-exceeded", "true");
+    params.put("bill-cors-preflight", "true");
+    params.put("metadata-headers", "X-Workflow-Id");
+    ApiBillingFilter filter = new ApiBillingFilter();
+    try (LogCapture log = new LogCapture(ApiBillingFilter.class)) {
+      filter.init(config(params, context()));
+
+      assertThat(log.records).noneMatch(r -> r.getLevel() == java.util.logging.Level.WARNING);
+      assertSettings(filter.flow());
+    } finally {
+      filter.destroy();
+    }
+  }
+
+  private static void assertSettings(RequestBilling flow) {
+    assertThat(flow.costRules().defaultCredits()).isEqualTo(2);
+    assertThat(flow.costRules().match("POST", "/api/reports").credits()).isEqualTo(3);
+    assertThat(flow.storeFailurePolicy()).isEqualTo(StoreFailurePolicy.FAIL_CLOSED);
+    assertThat(flow.throwsOnQuotaExceeded()).isTrue();
+    assertThat(flow.billsCorsPreflight()).isTrue();
+    assertThat(flow.metadataHeaders()).containsExactly("X-Workflow-Id");
+  }
+
+  @Test
+  void deprecatedAndNewNameOfOneSettingTogetherStopInit() {
+    Map<String, String> params = valid();
+    params.put("costs", "POST /api/** = 3");
+    params.put("cost-rules", "POST /api/** = 4");
+
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context())))
+        .isInstanceOf(ServletException.class)
+        .hasMessage("init-param 'costs' is the deprecated name of 'cost-rules'; give only 'cost-rules'");
+  }
+
+  @Test
+  void errorOfADeprecatedInitParamNamesItAsWritten() {
+    Map<String, String> params = valid();
+    params.put("default-cost", "-1");
+
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context())))
+        .isInstanceOf(ServletException.class)
+        .hasMessage("init-param 'default-cost': default credits must be >= 0 and <= 9007199254740991 but was -1");
+  }
+
+  @Test
   void programmaticFilterLogsItsSettingsAtInit() throws Exception {
     ApiBilling billing = ApiBilling.builder().build();
     RequestBilling flow = RequestBilling.builder(billing).clientResolver(ClientResolver.principal())
@@ -240,7 +327,7 @@ final class ApiBillingFilterInitTest {
       assertThat(log.records).singleElement().satisfies(r -> assertThat(r.getMessage()).isEqualTo(
           "ApiBillingFilter 'billing' started: configured programmatically, resolver=principal,"
               + " costs=1 rules (default 0), header-style=legacy, charge-policy=below-500,"
-              + " store-failure=fail-open, cors-preflight=billed"));
+              + " store-failure-policy=fail-open, bill-cors-preflight=true"));
     } finally {
       billing.close();
     }

@@ -306,7 +306,7 @@ final class FilterOnContainersTest {
           .isEqualTo("ApiBillingFilter 'billing' started: store=test-store:startup-" + container
               + ", plans=2, clients=3, default-plan=(none), resolver=api-key(X-Api-Key, Authorization: Bearer),"
               + " costs=0 rules (default 1), header-style=ietf, charge-policy=success-2xx,"
-              + " store-failure=fail-closed, cors-preflight=free")
+              + " store-failure-policy=fail-closed, bill-cors-preflight=false")
           .doesNotContain("hunter2");
     }
   }

@@ -114,11 +114,6 @@ class LockingOperations extends Operations {
 
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
-    if (r.mode() == ChargeMode.RESERVE) {
-      if (r.reservationId() == null) {
-        throw new IllegalArgumentException("a RESERVE request must carry a reservationId");
-      }
-    }
     return inTransaction(c, () -> chargeLocked(c, r, d));
   }
 

@@ -31,14 +31,11 @@ final class MariaDbOperations extends LockingOperations {
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     boolean reserve = r.mode() == ChargeMode.RESERVE;
-    if (reserve && r.reservationId() == null) {
-      throw new IllegalArgumentException("a RESERVE request must carry a reservationId");
-    }
     try (PreparedStatement ps = prepare(c, charge, d)) {
       ps.setString(1, r.clientId());
       ps.setString(2, Slots.encode(r.windows()));
       ps.setLong(3, r.credits());
-      ps.setInt(4, r.mode() == ChargeMode.CHECK ? 0 : reserve ? 2 : 1);
+      ps.setInt(4, r.mode().code());
       if (r.idempotencyKey() == null) {
         ps.setNull(5, Types.VARBINARY);
       } else {

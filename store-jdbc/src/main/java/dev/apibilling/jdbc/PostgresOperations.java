@@ -60,7 +60,7 @@ final class PostgresOperations extends Operations {
       ps.setArray(4, c.createArrayOf("bigint", ends));
       ps.setArray(5, c.createArrayOf("bigint", limits));
       ps.setLong(6, r.credits());
-      ps.setInt(7, mode(r.mode()));
+      ps.setInt(7, r.mode().code());
       setNullableString(ps, 8, r.idempotencyKey());
       ps.setLong(9, r.idempotencyExpiresAt());
       setNullableString(ps, 10, r.mode() == ChargeMode.RESERVE ? r.reservationId() : null);
@@ -163,16 +163,6 @@ final class PostgresOperations extends Operations {
     }
   }
 
-  private static int mode(ChargeMode mode) {
-    switch (mode) {
-      case CHECK:
-        return 0;
-      case CHARGE:
-        return 1;
-      default:
-        return 2;
-    }
-  }
 
   /** Binds a usage event's id, time and payload to three parameters from {@code at} (NULLs for none). */
   private static void setEvent(PreparedStatement ps, int at, @Nullable EventRecord event) throws SQLException {

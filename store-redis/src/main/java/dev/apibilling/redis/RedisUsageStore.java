@@ -172,9 +172,6 @@ public final class RedisUsageStore implements UsageStore {
     int n = slots.size();
     boolean reserve = request.mode() == ChargeMode.RESERVE;
     String reservationId = request.reservationId();
-    if (reserve && (reservationId == null || reservationId.isEmpty())) {
-      throw new IllegalArgumentException("a RESERVE request must carry a non-empty reservationId");
-    }
     String idempotencyKey = request.idempotencyKey();
     EventRecord event = request.mode() == ChargeMode.CHARGE ? request.event() : null;
     String[] k = new String[2 + n + (idempotencyKey != null ? 1 : 0) + (reserve ? 1 : 0) + (event != null ? 2 : 0)];
@@ -199,11 +196,7 @@ public final class RedisUsageStore implements UsageStore {
     a[0] = base;
     a[1] = Long.toString(now);
     a[2] = Long.toString(request.credits());
-    a[3] = switch (request.mode()) {
-      case CHECK -> "0";
-      case CHARGE -> "1";
-      case RESERVE -> "2";
-    };
+    a[3] = Integer.toString(request.mode().code());
     a[4] = Integer.toString(n);
     a[5] = Long.toString(epochDay);
     a[6] = Long.toString(Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now));

@@ -6,7 +6,9 @@ import dev.apibilling.BillingMetrics;
 import dev.apibilling.LeaseSettings;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
+import dev.apibilling.SettingException;
 import dev.apibilling.events.EventSink;
+import dev.apibilling.events.ExporterMetrics;
 import dev.apibilling.events.UsageEventExporter;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStores;
@@ -94,18 +96,23 @@ public class ApiBillingAutoConfiguration {
       ObjectProvider<Clock> clock, ObjectProvider<QuotaDefinitionSource> quotaSource,
       ObjectProvider<BillingListener> listeners, ObjectProvider<ApiBillingBuilderCustomizer> customizers) {
     Map<String, List<QuotaDefinition>> plans = properties.planDefinitions();
-    ApiBilling.Builder builder = ApiBilling.builder()
-        .store(store)
-        .historyZone(properties.historyZone())
-        .idempotencyTtl(properties.idempotencyTtl())
-        .reservationTtl(properties.reservationTtl())
-        .thresholds(properties.thresholds().stream().mapToDouble(Double::doubleValue).toArray())
-        .quotaSourceCacheTtl(properties.quotaSource().cacheTtl())
-        .quotaSourceCacheSize(properties.quotaSource().cacheSize())
-        .usageEvents(properties.events().recorded());
-    String eventSource = properties.events().source();
-    if (eventSource != null) {
-      builder.eventSource(eventSource);
+    ApiBilling.Builder builder;
+    try {
+      builder = ApiBilling.builder()
+          .store(store)
+          .historyZone(properties.historyZone())
+          .idempotencyTtl(properties.idempotencyTtl())
+          .reservationTtl(properties.reservationTtl())
+          .thresholds(properties.thresholds().stream().mapToDouble(Double::doubleValue).toArray())
+          .quotaSourceCacheTtl(properties.quotaSource().cacheTtl())
+          .quotaSourceCacheSize(properties.quotaSource().cacheSize())
+          .usageEvents(properties.recordsUsageEvents());
+      String eventSource = properties.eventSource();
+      if (eventSource != null) {
+        builder.eventSource(eventSource);
+      }
+    } catch (SettingException e) {
+      throw properties.named(e);
     }
     Clock c = clock.getIfUnique();
     if (c != null) {
@@ -142,9 +149,14 @@ public class ApiBillingAutoConfiguration {
     URI to = events.exportTo();
     String file = events.exportFile();
     EventSink sink = to != null ? EventSink.cloudEventsHttp(to) : EventSink.jsonLines(Path.of(Objects.requireNonNull(file)));
-    UsageEventExporter.Builder builder = UsageEventExporter.builder(store, sink)
-        .batchSize(events.batchSize())
-        .retention(events.retention());
+    UsageEventExporter.Builder builder;
+    try {
+      builder = UsageEventExporter.builder(store, sink)
+          .batchSize(events.batchSize())
+          .retention(events.retention());
+    } catch (SettingException e) {
+      throw properties.named(e);
+    }
     ClassLoader loader = beans instanceof ConfigurableBeanFactory c ? c.getBeanClassLoader() : null;
     if (properties.metrics().enabled() && ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
       ExporterMeters.add(builder, beans);
@@ -157,7 +169,7 @@ public class ApiBillingAutoConfiguration {
     static void add(UsageEventExporter.Builder builder, BeanFactory beans) {
       MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
       if (registry != null) {
-        builder.meterRegistry(registry);
+        builder.metrics(ExporterMetrics.monitor(registry));
       }
     }
   }

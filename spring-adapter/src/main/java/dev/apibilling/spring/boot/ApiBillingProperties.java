@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.ZoneId;
 import dev.apibilling.Requirements;
+import dev.apibilling.SettingException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,13 +51,24 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     instance's holds too); a request running longer is not charged.
  * @param thresholds Fractions of a limit whose crossing is reported to listeners and metrics.
  * @param quotaSource Caching of the answers of a QuotaDefinitionSource bean.
- * @param headers Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit), legacy
- *     (X-RateLimit-*), both or none.
+ * @param headerStyle Rate-limit header fields responses carry: ietf (RateLimit-Policy and RateLimit),
+ *     legacy (X-RateLimit-*), both or none.
+ * @param headers Deprecated name of header-style.
  * @param chargePolicy Which finished requests keep their credits (always, below-500, success-2xx); the
  *     others are refunded.
- * @param failurePolicy What a request gets when the usage store cannot answer: fail-open serves it
+ * @param storeFailurePolicy What a request gets when the usage store cannot answer: fail-open serves it
  *     unbilled, fail-closed answers 503.
- * @param failureRetryAfter Retry-After of the 503 answered when the store fails.
+ * @param failurePolicy Deprecated name of store-failure-policy.
+ * @param storeFailureRetryAfter Retry-After of the 503 answered when the store fails.
+ * @param failureRetryAfter Deprecated name of store-failure-retry-after.
+ * @param failureLogInterval How often, at most, each kind of store failure (and a bad actual-cost report)
+ *     is logged.
+ * @param throwOnQuotaExceeded Whether a spent quota throws QuotaException to the application's exception
+ *     handlers instead of being answered 429 by apibilling.
+ * @param billCorsPreflight Whether a CORS preflight (OPTIONS with Origin and
+ *     Access-Control-Request-Method) is billed like other requests; by default it passes unbilled.
+ * @param metadataHeaders Request headers recorded with each charge as metadata, keyed by the lower-case
+ *     header name (e.g. X-Workflow-Id); an over-long value is answered 400.
  * @param clientResolver How callers are identified: auto, principal or api-key. auto is the authenticated
  *     principal alone when Spring Security is configured (an anonymous request gets 401), else the
  *     principal and, for anonymous requests, the API key. Ignored when the application defines a
@@ -73,6 +85,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param problemTypeBase URI that the problem types (quota-exceeded, unknown-client, ...) of problem
  *     responses are appended to.
  * @param metrics Micrometer metrics, recorded when there is a MeterRegistry bean.
+ * @param usageEvents Whether every billed request records a usage event, atomically with its credits (on by
+ *     itself when events are exported).
+ * @param eventSource CloudEvents source of this instance's events; default apibilling://HOST/PID.
  * @param events Usage events: a record of every billed request, written atomically with its credits and
  *     exported to a metering or billing system.
  * @param leases Leased budgets of hot clients (off by default).
@@ -89,10 +104,17 @@ public record ApiBillingProperties(
     @DefaultValue("30s") Duration reservationTtl,
     @DefaultValue({"0.8", "1.0"}) List<Double> thresholds,
     @DefaultValue QuotaSource quotaSource,
-    @DefaultValue("both") HeaderStyle headers,
+    @Nullable HeaderStyle headerStyle,
+    @Nullable HeaderStyle headers,
     @DefaultValue("below-500") ChargePolicy chargePolicy,
-    @DefaultValue("fail-open") StoreFailurePolicy failurePolicy,
-    @DefaultValue("5s") Duration failureRetryAfter,
+    @Nullable StoreFailurePolicy storeFailurePolicy,
+    @Nullable StoreFailurePolicy failurePolicy,
+    @Nullable Duration storeFailureRetryAfter,
+    @Nullable Duration failureRetryAfter,
+    @DefaultValue("1m") Duration failureLogInterval,
+    @DefaultValue("false") boolean throwOnQuotaExceeded,
+    @DefaultValue("false") boolean billCorsPreflight,
+    @Nullable List<String> metadataHeaders,
     @DefaultValue("auto") ClientResolverKind clientResolver,
     @DefaultValue("Bearer") String principalChallenge,
     @DefaultValue ApiKey apiKey,
@@ -100,40 +122,70 @@ public record ApiBillingProperties(
     @DefaultValue("0") long defaultCredits,
     @DefaultValue(BillingProblems.DEFAULT_TYPE_BASE) String problemTypeBase,
     @DefaultValue Metrics metrics,
+    @Nullable Boolean usageEvents,
+    @Nullable String eventSource,
     @DefaultValue Events events,
     @DefaultValue Leases leases) {
 
   /**
+   * Settings whose names changed, by their names now: the old names keep binding, with a warning, as long
+   * as the new one is not set too.
+   */
+  static final Map<String, String> DEPRECATED = Map.of(
+      "header-style", "headers",
+      "store-failure-policy", "failure-policy",
+      "store-failure-retry-after", "failure-retry-after",
+      "metadata-headers", "events.metadata-headers",
+      "usage-events", "events.enabled",
+      "event-source", "events.source");
+
+  /**
+   * Property names of builder settings that do not sit at the top level (see {@link #propertyOf}).
+   */
+  private static final Map<String, String> NESTED = Map.of(
+      "quotaSourceCacheTtl", "quota-source.cache-ttl",
+      "quotaSourceCacheSize", "quota-source.cache-size",
+      "batchSize", "events.batch-size",
+      "retention", "events.retention");
+
+  /**
+   * Resolves the deprecated names (listed in the settings table of the servlet-filter README). The rules
+   * of the core and servlet settings are checked where they live, when the beans are built, and reported
+   * under the property's name; the ones here are the Spring binding's own (plans and clients, keys, the names
+   * themselves), and the cost rules and problem type base are parsed here by their own parsers, so that a
+   * malformed one stops the start-up also of an application without Spring MVC.
+   *
    * @throws IllegalArgumentException if a client or the default plan names a plan that is not defined, a
-   *     plan is empty or repeats a policy name, or a TTL is not positive
+   *     plan is empty or repeats a policy name, a value is malformed, or a setting is given under its old
+   *     and its new name
    */
   public ApiBillingProperties {
     plans = plans == null ? Map.of() : Map.copyOf(plans);
     clients = clients == null ? Map.of() : Map.copyOf(clients);
     thresholds = List.copyOf(thresholds);
     costRules = costRules == null ? List.of() : List.copyOf(costRules);
-    positive("apibilling.failure-retry-after", failureRetryAfter);
+    headerStyle = current("header-style", headerStyle, headers, HeaderStyle.BOTH);
+    storeFailurePolicy = current("store-failure-policy", storeFailurePolicy, failurePolicy,
+        StoreFailurePolicy.FAIL_OPEN);
+    storeFailureRetryAfter = current("store-failure-retry-after", storeFailureRetryAfter, failureRetryAfter,
+        Duration.ofSeconds(5));
+    List<String> oldHeaders = events == null || events.metadataHeaders().isEmpty() ? null : events.metadataHeaders();
+    metadataHeaders = List.copyOf(current("metadata-headers",
+        metadataHeaders == null || metadataHeaders.isEmpty() ? null : metadataHeaders, oldHeaders, List.of()));
+    usageEvents = current("usage-events", usageEvents, events != null && events.enabled() ? Boolean.TRUE : null,
+        Boolean.FALSE);
+    eventSource = current("event-source", eventSource, events == null ? null : events.source(), null);
     try {
       ClientResolver.principal(principalChallenge);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("apibilling.principal-challenge: " + e.getMessage(), e);
     }
-    if (defaultCredits < 0 || defaultCredits > Requirements.MAX_CREDITS) {
-      throw new IllegalArgumentException("apibilling.default-credits must be >= 0 and <= "
-          + Requirements.MAX_CREDITS + " but was " + defaultCredits);
-    }
     try {
       CostRules.parse(defaultCredits, String.join("\n", costRules));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("apibilling.cost-rules: " + e.getMessage(), e);
-    }
-    try {
       BillingProblems.withTypeBase(problemTypeBase);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("apibilling.problem-type-base: " + e.getMessage(), e);
+    } catch (SettingException e) {
+      throw new IllegalArgumentException(e.messageFor("apibilling." + SettingException.kebabCase(e.setting())), e);
     }
-    positive("apibilling.idempotency-ttl", idempotencyTtl);
-    positive("apibilling.reservation-ttl", reservationTtl);
     for (Map.Entry<String, List<Quota>> plan : plans.entrySet()) {
       if (plan.getValue().isEmpty()) {
         throw new IllegalArgumentException("apibilling.plans." + plan.getKey()
@@ -174,12 +226,69 @@ public record ApiBillingProperties(
     if (defaultPlan != null) {
       requirePlan(plans, "apibilling.default-plan", defaultPlan);
     }
-    for (double t : thresholds) {
-      if (!(t > 0 && t <= 1)) {
-        throw new IllegalArgumentException("apibilling.thresholds must be > 0 and <= 1 but had " + t);
-      }
-    }
   }
+
+  private static <T> @Nullable T current(String name, @Nullable T value, @Nullable T deprecatedValue,
+      @Nullable T fallback) {
+    String old = DEPRECATED.get(name);
+    if (deprecatedValue == null) {
+      return value != null ? value : fallback;
+    }
+    if (value != null) {
+      throw new IllegalArgumentException("apibilling." + old + " is the deprecated name of apibilling." + name
+          + "; set only apibilling." + name);
+    }
+    LOG.log(System.Logger.Level.WARNING, "apibilling." + old + " is deprecated; name it apibilling." + name);
+    return deprecatedValue;
+  }
+
+  /**
+   * The property a builder setting is bound from: {@code apibilling.} and its kebab-case name, its group's
+   * name when it sits in one ({@code quota-source.cache-ttl}), or its deprecated name when that is the one
+   * set.
+   */
+  String propertyOf(String setting) {
+    String name = NESTED.getOrDefault(setting, SettingException.kebabCase(setting));
+    boolean oldNameSet = switch (name) {
+      case "header-style" -> headers != null;
+      case "store-failure-policy" -> failurePolicy != null;
+      case "store-failure-retry-after" -> failureRetryAfter != null;
+      case "metadata-headers" -> !events.metadataHeaders().isEmpty();
+      case "event-source" -> events.source() != null;
+      default -> false;
+    };
+    return "apibilling." + (oldNameSet ? DEPRECATED.get(name) : name);
+  }
+
+  /** An error of a builder setting, named as its property. */
+  IllegalArgumentException named(SettingException e) {
+    return new IllegalArgumentException(e.messageFor(propertyOf(e.setting())), e);
+  }
+
+  /** {@link #headerStyle()}, under its deprecated name. */
+  @Override
+  public HeaderStyle headers() {
+    return headerStyle;
+  }
+
+  /** {@link #storeFailurePolicy()}, under its deprecated name. */
+  @Override
+  public StoreFailurePolicy failurePolicy() {
+    return storeFailurePolicy;
+  }
+
+  /** Whether usage events are recorded: {@link #usageEvents()}, or because they are exported. */
+  public boolean recordsUsageEvents() {
+    return Boolean.TRUE.equals(usageEvents) || events.exported();
+  }
+
+  /** {@link #storeFailureRetryAfter()}, under its deprecated name. */
+  @Override
+  public Duration failureRetryAfter() {
+    return storeFailureRetryAfter;
+  }
+
+  private static final System.Logger LOG = System.getLogger(ApiBillingProperties.class.getName());
 
   /** The client id of every API key in {@link #clients()}. */
   public Map<String, String> apiKeys() {
@@ -215,11 +324,6 @@ public record ApiBillingProperties(
     }
   }
 
-  private static void positive(String property, Duration d) {
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(property + " must be > 0 but was " + d);
-    }
-  }
 
   /** How the auto-configured ClientResolver tells who is calling. */
   public enum ClientResolverKind {
@@ -335,22 +439,14 @@ public record ApiBillingProperties(
    * @param cacheTtl How long an answer is used before the source is asked again.
    * @param cacheSize Most answers kept.
    */
-  public record QuotaSource(@DefaultValue("1m") Duration cacheTtl, @DefaultValue("100000") long cacheSize) {
-    public QuotaSource {
-      positive("apibilling.quota-source.cache-ttl", cacheTtl);
-      if (cacheSize <= 0) {
-        throw new IllegalArgumentException("apibilling.quota-source.cache-size must be > 0 but was " + cacheSize);
-      }
-    }
-  }
+  public record QuotaSource(@DefaultValue("1m") Duration cacheTtl, @DefaultValue("100000") long cacheSize) {}
 
   /**
    * Usage events.
    *
-   * @param enabled Whether every billed request records a usage event (on by itself when exported).
-   * @param source CloudEvents source of this instance's events; default apibilling://HOST/PID.
-   * @param metadataHeaders Request headers recorded with each charge as metadata, keyed by the lower-case
-   *     header name (e.g. X-Workflow-Id); an over-long value is answered 400.
+   * @param enabled Deprecated name of apibilling.usage-events.
+   * @param source Deprecated name of apibilling.event-source.
+   * @param metadataHeaders Deprecated name of apibilling.metadata-headers.
    * @param exportTo URL that usage events are posted to as CloudEvents batches (e.g. OpenMeter's
    *     /api/v1/events).
    * @param exportFile File that usage events are appended to as JSON lines, instead of export-to.
@@ -373,16 +469,6 @@ public record ApiBillingProperties(
         throw new IllegalArgumentException(
             "apibilling.events.export-to and apibilling.events.export-file cannot both be set: events go to one sink");
       }
-      if (source != null) {
-        Requirements.eventSource(source);
-      }
-      Requirements.between("apibilling.events.batch-size", batchSize, 10_000);
-      positive("apibilling.events.retention", retention);
-    }
-
-    /** Whether events are recorded: enabled, or exported. */
-    public boolean recorded() {
-      return enabled || exported();
     }
 
     /** Whether an exporter runs. */

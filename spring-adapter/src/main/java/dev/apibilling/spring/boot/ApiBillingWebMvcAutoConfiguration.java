@@ -1,8 +1,8 @@
 package dev.apibilling.spring.boot;
 
 import dev.apibilling.ApiBilling;
+import dev.apibilling.SettingException;
 import dev.apibilling.servlet.ApiKeyRegistry;
-import dev.apibilling.servlet.BillingProblems;
 import dev.apibilling.servlet.ClientResolver;
 import dev.apibilling.servlet.RequestBilling;
 import dev.apibilling.spring.BillingExceptionResolver;
@@ -89,16 +89,23 @@ public class ApiBillingWebMvcAutoConfiguration {
   @ConditionalOnMissingBean
   public RequestBilling apiBillingRequestBilling(ApiBilling billing, ClientResolver resolver,
       ApiBillingProperties properties) {
-    return RequestBilling.builder(billing)
-        .clientResolver(resolver)
-        .costRules(properties.costs())
-        .headerStyle(properties.headers())
-        .chargePolicy(properties.chargePolicy())
-        .storeFailurePolicy(properties.failurePolicy())
-        .storeFailureRetryAfter(properties.failureRetryAfter())
-        .problems(BillingProblems.withTypeBase(properties.problemTypeBase()))
-        .metadataHeaders(properties.events().metadataHeaders())
-        .build();
+    try {
+      return RequestBilling.builder(billing)
+          .clientResolver(resolver)
+          .costRules(properties.costs())
+          .headerStyle(properties.headerStyle())
+          .chargePolicy(properties.chargePolicy())
+          .storeFailurePolicy(properties.storeFailurePolicy())
+          .storeFailureRetryAfter(properties.storeFailureRetryAfter())
+          .failureLogInterval(properties.failureLogInterval())
+          .throwOnQuotaExceeded(properties.throwOnQuotaExceeded())
+          .billCorsPreflight(properties.billCorsPreflight())
+          .problemTypeBase(properties.problemTypeBase())
+          .metadataHeaders(properties.metadataHeaders())
+          .build();
+    } catch (SettingException e) {
+      throw properties.named(e);
+    }
   }
 
   /** Bills requests around their handlers. */
