@@ -53,10 +53,13 @@ import org.openjdk.jmh.infra.IterationParams;
  * byte, failing on any status but 200. {@code withFilter} sends one client's key on every connection (its
  * decisions contend for that client); {@code withFilterOwnClients} one client per connection.
  * {@code passThroughFilter} is the same Jetty with a filter that only calls the chain: what any filter
- * costs, for reading the others. Two more diagnostics take the filter apart (not in the suite's table):
+ * costs, for reading the others. Three more diagnostics take the filter apart (not in the suite's table):
  * {@code wrappingFilter} passes an {@code HttpServletRequestWrapper} down the chain, as
- * {@code ApiBillingFilter} does for every billed request; {@code headersFilter} sets the same five
- * rate-limit fields and one request attribute, and nothing else. The JVM's CPU time per request (server
+ * {@code ApiBillingFilter} does for every billed request that can go asynchronous; {@code headersFilter} sets the same five
+ * rate-limit fields and one request attribute, and nothing else (both registered with async support, as
+ * the others are, so Jetty adds no wrapper of its own); {@code withFilterNotAsync} registers
+ * {@code ApiBillingFilter} without async support (the web.xml default), so the request cannot go
+ * asynchronous and the filter passes it on unwrapped. The JVM's CPU time per request (server
  * and client together) is recorded for {@link Suite} too: on a shared machine it is steadier than the
  * throughput.
  */
@@ -94,7 +97,12 @@ public class HttpBenchmark {
 
     @Setup(Level.Trial)
     public void start(BenchmarkParams params) throws Exception {
-      benchmark = params.getBenchmark();
+      start(params.getBenchmark());
+    }
+
+    /** Starts the server of the benchmark whose full name is {@code benchmark} (also for {@link FilterOverhead}). */
+    void start(String benchmark) throws Exception {
+      this.benchmark = benchmark;
       server = new Server();
       ServerConnector connector = new ServerConnector(server);
       connector.setHost("127.0.0.1");
@@ -103,13 +111,14 @@ public class HttpBenchmark {
       ServletContextHandler context = new ServletContextHandler();
       context.setContextPath("/");
       context.addServlet(Hello.class, "/api/hello");
-      if (params.getBenchmark().endsWith("wrappingFilter")) {
+      if (benchmark.endsWith("wrappingFilter")) {
         Filter wrapping = (request, response, chain) -> chain.doFilter(
             new HttpServletRequestWrapper((HttpServletRequest) request), response);
         FilterHolder filter = new FilterHolder(wrapping);
+        filter.setAsyncSupported(true);
         context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
       }
-      if (params.getBenchmark().endsWith("headersFilter")) {
+      if (benchmark.endsWith("headersFilter")) {
         Filter headers = (request, response, chain) -> {
           HttpServletResponse r = (HttpServletResponse) response;
           r.setHeader("RateLimit-Policy", "\"minute\";q=9007199254740991;w=60");
@@ -121,15 +130,16 @@ public class HttpBenchmark {
           chain.doFilter(request, response);
         };
         FilterHolder filter = new FilterHolder(headers);
+        filter.setAsyncSupported(true);
         context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
       }
-      if (params.getBenchmark().endsWith("passThroughFilter")) {
+      if (benchmark.endsWith("passThroughFilter")) {
         Filter passThrough = (request, response, chain) -> chain.doFilter(request, response);
         FilterHolder filter = new FilterHolder(passThrough);
         filter.setAsyncSupported(true);
         context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
       }
-      if (params.getBenchmark().contains("withFilter")) {
+      if (benchmark.contains("withFilter")) {
         billing = ApiBilling.builder().build();
         Map<String, String> keys = new HashMap<>();
         for (int i = 0; i < CLIENTS; i++) {
@@ -140,7 +150,7 @@ public class HttpBenchmark {
             .clientResolver(ClientResolver.apiKey(ApiKeyRegistry.of(keys)))
             .build();
         FilterHolder filter = new FilterHolder(new ApiBillingFilter(flow));
-        filter.setAsyncSupported(true);
+        filter.setAsyncSupported(!benchmark.endsWith("NotAsync"));
         context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
       }
       server.setHandler(context);
@@ -187,7 +197,11 @@ public class HttpBenchmark {
     @Setup(Level.Trial)
     public void connect(Jetty jetty, BenchmarkParams params) throws IOException {
       // one API key (client) for every connection, or one per connection for "...OwnClients"
-      int client = params.getBenchmark().endsWith("OwnClients") ? CONNECTIONS.getAndIncrement() % CLIENTS : 0;
+      connect(jetty, params.getBenchmark().endsWith("OwnClients") ? CONNECTIONS.getAndIncrement() % CLIENTS : 0);
+    }
+
+    /** Opens a connection sending the API key of client number {@code client}. */
+    void connect(Jetty jetty, int client) throws IOException {
       request = ("GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: " + KEY + client
           + "\r\nAccept: */*\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
       socket = new Socket();
@@ -313,6 +327,12 @@ public class HttpBenchmark {
   @Benchmark
   @Threads(CLIENTS)
   public int withFilter(Jetty jetty, Client client) throws IOException {
+    return client.get(jetty);
+  }
+
+  @Benchmark
+  @Threads(CLIENTS)
+  public int withFilterNotAsync(Jetty jetty, Client client) throws IOException {
     return client.get(jetty);
   }
 

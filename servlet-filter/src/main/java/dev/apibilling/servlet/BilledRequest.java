@@ -3,8 +3,9 @@ package dev.apibilling.servlet;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.Reservation;
 import jakarta.servlet.ServletRequest;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,8 +35,20 @@ public final class BilledRequest {
   private final String clientId;
   private final long reservedCredits;
   private final @Nullable BillingDecision decision;
-  private final AtomicBoolean settled = new AtomicBoolean();
-  private final AtomicBoolean listening = new AtomicBoolean();
+  private static final int SETTLED = 1;
+  private static final int LISTENING = 2;
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(BilledRequest.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** {@link #SETTLED} and {@link #LISTENING} bits, changed atomically (one field, not two objects). */
+  private volatile int state;
   private volatile long actualCredits = -1;
 
   BilledRequest(RequestBilling flow, String clientId, long reservedCredits, @Nullable BillingDecision decision) {
@@ -110,20 +123,25 @@ public final class BilledRequest {
 
   /** Marks the request settled; true for the first caller only. */
   boolean markSettled() {
-    return settled.compareAndSet(false, true);
+    return setBit(SETTLED);
   }
 
   /** Marks that a listener settles the request on async completion; true for the first caller only. */
   boolean markListening() {
-    return listening.compareAndSet(false, true);
+    return setBit(LISTENING);
   }
 
   void clearListening() {
-    listening.set(false);
+    STATE.getAndBitwiseAnd(this, ~LISTENING);
   }
 
   boolean listening() {
-    return listening.get();
+    return (state & LISTENING) != 0;
+  }
+
+  /** Sets {@code bit}; true if this call set it. */
+  private boolean setBit(int bit) {
+    return ((int) STATE.getAndBitwiseOr(this, bit) & bit) == 0;
   }
 
   @Nullable Reservation reservation() {

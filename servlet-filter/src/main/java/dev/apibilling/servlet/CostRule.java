@@ -29,6 +29,7 @@ public final class CostRule {
   private final String pattern;
   private final long credits;
   private final PathPattern path;
+  private final String route;
 
   /**
    * @param method an HTTP method such as {@code POST}, matched exactly, or {@code *} for any
@@ -64,6 +65,12 @@ public final class CostRule {
       }
     }
     this.path = new PathPattern(segments);
+    this.route = method + " " + pattern;
+  }
+
+  /** {@code method pattern}, as a charge's {@code route} metadata names the rule; built once. */
+  String route() {
+    return route;
   }
 
   /** The method, or {@code *}. */

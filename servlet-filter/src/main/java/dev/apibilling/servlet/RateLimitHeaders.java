@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Writes the rate-limit header fields of a {@link BillingDecision}.
@@ -33,7 +34,7 @@ import java.util.Map;
  * (rounded up).
  *
  * <p>A denied decision also gets {@code Retry-After}: whole seconds until the blocking window resets,
- * rounded up and at least 1, whatever the style. Thread safe; stateless.
+ * rounded up and at least 1, whatever the style. Thread safe.
  */
 public final class RateLimitHeaders {
 
@@ -57,9 +58,7 @@ public final class RateLimitHeaders {
    * before the response is committed.
    */
   public static void write(HttpServletResponse response, BillingDecision decision, HeaderStyle style) {
-    for (Map.Entry<String, String> field : fields(decision, style).entrySet()) {
-      response.setHeader(field.getKey(), field.getValue());
-    }
+    emit(decision, style, response::setHeader);
   }
 
   /**
@@ -68,24 +67,44 @@ public final class RateLimitHeaders {
    */
   public static Map<String, String> fields(BillingDecision decision, HeaderStyle style) {
     Map<String, String> fields = new LinkedHashMap<>(8);
-    Instant now = decision.at();
-    if (style.ietf()) {
-      String policy = policyField(decision.quotas());
-      if (!policy.isEmpty()) {
-        fields.put(RATELIMIT_POLICY, policy);
-        fields.put(RATELIMIT, rateLimitField(decision.quotas(), now));
+    emit(decision, style, fields::put);
+    return fields;
+  }
+
+  /**
+   * Passes each field of {@code decision} to {@code out}, in order. The text that changes only with the
+   * quotas (the policy value, each item's {@code "name";r=}, each limit) comes from {@link Policy}'s cache,
+   * so a granted request builds only its {@code RateLimit} and {@code X-RateLimit-Remaining} values.
+   */
+  private static void emit(BillingDecision decision, HeaderStyle style, BiConsumer<String, String> out) {
+    if (style.ietf() || style.legacy()) {
+      List<QuotaState> quotas = decision.quotas();
+      Policy policy = Policy.of(quotas);
+      if (style.ietf() && !policy.value.isEmpty()) {
+        out.accept(RATELIMIT_POLICY, policy.value);
+        out.accept(RATELIMIT, policy.rateLimit(quotas, decision.at()));
+      }
+      QuotaState reported = decision.granted() ? decision.lowest() : decision.violated().orElseGet(decision::lowest);
+      if (style.legacy() && !reported.unlimited()) {
+        int i = indexOf(quotas, reported);
+        out.accept(X_RATELIMIT_LIMIT, i >= 0 ? policy.limits[i] : Long.toString(reported.limit()));
+        out.accept(X_RATELIMIT_REMAINING, Long.toString(reported.remaining()));
+        out.accept(X_RATELIMIT_RESET, i >= 0 ? policy.reset(i, reported) : resetText(reported));
       }
     }
-    QuotaState reported = decision.violated().orElseGet(decision::lowest);
-    if (style.legacy() && !reported.unlimited()) {
-      fields.put(X_RATELIMIT_LIMIT, Long.toString(reported.limit()));
-      fields.put(X_RATELIMIT_REMAINING, Long.toString(reported.remaining()));
-      fields.put(X_RATELIMIT_RESET, Long.toString(ceilSeconds(reported.resetAt().toEpochMilli())));
-    }
     if (!decision.granted()) {
-      fields.put(RETRY_AFTER, Long.toString(retryAfterSeconds(decision.retryAfter())));
+      out.accept(RETRY_AFTER, Long.toString(retryAfterSeconds(decision.retryAfter())));
     }
-    return fields;
+  }
+
+  /** The position of {@code q} (the same object) in {@code quotas}, or -1. */
+  private static int indexOf(List<QuotaState> quotas, QuotaState q) {
+    for (int i = 0; i < quotas.size(); i++) {
+      if (quotas.get(i) == q) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -134,6 +153,130 @@ public final class RateLimitHeaders {
 
   private static long ceilSeconds(long millis) {
     return Math.floorDiv(millis + 999, 1000);
+  }
+
+  /** {@code X-RateLimit-Reset} of {@code q}: the epoch second its window resets, rounded up. */
+  private static String resetText(QuotaState q) {
+    return Long.toString(ceilSeconds(q.resetAt().toEpochMilli()));
+  }
+
+  /**
+   * The {@code RateLimit-Policy} value of one set of quotas (each quota's name, limit and current window
+   * length, unlimited ones included so positions match the decision's list), with the other text that
+   * changes only with it. A decision finds its entry in a small direct-mapped cache shared by all requests,
+   * compared field by field, so a different set of quotas (another plan, another window length, the quotas
+   * of another operation) always gets its own value; a collision only rebuilds an entry. Entries are
+   * immutable but for {@link #resets}, whose slots are replaced whole, so racy reads are safe.
+   */
+  static final class Policy {
+    private static final int SLOTS = 64;
+    private static final Policy[] CACHE = new Policy[SLOTS];
+
+    private final String[] names;
+    private final long[] limitValues;
+    private final long[] windows;
+    /** The field value, empty if every quota is unlimited. */
+    final String value;
+    /** Per quota: {@code "name";r=}, null for an unlimited one. */
+    private final String[] itemPrefixes;
+    /** Per quota: the limit as text ({@code X-RateLimit-Limit}). */
+    final String[] limits;
+    /** Per quota: the last {@code X-RateLimit-Reset} written. */
+    private final Reset[] resets;
+    private final int itemLength;
+
+    private Policy(List<QuotaState> quotas) {
+      int n = quotas.size();
+      names = new String[n];
+      limitValues = new long[n];
+      windows = new long[n];
+      itemPrefixes = new String[n];
+      limits = new String[n];
+      resets = new Reset[n];
+      int length = 0;
+      for (int i = 0; i < n; i++) {
+        QuotaState q = quotas.get(i);
+        names[i] = q.policy();
+        limitValues[i] = q.limit();
+        windows[i] = q.windowSeconds();
+        limits[i] = Long.toString(q.limit());
+        if (!q.unlimited()) {
+          StringBuilder b = new StringBuilder(q.policy().length() + 6);
+          appendString(b, q.policy());
+          itemPrefixes[i] = b.append(";r=").toString();
+          length += itemPrefixes[i].length() + 2 + 20 + 3 + 20;
+        }
+      }
+      value = policyField(quotas);
+      itemLength = length;
+    }
+
+    /** The entry for {@code quotas}, from the cache or built and cached. */
+    static Policy of(List<QuotaState> quotas) {
+      int hash = 1;
+      for (int i = 0; i < quotas.size(); i++) {
+        QuotaState q = quotas.get(i);
+        hash = 31 * (31 * (31 * hash + q.policy().hashCode()) + Long.hashCode(q.limit()))
+            + Long.hashCode(q.windowSeconds());
+      }
+      int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+      Policy p = CACHE[slot];
+      if (p == null || !p.describes(quotas)) {
+        p = new Policy(quotas);
+        CACHE[slot] = p;
+      }
+      return p;
+    }
+
+    /** Whether this entry was built from quotas with the same names, limits and window lengths. */
+    boolean describes(List<QuotaState> quotas) {
+      if (quotas.size() != names.length) {
+        return false;
+      }
+      for (int i = 0; i < names.length; i++) {
+        QuotaState q = quotas.get(i);
+        if (q.limit() != limitValues[i] || q.windowSeconds() != windows[i] || !q.policy().equals(names[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The {@code RateLimit} value, as {@link #rateLimitField} writes it. */
+    String rateLimit(List<QuotaState> quotas, Instant now) {
+      StringBuilder b = null;
+      String single = null;
+      for (int i = 0; i < names.length; i++) {
+        String prefix = itemPrefixes[i];
+        if (prefix == null) {
+          continue;
+        }
+        QuotaState q = quotas.get(i);
+        long t = ceilSeconds(q.resetAfter(now).toMillis());
+        if (single == null && b == null) {
+          single = prefix + q.remaining() + ";t=" + t;
+          continue;
+        }
+        if (b == null) {
+          b = new StringBuilder(itemLength).append(single);
+        }
+        b.append(", ").append(prefix).append(q.remaining()).append(";t=").append(t);
+      }
+      return b != null ? b.toString() : single != null ? single : "";
+    }
+
+    /** {@code X-RateLimit-Reset} of quota {@code i}, reusing the text while its window lasts. */
+    String reset(int i, QuotaState q) {
+      long millis = q.resetAt().toEpochMilli();
+      Reset r = resets[i];
+      if (r == null || r.millis != millis) {
+        r = new Reset(millis, resetText(q));
+        resets[i] = r;
+      }
+      return r.text;
+    }
+
+    private record Reset(long millis, String text) {}
   }
 
   /** Appends {@code s} as a structured-field String (RFC 8941 section 3.3.3). */

@@ -226,9 +226,12 @@ public final class RequestBilling {
 
   /** The charge's metadata: the matched cost rule as {@code route}, then the recorded headers. */
   private Map<String, String> metadata(HttpServletRequest request, @Nullable CostRule rule) {
+    if (metadataHeaders.isEmpty()) {
+      return rule == null ? Map.of() : Map.of("route", rule.route());
+    }
     Map<String, String> metadata = new HashMap<>();
     if (rule != null) {
-      metadata.put("route", rule.method() + " " + rule.pattern());
+      metadata.put("route", rule.route());
     }
     for (String header : metadataHeaders) {
       String value = request.getHeader(header);
@@ -328,13 +331,15 @@ public final class RequestBilling {
   /**
    * The request to pass to the handler: for a billed request, a wrapper whose {@code startAsync} at once
    * makes the request settle when its {@code AsyncContext} completes, which stays right even if the
-   * handler dispatches or completes the context before returning; otherwise {@code request} itself.
+   * handler dispatches or completes the context before returning; otherwise, and when the request does
+   * not support asynchronous mode (its {@code startAsync} throws, so there is nothing to intercept),
+   * {@code request} itself.
    * Filters use it; a framework with its own hook for "async started" can call {@link #completeAsync}
    * there instead.
    */
   public HttpServletRequest asyncAware(HttpServletRequest request) {
     BilledRequest billed = reservedHere(request);
-    return billed == null ? request : async.aware(request, billed);
+    return billed == null || !request.isAsyncSupported() ? request : async.aware(request, billed);
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
+import dev.apibilling.QuotaState;
 import dev.apibilling.tck.MutableClock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -86,5 +87,69 @@ final class RateLimitHeadersTest {
     assertThat(StoreFailurePolicy.parse("FAIL_CLOSED")).isEqualTo(StoreFailurePolicy.FAIL_CLOSED);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> HeaderStyle.parse("x"))
         .hasMessage("header style must be one of [ietf, legacy, both, none] but was 'x'");
+  }
+  @Test
+  void policyValueIsCachedPerSetOfQuotasAndEachSetGetsItsOwn() {
+    billing.updateClientQuotas("a", List.of(QuotaDefinition.of(QuotaDuration.HOUR, 10)));
+    billing.updateClientQuotas("b", List.of(QuotaDefinition.of(QuotaDuration.HOUR, 20)));
+    billing.updateClientQuotas("c", List.of(QuotaDefinition.of(QuotaDuration.HOUR, 10).named("burst")));
+    billing.updateClientQuotas("d", List.of(QuotaDefinition.of(QuotaDuration.DAY, 10).named("hour")));
+    billing.updateClientQuotas("e", List.of(QuotaDefinition.of(QuotaDuration.HOUR, 10),
+        QuotaDefinition.of(QuotaDuration.DAY, 100)));
+
+    for (int round = 0; round < 2; round++) { // the second round is served from the cache
+      assertThat(policy("a")).isEqualTo("\"hour\";q=10;w=3600");
+      assertThat(policy("b")).isEqualTo("\"hour\";q=20;w=3600");
+      assertThat(policy("c")).isEqualTo("\"burst\";q=10;w=3600");
+      assertThat(policy("d")).isEqualTo("\"hour\";q=10;w=86400");
+      assertThat(policy("e")).isEqualTo("\"hour\";q=10;w=3600, \"day\";q=100;w=86400");
+    }
+    List<QuotaState> a = billing.tryTrackClientUsage("a", 1).quotas();
+    assertThat(RateLimitHeaders.Policy.of(a)).isSameAs(RateLimitHeaders.Policy.of(billing.tryTrackClientUsage("a", 1).quotas()));
+  }
+
+  @Test
+  void policyValueFollowsAPlanChangeAndTheWindowLength() {
+    billing.updateClientQuotas("p", List.of(QuotaDefinition.of(QuotaDuration.MONTH, 10)));
+    assertThat(policy("p")).isEqualTo("\"month\";q=10;w=2678400"); // March: 31 days
+
+    clock.advance(Duration.ofDays(3)); // April: 30 days
+    assertThat(policy("p")).isEqualTo("\"month\";q=10;w=2592000");
+
+    billing.updateClientQuotas("p", List.of(QuotaDefinition.of(QuotaDuration.MONTH, 50)));
+    assertThat(policy("p")).isEqualTo("\"month\";q=50;w=2592000");
+  }
+
+  @Test
+  void writtenFieldsAreTheFieldsAndResetFollowsTheWindow() {
+    billing.updateClientQuotas("w", List.of(QuotaDefinition.of(QuotaDuration.MINUTE, 5),
+        QuotaDefinition.of(QuotaDuration.DAY, 100)));
+    Map<String, String> written = new java.util.LinkedHashMap<>();
+    jakarta.servlet.http.HttpServletResponse response = (jakarta.servlet.http.HttpServletResponse)
+        java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {jakarta.servlet.http.HttpServletResponse.class}, (proxy, method, args) -> {
+              if (method.getName().equals("setHeader")) {
+                written.put((String) args[0], (String) args[1]);
+              }
+              return null;
+            });
+
+    BillingDecision first = billing.tryTrackClientUsage("w", 1);
+    RateLimitHeaders.write(response, first, HeaderStyle.BOTH);
+    assertThat(written).containsExactlyEntriesOf(RateLimitHeaders.fields(first, HeaderStyle.BOTH));
+    assertThat(written.get("RateLimit")).isEqualTo(
+        RateLimitHeaders.rateLimitField(first.quotas(), first.at())).isEqualTo("\"minute\";r=4;t=60, \"day\";r=99;t=84600");
+    assertThat(written).containsEntry("X-RateLimit-Limit", "5").containsEntry("X-RateLimit-Remaining", "4")
+        .containsEntry("X-RateLimit-Reset", Long.toString(java.time.Instant.parse("2026-03-29T00:31:00Z").getEpochSecond()));
+
+    clock.advance(Duration.ofSeconds(90));
+    BillingDecision later = billing.tryTrackClientUsage("w", 1);
+    assertThat(RateLimitHeaders.fields(later, HeaderStyle.BOTH))
+        .containsEntry("RateLimit", "\"minute\";r=4;t=30, \"day\";r=98;t=84510")
+        .containsEntry("X-RateLimit-Reset", Long.toString(java.time.Instant.parse("2026-03-29T00:32:00Z").getEpochSecond()));
+  }
+
+  private String policy(String client) {
+    return RateLimitHeaders.fields(billing.tryTrackClientUsage(client, 1), HeaderStyle.IETF).get("RateLimit-Policy");
   }
 }
