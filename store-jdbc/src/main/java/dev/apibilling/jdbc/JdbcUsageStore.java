@@ -299,7 +299,7 @@ public final class JdbcUsageStore implements UsageStore {
       }
       if (dialect == JdbcDialect.POSTGRESQL) {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
-            + p + "forget_outcome, " + p + "keep_windows, "
+            + p + "forget_outcome, " + p + "keep_windows, " + p + "flush_day, " + p + "add_windows, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
       }
@@ -406,6 +406,8 @@ public final class JdbcUsageStore implements UsageStore {
       s.setQueryTimeout((int) Math.max(1, (timeoutMillis + 999) / 1000));
       s.executeQuery(sql).close();
       if (dialect == JdbcDialect.POSTGRESQL) {
+        // fails with SQLState 42703 on a windows table from before the day buckets (the script upgrades it)
+        s.executeQuery("SELECT bucket_day, bucket_credits FROM " + schema.windows + " WHERE 1 = 0").close();
         // fails with SQLState 42883 when the function is missing
         s.executeQuery("SELECT '" + schema.prefix + "charge'::regproc, '" + schema.prefix + "settle'::regproc").close();
       } else if (dialect == JdbcDialect.MARIADB) {

@@ -1,0 +1,71 @@
+package dev.apibilling.jdbc;
+
+import dev.apibilling.spi.ChargeMode;
+
+/**
+ * The positional protocol of the SQL routines a decision or settlement calls, named once: the parameter
+ * slots of PostgreSQL's {@code charge} and {@code settle} functions and of MariaDB's {@code charge} and
+ * {@code settle} procedures, in their order, the columns they answer, and the code of a charge mode. Each
+ * constant is its SQL parameter's name without {@code p_}; the schema files carry the same tables as
+ * comments, and {@code ProtocolTest} checks that the routines' signatures agree with these enums.
+ */
+final class Protocol {
+
+  private Protocol() {}
+
+  /** A named parameter or column of a routine: its JDBC index is its position, from 1. */
+  interface Slot {
+    int ordinal();
+
+    /** The JDBC index of this slot. */
+    default int at() {
+      return ordinal() + 1;
+    }
+  }
+
+  /** The parameters of PostgreSQL's {@code charge} function (postgresql.sql). */
+  enum PostgresCharge implements Slot {
+    CLIENT, POLICIES, STARTS, ENDS, LIMITS, CREDITS, MODE, KEY, KEY_EXPIRES, RESERVATION, RESERVATION_EXPIRES,
+    DAY, NOW, EVENT_ID, EVENT_TIME, EVENT
+  }
+
+  /** The parameters of MariaDB's {@code charge} procedure (mariadb.sql); windows travel as {@link Slots} text. */
+  enum MariaDbCharge implements Slot {
+    CLIENT, WINDOWS, CREDITS, MODE, KEY, KEY_EXPIRES, RESERVATION, RESERVATION_EXPIRES, DAY, NOW, EVENT_ID,
+    EVENT_TIME, EVENT
+  }
+
+  /** The parameters of the {@code settle} function (PostgreSQL) and procedure (MariaDB): the same on both. */
+  enum Settle implements Slot {
+    CLIENT, RESERVATION, ACTUAL, NOW, EVENT_ID, EVENT_TIME, EVENT
+  }
+
+  /** The columns of the one row {@code charge} answers, on both. */
+  enum ChargeAnswer implements Slot {
+    GRANTED, REPLAYED, USED, RESERVATION_ID
+  }
+
+  /** How the routines' {@code p_mode} codes a mode: 0 check, 1 charge, 2 reserve. */
+  static int modeCode(ChargeMode mode) {
+    switch (mode) {
+      case CHECK:
+        return 0;
+      case CHARGE:
+        return 1;
+      case RESERVE:
+        return 2;
+      default:
+        throw new IllegalArgumentException("no code for charge mode " + mode);
+    }
+  }
+
+  /** {@code CALL}-able text of a routine with one {@code ?} per slot: {@code name(?, ?, ...)}. */
+  static String invocation(String routine, Class<? extends Enum<?>> slots) {
+    int n = slots.getEnumConstants().length;
+    StringBuilder b = new StringBuilder(routine.length() + 3 * n + 2).append(routine).append('(');
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "?" : ", ?");
+    }
+    return b.append(')').toString();
+  }
+}
