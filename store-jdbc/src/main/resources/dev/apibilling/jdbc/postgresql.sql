@@ -303,14 +303,14 @@ END;
 $$;
 
 -- One decision (UsageStore.charge), in one statement and one transaction. The parameters, by position (the
--- Java side names them in ChargeParameter.Postgres, in this order):
+-- Java side names them in Protocol.PostgresCharge, in this order):
 --    1 p_client              the client id
 --    2 p_policies            the windows' policies ...
 --    3 p_starts              ... their starts (epoch ms) ...
 --    4 p_ends                ... their ends ...
 --    5 p_limits              ... and their limits (-1: unlimited), all four in the same order
 --    6 p_credits             the credits asked for
---    7 p_mode                0 check, 1 charge, 2 reserve (ChargeParameter.modeCode)
+--    7 p_mode                0 check, 1 charge, 2 reserve (Protocol.modeCode)
 --    8 p_key                 the idempotency key, or NULL
 --    9 p_key_expires         when the key's outcome expires
 --   10 p_reservation         the reservation's id (reserve), else NULL
@@ -320,9 +320,9 @@ $$;
 --   14 p_event_id            the usage event's id, time and CloudEvents JSON (a granted charge records it;
 --   15 p_event_time          NULL p_event: none)
 --   16 p_event
--- It answers one row (granted, replayed, used, reservation_id): used holds the windows' counts in order; a
--- replay answers the counts now, followed, for a reservation, by the credits it still holds and when it
--- expires (0 and p_now once it is settled). Counts and day totals saturate at 2^53 - 1.
+-- It answers one row (Protocol.ChargeAnswer: granted, replayed, used, reservation_id): used holds the
+-- windows' counts in order; a replay answers the counts now, followed, for a reservation, by the credits it
+-- still holds and when it expires (0 and p_now once it is settled). Counts and day totals saturate at 2^53 - 1.
 -- A plain check or charge takes no client lock (add_windows checks and adds under each window row's lock);
 -- an idempotent request, a reservation, and giving back expired reservations take the client's advisory
 -- lock first, as every other change of reservations and idempotency keys does.
@@ -420,7 +420,10 @@ BEGIN
 END;
 $$;
 
--- Settles a reservation (UsageStore.settle): keeps p_actual credits and gives the rest back; a release
+-- Settles a reservation (UsageStore.settle). The parameters, by position (Protocol.Settle; the same as
+-- MariaDB's settle procedure): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
+-- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records).
+-- It keeps p_actual credits and gives the rest back; a release
 -- (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
 -- Returns -1 when there is no such reservation, else the credits it held; when p_actual exceeds them
 -- nothing is settled (the caller reports the error). A settlement keeping credits records p_event.
