@@ -3,6 +3,7 @@ package dev.apibilling.jdbc;
 import dev.apibilling.Requirements;
 import dev.apibilling.jdbc.Protocol.ChargeAnswer;
 import dev.apibilling.jdbc.Protocol.PostgresCharge;
+import dev.apibilling.jdbc.Protocol.PostgresChargeOne;
 import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
@@ -26,6 +27,7 @@ import org.jspecify.annotations.Nullable;
 final class PostgresOperations extends Operations {
 
   private final String charge;
+  private final String chargeOne;
   private final String settle;
   private final String usage;
   private final String deleteHistory;
@@ -42,6 +44,7 @@ final class PostgresOperations extends Operations {
     String p = schema.prefix;
     this.charge = "SELECT granted, replayed, used, reservation_id FROM "
         + Protocol.invocation(p + "charge", PostgresCharge.class);
+    this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", PostgresChargeOne.class);
     this.settle = "SELECT " + Protocol.invocation(p + "settle", Settle.class);
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
@@ -60,6 +63,9 @@ final class PostgresOperations extends Operations {
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     List<WindowSlot> slots = r.windows();
     int n = slots.size();
+    if (n == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null) {
+      return chargeOne(c, r, slots.get(0), d);
+    }
     String[] policies = new String[n];
     Long[] starts = new Long[n];
     Long[] ends = new Long[n];
@@ -100,6 +106,24 @@ final class PostgresOperations extends Operations {
         }
         return ChargeResult.of(rs.getBoolean(ChargeAnswer.GRANTED.at()), used, reservationId);
       }
+    }
+  }
+
+  /** A plain charge of one window: scalars in, the count (or -1 minus it when refused) out. */
+  private ChargeResult chargeOne(Connection c, ChargeRequest r, WindowSlot w, Deadline d) throws SQLException {
+    try (PreparedStatement ps = prepare(c, chargeOne, d)) {
+      ps.setString(PostgresChargeOne.CLIENT.at(), r.clientId());
+      ps.setString(PostgresChargeOne.POLICY.at(), w.policy());
+      ps.setLong(PostgresChargeOne.START.at(), w.start());
+      ps.setLong(PostgresChargeOne.END.at(), w.end());
+      ps.setLong(PostgresChargeOne.LIMIT.at(), w.limit());
+      ps.setLong(PostgresChargeOne.CREDITS.at(), r.credits());
+      ps.setLong(PostgresChargeOne.DAY.at(), r.epochDay());
+      ps.setLong(PostgresChargeOne.NOW.at(), r.now());
+      setEvent(ps, PostgresChargeOne.EVENT_ID, PostgresChargeOne.EVENT_TIME, PostgresChargeOne.EVENT, r.event());
+      long answer = single(ps);
+      return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
+          : ChargeResult.of(true, new long[] {answer}, null);
     }
   }
 

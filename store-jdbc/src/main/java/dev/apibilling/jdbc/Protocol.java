@@ -29,6 +29,14 @@ final class Protocol {
     DAY, NOW, EVENT_ID, EVENT_TIME, EVENT
   }
 
+  /**
+   * The parameters of PostgreSQL's {@code charge_one} function: a plain charge (no idempotency key, no
+   * reservation) of one window; it answers the window's count after the charge, or -1 minus it when refused.
+   */
+  enum PostgresChargeOne implements Slot {
+    CLIENT, POLICY, START, END, LIMIT, CREDITS, DAY, NOW, EVENT_ID, EVENT_TIME, EVENT
+  }
+
   /** The parameters of MariaDB's {@code charge} procedure (mariadb.sql); windows travel as {@link Slots} text. */
   enum MariaDbCharge implements Slot {
     CLIENT, WINDOWS, CREDITS, MODE, KEY, KEY_EXPIRES, RESERVATION, RESERVATION_EXPIRES, DAY, NOW, EVENT_ID,

@@ -420,6 +420,56 @@ BEGIN
 END;
 $$;
 
+-- The most common decision in less work: a plain charge (no idempotency key, no reservation) of one window,
+-- with scalar parameters and a scalar answer, the same as charge otherwise. The parameters, by position
+-- (Protocol.PostgresChargeOne):
+--    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited) of the window, 6 p_credits,
+--    7 p_day, 8 p_now, 9 p_event_id, 10 p_event_time, 11 p_event (as charge's).
+-- Answers the window's count after the charge, or -1 - its count when refused.
+CREATE OR REPLACE FUNCTION ${prefix}charge_one(p_client text, p_policy text, p_start bigint, p_end bigint,
+    p_limit bigint, p_credits bigint, p_day bigint, p_now bigint, p_event_id text, p_event_time bigint,
+    p_event text)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_row record;
+  v_used bigint[];
+BEGIN
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+    PERFORM ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  IF p_limit = -1 OR p_credits <= p_limit THEN
+    -- add_windows' first window, inlined: into the bucket when the row counts the day already
+    INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits)
+    VALUES (p_client, p_policy, p_start, p_end, p_credits, p_day, 0)
+    ON CONFLICT (client_id, policy, window_start) DO UPDATE
+       SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
+           window_end = GREATEST(w.window_end, EXCLUDED.window_end),
+           bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used)
+     WHERE (p_limit = -1 OR w.used + EXCLUDED.used <= p_limit) AND w.bucket_day = p_day
+    RETURNING w.used, w.bucket_credits INTO v_row;
+    IF FOUND THEN
+      IF v_row.bucket_credits = 0 THEN
+        PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
+      END IF;
+      v_used := ARRAY[v_row.used];
+    ELSE
+      -- over the limit, or the row counts another day: the general way (the row is locked by now)
+      v_used := ${prefix}add_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end], ARRAY[p_limit],
+          p_credits, p_day);
+    END IF;
+  END IF;
+  IF v_used IS NULL THEN
+    RETURN -1 - (${prefix}keep_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end]))[1];
+  END IF;
+  IF p_event IS NOT NULL THEN
+    PERFORM ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
+  END IF;
+  RETURN v_used[1];
+END;
+$$;
+
 -- Settles a reservation (UsageStore.settle). The parameters, by position (Protocol.Settle; the same as
 -- MariaDB's settle procedure): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
 -- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records).

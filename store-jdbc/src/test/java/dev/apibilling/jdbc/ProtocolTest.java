@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.apibilling.jdbc.Protocol.ChargeAnswer;
 import dev.apibilling.jdbc.Protocol.MariaDbCharge;
 import dev.apibilling.jdbc.Protocol.PostgresCharge;
+import dev.apibilling.jdbc.Protocol.PostgresChargeOne;
 import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ final class ProtocolTest {
   void postgresFunctionsTakeTheNamedSlotsInOrder() {
     String sql = JdbcUsageStore.schemaSql(JdbcDialect.POSTGRESQL, "acme_");
     assertThat(parameters(sql, "FUNCTION acme_charge(")).isEqualTo(names(PostgresCharge.values()));
+    assertThat(parameters(sql, "FUNCTION acme_charge_one(")).isEqualTo(names(PostgresChargeOne.values()));
     assertThat(parameters(sql, "FUNCTION acme_settle(")).isEqualTo(names(Settle.values()));
     String answer = between(sql, "RETURNS TABLE (", ")");
     assertThat(Arrays.stream(answer.split(",")).map(c -> c.strip().split(" ")[0].toUpperCase(Locale.ROOT))

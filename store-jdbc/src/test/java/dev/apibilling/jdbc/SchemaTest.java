@@ -100,7 +100,7 @@ final class SchemaTest {
     }
     // the PL/pgSQL bodies stay whole: one statement per function, and one upgrade block
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(14);
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(15);
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
         .filteredOn(s -> s.startsWith("DO $$")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("$$"));
     // functions whose parameters changed drop their old signature first, so an upgrade leaves no overload
