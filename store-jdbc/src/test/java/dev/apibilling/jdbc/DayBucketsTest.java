@@ -156,6 +156,55 @@ final class DayBucketsTest {
     }
   }
 
+  @Test
+  void plainChargesAndSettlementsRacingOnOneClientKeepTheDayExactOnPostgres() throws Exception {
+    racingChargesAndSettlementsKeepTheDayExact(List.of(QuotaDefinition.of(MONTH, 1_000_000)));
+  }
+
+  @Test
+  void plainChargesAndSettlementsOfTwoWindowsRacingOnOneClientKeepTheDayExactOnPostgres() throws Exception {
+    racingChargesAndSettlementsKeepTheDayExact(
+        List.of(QuotaDefinition.of(DAY, 1_000_000), QuotaDefinition.of(MONTH, 1_000_000)));
+  }
+
+  /** Lock-free plain charges and locked reservations, settlements and releases of one client at once. */
+  private void racingChargesAndSettlementsKeepTheDayExact(List<QuotaDefinition> plan) throws Exception {
+    try (TestTables tables = TestTables.on(Databases.postgres());
+        JdbcUsageStore store = tables.open();
+        ApiBilling billing = billing(store, plan)) {
+      java.util.concurrent.atomic.AtomicLong expected = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+      try {
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+          boolean settles = t % 3 == 0;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < 40; i++) {
+              if (settles) {
+                Reservation r = billing.reserve(Charge.of(client, 4)).reservation().orElseThrow();
+                long kept = i % 4;             // 0: a release
+                assertThat(kept == 0 ? billing.release(r) : billing.commit(r, kept)).isTrue();
+                expected.addAndGet(kept);
+              } else {
+                assertThat(billing.tryTrackClientUsage(client, 1).granted()).isTrue();
+                expected.addAndGet(1);
+              }
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(expected.get()).isEqualTo(4 * 40 + 2 * 60);
+      assertThat(billing.status(client).quotas()).extracting(QuotaState::used).allMatch(u -> u == expected.get());
+      assertThat(billing.usageHistory(client, DAY1, DAY1)).containsExactly(new DailyUsage(DAY1, expected.get()));
+    }
+  }
+
   private ApiBilling billing(JdbcUsageStore store, List<QuotaDefinition> plan) {
     ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
     billing.updateClientQuotas(client, plan);
