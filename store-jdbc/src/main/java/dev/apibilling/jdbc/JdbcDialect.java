@@ -11,7 +11,9 @@ public enum JdbcDialect {
 
   /**
    * PostgreSQL 10 or later: every decision is one call of a PL/pgSQL function the schema installs, one
-   * statement and one round trip; a client's changes are serialized by a transaction-scoped advisory lock.
+   * statement and one round trip; a plain charge is one conditional upsert per window under the row's lock,
+   * and changes of a client's reservations, keys and history are serialized by a transaction-scoped
+   * advisory lock.
    */
   POSTGRESQL("postgresql.sql"),
 

@@ -41,12 +41,13 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Every decision is atomic and exact across any number of store objects and processes sharing the
- * database: each change of a client runs under one lock per client taken first (PostgreSQL: an advisory
- * transaction lock inside a PL/pgSQL function; MariaDB: the client's row, locked by a stored procedure;
- * both one statement and one round trip per decision; MySQL and H2: the client's row, locked first by a
- * short transaction of several statements), so there is no read-modify-write race and no lock-order
- * deadlock. Conflicts the database resolves by rolling back (deadlocks, serialization failures) are
- * retried a few times within the timeout.
+ * database: each change of a client's reservations, idempotency keys or history runs under one lock per
+ * client taken first (PostgreSQL: an advisory transaction lock inside a PL/pgSQL function; MariaDB: the
+ * client's row, locked by a stored procedure; both one statement and one round trip per decision; MySQL and
+ * H2: the client's row, locked first by a short transaction of several statements), and on PostgreSQL and
+ * MariaDB a plain charge or check checks and adds each window's count under that window row's lock, so
+ * there is no read-modify-write race. Conflicts the database resolves by rolling back (deadlocks,
+ * serialization failures) are retried a few times within the timeout.
  *
  * <p>Time is the caller's: expiry is judged by each request's {@code now}, never the database clock.
  * Expired rows stay until {@link #purgeExpired(Instant)} deletes them; call it periodically, or let the
@@ -299,7 +300,7 @@ public final class JdbcUsageStore implements UsageStore {
       }
       if (dialect == JdbcDialect.POSTGRESQL) {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
-            + p + "forget_outcome, " + p + "keep_windows, "
+            + p + "forget_outcome, " + p + "keep_windows, " + p + "flush_day, " + p + "add_windows, " + p + "charge_one, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
       }
@@ -406,6 +407,8 @@ public final class JdbcUsageStore implements UsageStore {
       s.setQueryTimeout((int) Math.max(1, (timeoutMillis + 999) / 1000));
       s.executeQuery(sql).close();
       if (dialect == JdbcDialect.POSTGRESQL) {
+        // fails with SQLState 42703 on a windows table from before the day buckets (the script upgrades it)
+        s.executeQuery("SELECT bucket_day, bucket_credits FROM " + schema.windows + " WHERE 1 = 0").close();
         // fails with SQLState 42883 when the function is missing
         s.executeQuery("SELECT '" + schema.prefix + "charge'::regproc, '" + schema.prefix + "settle'::regproc").close();
       } else if (dialect == JdbcDialect.MARIADB) {

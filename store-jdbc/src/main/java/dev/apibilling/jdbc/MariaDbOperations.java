@@ -1,5 +1,8 @@
 package dev.apibilling.jdbc;
 
+import dev.apibilling.jdbc.Protocol.ChargeAnswer;
+import dev.apibilling.jdbc.Protocol.MariaDbCharge;
+import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
@@ -24,47 +27,48 @@ final class MariaDbOperations extends LockingOperations {
 
   MariaDbOperations(Schema schema) {
     super(schema, JdbcDialect.MARIADB);
-    this.charge = "CALL " + schema.prefix + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    this.settle = "CALL " + schema.prefix + "settle(?, ?, ?, ?, ?, ?, ?)";
+    this.charge = "CALL " + Protocol.invocation(schema.prefix + "charge", MariaDbCharge.class);
+    this.settle = "CALL " + Protocol.invocation(schema.prefix + "settle", Settle.class);
   }
 
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     boolean reserve = r.mode() == ChargeMode.RESERVE;
     try (PreparedStatement ps = prepare(c, charge, d)) {
-      ps.setString(1, r.clientId());
-      ps.setString(2, Slots.encode(r.windows()));
-      ps.setLong(3, r.credits());
-      ps.setInt(4, r.mode().code());
+      ps.setString(MariaDbCharge.CLIENT.at(), r.clientId());
+      ps.setString(MariaDbCharge.WINDOWS.at(), Slots.encode(r.windows()));
+      ps.setLong(MariaDbCharge.CREDITS.at(), r.credits());
+      ps.setInt(MariaDbCharge.MODE.at(), r.mode().code());
       if (r.idempotencyKey() == null) {
-        ps.setNull(5, Types.VARBINARY);
+        ps.setNull(MariaDbCharge.KEY.at(), Types.VARBINARY);
       } else {
-        ps.setString(5, r.idempotencyKey());
+        ps.setString(MariaDbCharge.KEY.at(), r.idempotencyKey());
       }
-      ps.setLong(6, r.idempotencyExpiresAt());
+      ps.setLong(MariaDbCharge.KEY_EXPIRES.at(), r.idempotencyExpiresAt());
       if (reserve) {
-        ps.setString(7, r.reservationId());
+        ps.setString(MariaDbCharge.RESERVATION.at(), r.reservationId());
       } else {
-        ps.setNull(7, Types.VARBINARY);
+        ps.setNull(MariaDbCharge.RESERVATION.at(), Types.VARBINARY);
       }
-      ps.setLong(8, r.reservationExpiresAt());
-      ps.setLong(9, r.epochDay());
-      ps.setLong(10, r.now());
-      setEvent(ps, 11, r.mode() == ChargeMode.CHARGE ? r.event() : null);
+      ps.setLong(MariaDbCharge.RESERVATION_EXPIRES.at(), r.reservationExpiresAt());
+      ps.setLong(MariaDbCharge.DAY.at(), r.epochDay());
+      ps.setLong(MariaDbCharge.NOW.at(), r.now());
+      setEvent(ps, MariaDbCharge.EVENT_ID, MariaDbCharge.EVENT_TIME, MariaDbCharge.EVENT,
+          r.mode() == ChargeMode.CHARGE ? r.event() : null);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("charge procedure answered no row");
         }
         int n = r.windows().size();
-        long[] answered = Slots.decodeUsed(rs.getString(3));
+        long[] answered = Slots.decodeUsed(rs.getString(ChargeAnswer.USED.at()));
         long[] used = java.util.Arrays.copyOf(answered, n);
-        String reservationId = rs.getString(4);
-        if (rs.getBoolean(2)) {
+        String reservationId = rs.getString(ChargeAnswer.RESERVATION_ID.at());
+        if (rs.getBoolean(ChargeAnswer.REPLAYED.at())) {
           // a replay of a reservation answers its held credits and expiry after the counts
           return ChargeResult.replay(used, reservationId, answered.length > n ? answered[n] : 0,
               answered.length > n + 1 ? answered[n + 1] : r.now());
         }
-        return ChargeResult.of(rs.getBoolean(1), used, reservationId);
+        return ChargeResult.of(rs.getBoolean(ChargeAnswer.GRANTED.at()), used, reservationId);
       }
     }
   }
@@ -72,11 +76,11 @@ final class MariaDbOperations extends LockingOperations {
   @Override
   long settle(Connection c, SettleRequest r, Deadline d) throws SQLException {
     try (PreparedStatement ps = prepare(c, settle, d)) {
-      ps.setString(1, r.clientId());
-      ps.setString(2, r.reservationId());
-      ps.setLong(3, r.actualCredits());
-      ps.setLong(4, r.now());
-      setEvent(ps, 5, r.actualCredits() > 0 ? r.event() : null);
+      ps.setString(Settle.CLIENT.at(), r.clientId());
+      ps.setString(Settle.RESERVATION.at(), r.reservationId());
+      ps.setLong(Settle.ACTUAL.at(), r.actualCredits());
+      ps.setLong(Settle.NOW.at(), r.now());
+      setEvent(ps, Settle.EVENT_ID, Settle.EVENT_TIME, Settle.EVENT, r.actualCredits() > 0 ? r.event() : null);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("settle procedure answered no row");
@@ -86,16 +90,17 @@ final class MariaDbOperations extends LockingOperations {
     }
   }
 
-  /** Binds a usage event's id, time and payload to three parameters from {@code at} (NULLs for none). */
-  private static void setEvent(PreparedStatement ps, int at, @Nullable EventRecord event) throws SQLException {
+  /** Binds a usage event's id, time and payload to their slots (NULLs for none). */
+  private static void setEvent(PreparedStatement ps, Protocol.Slot id, Protocol.Slot time, Protocol.Slot payload,
+      @Nullable EventRecord event) throws SQLException {
     if (event == null) {
-      ps.setNull(at, Types.VARBINARY);
-      ps.setLong(at + 1, 0);
-      ps.setNull(at + 2, Types.VARCHAR);
+      ps.setNull(id.at(), Types.VARBINARY);
+      ps.setLong(time.at(), 0);
+      ps.setNull(payload.at(), Types.VARCHAR);
     } else {
-      ps.setString(at, event.id());
-      ps.setLong(at + 1, event.time());
-      ps.setString(at + 2, event.payload());
+      ps.setString(id.at(), event.id());
+      ps.setLong(time.at(), event.time());
+      ps.setString(payload.at(), event.payload());
     }
   }
 }

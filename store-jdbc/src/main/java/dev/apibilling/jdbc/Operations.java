@@ -24,11 +24,22 @@ abstract class Operations {
 
   final Schema schema;
   private final String selectHistory;
+  private final int historyRanges;
 
+  /** Operations whose history is the daily table's rows. */
   Operations(Schema schema) {
+    this(schema, "SELECT epoch_day, credits FROM " + schema.daily
+        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 ORDER BY epoch_day");
+  }
+
+  /**
+   * Operations whose history is read by {@code selectHistory}: rows of (epoch day, credits other than zero)
+   * in day order, its parameters one or more times (client id, first day, last day).
+   */
+  Operations(Schema schema, String selectHistory) {
     this.schema = schema;
-    this.selectHistory = "SELECT epoch_day, credits FROM " + schema.daily
-        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 ORDER BY epoch_day";
+    this.selectHistory = selectHistory;
+    this.historyRanges = (int) selectHistory.chars().filter(ch -> ch == '?').count() / 3;
   }
 
   abstract ChargeResult charge(Connection c, ChargeRequest request, Deadline d) throws SQLException;
@@ -60,9 +71,11 @@ abstract class Operations {
       throws SQLException {
     List<DailyUsage> result = new ArrayList<>();
     try (PreparedStatement ps = prepare(c, selectHistory, d)) {
-      ps.setString(1, clientId);
-      ps.setLong(2, fromDay);
-      ps.setLong(3, toDay);
+      for (int at = 1; at < 3 * historyRanges; at += 3) {
+        ps.setString(at, clientId);
+        ps.setLong(at + 1, fromDay);
+        ps.setLong(at + 2, toDay);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           result.add(new DailyUsage(LocalDate.ofEpochDay(rs.getLong(1)), rs.getLong(2)));

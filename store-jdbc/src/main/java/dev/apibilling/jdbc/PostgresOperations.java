@@ -1,5 +1,10 @@
 package dev.apibilling.jdbc;
 
+import dev.apibilling.Requirements;
+import dev.apibilling.jdbc.Protocol.ChargeAnswer;
+import dev.apibilling.jdbc.Protocol.PostgresCharge;
+import dev.apibilling.jdbc.Protocol.PostgresChargeOne;
+import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
@@ -22,26 +27,45 @@ import org.jspecify.annotations.Nullable;
 final class PostgresOperations extends Operations {
 
   private final String charge;
+  private final String chargeOne;
   private final String settle;
   private final String usage;
   private final String deleteHistory;
   private final String expireAll;
+  private final String purgeWindows;
 
   PostgresOperations(Schema schema) {
-    super(schema);
+    // a day's total is its daily row plus the buckets of that day in the client's windows (postgresql.sql)
+    super(schema, "SELECT epoch_day, LEAST(" + Requirements.MAX_CREDITS + ", SUM(credits)) FROM ("
+        + "SELECT epoch_day, credits FROM " + schema.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?"
+        + " UNION ALL SELECT bucket_day, bucket_credits FROM " + schema.windows
+        + " WHERE client_id = ? AND bucket_day BETWEEN ? AND ? AND bucket_credits <> 0) t"
+        + " GROUP BY epoch_day HAVING SUM(credits) <> 0 ORDER BY epoch_day");
     String p = schema.prefix;
-    this.charge = "SELECT granted, replayed, used, reservation_id FROM " + p
-        + "charge(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    this.settle = "SELECT " + p + "settle(?, ?, ?, ?, ?, ?, ?)";
+    this.charge = "SELECT granted, replayed, used, reservation_id FROM "
+        + Protocol.invocation(p + "charge", PostgresCharge.class);
+    this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", PostgresChargeOne.class);
+    this.settle = "SELECT " + Protocol.invocation(p + "settle", Settle.class);
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
     this.expireAll = "SELECT " + p + "expire_all_reservations(?, ?)";
+    // deleting windows moves their buckets into the daily rows in the same statement
+    this.purgeWindows = "WITH gone AS (DELETE FROM " + schema.windows + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
+        + schema.windows + " WHERE window_end <= ? LIMIT " + PURGE_BATCH + ")) AND window_end <= ?"
+        + " RETURNING client_id, bucket_day, bucket_credits), moved AS (INSERT INTO " + schema.daily
+        + " AS d (client_id, epoch_day, credits) SELECT client_id, bucket_day, LEAST(" + Requirements.MAX_CREDITS
+        + ", SUM(bucket_credits)) FROM gone WHERE bucket_credits <> 0 GROUP BY client_id, bucket_day"
+        + " ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = LEAST(" + Requirements.MAX_CREDITS
+        + ", d.credits + EXCLUDED.credits)) SELECT COUNT(*) FROM gone";
   }
 
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     List<WindowSlot> slots = r.windows();
     int n = slots.size();
+    if (n == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null) {
+      return chargeOne(c, r, slots.get(0), d);
+    }
     String[] policies = new String[n];
     Long[] starts = new Long[n];
     Long[] ends = new Long[n];
@@ -54,43 +78,63 @@ final class PostgresOperations extends Operations {
       limits[i] = s.limit();
     }
     try (PreparedStatement ps = prepare(c, charge, d)) {
-      ps.setString(1, r.clientId());
-      ps.setArray(2, c.createArrayOf("text", policies));
-      ps.setArray(3, c.createArrayOf("bigint", starts));
-      ps.setArray(4, c.createArrayOf("bigint", ends));
-      ps.setArray(5, c.createArrayOf("bigint", limits));
-      ps.setLong(6, r.credits());
-      ps.setInt(7, r.mode().code());
-      setNullableString(ps, 8, r.idempotencyKey());
-      ps.setLong(9, r.idempotencyExpiresAt());
-      setNullableString(ps, 10, r.mode() == ChargeMode.RESERVE ? r.reservationId() : null);
-      ps.setLong(11, r.reservationExpiresAt());
-      ps.setLong(12, r.epochDay());
-      ps.setLong(13, r.now());
-      setEvent(ps, 14, r.mode() == ChargeMode.CHARGE ? r.event() : null);
+      ps.setString(PostgresCharge.CLIENT.at(), r.clientId());
+      ps.setArray(PostgresCharge.POLICIES.at(), c.createArrayOf("text", policies));
+      ps.setArray(PostgresCharge.STARTS.at(), c.createArrayOf("bigint", starts));
+      ps.setArray(PostgresCharge.ENDS.at(), c.createArrayOf("bigint", ends));
+      ps.setArray(PostgresCharge.LIMITS.at(), c.createArrayOf("bigint", limits));
+      ps.setLong(PostgresCharge.CREDITS.at(), r.credits());
+      ps.setInt(PostgresCharge.MODE.at(), r.mode().code());
+      setNullableString(ps, PostgresCharge.KEY.at(), r.idempotencyKey());
+      ps.setLong(PostgresCharge.KEY_EXPIRES.at(), r.idempotencyExpiresAt());
+      setNullableString(ps, PostgresCharge.RESERVATION.at(),
+          r.mode() == ChargeMode.RESERVE ? r.reservationId() : null);
+      ps.setLong(PostgresCharge.RESERVATION_EXPIRES.at(), r.reservationExpiresAt());
+      ps.setLong(PostgresCharge.DAY.at(), r.epochDay());
+      ps.setLong(PostgresCharge.NOW.at(), r.now());
+      setEvent(ps, PostgresCharge.EVENT_ID, PostgresCharge.EVENT_TIME, PostgresCharge.EVENT,
+          r.mode() == ChargeMode.CHARGE ? r.event() : null);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("charge function returned no row");
         }
-        long[] answered = longs(rs.getArray(3), n + 2);
+        long[] answered = longs(rs.getArray(ChargeAnswer.USED.at()), n + 2);
         long[] used = java.util.Arrays.copyOf(answered, n);
-        String reservationId = rs.getString(4);
-        if (rs.getBoolean(2)) {
+        String reservationId = rs.getString(ChargeAnswer.RESERVATION_ID.at());
+        if (rs.getBoolean(ChargeAnswer.REPLAYED.at())) {
           return ChargeResult.replay(used, reservationId, answered[n], answered[n + 1]);
         }
-        return ChargeResult.of(rs.getBoolean(1), used, reservationId);
+        return ChargeResult.of(rs.getBoolean(ChargeAnswer.GRANTED.at()), used, reservationId);
       }
+    }
+  }
+
+  /** A plain charge of one window: scalars in, the count (or -1 minus it when refused) out. */
+  private ChargeResult chargeOne(Connection c, ChargeRequest r, WindowSlot w, Deadline d) throws SQLException {
+    try (PreparedStatement ps = prepare(c, chargeOne, d)) {
+      ps.setString(PostgresChargeOne.CLIENT.at(), r.clientId());
+      ps.setString(PostgresChargeOne.POLICY.at(), w.policy());
+      ps.setLong(PostgresChargeOne.START.at(), w.start());
+      ps.setLong(PostgresChargeOne.END.at(), w.end());
+      ps.setLong(PostgresChargeOne.LIMIT.at(), w.limit());
+      ps.setLong(PostgresChargeOne.CREDITS.at(), r.credits());
+      ps.setLong(PostgresChargeOne.DAY.at(), r.epochDay());
+      ps.setLong(PostgresChargeOne.NOW.at(), r.now());
+      setEvent(ps, PostgresChargeOne.EVENT_ID, PostgresChargeOne.EVENT_TIME, PostgresChargeOne.EVENT, r.event());
+      long answer = single(ps);
+      return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
+          : ChargeResult.of(true, new long[] {answer}, null);
     }
   }
 
   @Override
   long settle(Connection c, SettleRequest r, Deadline d) throws SQLException {
     try (PreparedStatement ps = prepare(c, settle, d)) {
-      ps.setString(1, r.clientId());
-      ps.setString(2, r.reservationId());
-      ps.setLong(3, r.actualCredits());
-      ps.setLong(4, r.now());
-      setEvent(ps, 5, r.actualCredits() > 0 ? r.event() : null);
+      ps.setString(Settle.CLIENT.at(), r.clientId());
+      ps.setString(Settle.RESERVATION.at(), r.reservationId());
+      ps.setLong(Settle.ACTUAL.at(), r.actualCredits());
+      ps.setLong(Settle.NOW.at(), r.now());
+      setEvent(ps, Settle.EVENT_ID, Settle.EVENT_TIME, Settle.EVENT, r.actualCredits() > 0 ? r.event() : null);
       return single(ps);
     }
   }
@@ -142,6 +186,13 @@ final class PostgresOperations extends Operations {
   @Override
   long deleteBatch(Connection c, String table, String column, long bound, int timeoutSeconds)
       throws SQLException {
+    if (table.equals(schema.windows)) {
+      try (PreparedStatement ps = prepare(c, purgeWindows, timeoutSeconds)) {
+        ps.setLong(1, bound);
+        ps.setLong(2, bound);
+        return single(ps);
+      }
+    }
     String sql = "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table + " WHERE "
         + column + " <= ? LIMIT " + PURGE_BATCH + ")) AND " + column + " <= ?";
     try (PreparedStatement ps = prepare(c, sql, timeoutSeconds)) {
@@ -163,12 +214,12 @@ final class PostgresOperations extends Operations {
     }
   }
 
-
-  /** Binds a usage event's id, time and payload to three parameters from {@code at} (NULLs for none). */
-  private static void setEvent(PreparedStatement ps, int at, @Nullable EventRecord event) throws SQLException {
-    setNullableString(ps, at, event == null ? null : event.id());
-    ps.setLong(at + 1, event == null ? 0 : event.time());
-    setNullableString(ps, at + 2, event == null ? null : event.payload());
+  /** Binds a usage event's id, time and payload to their slots (NULLs for none). */
+  private static void setEvent(PreparedStatement ps, Protocol.Slot id, Protocol.Slot time, Protocol.Slot payload,
+      @Nullable EventRecord event) throws SQLException {
+    setNullableString(ps, id.at(), event == null ? null : event.id());
+    ps.setLong(time.at(), event == null ? 0 : event.time());
+    setNullableString(ps, payload.at(), event == null ? null : event.payload());
   }
 
   private static void setNullableString(PreparedStatement ps, int index, @Nullable String value) throws SQLException {

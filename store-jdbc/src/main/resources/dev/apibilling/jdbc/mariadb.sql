@@ -182,13 +182,30 @@ BEGIN
   DELETE FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now;
 END //
 
--- One decision (UsageStore.charge) in one CALL and one transaction; answers one row:
--- granted, replayed, used (comma-separated, in window order), reservation_id.
--- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Every existing count of the windows is
--- kept until its window's end; counts and day totals saturate at 2^53 - 1. A replay answers the windows'
--- counts now, followed, for a reservation, by the credits it still holds and when it expires (0 and p_now
--- once it is settled).
+-- One decision (UsageStore.charge) in one CALL and one transaction. The parameters, by position (the Java side
+-- names them in Protocol.MariaDbCharge, in this order):
+--    1 p_client              the client id
+--    2 p_windows             the windows, '<length>:<policy>:<start>:<end>:<limit>;' each (limit -1: unlimited)
+--    3 p_credits             the credits asked for
+--    4 p_mode                0 check, 1 charge, 2 reserve (Protocol.modeCode)
+--    5 p_key                 the idempotency key, or NULL
+--    6 p_key_expires         when the key's outcome expires
+--    7 p_reservation         the reservation's id (reserve), else NULL
+--    8 p_reservation_expires when the reservation expires
+--    9 p_day                 the epoch day the credits count for
+--   10 p_now                 the caller's time (epoch ms)
+--   11 p_event_id            the usage event's id, time and CloudEvents JSON (a granted charge records it;
+--   12 p_event_time          NULL p_event: none)
+--   13 p_event
+-- It answers one row (Protocol.ChargeAnswer): granted, replayed, used (comma-separated, in window order),
+-- reservation_id. Every existing count of the windows is kept until its window's end; counts and day totals
+-- saturate at 2^53 - 1. A replay answers the windows' counts now, followed, for a reservation, by the credits
+-- it still holds and when it expires (0 and p_now once it is settled).
 -- A granted charge (mode 1, not a replay) records its usage event p_event (when not NULL).
+-- A plain check or charge does not lock the client's row: a charge locks each window's row (created at zero if
+-- missing, since READ COMMITTED takes no gap locks) before reading its count, so the check and the add are
+-- made under that row's lock. An idempotent request, a reservation, and giving back expired reservations lock
+-- the client's row first, as every other change of reservations and idempotency keys does.
 CREATE OR REPLACE PROCEDURE ${prefix}charge(IN p_client VARBINARY(1024), IN p_windows TEXT CHARACTER SET utf8mb4,
     IN p_credits BIGINT, IN p_mode INT, IN p_key VARBINARY(1024), IN p_key_expires BIGINT,
     IN p_reservation VARBINARY(512), IN p_reservation_expires BIGINT, IN p_day BIGINT, IN p_now BIGINT,
@@ -210,14 +227,20 @@ decide: BEGIN
   DECLARE v_key_reservation VARCHAR(512) CHARACTER SET utf8mb4;
   DECLARE v_key_expires BIGINT DEFAULT NULL;
   DECLARE v_reservation VARCHAR(512) CHARACTER SET utf8mb4 DEFAULT NULL;
+  DECLARE v_locked BOOLEAN DEFAULT p_mode = 2 OR p_key IS NOT NULL;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
     RESIGNAL;
   END;
   START TRANSACTION;
-  CALL ${prefix}lock_client(p_client, p_now);
+  IF v_locked THEN
+    CALL ${prefix}lock_client(p_client, p_now);
+  END IF;
   IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
+    IF NOT v_locked THEN
+      CALL ${prefix}lock_client(p_client, p_now);
+    END IF;
     CALL ${prefix}expire_reservations(p_client, p_now);
   END IF;
   IF p_key IS NOT NULL THEN
@@ -233,14 +256,23 @@ decide: BEGIN
   END IF;
   WHILE v_pos <= CHAR_LENGTH(p_windows) DO
     CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
-    -- FOR UPDATE: take the row's exclusive lock now, never a shared one to upgrade later
     SET v_row = NULL;
     SET v_row_end = NULL;
-    SELECT used, window_end INTO v_row, v_row_end FROM ${prefix}windows
-     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
-    IF v_row_end < v_end THEN
-      UPDATE ${prefix}windows SET window_end = v_end
+    IF p_mode <> 0 AND NOT v_replay THEN
+      -- a charge locks the row, creating it at zero if missing, and keeps it until its window's end
+      INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
+      VALUES (p_client, v_policy, v_start, v_end, 0)
+      ON DUPLICATE KEY UPDATE window_end = GREATEST(window_end, v_end);
+      SELECT used INTO v_row FROM ${prefix}windows
        WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
+    ELSE
+      -- FOR UPDATE: take the row's exclusive lock now, never a shared one to upgrade later
+      SELECT used, window_end INTO v_row, v_row_end FROM ${prefix}windows
+       WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
+      IF v_row_end < v_end THEN
+        UPDATE ${prefix}windows SET window_end = v_end
+         WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
+      END IF;
     END IF;
     SET v_row = COALESCE(v_row, 0);
     IF v_limit <> -1 AND v_row + p_credits > v_limit THEN
@@ -267,11 +299,10 @@ decide: BEGIN
   SET v_used = '';
   WHILE v_pos <= CHAR_LENGTH(p_windows) DO
     CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
-    INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
-    VALUES (p_client, v_policy, v_start, v_end, p_credits)
-    ON DUPLICATE KEY UPDATE used = LEAST(9007199254740991, used + p_credits), window_end = GREATEST(window_end, v_end);
+    UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits)
+     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
     SELECT used INTO v_row FROM ${prefix}windows
-     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start FOR UPDATE;
+     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
     SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);
   END WHILE;
   CALL ${prefix}add_daily(p_client, p_day, p_credits);
@@ -293,7 +324,9 @@ decide: BEGIN
   SELECT TRUE AS granted, FALSE AS replayed, v_used AS used, v_reservation AS reservation_id;
 END //
 
--- Settles a reservation (UsageStore.settle) in one CALL; answers -1 when there is no such reservation,
+-- Settles a reservation (UsageStore.settle) in one CALL. The parameters, by position (Protocol.Settle; the
+-- same as PostgreSQL's settle function): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
+-- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records). Answers -1 when there is no such reservation,
 -- else the credits it held (nothing is settled when p_actual exceeds them; the caller reports that).
 -- A release (p_actual = 0) also forgets the idempotency outcome recorded with the reservation; a
 -- settlement keeping credits records its usage event p_event (when not NULL).

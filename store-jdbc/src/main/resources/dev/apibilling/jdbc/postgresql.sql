@@ -4,16 +4,30 @@
 -- Every statement is idempotent (IF NOT EXISTS / OR REPLACE), so applying it again upgrades in place.
 -- Times are epoch milliseconds of the application's clock, never the database's.
 
--- The count of one quota window of one client.
+-- The count of one quota window of one client. bucket_credits are credits charged on bucket_day through
+-- this row that are not in the daily table yet (see "Daily totals" below).
 CREATE TABLE IF NOT EXISTS ${prefix}windows (
-  client_id    text   NOT NULL,
-  policy       text   NOT NULL,
-  window_start bigint NOT NULL,
-  window_end   bigint NOT NULL,
-  used         bigint NOT NULL,
+  client_id      text   NOT NULL,
+  policy         text   NOT NULL,
+  window_start   bigint NOT NULL,
+  window_end     bigint NOT NULL,
+  used           bigint NOT NULL,
+  bucket_day     bigint,
+  bucket_credits bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (client_id, policy, window_start)
 );
 CREATE INDEX IF NOT EXISTS ${prefix}windows_end ON ${prefix}windows (window_end);
+-- Upgrade of a windows table made before the buckets (schemas before 2026-12): its rows get no bucket, so
+-- their next charge starts one; nothing else changes. Checked first, so an up-to-date table is not locked.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                  WHERE attrelid = '${prefix}windows'::regclass AND attname = 'bucket_day' AND NOT attisdropped) THEN
+    ALTER TABLE ${prefix}windows ADD COLUMN IF NOT EXISTS bucket_day bigint,
+                                 ADD COLUMN IF NOT EXISTS bucket_credits bigint NOT NULL DEFAULT 0;
+  END IF;
+END;
+$$;
 
 -- A granted outcome remembered under its idempotency key.
 CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
@@ -42,7 +56,12 @@ CREATE TABLE IF NOT EXISTS ${prefix}reservations (
 CREATE INDEX IF NOT EXISTS ${prefix}reservations_client_expires ON ${prefix}reservations (client_id, expires_at);
 CREATE INDEX IF NOT EXISTS ${prefix}reservations_expires ON ${prefix}reservations (expires_at);
 
--- One total per client and day (epoch day in the billing's history zone), not a row per request.
+-- Daily totals: one row per client and day (epoch day in the billing's history zone), not a row per request.
+-- A day's total is its row's credits plus the bucket_credits of the client's windows whose bucket_day it is
+-- (at most 2^53 - 1). A decision adds its credits to the bucket of its first window when that row already
+-- counts the day (one row write per decision), else to the daily row, and the window starts counting the
+-- day (once per window and day). Buckets move into the daily rows (flush_day) when credits of their day are
+-- given back or deleted, and when the purge deletes their window.
 CREATE TABLE IF NOT EXISTS ${prefix}daily (
   client_id text   NOT NULL,
   epoch_day bigint NOT NULL,
@@ -120,6 +139,122 @@ BEGIN
 END;
 $$;
 
+-- Moves the client's buckets of a day into its daily row, so the row is the whole day. Caller holds the
+-- client's lock; each bucket's row is locked before it is read, so a charge's credits are moved or stay.
+CREATE OR REPLACE FUNCTION ${prefix}flush_day(p_client text, p_day bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  v_credits bigint := 0;
+BEGIN
+  FOR r IN SELECT w.policy, w.window_start, w.bucket_credits FROM ${prefix}windows w
+            WHERE w.client_id = p_client AND w.bucket_day = p_day AND w.bucket_credits <> 0 FOR UPDATE LOOP
+    UPDATE ${prefix}windows w SET bucket_credits = 0
+     WHERE w.client_id = p_client AND w.policy = r.policy AND w.window_start = r.window_start;
+    v_credits := v_credits + r.bucket_credits;
+  END LOOP;
+  IF v_credits <> 0 THEN
+    PERFORM ${prefix}add_daily(p_client, p_day, v_credits);
+  END IF;
+END;
+$$;
+
+-- Adds p_credits to each given window and to the client's day p_day, if every window admits them (limits of
+-- -1 are unlimited); returns the counts after, in window order, or NULL when a window refuses (then nothing
+-- is changed). Needs no client lock: each window is one conditional upsert that checks and adds under the
+-- row's lock. Limited windows go first, so when one refuses, the ones already added (all limited: their
+-- counts cannot have saturated) are taken back exactly, still locked. The day's credits go to the bucket of
+-- the first window added when its row already counts p_day, else to the daily row (a new window row, or one
+-- whose bucket is of another day: that bucket moves to its daily row first).
+CREATE OR REPLACE FUNCTION ${prefix}add_windows(p_client text, p_policies text[], p_starts bigint[],
+    p_ends bigint[], p_limits bigint[], p_credits bigint, p_day bigint) RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  n integer := coalesce(cardinality(p_policies), 0);
+  v_order integer[];
+  v_used bigint[] := array_fill(0::bigint, ARRAY[n]);
+  v_bucketed boolean := false;
+  v_row record;
+  i integer;
+BEGIN
+  IF n = 0 THEN
+    PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
+    RETURN '{}';
+  END IF;
+  IF n = 1 THEN
+    v_order := '{1}';
+  ELSE
+    SELECT array_agg(o ORDER BY p_limits[o] = -1, o) INTO v_order FROM generate_series(1, n) AS o;
+  END IF;
+  FOR k IN 1 .. n LOOP
+    i := v_order[k];
+    IF p_limits[i] <> -1 AND p_credits > p_limits[i] THEN
+      RETURN NULL;  -- refused before anything was written
+    END IF;
+  END LOOP;
+  FOR k IN 1 .. n LOOP
+    i := v_order[k];
+    IF k = 1 THEN
+      INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits)
+      VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits, p_day, 0)
+      ON CONFLICT (client_id, policy, window_start) DO UPDATE
+         SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
+             window_end = GREATEST(w.window_end, EXCLUDED.window_end),
+             bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used)
+       WHERE (p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i]) AND w.bucket_day = p_day
+      RETURNING w.used, w.bucket_credits INTO v_row;
+      IF FOUND THEN
+        -- a new row (its bucket empty) starts counting the day from the daily row
+        v_bucketed := v_row.bucket_credits <> 0;
+        IF NOT v_bucketed THEN
+          PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
+        END IF;
+      ELSE
+        -- the row is there and locked: over its limit, or its bucket is of another day
+        SELECT w.used, w.bucket_day, w.bucket_credits INTO v_row FROM ${prefix}windows w
+         WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i];
+        IF p_limits[i] <> -1 AND v_row.used + p_credits > p_limits[i] THEN
+          RETURN NULL;
+        END IF;
+        IF v_row.bucket_credits <> 0 THEN
+          PERFORM ${prefix}add_daily(p_client, v_row.bucket_day, v_row.bucket_credits);
+        END IF;
+        PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
+        UPDATE ${prefix}windows w
+           SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i]),
+               bucket_day = p_day, bucket_credits = 0
+         WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i]
+        RETURNING w.used, w.bucket_credits INTO v_row;
+      END IF;
+    ELSE
+      INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used)
+      VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits)
+      ON CONFLICT (client_id, policy, window_start) DO UPDATE
+         SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
+             window_end = GREATEST(w.window_end, EXCLUDED.window_end)
+       WHERE p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i]
+      RETURNING w.used, w.bucket_credits INTO v_row;
+      IF NOT FOUND THEN
+        -- refused: take back what the windows before it (limited, locked) and the day got
+        FOR j IN 1 .. k - 1 LOOP
+          UPDATE ${prefix}windows w
+             SET used = w.used - p_credits,
+                 bucket_credits = w.bucket_credits - CASE WHEN j = 1 AND v_bucketed THEN p_credits ELSE 0 END
+           WHERE w.client_id = p_client AND w.policy = p_policies[v_order[j]]
+             AND w.window_start = p_starts[v_order[j]];
+        END LOOP;
+        IF NOT v_bucketed THEN
+          PERFORM ${prefix}add_daily(p_client, p_day, -p_credits);
+        END IF;
+        RETURN NULL;
+      END IF;
+    END IF;
+    v_used[i] := v_row.used;
+  END LOOP;
+  RETURN v_used;
+END;
+$$;
+
 -- Gives credits of a reservation back to the windows still present and to its day. Caller holds the lock.
 CREATE OR REPLACE FUNCTION ${prefix}give_back(p_client text, p_policies text[], p_starts bigint[],
     p_credits bigint, p_day bigint) RETURNS void
@@ -131,6 +266,7 @@ BEGIN
   UPDATE ${prefix}windows w SET used = GREATEST(0, w.used - p_credits)
     FROM unnest(p_policies, p_starts) AS k(policy, window_start)
    WHERE w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start;
+  PERFORM ${prefix}flush_day(p_client, p_day);
   PERFORM ${prefix}add_daily(p_client, p_day, -p_credits);
 END;
 $$;
@@ -166,12 +302,30 @@ BEGIN
 END;
 $$;
 
--- One decision (UsageStore.charge), in one statement and one transaction.
--- p_mode: 0 check, 1 charge, 2 reserve. Limits of -1 are unlimited. Counts and day totals saturate at
--- 2^53 - 1. A replay answers the windows' counts now, followed, for a reservation, by the credits it
--- still holds and when it expires (0 and p_now once it is settled). Written as primary-key statements
--- whose plans PL/pgSQL caches: everything after the lock is held until the commit, so it is kept short.
--- A granted charge (mode 1, not a replay) records its usage event p_event (when not NULL).
+-- One decision (UsageStore.charge), in one statement and one transaction. The parameters, by position (the
+-- Java side names them in Protocol.PostgresCharge, in this order):
+--    1 p_client              the client id
+--    2 p_policies            the windows' policies ...
+--    3 p_starts              ... their starts (epoch ms) ...
+--    4 p_ends                ... their ends ...
+--    5 p_limits              ... and their limits (-1: unlimited), all four in the same order
+--    6 p_credits             the credits asked for
+--    7 p_mode                0 check, 1 charge, 2 reserve (Protocol.modeCode)
+--    8 p_key                 the idempotency key, or NULL
+--    9 p_key_expires         when the key's outcome expires
+--   10 p_reservation         the reservation's id (reserve), else NULL
+--   11 p_reservation_expires when the reservation expires
+--   12 p_day                 the epoch day the credits count for
+--   13 p_now                 the caller's time (epoch ms)
+--   14 p_event_id            the usage event's id, time and CloudEvents JSON (a granted charge records it;
+--   15 p_event_time          NULL p_event: none)
+--   16 p_event
+-- It answers one row (Protocol.ChargeAnswer: granted, replayed, used, reservation_id): used holds the
+-- windows' counts in order; a replay answers the counts now, followed, for a reservation, by the credits it
+-- still holds and when it expires (0 and p_now once it is settled). Counts and day totals saturate at 2^53 - 1.
+-- A plain check or charge takes no client lock (add_windows checks and adds under each window row's lock);
+-- an idempotent request, a reservation, and giving back expired reservations take the client's advisory
+-- lock first, as every other change of reservations and idempotency keys does.
 DROP FUNCTION IF EXISTS ${prefix}charge(text, text[], bigint[], bigint[], bigint[], bigint, integer, text,
     bigint, text, bigint, bigint, bigint);
 CREATE OR REPLACE FUNCTION ${prefix}charge(p_client text, p_policies text[], p_starts bigint[],
@@ -183,15 +337,20 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
   n integer := coalesce(cardinality(p_policies), 0);
-  v_used bigint[] := '{}';
-  v_row bigint;
+  v_locked boolean := p_mode = 2 OR p_key IS NOT NULL;
+  v_used bigint[];
   v_key record;
   v_held record;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+  IF v_locked THEN
+    PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+  END IF;
   replayed := false;
   reservation_id := NULL;
   IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    IF NOT v_locked THEN
+      PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+    END IF;
     PERFORM ${prefix}expire_reservations(p_client, p_now);
   END IF;
   IF p_key IS NOT NULL THEN
@@ -218,29 +377,26 @@ BEGIN
       DELETE FROM ${prefix}idempotency k WHERE k.client_id = p_client AND k.idem_key = p_key;
     END IF;
   END IF;
-  granted := true;
-  v_used := ${prefix}keep_windows(p_client, p_policies, p_starts, p_ends);
-  FOR i IN 1 .. n LOOP
-    IF p_limits[i] <> -1 AND v_used[i] + p_credits > p_limits[i] THEN
+  IF p_mode <> 0 THEN
+    v_used := ${prefix}add_windows(p_client, p_policies, p_starts, p_ends, p_limits, p_credits, p_day);
+  END IF;
+  IF v_used IS NULL THEN
+    -- a check, or refused: the counts now (keeping each window until its end)
+    v_used := ${prefix}keep_windows(p_client, p_policies, p_starts, p_ends);
+    used := v_used;
+    granted := true;
+    FOR i IN 1 .. n LOOP
+      IF p_limits[i] <> -1 AND v_used[i] + p_credits > p_limits[i] THEN
+        granted := false;
+      END IF;
+    END LOOP;
+    IF p_mode <> 0 THEN
       granted := false;
     END IF;
-  END LOOP;
-  used := v_used;
-  IF NOT granted OR p_mode = 0 THEN
     RETURN NEXT;
     RETURN;
   END IF;
-  FOR i IN 1 .. n LOOP
-    INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used)
-    VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits)
-    ON CONFLICT (client_id, policy, window_start) DO UPDATE
-       SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
-           window_end = GREATEST(w.window_end, EXCLUDED.window_end)
-    RETURNING w.used INTO v_row;
-    v_used[i] := v_row;
-  END LOOP;
-  INSERT INTO ${prefix}daily AS d (client_id, epoch_day, credits) VALUES (p_client, p_day, p_credits)
-  ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = LEAST(9007199254740991, d.credits + EXCLUDED.credits);
+  granted := true;
   IF p_mode = 2 THEN
     reservation_id := p_reservation;
     INSERT INTO ${prefix}reservations AS x
@@ -264,7 +420,60 @@ BEGIN
 END;
 $$;
 
--- Settles a reservation (UsageStore.settle): keeps p_actual credits and gives the rest back; a release
+-- The most common decision in less work: a plain charge (no idempotency key, no reservation) of one window,
+-- with scalar parameters and a scalar answer, the same as charge otherwise. The parameters, by position
+-- (Protocol.PostgresChargeOne):
+--    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited) of the window, 6 p_credits,
+--    7 p_day, 8 p_now, 9 p_event_id, 10 p_event_time, 11 p_event (as charge's).
+-- Answers the window's count after the charge, or -1 - its count when refused.
+CREATE OR REPLACE FUNCTION ${prefix}charge_one(p_client text, p_policy text, p_start bigint, p_end bigint,
+    p_limit bigint, p_credits bigint, p_day bigint, p_now bigint, p_event_id text, p_event_time bigint,
+    p_event text)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_row record;
+  v_used bigint[];
+BEGIN
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
+    PERFORM ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  IF p_limit = -1 OR p_credits <= p_limit THEN
+    -- add_windows' first window, inlined: into the bucket when the row counts the day already
+    INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits)
+    VALUES (p_client, p_policy, p_start, p_end, p_credits, p_day, 0)
+    ON CONFLICT (client_id, policy, window_start) DO UPDATE
+       SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
+           window_end = GREATEST(w.window_end, EXCLUDED.window_end),
+           bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used)
+     WHERE (p_limit = -1 OR w.used + EXCLUDED.used <= p_limit) AND w.bucket_day = p_day
+    RETURNING w.used, w.bucket_credits INTO v_row;
+    IF FOUND THEN
+      IF v_row.bucket_credits = 0 THEN
+        PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
+      END IF;
+      v_used := ARRAY[v_row.used];
+    ELSE
+      -- over the limit, or the row counts another day: the general way (the row is locked by now)
+      v_used := ${prefix}add_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end], ARRAY[p_limit],
+          p_credits, p_day);
+    END IF;
+  END IF;
+  IF v_used IS NULL THEN
+    RETURN -1 - (${prefix}keep_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end]))[1];
+  END IF;
+  IF p_event IS NOT NULL THEN
+    PERFORM ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
+  END IF;
+  RETURN v_used[1];
+END;
+$$;
+
+-- Settles a reservation (UsageStore.settle). The parameters, by position (Protocol.Settle; the same as
+-- MariaDB's settle procedure): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
+-- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records).
+-- It keeps p_actual credits and gives the rest back; a release
 -- (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
 -- Returns -1 when there is no such reservation, else the credits it held; when p_actual exceeds them
 -- nothing is settled (the caller reports the error). A settlement keeping credits records p_event.
@@ -317,15 +526,20 @@ BEGIN
 END;
 $$;
 
--- Deletes a client's daily totals of a range of days (UsageStore.deleteHistory); returns how many of the
--- days deleted had a total other than zero.
+-- Deletes a client's daily totals of a range of days (UsageStore.deleteHistory), their buckets moved into the
+-- daily rows first; returns how many of the days deleted had a total other than zero.
 CREATE OR REPLACE FUNCTION ${prefix}delete_history(p_client text, p_from bigint, p_to bigint)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   n bigint;
+  d bigint;
 BEGIN
   PERFORM ${prefix}lock_client(p_client);
+  FOR d IN SELECT DISTINCT w.bucket_day FROM ${prefix}windows w
+            WHERE w.client_id = p_client AND w.bucket_day BETWEEN p_from AND p_to AND w.bucket_credits <> 0 LOOP
+    PERFORM ${prefix}flush_day(p_client, d);
+  END LOOP;
   WITH deleted AS (
     DELETE FROM ${prefix}daily d WHERE d.client_id = p_client AND d.epoch_day BETWEEN p_from AND p_to
     RETURNING d.credits)

@@ -95,11 +95,14 @@ final class SchemaTest {
           .contains("acme_daily").contains("acme_idempotency").contains("acme_reservations");
       List<String> statements = new Schema("acme_").statements(dialect);
       assertThat(statements).isNotEmpty().allSatisfy(s -> assertThat(s).doesNotEndWith(";")
-          .satisfiesAnyOf(t -> assertThat(t).startsWith("CREATE"), t -> assertThat(t).startsWith("DROP FUNCTION IF EXISTS")));
+          .satisfiesAnyOf(t -> assertThat(t).startsWith("CREATE"), t -> assertThat(t).startsWith("DROP FUNCTION IF EXISTS"),
+              t -> assertThat(t).startsWith("DO $$").contains("ALTER TABLE acme_windows ADD COLUMN IF NOT EXISTS")));
     }
-    // the PL/pgSQL bodies stay whole: one statement per function
+    // the PL/pgSQL bodies stay whole: one statement per function, and one upgrade block
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(12);
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(15);
+    assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
+        .filteredOn(s -> s.startsWith("DO $$")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("$$"));
     // functions whose parameters changed drop their old signature first, so an upgrade leaves no overload
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
         .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(2);
