@@ -20,20 +20,37 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A store decorator that grants hot clients' plain charges from leased blocks ({@link LeaseSettings}).
+ * A store decorator that grants hot clients' plain charges from leased budgets ({@link LeaseSettings}).
  *
- * <p>Exactness: a lease is a store reservation of {@code block} credits; every local grant takes its
- * credits from the lease's {@code left} counter by compare-and-set, and ending a lease swaps {@code left}
- * to {@link Lease#CLOSED} once, so the settlement keeps exactly the credits granted from it and gives back
- * exactly the rest. A reservation granted from a lease holds it open until it is settled here (its unused
- * credits go back to the block, or off what the settlement keeps); the sweep settles a lease that local
- * reservations still hold at its {@code drainBy} ({@code ttl - span} after it was taken, so before the
- * store would release it), keeping those reservations in full. Keyed charges and reservations, and
- * reservations made before leasing, go to the store.
+ * <p>A lease is two store reservations made from one client's demand: the <em>chunk</em> it grants from
+ * ({@link Lease}) and the undrawn rest of its block ({@link LeaseBlock}), held for the lease TTL. When the
+ * chunk is spent the next one is drawn from the block: the block is settled to nothing and re-reserved
+ * smaller, and the chunk reserved, so at every moment each credit of the lease is counted in the store
+ * and only a chunk's credits are ever granted locally.
+ *
+ * <p>Exactness, crash included: a chunk is a reservation that outlives every window it counts in (by
+ * {@link #DRAWN_KEPT_MILLIS}), so the store never gives back a credit granted from it, whatever happens to
+ * this instance; a block, from which nothing is granted, comes back at the TTL. Every local grant takes its
+ * credits from the chunk's {@code left} counter by compare-and-set, and ending a chunk swaps {@code left} to
+ * {@link Lease#CLOSED} once, so its settlement keeps exactly the credits granted from it and gives back
+ * exactly the rest. A reservation granted from a chunk holds it open until it is settled here (its unused
+ * credits go back to the chunk, or off what the settlement keeps); the sweep settles a chunk that local
+ * reservations still hold at its {@code drainBy}, keeping those reservations in full. Keyed charges and
+ * reservations, and reservations made before leasing, go to the store.
  */
 final class LeasingStore implements UsageStore {
 
   private static final System.Logger LOG = System.getLogger(LeasingStore.class.getName());
+
+  /**
+   * How long a chunk's reservation outlives the latest end of its windows (and the stores' default history
+   * retention): a chunk is settled long before, unless this instance crashed, and then what it granted stays
+   * counted.
+   */
+  static final long DRAWN_KEPT_MILLIS = java.time.Duration.ofDays(400).toMillis();
+
+  /** A block is drawn in this many chunks (fewer when a chunk would be under the smallest lease). */
+  private static final long CHUNKS = 4;
 
   private final UsageStore store;
   private final LeaseSettings settings;
@@ -90,14 +107,14 @@ final class LeasingStore implements UsageStore {
       }
       end(c, l, r.now());
     }
-    if (hot && c.renewing.compareAndSet(false, true)) {
+    if (hot && c.renewing.tryLock()) {
       try {
         ChargeResult leased = lease(c, r);
         if (leased != null) {
           return leased;
         }
       } finally {
-        c.renewing.set(false);
+        c.renewing.unlock();
       }
     }
     return direct(c, r);
@@ -141,8 +158,9 @@ final class LeasingStore implements UsageStore {
       }
     }
     ChargeResult result = direct(c, r);
-    long held = l == null ? 0 : l.left.get();
-    if (!result.granted() && held > 0 && l.windows.equals(r.windows())) {
+    long held = l == null || !l.windows.equals(r.windows()) ? 0 : Math.max(0, l.left.get());
+    held += c == null ? 0 : undrawn(c, r.windows());
+    if (!result.granted() && held > 0) {
       long[] used = result.used().clone();
       for (int i = 0; i < used.length; i++) {
         used[i] -= held;
@@ -157,7 +175,10 @@ final class LeasingStore implements UsageStore {
     return result;
   }
 
-  /** Takes a lease covering {@code r}; null if none is taken (not worth it, or the store denied it). */
+  /**
+   * A chunk covering {@code r}, drawn from the client's block or taken with a new lease; null if none is
+   * taken (not worth it, or the store denied it). Called holding {@link LeasedClient#renewing}.
+   */
   private @Nullable ChargeResult lease(LeasedClient c, ChargeRequest r) {
     Lease current = c.lease.get();
     if (current != null) {
@@ -167,35 +188,124 @@ final class LeasingStore implements UsageStore {
       }
       end(c, current, r.now());
     }
-    long block = blockFor(c, r);
-    if (block <= 0) {
+    LeaseBlock b = c.block;
+    if (b != null && (!b.serves(r) || b.undrawn < r.credits())) {
+      giveBack(c, b, r.now());
+      b = null;
+    }
+    Lease l = b == null ? take(c, r) : draw(c, b, r);
+    if (l == null) {
       return null;
     }
-    String id = "lease-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-    long expiresAt = r.now() + ttl;
-    ChargeRequest reserve = new ChargeRequest(r.clientId(), r.windows(), block, ChargeMode.RESERVE, null, 0,
-        id, expiresAt, r.epochDay(), Map.of(), r.now());
-    ChargeResult result = store.charge(reserve);
-    direct.increment();
-    if (!result.granted()) {
-      c.remember(r.windows(), result.used());
-      return null;
-    }
-    long until = Math.min(r.now() + span, expiresAt);
-    for (WindowSlot w : r.windows()) {
-      until = Math.min(until, w.end());
-    }
-    Lease l = new Lease(r.clientId(), id, r.windows(), r.epochDay(), block, result.used(), until,
-        expiresAt - span);
     grants.increment();
-    leases.put(id, l);
+    leases.put(l.id, l);
     ChargeResult granted = fromLease(l, r);
     c.lease.set(l);
     if (c.retired) {
       end(c, l, r.now());
+      LeaseBlock rest = c.block;
+      if (rest != null) {
+        giveBack(c, rest, r.now());
+      }
     }
-    c.remember(r.windows(), result.used());
     return granted;
+  }
+
+  /** A new lease: its first chunk and, when the block is bigger, its undrawn rest; null if none is taken. */
+  private @Nullable Lease take(LeasedClient c, ChargeRequest r) {
+    long block = blockFor(c, r);
+    if (block <= 0) {
+      return null;
+    }
+    long smallest = Math.max(r.credits(), c.averageCost() * settings.minDecisions());
+    long chunk = Math.max(smallest, (block + CHUNKS - 1) / CHUNKS);
+    long until = Math.min(r.now() + span, r.now() + ttl);
+    for (WindowSlot w : r.windows()) {
+      until = Math.min(until, w.end());
+    }
+    LeaseBlock rest = new LeaseBlock(r.clientId(), newId(), r.windows(), r.epochDay(), r.now() + ttl, until, chunk);
+    rest.undrawn = block;
+    return chunkOf(c, rest, r, rest.nextChunk(r.credits()));
+  }
+
+  /**
+   * The next chunk of a block. Without an atomic draw in the SPI this is three calls: the block is settled
+   * to nothing, the chunk reserved, and the rest re-reserved as the block (under a new id). Between them
+   * other instances may take the credits given back: the chunk or the rest is then denied and the lease
+   * ends sooner, but nothing is ever counted twice or granted uncounted.
+   */
+  private @Nullable Lease draw(LeasedClient c, LeaseBlock b, ChargeRequest r) {
+    long chunk = b.nextChunk(r.credits());
+    c.block = null;
+    if (!releaseBlock(r.clientId(), b.id, r.now())) {
+      return take(c, r);
+    }
+    return chunkOf(c, b, r, chunk);
+  }
+
+  /**
+   * Reserves {@code chunk} credits of {@code b}'s undrawn ones as a chunk that outlives its windows, then
+   * the rest (if any) as the block; null if the store denied the chunk.
+   */
+  private @Nullable Lease chunkOf(LeasedClient c, LeaseBlock b, ChargeRequest r, long chunk) {
+    String id = newId();
+    ChargeResult result = reserve(r, id, chunk, keptUntil(r.windows()));
+    if (!result.granted()) {
+      c.remember(r.windows(), result.used());
+      return null;
+    }
+    long rest = b.undrawn - chunk;
+    long[] used = result.used();
+    if (rest > 0) {
+      String restId = b.nextId();
+      ChargeResult again = reserve(r, restId, rest, b.expiresAt);
+      used = again.used();
+      if (again.granted()) {
+        b.id = restId;
+        b.undrawn = rest;
+        c.block = b;
+      } else {
+        b.undrawn = 0;
+      }
+    } else {
+      b.undrawn = 0;
+    }
+    c.remember(r.windows(), used);
+    long[] own = used.clone();
+    for (int i = 0; i < own.length; i++) {
+      own[i] -= b.undrawn;
+    }
+    return new Lease(r.clientId(), id, r.windows(), r.epochDay(), chunk, own, b.until, r.now() + ttl - span);
+  }
+
+  /**
+   * One reservation of a lease. If the call fails the reservation may still have been made: it is given
+   * back in the background (a chunk's would otherwise be held until long after its windows).
+   */
+  private ChargeResult reserve(ChargeRequest r, String id, long credits, long expiresAt) {
+    ChargeRequest reserve = new ChargeRequest(r.clientId(), r.windows(), credits, ChargeMode.RESERVE, null, 0,
+        id, expiresAt, r.epochDay(), Map.of(), r.now());
+    try {
+      ChargeResult result = store.charge(reserve);
+      direct.increment();
+      return result;
+    } catch (UsageStoreException e) {
+      retry(new Unsettled(r.clientId(), id, 0, null));
+      throw e;
+    }
+  }
+
+  /** When a chunk's reservation may be given back by the store: long after its windows end. */
+  private static long keptUntil(List<WindowSlot> windows) {
+    long end = 0;
+    for (WindowSlot w : windows) {
+      end = Math.max(end, w.end());
+    }
+    return end + DRAWN_KEPT_MILLIS;
+  }
+
+  private static String newId() {
+    return "lease-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
   }
 
   /**
@@ -219,8 +329,9 @@ final class LeasingStore implements UsageStore {
   }
 
   /**
-   * A store call; a denial while this instance's own lease holds unused credits ends the lease (giving
-   * them back) and asks the store once more, so the instance never denies credits it holds itself.
+   * A store call; a denial while this instance's own lease holds unused credits (in its chunk or block) ends
+   * the lease (giving them back) and asks the store once more, so the instance never denies credits it
+   * holds itself.
    */
   private ChargeResult direct(@Nullable LeasedClient c, ChargeRequest r) {
     ChargeResult result = store.charge(r);
@@ -229,8 +340,9 @@ final class LeasingStore implements UsageStore {
       return result;
     }
     Lease l = c.lease.get();
-    if (!result.granted() && !result.replayed() && l != null && l.left.get() > 0) {
-      end(c, l, r.now());
+    if (!result.granted() && !result.replayed()
+        && ((l != null && l.left.get() > 0) || c.block != null)) {
+      endAll(c, r.now());
       result = store.charge(r);
       direct.increment();
     }
@@ -240,7 +352,57 @@ final class LeasingStore implements UsageStore {
     return result;
   }
 
-  /** Ends a lease once: stops local grants, then settles it when no local reservation holds it. */
+  /** The credits of the client's block for these windows, which this instance may still draw. */
+  private static long undrawn(LeasedClient c, List<WindowSlot> windows) {
+    LeaseBlock b = c.block;
+    return b != null && b.windows.equals(windows) ? b.undrawn : 0;
+  }
+
+  /** Ends the client's chunk and gives its block back. */
+  private void endAll(LeasedClient c, long now) {
+    Lease l = c.lease.get();
+    if (l != null) {
+      end(c, l, now);
+    }
+    c.renewing.lock();
+    try {
+      LeaseBlock b = c.block;
+      if (b != null) {
+        giveBack(c, b, now);
+      }
+    } finally {
+      c.renewing.unlock();
+    }
+  }
+
+  /**
+   * Settles a block to nothing, as the first step of a draw; false if the store no longer holds it (it
+   * expired while this instance stalled). A failed call is retried in the background and rethrown.
+   */
+  private boolean releaseBlock(String clientId, String id, long now) {
+    try {
+      boolean settled = store.settle(new SettleRequest(clientId, id, 0, now));
+      direct.increment();
+      return settled;
+    } catch (UsageStoreException e) {
+      retry(new Unsettled(clientId, id, 0, null));
+      throw e;
+    }
+  }
+
+  /** Ends a block: its undrawn credits go back to the store. Called holding the client's lock. */
+  private void giveBack(LeasedClient c, LeaseBlock b, long now) {
+    if (c.block == b) {
+      c.block = null;
+    }
+    long undrawn = b.undrawn;
+    b.undrawn = 0;
+    if (settle(new Unsettled(b.clientId, b.id, 0, null), now)) {
+      returnedCredits.add(undrawn);
+    }
+  }
+
+  /** Ends a chunk once: stops local grants, then settles it when no local reservation holds it. */
   private void end(LeasedClient c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
     long left = l.left.getAndSet(Lease.CLOSED);
@@ -251,7 +413,7 @@ final class LeasingStore implements UsageStore {
     release(l, now);
   }
 
-  /** Drops one hold on a lease (its own, or a local reservation's); the last one settles it. */
+  /** Drops one hold on a chunk (its own, or a local reservation's); the last one settles it. */
   private void release(Lease l, long now) {
     if (l.holds.decrementAndGet() == 0) {
       finish(l, now);
@@ -259,7 +421,7 @@ final class LeasingStore implements UsageStore {
   }
 
   /**
-   * Settles a lease in the store once: keeps what it granted (local reservations still open are kept in
+   * Settles a chunk in the store once: keeps what it granted (local reservations still open are kept in
    * full) and gives back the rest.
    */
   private void finish(Lease l, long now) {
@@ -278,31 +440,42 @@ final class LeasingStore implements UsageStore {
         leases.remove(l.id);
       }
     }
-    settle(l, keep, now);
+    if (settle(new Unsettled(l.clientId, l.id, keep, l), now)) {
+      returns.increment();
+      returnedCredits.add(l.block - keep);
+    }
   }
 
-  private void settle(Lease l, long keep, long now) {
+  /**
+   * Settles a chunk or block in the store; a failed call is retried by the sweep. A chunk the store no
+   * longer holds (it outlived its windows by {@link #DRAWN_KEPT_MILLIS}) has what it granted charged again.
+   *
+   * @return whether the store settled it now
+   */
+  private boolean settle(Unsettled u, long now) {
     boolean settled;
     try {
-      settled = store.settle(new SettleRequest(l.clientId, l.id, keep, now));
+      settled = store.settle(new SettleRequest(u.clientId, u.id, u.keep, now));
     } catch (UsageStoreException e) {
-      LOG.log(System.Logger.Level.WARNING, "lease " + l.id + " of " + l.clientId
+      LOG.log(System.Logger.Level.WARNING, "lease " + u.id + " of " + u.clientId
           + " not settled yet, retrying: " + e.getMessage());
-      synchronized (unsettled) {
-        unsettled.add(new Unsettled(l, keep));
-      }
-      return;
+      retry(u);
+      return false;
     }
     direct.increment();
-    returns.increment();
-    if (settled) {
-      returnedCredits.add(l.block - keep);
-    } else if (keep > 0) {
-      recharge(l, keep, now);
+    if (!settled && u.keep > 0 && u.lease != null) {
+      recharge(u.lease, u.keep, now);
+    }
+    return settled;
+  }
+
+  private void retry(Unsettled u) {
+    synchronized (unsettled) {
+      unsettled.add(u);
     }
   }
 
-  /** Settles a reservation granted from a lease: the credits not kept go back to the lease. */
+  /** Settles a reservation granted from a chunk: the credits not kept go back to the chunk. */
   private boolean settleLocal(Lease l, SettleRequest request) {
     if (!l.clientId.equals(request.clientId())) {
       return false;
@@ -321,17 +494,17 @@ final class LeasingStore implements UsageStore {
     return true;
   }
 
-  /** The store released a lease before it was settled (a stall past its TTL): charge what it granted. */
+  /** The store no longer held a chunk when it was settled: charge what it granted. */
   private void recharge(Lease l, long granted, long now) {
     ChargeResult again = store.charge(new ChargeRequest(l.clientId, l.windows, granted, ChargeMode.CHARGE, null,
         0, null, 0, l.epochDay, Map.of(), now));
     if (!again.granted()) {
-      LOG.log(System.Logger.Level.ERROR, "lease " + l.id + " of " + l.clientId + " expired in the store "
+      LOG.log(System.Logger.Level.ERROR, "lease " + l.id + " of " + l.clientId + " was given back by the store "
           + "before it was settled; its " + granted + " granted credits no longer fit the quotas");
     }
   }
 
-  /** Settles every lease whose span has passed, retries failed settlements, forgets idle clients. */
+  /** Settles every chunk and block whose span has passed, retries failed settlements, forgets idle clients. */
   void sweep() {
     long now = clock.millis();
     List<Unsettled> retry;
@@ -340,7 +513,7 @@ final class LeasingStore implements UsageStore {
       unsettled.clear();
     }
     for (Unsettled u : retry) {
-      settle(u.lease, u.keep, now);
+      settle(u, now);
     }
     for (Lease l : leases.values()) {
       if (now >= l.drainBy) {
@@ -356,10 +529,20 @@ final class LeasingStore implements UsageStore {
       if (l != null && now >= l.until) {
         end(c, l, now);
       }
-      if (l == null && now - c.lastSeen > 4 * span) {
+      LeaseBlock b = c.block;
+      if (b != null && now >= b.until && c.renewing.tryLock()) {
+        try {
+          if (c.block == b) {
+            giveBack(c, b, now);
+          }
+        } finally {
+          c.renewing.unlock();
+        }
+      }
+      if (l == null && c.block == null && now - c.lastSeen > 4 * span) {
         clients.computeIfPresent(e.getKey(), (k, v) -> {
           v.retired = true;
-          if (v.lease.get() != null) {
+          if (v.lease.get() != null || v.block != null) {
             v.retired = false;
             return v;
           }
@@ -381,10 +564,7 @@ final class LeasingStore implements UsageStore {
   void settleAll() {
     long now = clock.millis();
     for (LeasedClient c : clients.values()) {
-      Lease l = c.lease.get();
-      if (l != null) {
-        end(c, l, now);
-      }
+      endAll(c, now);
     }
     for (Lease l : leases.values()) {
       finish(l, now);
@@ -415,12 +595,16 @@ final class LeasingStore implements UsageStore {
   public long[] usage(String clientId, List<WindowSlot> windows, long now) {
     long[] used = store.usage(clientId, windows, now);
     LeasedClient c = clients.get(clientId);
-    Lease l = c == null ? null : c.lease.get();
+    if (c == null) {
+      return used;
+    }
+    Lease l = c.lease.get();
+    long own = undrawn(c, windows);
     if (l != null && l.windows.equals(windows)) {
-      long left = Math.max(0, l.left.get());
-      for (int i = 0; i < used.length; i++) {
-        used[i] = Math.max(0, used[i] - left);
-      }
+      own += Math.max(0, l.left.get());
+    }
+    for (int i = 0; i < used.length; i++) {
+      used[i] = Math.max(0, used[i] - own);
     }
     return used;
   }
@@ -445,6 +629,9 @@ final class LeasingStore implements UsageStore {
     sweep();
   }
 
-  /** A settlement the store failed, retried by the sweep. */
-  private record Unsettled(Lease lease, long keep) {}
+  /**
+   * A settlement of a chunk ({@code lease} set, keeping what it granted) or a block or a reservation whose
+   * call failed (keeping nothing), retried by the sweep until the store answers.
+   */
+  private record Unsettled(String clientId, String id, long keep, @Nullable Lease lease) {}
 }

@@ -97,19 +97,23 @@ final class LeasingTest {
   }
 
   @Test
-  void aCrashedInstancesBlockReturnsWhenTheLeaseTtlEnds() {
+  void aCrashedInstancesGrantedCreditsStayCountedAndOnlyItsUndrawnBlockReturnsAtTheTtl() {
     List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 1_000));
     ApiBilling crashed = leasing(quotas);
     for (int i = 0; i < 40; i++) {
       crashed.trackClientUsage(CLIENT, 1);
     }
     long held = stored(quotas, 0);
-    assertThat(held).isGreaterThan(40);
+    assertThat(held).as("granted, plus the chunk's rest and the undrawn block").isGreaterThan(40);
     ApiBilling survivor = billing(quotas, false);
     assertThatThrownBy(() -> survivor.trackClientUsage(CLIENT, 1_001 - held)).isInstanceOf(QuotaException.class);
     clock.advance(SETTINGS.ttl());
-    assertThat(survivor.tryTrackClientUsage(CLIENT, 1_000 - 40 + 1).granted())
-        .as("granted credits of a crashed lease are released like a crashed reservation's").isTrue();
+    long after = stored(quotas, 0);
+    assertThat(after).as("nothing granted is given back").isGreaterThanOrEqualTo(40);
+    assertThat(after).as("the undrawn block is given back").isLessThan(held);
+    assertThat(after - 40).as("stranded: at most one chunk (8 charges here)").isLessThanOrEqualTo(8);
+    assertThat(survivor.tryTrackClientUsage(CLIENT, 1_000 - after + 1).granted()).isFalse();
+    assertThat(survivor.tryTrackClientUsage(CLIENT, 1_000 - after).granted()).isTrue();
   }
 
   @Test
