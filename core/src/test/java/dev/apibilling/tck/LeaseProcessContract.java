@@ -12,21 +12,18 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * Leases across processes: {@link LeaseWorker}s in their own JVMs (the test class path, the system clock)
- * share one budget on a real store. A store's test extends this class and returns a store URL that
+ * Leases across processes: {@link LeaseWorker}s in their own JVMs (the test class path) share one budget
+ * on a real store, and one is killed with its lease open ({@link LeaseCrashContract}). A store's test extends this class and returns a store URL that
  * {@link UsageStores#open} opens in the worker, with data private to the run.
  */
-public abstract class LeaseProcessContract {
-
-  private final String client = "proc-" + UUID.randomUUID().toString().substring(0, 8);
+public abstract class LeaseProcessContract extends LeaseCrashContract {
 
   /** A store URL, opened in this JVM and in the workers, whose data no other run sees. */
   protected abstract String storeUrl();
@@ -51,27 +48,25 @@ public abstract class LeaseProcessContract {
     assertThat(used(limit)).as("the store counts what was granted").isEqualTo(granted);
   }
 
-  @Test
-  void aKilledLeasingProcessesBlockReturnsWithinTheLeaseTtl() throws Exception {
-    long limit = 100_000;
-    Process worker = start("hold", storeUrl(), client, Long.toString(limit));
-    BufferedReader out = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
-    String line = out.readLine();
-    assertThat(line).as("worker output").isNotNull().startsWith("held ");
-    assertThat(Long.parseLong(line.substring(5))).as("leases taken").isPositive();
-    long held = used(limit);
-    assertThat(held).as("the block is held in the store").isGreaterThan(40);
-    long killedAt = System.nanoTime();
-    worker.destroyForcibly();
-    assertThat(worker.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    long deadline = killedAt + LeaseWorker.SHORT.ttl().toNanos() + TimeUnit.SECONDS.toNanos(3);
-    long now = used(limit);
-    while (now > 40 && System.nanoTime() < deadline) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-      now = used(limit);
+  /** A {@code hold} worker that grants, then is killed with {@code kill -9} (SIGKILL) with its lease open. */
+  @Override
+  protected long grantThenCrash(String client, long limit, Instant at) throws Exception {
+    Process worker = start("hold", storeUrl(), client, Long.toString(limit), Long.toString(at.toEpochMilli()),
+        Integer.toString(DECISIONS));
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertThat(line).as("worker output").isNotNull().startsWith("held ");
+      return Long.parseLong(line.substring(5));
+    } finally {
+      worker.destroyForcibly();
+      assertThat(worker.waitFor(30, TimeUnit.SECONDS)).as("worker killed").isTrue();
     }
-    assertThat(now).as("unused block returned within the TTL (held %d before the kill)", held)
-        .isLessThanOrEqualTo(40);
+  }
+
+  @Override
+  protected UsageStore newStore() {
+    return UsageStores.open(storeUrl());
   }
 
   /** The client's count now, after the store has given back expired reservations (a check does). */

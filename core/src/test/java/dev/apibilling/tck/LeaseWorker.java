@@ -9,7 +9,10 @@ import dev.apibilling.QuotaDuration;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.UsageStores;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,14 +21,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One application instance in its own JVM, for {@link LeaseProcessContract}: opens the store at a URL,
  * builds an {@link ApiBilling} with leases on (system clock) and either hammers a client and prints what it
- * granted once its leases are settled ({@code hammer}), or takes a lease, prints what it granted and waits
- * to be killed ({@code hold}).
+ * granted once its leases are settled ({@code hammer}), or, on a clock that stands still, grants charges
+ * of 1 credit (taking leases), prints what it granted and waits to be killed ({@code hold}).
  *
- * <p>Arguments: {@code hammer URL CLIENT LIMIT OPS SEED} or {@code hold URL CLIENT LIMIT}.
+ * <p>Arguments: {@code hammer URL CLIENT LIMIT OPS SEED} or {@code hold URL CLIENT LIMIT AT_MILLIS DECISIONS}.
  */
 public final class LeaseWorker {
 
-  /** The lease settings of a {@code hold} worker: its block returns 2 seconds after a kill. */
+  /** The lease settings of a {@code hold} worker: its block returns 2 seconds after it was taken. */
   static final LeaseSettings SHORT = new LeaseSettings(Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 0.25, 8);
 
   private LeaseWorker() {}
@@ -51,14 +54,22 @@ public final class LeaseWorker {
     String client = args[2];
     long limit = Long.parseLong(args[3]);
     UsageStore store = open(args[1]);
-    ApiBilling billing = ApiBilling.builder().store(store)
-        .leases(hold ? SHORT : LeaseSettings.defaults().withHotDecisions(8)).build();
+    ApiBilling.Builder builder = ApiBilling.builder().store(store);
+    if (hold) {
+      builder.clock(Clock.fixed(Instant.ofEpochMilli(Long.parseLong(args[4])), ZoneOffset.UTC)).leases(SHORT);
+    } else {
+      builder.leases(LeaseSettings.defaults().withHotDecisions(8));
+    }
+    ApiBilling billing = builder.build();
     billing.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.DAY, limit).named("day")));
     if (hold) {
-      for (int i = 0; i < 40; i++) {
+      int decisions = Integer.parseInt(args[5]);
+      long granted = 0;
+      for (int i = 0; i < decisions; i++) {
         billing.trackClientUsage(client, 1);
+        granted++;
       }
-      System.out.println("held " + billing.leaseStats().grants());
+      System.out.println("held " + granted);
       System.out.flush();
       while (System.in.read() >= 0) {
         // wait for the kill
