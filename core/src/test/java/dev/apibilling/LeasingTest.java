@@ -61,6 +61,29 @@ final class LeasingTest {
   }
 
   @Test
+  void aHotClientNeedsAtMostOneStoreCallInTwentyDecisionsWithChunksDrawnFromTheBlock() {
+    List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000_000));
+    ApiBilling billing = leasing(quotas);
+    long granted = 0;
+    for (int i = 0; i < 20_000; i++) {
+      clock.advance(Duration.ofMillis(1));
+      if (i % 250 == 0) {
+        billing.sweepLeases();
+      }
+      long credits = 1 + i % 3;
+      if (billing.tryTrackClientUsage(CLIENT, credits).granted()) {
+        granted += credits;
+      }
+    }
+    LeaseStats stats = billing.leaseStats();
+    assertThat(stats.grants()).as("chunks: several drawn from each block").isGreaterThan(40);
+    double perDecision = (double) stats.storeDecisions() / (stats.storeDecisions() + stats.localDecisions());
+    assertThat(perDecision).as("store calls per decision (%s)", stats).isLessThanOrEqualTo(0.05);
+    billing.settleLeases();
+    assertThat(stored(quotas, 0)).isEqualTo(granted);
+  }
+
+  @Test
   void aWindowBoundaryInTheMiddleOfALeaseLosesAndOverspendsNothing() {
     clock.set(Instant.parse("2026-03-10T10:15:59.500Z"));
     List<QuotaDefinition> quotas =
