@@ -43,9 +43,9 @@ final class LeasingStore implements UsageStore {
   private static final System.Logger LOG = System.getLogger(LeasingStore.class.getName());
 
   /**
-   * How long a chunk's reservation outlives the latest end of its windows (and the stores' default history
-   * retention): a chunk is settled long before, unless this instance crashed, and then what it granted stays
-   * counted.
+   * How long a chunk's reservation outlives the latest end of its windows and of its history day (the
+   * stores' default history retention): a chunk is settled long before, unless this instance crashed, and
+   * then what it granted stays counted, in its windows and in the day's history.
    */
   static final long DRAWN_KEPT_MILLIS = java.time.Duration.ofDays(400).toMillis();
 
@@ -249,7 +249,7 @@ final class LeasingStore implements UsageStore {
    */
   private @Nullable Lease chunkOf(LeasedClient c, LeaseBlock b, ChargeRequest r, long chunk) {
     String id = newId();
-    ChargeResult result = reserve(r, id, chunk, keptUntil(r.windows()));
+    ChargeResult result = reserve(r, id, chunk, keptUntil(r));
     if (!result.granted()) {
       c.remember(r.windows(), result.used());
       return null;
@@ -295,10 +295,10 @@ final class LeasingStore implements UsageStore {
     }
   }
 
-  /** When a chunk's reservation may be given back by the store: long after its windows end. */
-  private static long keptUntil(List<WindowSlot> windows) {
-    long end = 0;
-    for (WindowSlot w : windows) {
+  /** When a chunk's reservation may be given back by the store: long after its windows and day end. */
+  private static long keptUntil(ChargeRequest r) {
+    long end = (r.epochDay() + 2) * 86_400_000L;
+    for (WindowSlot w : r.windows()) {
       end = Math.max(end, w.end());
     }
     return end + DRAWN_KEPT_MILLIS;
