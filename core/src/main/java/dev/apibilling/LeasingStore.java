@@ -258,7 +258,12 @@ final class LeasingStore implements UsageStore {
     long[] used = result.used();
     if (rest > 0) {
       String restId = b.nextId();
-      ChargeResult again = reserve(r, restId, rest, b.expiresAt);
+      ChargeResult again;
+      try {
+        again = reserve(r, restId, rest, b.expiresAt);
+      } catch (UsageStoreException e) {
+        again = ChargeResult.of(false, used, null);
+      }
       used = again.used();
       if (again.granted()) {
         b.id = restId;
