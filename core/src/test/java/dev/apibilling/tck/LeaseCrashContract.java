@@ -49,41 +49,52 @@ public abstract class LeaseCrashContract {
     long granted = grantThenCrash(client, LIMIT, at);
     assertThat(granted).as("granted before the crash").isEqualTo(DECISIONS);
     try (UsageStore store = newStore()) {
-      long held = used(store, at);
+      long held = usedAt(store, at, LIMIT);
       assertThat(held).as("granted, the chunk's rest and the undrawn block").isGreaterThan(granted);
 
       Instant expired = at.plus(CRASHING.ttl());
-      long after = used(store, expired);
+      long after = usedAt(store, expired, LIMIT);
       assertThat(after).as("nothing granted is given back").isGreaterThanOrEqualTo(granted);
       assertThat(after).as("the undrawn block is back at the TTL (held %d)", held).isLessThan(held);
       assertThat(after - granted).as("stranded: at most one chunk").isLessThanOrEqualTo(CHUNK);
 
-      MutableClock clock = new MutableClock(expired);
-      long survived = 0;
-      try (ApiBilling survivor = ApiBilling.builder().store(store).clock(clock)
-          .leases(LeaseSettings.defaults().withHotDecisions(8)).build()) {
-        survivor.updateClientQuotas(client, quota());
-        while (survived <= LIMIT && survivor.tryTrackClientUsage(client, 1).granted()) {
-          survived++;
-        }
-      }
+      long survived = survive(store, expired, LIMIT);
       assertThat(granted + survived).as("granted by both instances").isLessThanOrEqualTo(LIMIT);
       assertThat(survived).as("the survivor gets all that is not granted or stranded")
           .isEqualTo(LIMIT - after);
-      assertThat(used(store, expired)).as("store count at the end").isEqualTo(LIMIT);
+      assertThat(usedAt(store, expired, LIMIT)).as("store count at the end").isEqualTo(LIMIT);
     }
   }
 
-  private List<QuotaDefinition> quota() {
-    return List.of(QuotaDefinition.of(QuotaDuration.DAY, LIMIT).named("day"));
+  private List<QuotaDefinition> quota(long limit) {
+    return List.of(QuotaDefinition.of(QuotaDuration.DAY, limit).named("day"));
   }
 
-  /** The client's count at an instant, after the store has given back what expired by then (a check does). */
-  private long used(UsageStore store, Instant now) {
+  /**
+   * The client's count at an instant, after the store has given back what expired by then (a check does),
+   * with its one quota {@code day:limit}.
+   */
+  protected long usedAt(UsageStore store, Instant now, long limit) {
     try (ApiBilling reader = ApiBilling.builder().store(store).clock(new MutableClock(now)).build()) {
-      reader.updateClientQuotas(client, quota());
+      reader.updateClientQuotas(client, quota(limit));
       reader.check(client, 1);
       return reader.status(client).quotas().get(0).used();
     }
+  }
+
+  /**
+   * A surviving instance with leases on, at {@code now}: charges 1 credit at a time until it is denied,
+   * then settles its leases; returns the credits it granted.
+   */
+  protected long survive(UsageStore store, Instant now, long limit) {
+    long survived = 0;
+    try (ApiBilling survivor = ApiBilling.builder().store(store).clock(new MutableClock(now))
+        .leases(LeaseSettings.defaults().withHotDecisions(8)).build()) {
+      survivor.updateClientQuotas(client, quota(limit));
+      while (survived <= limit && survivor.tryTrackClientUsage(client, 1).granted()) {
+        survived++;
+      }
+    }
+    return survived;
   }
 }

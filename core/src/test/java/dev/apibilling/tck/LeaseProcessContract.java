@@ -48,6 +48,39 @@ public abstract class LeaseProcessContract extends LeaseCrashContract {
     assertThat(used(limit)).as("the store counts what was granted").isEqualTo(granted);
   }
 
+  @Test
+  void aLeasingProcessKilledWhileItsThreadsGrantLosesNoGrantedCredit() throws Exception {
+    long limit = 20_000;
+    Instant at = Instant.parse("2026-03-10T13:00:00Z");
+    Process worker = start("spin", storeUrl(), client, Long.toString(limit), Long.toString(at.toEpochMilli()), "7");
+    BufferedReader out = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8));
+    long granted = 0;
+    try {
+      for (String line = out.readLine(); line != null && granted < 2_000; line = out.readLine()) {
+        granted = Math.max(granted, Long.parseLong(line));
+      }
+    } finally {
+      worker.toHandle().destroyForcibly(); // SIGKILL; unlike Process.destroyForcibly it leaves the pipe readable
+      assertThat(worker.waitFor(30, TimeUnit.SECONDS)).as("worker killed").isTrue();
+    }
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      granted = Math.max(granted, Long.parseLong(line));
+    }
+    assertThat(granted).as("granted before the kill").isGreaterThanOrEqualTo(2_000);
+    // One chunk: a quarter of the largest block (maxShare of the limit); and per thread a few credits of a
+    // chunk being ended or a reservation open at the kill.
+    long stranded = (long) (limit * CRASHING.maxShare()) / 4 + 4 * 2 * 3;
+    try (UsageStore store = newStore()) {
+      Instant expired = at.plus(CRASHING.ttl());
+      long after = usedAt(store, expired, limit);
+      assertThat(after).as("nothing granted is given back").isGreaterThanOrEqualTo(granted);
+      assertThat(after - granted).as("stranded").isLessThanOrEqualTo(stranded);
+      long survived = survive(store, expired, limit);
+      assertThat(granted + survived).as("granted by both instances").isLessThanOrEqualTo(limit);
+      assertThat(survived).isEqualTo(limit - after);
+    }
+  }
+
   /** A {@code hold} worker that grants, then is killed with {@code kill -9} (SIGKILL) with its lease open. */
   @Override
   protected long grantThenCrash(String client, long limit, Instant at) throws Exception {
