@@ -8,13 +8,11 @@ import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -29,47 +27,40 @@ import org.jspecify.annotations.Nullable;
  * and only a chunk's credits are ever granted locally.
  *
  * <p>Exactness, crash included: a chunk is a reservation that outlives every window it counts in (by
- * {@link #DRAWN_KEPT_MILLIS}), so the store never gives back a credit granted from it, whatever happens to
- * this instance; a block, from which nothing is granted, comes back at the TTL. Every local grant takes its
- * credits from the chunk's {@code left} counter by compare-and-set, and ending a chunk swaps {@code left} to
- * {@link Lease#CLOSED} once, so its settlement keeps exactly the credits granted from it and gives back
- * exactly the rest. A reservation granted from a chunk holds it open until it is settled here (its unused
- * credits go back to the chunk, or off what the settlement keeps); the sweep settles a chunk that local
- * reservations still hold at its {@code drainBy}, keeping those reservations in full. Keyed charges and
+ * {@link LeaseCalls#DRAWN_KEPT_MILLIS}), so the store never gives back a credit granted from it, whatever
+ * happens to this instance; a block, from which nothing is granted, comes back at the TTL. Every local grant
+ * takes its credits from the chunk's {@code left} counter by compare-and-set, and ending a chunk swaps
+ * {@code left} to {@link Lease#CLOSED} once, so its settlement keeps exactly the credits granted from it and gives
+ * back exactly the rest. A reservation granted from a chunk holds it open until it is settled here (its
+ * unused credits go back to the chunk, or off what the settlement keeps); the sweep settles a chunk that
+ * local reservations still hold at its {@code drainBy}, keeping those reservations in full. Keyed charges and
  * reservations, and reservations made before leasing, go to the store.
  */
 final class LeasingStore implements UsageStore {
 
   private static final System.Logger LOG = System.getLogger(LeasingStore.class.getName());
 
-  /**
-   * How long a chunk's reservation outlives the latest end of its windows and of its history day (the
-   * stores' default history retention): a chunk is settled long before, unless this instance crashed, and
-   * then what it granted stays counted, in its windows and in the day's history.
-   */
-  static final long DRAWN_KEPT_MILLIS = java.time.Duration.ofDays(400).toMillis();
-
   /** A block is drawn in this many chunks (fewer when a chunk would be under the smallest lease). */
   private static final long CHUNKS = 4;
 
   private final UsageStore store;
+  private final LeaseCalls calls;
   private final LeaseSettings settings;
   private final Clock clock;
   private final long span;
   private final long ttl;
   private final ConcurrentHashMap<String, LeasedClient> clients = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
-  private final List<Unsettled> unsettled = new ArrayList<>();
   private final @Nullable ScheduledExecutorService sweeper;
   private final LongAdder grants = new LongAdder();
   private final LongAdder returns = new LongAdder();
   private final LongAdder returnedCredits = new LongAdder();
   private final LongAdder local = new LongAdder();
-  private final LongAdder direct = new LongAdder();
 
   /** @param sweep whether a daemon thread settles leases whose span has passed (tests settle by hand) */
   LeasingStore(UsageStore store, LeaseSettings settings, Clock clock, boolean sweep) {
     this.store = store;
+    this.calls = new LeaseCalls(store);
     this.settings = settings;
     this.clock = clock;
     this.span = settings.span().toMillis();
@@ -223,7 +214,8 @@ final class LeasingStore implements UsageStore {
     for (WindowSlot w : r.windows()) {
       until = Math.min(until, w.end());
     }
-    LeaseBlock rest = new LeaseBlock(r.clientId(), newId(), r.windows(), r.epochDay(), r.now() + ttl, until, chunk);
+    LeaseBlock rest =
+        new LeaseBlock(r.clientId(), LeaseCalls.newId(), r.windows(), r.epochDay(), r.now() + ttl, until, chunk);
     rest.undrawn = block;
     return chunkOf(c, rest, r, rest.nextChunk(r.credits()));
   }
@@ -237,7 +229,7 @@ final class LeasingStore implements UsageStore {
   private @Nullable Lease draw(LeasedClient c, LeaseBlock b, ChargeRequest r) {
     long chunk = b.nextChunk(r.credits());
     c.block = null;
-    if (!releaseBlock(r.clientId(), b.id, r.now())) {
+    if (!calls.release(r.clientId(), b.id, r.now())) {
       return take(c, r);
     }
     return chunkOf(c, b, r, chunk);
@@ -248,8 +240,8 @@ final class LeasingStore implements UsageStore {
    * the rest (if any) as the block; null if the store denied the chunk.
    */
   private @Nullable Lease chunkOf(LeasedClient c, LeaseBlock b, ChargeRequest r, long chunk) {
-    String id = newId();
-    ChargeResult result = reserve(r, id, chunk, keptUntil(r));
+    String id = LeaseCalls.newId();
+    ChargeResult result = calls.reserve(r, id, chunk, LeaseCalls.keptUntil(r));
     if (!result.granted()) {
       c.remember(r.windows(), result.used());
       return null;
@@ -260,7 +252,7 @@ final class LeasingStore implements UsageStore {
       String restId = b.nextId();
       ChargeResult again;
       try {
-        again = reserve(r, restId, rest, b.expiresAt);
+        again = calls.reserve(r, restId, rest, b.expiresAt);
       } catch (UsageStoreException e) {
         again = ChargeResult.of(false, used, null);
       }
@@ -281,36 +273,6 @@ final class LeasingStore implements UsageStore {
       own[i] -= b.undrawn;
     }
     return new Lease(r.clientId(), id, r.windows(), r.epochDay(), chunk, own, b.until, r.now() + ttl - span);
-  }
-
-  /**
-   * One reservation of a lease. If the call fails the reservation may still have been made: it is given
-   * back in the background (a chunk's would otherwise be held until long after its windows).
-   */
-  private ChargeResult reserve(ChargeRequest r, String id, long credits, long expiresAt) {
-    ChargeRequest reserve = new ChargeRequest(r.clientId(), r.windows(), credits, ChargeMode.RESERVE, null, 0,
-        id, expiresAt, r.epochDay(), Map.of(), r.now());
-    try {
-      ChargeResult result = store.charge(reserve);
-      direct.increment();
-      return result;
-    } catch (UsageStoreException e) {
-      retry(new Unsettled(r.clientId(), id, 0, null));
-      throw e;
-    }
-  }
-
-  /** When a chunk's reservation may be given back by the store: long after its windows and day end. */
-  private static long keptUntil(ChargeRequest r) {
-    long end = (r.epochDay() + 2) * 86_400_000L;
-    for (WindowSlot w : r.windows()) {
-      end = Math.max(end, w.end());
-    }
-    return end + DRAWN_KEPT_MILLIS;
-  }
-
-  private static String newId() {
-    return "lease-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
   }
 
   /**
@@ -339,8 +301,7 @@ final class LeasingStore implements UsageStore {
    * holds itself.
    */
   private ChargeResult direct(@Nullable LeasedClient c, ChargeRequest r) {
-    ChargeResult result = store.charge(r);
-    direct.increment();
+    ChargeResult result = calls.charge(r);
     if (c == null) {
       return result;
     }
@@ -348,8 +309,7 @@ final class LeasingStore implements UsageStore {
     if (!result.granted() && !result.replayed()
         && ((l != null && l.left.get() > 0) || c.block != null)) {
       endAll(c, r.now());
-      result = store.charge(r);
-      direct.increment();
+      result = calls.charge(r);
     }
     if (!result.replayed()) {
       c.remember(r.windows(), result.used());
@@ -380,21 +340,6 @@ final class LeasingStore implements UsageStore {
     }
   }
 
-  /**
-   * Settles a block to nothing, as the first step of a draw; false if the store no longer holds it (it
-   * expired while this instance stalled). A failed call is retried in the background and rethrown.
-   */
-  private boolean releaseBlock(String clientId, String id, long now) {
-    try {
-      boolean settled = store.settle(new SettleRequest(clientId, id, 0, now));
-      direct.increment();
-      return settled;
-    } catch (UsageStoreException e) {
-      retry(new Unsettled(clientId, id, 0, null));
-      throw e;
-    }
-  }
-
   /** Ends a block: its undrawn credits go back to the store. Called holding the client's lock. */
   private void giveBack(LeasedClient c, LeaseBlock b, long now) {
     if (c.block == b) {
@@ -402,7 +347,7 @@ final class LeasingStore implements UsageStore {
     }
     long undrawn = b.undrawn;
     b.undrawn = 0;
-    if (settle(new Unsettled(b.clientId, b.id, 0, null), now)) {
+    if (calls.settle(b.clientId, b.id, 0, null, now)) {
       returnedCredits.add(undrawn);
     }
   }
@@ -445,38 +390,9 @@ final class LeasingStore implements UsageStore {
         leases.remove(l.id);
       }
     }
-    if (settle(new Unsettled(l.clientId, l.id, keep, l), now)) {
+    if (calls.settle(l.clientId, l.id, keep, l, now)) {
       returns.increment();
       returnedCredits.add(l.block - keep);
-    }
-  }
-
-  /**
-   * Settles a chunk or block in the store; a failed call is retried by the sweep. A chunk the store no
-   * longer holds (it outlived its windows by {@link #DRAWN_KEPT_MILLIS}) has what it granted charged again.
-   *
-   * @return whether the store settled it now
-   */
-  private boolean settle(Unsettled u, long now) {
-    boolean settled;
-    try {
-      settled = store.settle(new SettleRequest(u.clientId, u.id, u.keep, now));
-    } catch (UsageStoreException e) {
-      LOG.log(System.Logger.Level.WARNING, "lease " + u.id + " of " + u.clientId
-          + " not settled yet, retrying: " + e.getMessage());
-      retry(u);
-      return false;
-    }
-    direct.increment();
-    if (!settled && u.keep > 0 && u.lease != null) {
-      recharge(u.lease, u.keep, now);
-    }
-    return settled;
-  }
-
-  private void retry(Unsettled u) {
-    synchronized (unsettled) {
-      unsettled.add(u);
     }
   }
 
@@ -499,27 +415,10 @@ final class LeasingStore implements UsageStore {
     return true;
   }
 
-  /** The store no longer held a chunk when it was settled: charge what it granted. */
-  private void recharge(Lease l, long granted, long now) {
-    ChargeResult again = store.charge(new ChargeRequest(l.clientId, l.windows, granted, ChargeMode.CHARGE, null,
-        0, null, 0, l.epochDay, Map.of(), now));
-    if (!again.granted()) {
-      LOG.log(System.Logger.Level.ERROR, "lease " + l.id + " of " + l.clientId + " was given back by the store "
-          + "before it was settled; its " + granted + " granted credits no longer fit the quotas");
-    }
-  }
-
   /** Settles every chunk and block whose span has passed, retries failed settlements, forgets idle clients. */
   void sweep() {
     long now = clock.millis();
-    List<Unsettled> retry;
-    synchronized (unsettled) {
-      retry = new ArrayList<>(unsettled);
-      unsettled.clear();
-    }
-    for (Unsettled u : retry) {
-      settle(u, now);
-    }
+    calls.retryFailed(now);
     for (Lease l : leases.values()) {
       if (now >= l.drainBy) {
         finish(l, now);
@@ -581,7 +480,7 @@ final class LeasingStore implements UsageStore {
   }
 
   LeaseStats stats() {
-    return new LeaseStats(grants.sum(), returns.sum(), returnedCredits.sum(), local.sum(), direct.sum());
+    return new LeaseStats(grants.sum(), returns.sum(), returnedCredits.sum(), local.sum(), calls.count());
   }
 
   @Override
@@ -633,10 +532,4 @@ final class LeasingStore implements UsageStore {
     settleAll();
     sweep();
   }
-
-  /**
-   * A settlement of a chunk ({@code lease} set, keeping what it granted) or a block or a reservation whose
-   * call failed (keeping nothing), retried by the sweep until the store answers.
-   */
-  private record Unsettled(String clientId, String id, long keep, @Nullable Lease lease) {}
 }
