@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 /** What this instance knows of one client: its demand, its lease and block, the store's last counts. */
 final class LeasedClient {
   final AtomicReference<@Nullable Lease> lease = new AtomicReference<>();
+  /** The chunk drawn ahead, granted from once {@link #lease} is spent. */
+  final AtomicReference<@Nullable Lease> next = new AtomicReference<>();
   /** Held while a chunk is taken or drawn, and while the block is used or given back. */
   final ReentrantLock renewing = new ReentrantLock();
   /** The undrawn rest of the current lease, if any; changed only under {@link #renewing}. */

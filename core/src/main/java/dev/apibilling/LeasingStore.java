@@ -93,6 +93,12 @@ final class LeasingStore implements UsageStore {
       if (l.serves(r)) {
         ChargeResult granted = fromLease(l, r);
         if (granted != null) {
+          drawAhead(c, l, r);
+          return granted;
+        }
+        Lease n = advance(c, l, r.now());
+        granted = n == null ? null : fromLease(n, r);
+        if (granted != null) {
           return granted;
         }
       }
@@ -179,6 +185,16 @@ final class LeasingStore implements UsageStore {
       }
       end(c, current, r.now());
     }
+    Lease ahead = c.next.getAndSet(null);
+    if (ahead != null) {
+      if (ahead.serves(r) && c.lease.compareAndSet(null, ahead)) {
+        ChargeResult granted = fromLease(ahead, r);
+        if (granted != null) {
+          return granted;
+        }
+      }
+      end(c, ahead, r.now());
+    }
     LeaseBlock b = c.block;
     if (b != null && (!b.serves(r) || b.undrawn < r.credits())) {
       giveBack(c, b, r.now());
@@ -200,6 +216,46 @@ final class LeasingStore implements UsageStore {
       }
     }
     return granted;
+  }
+
+  /**
+   * Draws the next chunk while {@code l} still grants: once half of it is spent, the first caller that finds
+   * the client's lock free draws from the block, so that the others need not wait for the store when
+   * {@code l} runs out.
+   */
+  private void drawAhead(LeasedClient c, Lease l, ChargeRequest r) {
+    if (l.left.get() > l.block / 2 || c.block == null || c.next.get() != null || !c.renewing.tryLock()) {
+      return;
+    }
+    try {
+      LeaseBlock b = c.block;
+      if (b != null && c.next.get() == null && c.lease.get() == l && b.serves(r) && b.undrawn >= r.credits()) {
+        Lease n = draw(c, b, r);
+        if (n != null) {
+          grants.increment();
+          leases.put(n.id, n);
+          c.next.set(n);
+        }
+      }
+    } catch (UsageStoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "drawing ahead for " + r.clientId() + " failed: " + e.getMessage());
+    } finally {
+      c.renewing.unlock();
+    }
+  }
+
+  /** Puts the chunk drawn ahead in place of the spent {@code l} and ends {@code l}; null if there is none. */
+  private @Nullable Lease advance(LeasedClient c, Lease l, long now) {
+    Lease n = c.next.getAndSet(null);
+    if (n == null) {
+      return null;
+    }
+    if (!c.lease.compareAndSet(l, n)) {
+      end(c, n, now);
+      return null;
+    }
+    end(c, l, now);
+    return n;
   }
 
   /** A new lease: its first chunk and, when the block is bigger, its undrawn rest; null if none is taken. */
@@ -307,7 +363,7 @@ final class LeasingStore implements UsageStore {
     }
     Lease l = c.lease.get();
     if (!result.granted() && !result.replayed()
-        && ((l != null && l.left.get() > 0) || c.block != null)) {
+        && ((l != null && l.left.get() > 0) || c.block != null || c.next.get() != null)) {
       endAll(c, r.now());
       result = calls.charge(r);
     }
@@ -317,17 +373,26 @@ final class LeasingStore implements UsageStore {
     return result;
   }
 
-  /** The credits of the client's block for these windows, which this instance may still draw. */
+  /**
+   * The credits of the client's block and of its chunk drawn ahead for these windows, which this instance
+   * may still grant.
+   */
   private static long undrawn(LeasedClient c, List<WindowSlot> windows) {
     LeaseBlock b = c.block;
-    return b != null && b.windows.equals(windows) ? b.undrawn : 0;
+    Lease n = c.next.get();
+    return (b != null && b.windows.equals(windows) ? b.undrawn : 0)
+        + (n != null && n.windows.equals(windows) ? Math.max(0, n.left.get()) : 0);
   }
 
-  /** Ends the client's chunk and gives its block back. */
+  /** Ends the client's chunks and gives its block back. */
   private void endAll(LeasedClient c, long now) {
     Lease l = c.lease.get();
     if (l != null) {
       end(c, l, now);
+    }
+    Lease n = c.next.getAndSet(null);
+    if (n != null) {
+      end(c, n, now);
     }
     c.renewing.lock();
     try {
@@ -433,6 +498,10 @@ final class LeasingStore implements UsageStore {
       if (l != null && now >= l.until) {
         end(c, l, now);
       }
+      Lease n = c.next.get();
+      if (n != null && now >= n.until && c.next.compareAndSet(n, null)) {
+        end(c, n, now);
+      }
       LeaseBlock b = c.block;
       if (b != null && now >= b.until && c.renewing.tryLock()) {
         try {
@@ -443,10 +512,10 @@ final class LeasingStore implements UsageStore {
           c.renewing.unlock();
         }
       }
-      if (l == null && c.block == null && now - c.lastSeen > 4 * span) {
+      if (l == null && c.block == null && c.next.get() == null && now - c.lastSeen > 4 * span) {
         clients.computeIfPresent(e.getKey(), (k, v) -> {
           v.retired = true;
-          if (v.lease.get() != null || v.block != null) {
+          if (v.lease.get() != null || v.block != null || v.next.get() != null) {
             v.retired = false;
             return v;
           }

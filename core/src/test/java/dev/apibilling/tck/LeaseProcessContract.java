@@ -67,9 +67,9 @@ public abstract class LeaseProcessContract extends LeaseCrashContract {
       granted = Math.max(granted, Long.parseLong(line));
     }
     assertThat(granted).as("granted before the kill").isGreaterThanOrEqualTo(2_000);
-    // One chunk: a quarter of the largest block (maxShare of the limit); and per thread a few credits of a
-    // chunk being ended or a reservation open at the kill.
-    long stranded = (long) (limit * CRASHING.maxShare()) / 4 + 4 * 2 * 3;
+    // Two chunks (the one in use and the one drawn ahead), each a quarter of the largest block (maxShare of
+    // the limit); and per thread a few credits of a chunk being ended or a reservation open at the kill.
+    long stranded = 2 * (long) (limit * CRASHING.maxShare()) / 4 + 4 * 2 * 3;
     try (UsageStore store = newStore()) {
       Instant expired = at.plus(CRASHING.ttl());
       long after = usedAt(store, expired, limit);
