@@ -12,8 +12,8 @@ import java.time.Duration;
  * idempotency key, no metadata) locally, with weighted costs, but only from a <em>chunk</em> of the block
  * that is already drawn: a reservation the store keeps long after its windows end, so what was granted
  * from it stays counted whatever happens to this instance. The rest of the block is held for {@link #ttl}.
- * When a chunk is spent the next one is drawn from the block (three store calls today: the block is given
- * back, the chunk and the smaller block reserved again). The lease ends when the block is spent,
+ * Once half of a chunk is spent the next one is drawn from the block ahead of need (three store calls
+ * today: the block is given back, the chunk and the smaller block reserved again). The lease ends when the block is spent,
  * {@link #span} has passed since it was taken, a window of any quota ends, or the day of the usage history
  * changes; each chunk is then settled in one call (what was granted kept, the rest given back) and the
  * block given back.
@@ -28,9 +28,9 @@ import java.time.Duration;
  * sweep (a quarter of the span) after it was taken; only during that time may another instance deny a
  * request for credits the lease holds, and a lease holds at most {@code maxShare} of what remained. If the
  * instance crashes or stalls, the store gives the undrawn block back at {@link #ttl}; the chunk it was
- * granting from stays counted, so a crash never gives back a granted credit, and its ungranted rest (at
- * most one chunk, plus local reservations still open) is stranded: counted as used until its windows end,
- * and in the day's usage history.
+ * granting from and the one drawn ahead stay counted, so a crash never gives back a granted credit, and
+ * their ungranted rest (at most two chunks, plus local reservations still open) is stranded: counted as used
+ * until their windows end, and in the day's usage history.
  *
  * @param span how long one lease grants locally, and the time over which demand is measured
  * @param ttl how long the store holds a lease's undrawn block; a crashed instance's block returns then;

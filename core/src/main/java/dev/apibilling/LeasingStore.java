@@ -21,10 +21,10 @@ import org.jspecify.annotations.Nullable;
  * A store decorator that grants hot clients' plain charges from leased budgets ({@link LeaseSettings}).
  *
  * <p>A lease is two store reservations made from one client's demand: the <em>chunk</em> it grants from
- * ({@link Lease}) and the undrawn rest of its block ({@link LeaseBlock}), held for the lease TTL. When the
- * chunk is spent the next one is drawn from the block: the block is settled to nothing and re-reserved
- * smaller, and the chunk reserved, so at every moment each credit of the lease is counted in the store
- * and only a chunk's credits are ever granted locally.
+ * ({@link Lease}) and the undrawn rest of its block ({@link LeaseBlock}), held for the lease TTL. Once half
+ * of the chunk is spent, one caller draws the next from the block while the others go on granting: the
+ * block is settled to nothing, the chunk reserved and the rest re-reserved as the block, so at every moment
+ * each credit of the lease is counted in the store and only chunks' credits are ever granted locally.
  *
  * <p>Exactness, crash included: a chunk is a reservation that outlives every window it counts in (by
  * {@link LeaseCalls#DRAWN_KEPT_MILLIS}), so the store never gives back a credit granted from it, whatever
