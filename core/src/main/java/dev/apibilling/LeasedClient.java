@@ -15,6 +15,8 @@ final class LeasedClient {
   final ReentrantLock renewing = new ReentrantLock();
   /** The undrawn rest of the current lease, if any; changed only under {@link #renewing}. */
   volatile @Nullable LeaseBlock block;
+  /** Set while the holder of {@link #renewing} draws or takes a chunk: callers wait for it. */
+  volatile boolean drawing;
   volatile boolean retired;
   volatile long lastSeen;
   private long intervalStart = Long.MIN_VALUE;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -104,7 +105,7 @@ final class LeasingStore implements UsageStore {
       }
       end(c, l, r.now());
     }
-    if (hot && c.renewing.tryLock()) {
+    if (hot && (c.renewing.tryLock() || awaitDraw(c))) {
       try {
         ChargeResult leased = lease(c, r);
         if (leased != null) {
@@ -115,6 +116,20 @@ final class LeasingStore implements UsageStore {
       }
     }
     return direct(c, r);
+  }
+
+  /**
+   * Waits for the caller drawing or taking the client's next chunk, rather than sending the decision to the
+   * store meanwhile (which would only load the store with calls as slow as the draw); then holds the lock.
+   *
+   * @return false, without the lock, if no chunk is being drawn
+   */
+  private static boolean awaitDraw(LeasedClient c) {
+    if (!c.drawing) {
+      return false;
+    }
+    c.renewing.lock();
+    return true;
   }
 
   /**
@@ -200,7 +215,13 @@ final class LeasingStore implements UsageStore {
       giveBack(c, b, r.now());
       b = null;
     }
-    Lease l = b == null ? take(c, r) : draw(c, b, r);
+    Lease l;
+    c.drawing = true;
+    try {
+      l = b == null ? take(c, r) : draw(c, b, r);
+    } finally {
+      c.drawing = false;
+    }
     if (l == null) {
       return null;
     }
@@ -230,6 +251,7 @@ final class LeasingStore implements UsageStore {
     try {
       LeaseBlock b = c.block;
       if (b != null && c.next.get() == null && c.lease.get() == l && b.serves(r) && b.undrawn >= r.credits()) {
+        c.drawing = true;
         Lease n = draw(c, b, r);
         if (n != null) {
           grants.increment();
@@ -240,6 +262,7 @@ final class LeasingStore implements UsageStore {
     } catch (UsageStoreException e) {
       LOG.log(System.Logger.Level.WARNING, "drawing ahead for " + r.clientId() + " failed: " + e.getMessage());
     } finally {
+      c.drawing = false;
       c.renewing.unlock();
     }
   }
@@ -417,7 +440,10 @@ final class LeasingStore implements UsageStore {
     }
   }
 
-  /** Ends a chunk once: stops local grants, then settles it when no local reservation holds it. */
+  /**
+   * Ends a chunk once: stops local grants, then settles it when no local reservation holds it, on the
+   * sweeper's thread when there is one (the chunk stays counted until then, so nothing waits for it).
+   */
   private void end(LeasedClient c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
     long left = l.left.getAndSet(Lease.CLOSED);
@@ -425,6 +451,14 @@ final class LeasingStore implements UsageStore {
       return;
     }
     l.unused = left;
+    if (sweeper != null) {
+      try {
+        sweeper.execute(() -> release(l, now));
+        return;
+      } catch (RejectedExecutionException e) {
+        // closing: settled here
+      }
+    }
     release(l, now);
   }
 
