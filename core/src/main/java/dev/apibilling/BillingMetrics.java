@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>With leases on ({@link ApiBilling.Builder#leases}), {@link #monitor} also registers
  * (or {@link #monitorLeases} does): {@code apibilling.leases.grants} and {@code apibilling.leases.returns}
- * (counters of leases taken and settled), {@code apibilling.leases.returned.credits},
+ * (counters of lease chunks taken and settled), {@code apibilling.leases.returned.credits},
  * {@code apibilling.leases.decisions} (tag {@code source} = local | store) and the gauge
  * {@code apibilling.leases.local.ratio} (the share of decisions made from leases).
  *

@@ -7,7 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** One leased block. */
+/**
+ * One chunk of a lease, the credits this instance grants from: a store reservation kept long after its
+ * windows end (so a crash never gives back what was granted from it), settled when the chunk ends.
+ */
 final class Lease {
   static final long CLOSED = -1;
   final String clientId;

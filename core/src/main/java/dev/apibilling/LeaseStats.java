@@ -3,11 +3,11 @@ package dev.apibilling;
 /**
  * Counts of an {@link ApiBilling}'s leases since it was built ({@link ApiBilling#leaseStats}).
  *
- * @param grants leases taken (each one store reservation)
- * @param returns leases settled (each one store call)
- * @param returnedCredits unused credits given back by those settlements
+ * @param grants chunks taken: the first of each lease and each one drawn from its block
+ * @param returns chunks settled (each one store call)
+ * @param returnedCredits unused credits given back: the rest of settled chunks and blocks given back
  * @param localDecisions plain charges and checks decided from a lease, without a store call
- * @param storeDecisions charges and checks decided by the store
+ * @param storeDecisions store calls: charges and checks decided by the store, and the calls of leases
  */
 public record LeaseStats(long grants, long returns, long returnedCredits, long localDecisions, long storeDecisions) {
 

@@ -2,14 +2,21 @@ package dev.apibilling;
 
 import dev.apibilling.spi.WindowSlot;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
-/** What this instance knows of one client: its demand, its lease, the store's last counts. */
+/** What this instance knows of one client: its demand, its lease and block, the store's last counts. */
 final class LeasedClient {
   final AtomicReference<@Nullable Lease> lease = new AtomicReference<>();
-  final AtomicBoolean renewing = new AtomicBoolean();
+  /** The chunk drawn ahead, granted from once {@link #lease} is spent. */
+  final AtomicReference<@Nullable Lease> next = new AtomicReference<>();
+  /** Held while a chunk is taken or drawn, and while the block is used or given back. */
+  final ReentrantLock renewing = new ReentrantLock();
+  /** The undrawn rest of the current lease, if any; changed only under {@link #renewing}. */
+  volatile @Nullable LeaseBlock block;
+  /** Set while the holder of {@link #renewing} draws or takes a chunk: callers wait for it. */
+  volatile boolean drawing;
   volatile boolean retired;
   volatile long lastSeen;
   private long intervalStart = Long.MIN_VALUE;

@@ -8,51 +8,60 @@ import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A store decorator that grants hot clients' plain charges from leased blocks ({@link LeaseSettings}).
+ * A store decorator that grants hot clients' plain charges from leased budgets ({@link LeaseSettings}).
  *
- * <p>Exactness: a lease is a store reservation of {@code block} credits; every local grant takes its
- * credits from the lease's {@code left} counter by compare-and-set, and ending a lease swaps {@code left}
- * to {@link Lease#CLOSED} once, so the settlement keeps exactly the credits granted from it and gives back
- * exactly the rest. A reservation granted from a lease holds it open until it is settled here (its unused
- * credits go back to the block, or off what the settlement keeps); the sweep settles a lease that local
- * reservations still hold at its {@code drainBy} ({@code ttl - span} after it was taken, so before the
- * store would release it), keeping those reservations in full. Keyed charges and reservations, and
- * reservations made before leasing, go to the store.
+ * <p>A lease is two store reservations made from one client's demand: the <em>chunk</em> it grants from
+ * ({@link Lease}) and the undrawn rest of its block ({@link LeaseBlock}), held for the lease TTL. Once half
+ * of the chunk is spent, one caller draws the next from the block while the others go on granting: the
+ * block is settled to nothing, the chunk reserved and the rest re-reserved as the block, so at every moment
+ * each credit of the lease is counted in the store and only chunks' credits are ever granted locally.
+ *
+ * <p>Exactness, crash included: a chunk is a reservation that outlives every window it counts in (by
+ * {@link LeaseCalls#DRAWN_KEPT_MILLIS}), so the store never gives back a credit granted from it, whatever
+ * happens to this instance; a block, from which nothing is granted, comes back at the TTL. Every local grant
+ * takes its credits from the chunk's {@code left} counter by compare-and-set, and ending a chunk swaps
+ * {@code left} to {@link Lease#CLOSED} once, so its settlement keeps exactly the credits granted from it and gives
+ * back exactly the rest. A reservation granted from a chunk holds it open until it is settled here (its
+ * unused credits go back to the chunk, or off what the settlement keeps); the sweep settles a chunk that
+ * local reservations still hold at its {@code drainBy}, keeping those reservations in full. Keyed charges and
+ * reservations, and reservations made before leasing, go to the store.
  */
 final class LeasingStore implements UsageStore {
 
   private static final System.Logger LOG = System.getLogger(LeasingStore.class.getName());
 
+  /** A block is drawn in this many chunks (fewer when a chunk would be under the smallest lease). */
+  private static final long CHUNKS = 4;
+
   private final UsageStore store;
+  private final LeaseCalls calls;
   private final LeaseSettings settings;
   private final Clock clock;
   private final long span;
   private final long ttl;
   private final ConcurrentHashMap<String, LeasedClient> clients = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
-  private final List<Unsettled> unsettled = new ArrayList<>();
   private final @Nullable ScheduledExecutorService sweeper;
   private final LongAdder grants = new LongAdder();
   private final LongAdder returns = new LongAdder();
   private final LongAdder returnedCredits = new LongAdder();
   private final LongAdder local = new LongAdder();
-  private final LongAdder direct = new LongAdder();
 
   /** @param sweep whether a daemon thread settles leases whose span has passed (tests settle by hand) */
   LeasingStore(UsageStore store, LeaseSettings settings, Clock clock, boolean sweep) {
     this.store = store;
+    this.calls = new LeaseCalls(store);
     this.settings = settings;
     this.clock = clock;
     this.span = settings.span().toMillis();
@@ -85,22 +94,42 @@ final class LeasingStore implements UsageStore {
       if (l.serves(r)) {
         ChargeResult granted = fromLease(l, r);
         if (granted != null) {
+          drawAhead(c, l, r);
+          return granted;
+        }
+        Lease n = advance(c, l, r.now());
+        granted = n == null ? null : fromLease(n, r);
+        if (granted != null) {
           return granted;
         }
       }
       end(c, l, r.now());
     }
-    if (hot && c.renewing.compareAndSet(false, true)) {
+    if (hot && (c.renewing.tryLock() || awaitDraw(c))) {
       try {
         ChargeResult leased = lease(c, r);
         if (leased != null) {
           return leased;
         }
       } finally {
-        c.renewing.set(false);
+        c.renewing.unlock();
       }
     }
     return direct(c, r);
+  }
+
+  /**
+   * Waits for the caller drawing or taking the client's next chunk, rather than sending the decision to the
+   * store meanwhile (which would only load the store with calls as slow as the draw); then holds the lock.
+   *
+   * @return false, without the lock, if no chunk is being drawn
+   */
+  private static boolean awaitDraw(LeasedClient c) {
+    if (!c.drawing) {
+      return false;
+    }
+    c.renewing.lock();
+    return true;
   }
 
   /**
@@ -141,8 +170,9 @@ final class LeasingStore implements UsageStore {
       }
     }
     ChargeResult result = direct(c, r);
-    long held = l == null ? 0 : l.left.get();
-    if (!result.granted() && held > 0 && l.windows.equals(r.windows())) {
+    long held = l == null || !l.windows.equals(r.windows()) ? 0 : Math.max(0, l.left.get());
+    held += c == null ? 0 : undrawn(c, r.windows());
+    if (!result.granted() && held > 0) {
       long[] used = result.used().clone();
       for (int i = 0; i < used.length; i++) {
         used[i] -= held;
@@ -157,7 +187,10 @@ final class LeasingStore implements UsageStore {
     return result;
   }
 
-  /** Takes a lease covering {@code r}; null if none is taken (not worth it, or the store denied it). */
+  /**
+   * A chunk covering {@code r}, drawn from the client's block or taken with a new lease; null if none is
+   * taken (not worth it, or the store denied it). Called holding {@link LeasedClient#renewing}.
+   */
   private @Nullable ChargeResult lease(LeasedClient c, ChargeRequest r) {
     Lease current = c.lease.get();
     if (current != null) {
@@ -167,35 +200,158 @@ final class LeasingStore implements UsageStore {
       }
       end(c, current, r.now());
     }
-    long block = blockFor(c, r);
-    if (block <= 0) {
+    Lease ahead = c.next.getAndSet(null);
+    if (ahead != null) {
+      if (ahead.serves(r) && c.lease.compareAndSet(null, ahead)) {
+        ChargeResult granted = fromLease(ahead, r);
+        if (granted != null) {
+          return granted;
+        }
+      }
+      end(c, ahead, r.now());
+    }
+    LeaseBlock b = c.block;
+    if (b != null && (!b.serves(r) || b.undrawn < r.credits())) {
+      giveBack(c, b, r.now());
+      b = null;
+    }
+    Lease l;
+    c.drawing = true;
+    try {
+      l = b == null ? take(c, r) : draw(c, b, r);
+    } finally {
+      c.drawing = false;
+    }
+    if (l == null) {
       return null;
     }
-    String id = "lease-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-    long expiresAt = r.now() + ttl;
-    ChargeRequest reserve = new ChargeRequest(r.clientId(), r.windows(), block, ChargeMode.RESERVE, null, 0,
-        id, expiresAt, r.epochDay(), Map.of(), r.now());
-    ChargeResult result = store.charge(reserve);
-    direct.increment();
-    if (!result.granted()) {
-      c.remember(r.windows(), result.used());
-      return null;
-    }
-    long until = Math.min(r.now() + span, expiresAt);
-    for (WindowSlot w : r.windows()) {
-      until = Math.min(until, w.end());
-    }
-    Lease l = new Lease(r.clientId(), id, r.windows(), r.epochDay(), block, result.used(), until,
-        expiresAt - span);
     grants.increment();
-    leases.put(id, l);
+    leases.put(l.id, l);
     ChargeResult granted = fromLease(l, r);
     c.lease.set(l);
     if (c.retired) {
       end(c, l, r.now());
+      LeaseBlock rest = c.block;
+      if (rest != null) {
+        giveBack(c, rest, r.now());
+      }
     }
-    c.remember(r.windows(), result.used());
     return granted;
+  }
+
+  /**
+   * Draws the next chunk while {@code l} still grants: once half of it is spent, the first caller that finds
+   * the client's lock free draws from the block, so that the others need not wait for the store when
+   * {@code l} runs out.
+   */
+  private void drawAhead(LeasedClient c, Lease l, ChargeRequest r) {
+    if (l.left.get() > l.block / 2 || c.block == null || c.next.get() != null || !c.renewing.tryLock()) {
+      return;
+    }
+    try {
+      LeaseBlock b = c.block;
+      if (b != null && c.next.get() == null && c.lease.get() == l && b.serves(r) && b.undrawn >= r.credits()) {
+        c.drawing = true;
+        Lease n = draw(c, b, r);
+        if (n != null) {
+          grants.increment();
+          leases.put(n.id, n);
+          c.next.set(n);
+        }
+      }
+    } catch (UsageStoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "drawing ahead for " + r.clientId() + " failed: " + e.getMessage());
+    } finally {
+      c.drawing = false;
+      c.renewing.unlock();
+    }
+  }
+
+  /** Puts the chunk drawn ahead in place of the spent {@code l} and ends {@code l}; null if there is none. */
+  private @Nullable Lease advance(LeasedClient c, Lease l, long now) {
+    Lease n = c.next.getAndSet(null);
+    if (n == null) {
+      return null;
+    }
+    if (!c.lease.compareAndSet(l, n)) {
+      end(c, n, now);
+      return null;
+    }
+    end(c, l, now);
+    return n;
+  }
+
+  /** A new lease: its first chunk and, when the block is bigger, its undrawn rest; null if none is taken. */
+  private @Nullable Lease take(LeasedClient c, ChargeRequest r) {
+    long block = blockFor(c, r);
+    if (block <= 0) {
+      return null;
+    }
+    long smallest = Math.max(r.credits(), c.averageCost() * settings.minDecisions());
+    long chunk = Math.max(smallest, (block + CHUNKS - 1) / CHUNKS);
+    long until = Math.min(r.now() + span, r.now() + ttl);
+    for (WindowSlot w : r.windows()) {
+      until = Math.min(until, w.end());
+    }
+    LeaseBlock rest =
+        new LeaseBlock(r.clientId(), LeaseCalls.newId(), r.windows(), r.epochDay(), r.now() + ttl, until, chunk);
+    rest.undrawn = block;
+    return chunkOf(c, rest, r, rest.nextChunk(r.credits()));
+  }
+
+  /**
+   * The next chunk of a block. Without an atomic draw in the SPI this is three calls: the block is settled
+   * to nothing, the chunk reserved, and the rest re-reserved as the block (under a new id). Between them
+   * other instances may take the credits given back: the chunk or the rest is then denied and the lease
+   * ends sooner, but nothing is ever counted twice or granted uncounted.
+   */
+  private @Nullable Lease draw(LeasedClient c, LeaseBlock b, ChargeRequest r) {
+    long chunk = b.nextChunk(r.credits());
+    c.block = null;
+    if (!calls.release(r.clientId(), b.id, r.now())) {
+      return take(c, r);
+    }
+    return chunkOf(c, b, r, chunk);
+  }
+
+  /**
+   * Reserves {@code chunk} credits of {@code b}'s undrawn ones as a chunk that outlives its windows, then
+   * the rest (if any) as the block; null if the store denied the chunk.
+   */
+  private @Nullable Lease chunkOf(LeasedClient c, LeaseBlock b, ChargeRequest r, long chunk) {
+    String id = LeaseCalls.newId();
+    ChargeResult result = calls.reserve(r, id, chunk, LeaseCalls.keptUntil(r));
+    if (!result.granted()) {
+      c.remember(r.windows(), result.used());
+      return null;
+    }
+    long rest = b.undrawn - chunk;
+    long[] used = result.used();
+    if (rest > 0) {
+      String restId = b.nextId();
+      ChargeResult again;
+      try {
+        again = calls.reserve(r, restId, rest, b.expiresAt);
+      } catch (UsageStoreException e) {
+        again = ChargeResult.of(false, used, null);
+      }
+      used = again.used();
+      if (again.granted()) {
+        b.id = restId;
+        b.undrawn = rest;
+        c.block = b;
+      } else {
+        b.undrawn = 0;
+      }
+    } else {
+      b.undrawn = 0;
+    }
+    c.remember(r.windows(), used);
+    long[] own = used.clone();
+    for (int i = 0; i < own.length; i++) {
+      own[i] -= b.undrawn;
+    }
+    return new Lease(r.clientId(), id, r.windows(), r.epochDay(), chunk, own, b.until, r.now() + ttl - span);
   }
 
   /**
@@ -219,20 +375,20 @@ final class LeasingStore implements UsageStore {
   }
 
   /**
-   * A store call; a denial while this instance's own lease holds unused credits ends the lease (giving
-   * them back) and asks the store once more, so the instance never denies credits it holds itself.
+   * A store call; a denial while this instance's own lease holds unused credits (in its chunk or block) ends
+   * the lease (giving them back) and asks the store once more, so the instance never denies credits it
+   * holds itself.
    */
   private ChargeResult direct(@Nullable LeasedClient c, ChargeRequest r) {
-    ChargeResult result = store.charge(r);
-    direct.increment();
+    ChargeResult result = calls.charge(r);
     if (c == null) {
       return result;
     }
     Lease l = c.lease.get();
-    if (!result.granted() && !result.replayed() && l != null && l.left.get() > 0) {
-      end(c, l, r.now());
-      result = store.charge(r);
-      direct.increment();
+    if (!result.granted() && !result.replayed()
+        && ((l != null && l.left.get() > 0) || c.block != null || c.next.get() != null)) {
+      endAll(c, r.now());
+      result = calls.charge(r);
     }
     if (!result.replayed()) {
       c.remember(r.windows(), result.used());
@@ -240,7 +396,54 @@ final class LeasingStore implements UsageStore {
     return result;
   }
 
-  /** Ends a lease once: stops local grants, then settles it when no local reservation holds it. */
+  /**
+   * The credits of the client's block and of its chunk drawn ahead for these windows, which this instance
+   * may still grant.
+   */
+  private static long undrawn(LeasedClient c, List<WindowSlot> windows) {
+    LeaseBlock b = c.block;
+    Lease n = c.next.get();
+    return (b != null && b.windows.equals(windows) ? b.undrawn : 0)
+        + (n != null && n.windows.equals(windows) ? Math.max(0, n.left.get()) : 0);
+  }
+
+  /** Ends the client's chunks and gives its block back. */
+  private void endAll(LeasedClient c, long now) {
+    Lease l = c.lease.get();
+    if (l != null) {
+      end(c, l, now);
+    }
+    Lease n = c.next.getAndSet(null);
+    if (n != null) {
+      end(c, n, now);
+    }
+    c.renewing.lock();
+    try {
+      LeaseBlock b = c.block;
+      if (b != null) {
+        giveBack(c, b, now);
+      }
+    } finally {
+      c.renewing.unlock();
+    }
+  }
+
+  /** Ends a block: its undrawn credits go back to the store. Called holding the client's lock. */
+  private void giveBack(LeasedClient c, LeaseBlock b, long now) {
+    if (c.block == b) {
+      c.block = null;
+    }
+    long undrawn = b.undrawn;
+    b.undrawn = 0;
+    if (calls.settle(b.clientId, b.id, 0, null, now)) {
+      returnedCredits.add(undrawn);
+    }
+  }
+
+  /**
+   * Ends a chunk once: stops local grants, then settles it when no local reservation holds it, on the
+   * sweeper's thread when there is one (the chunk stays counted until then, so nothing waits for it).
+   */
   private void end(LeasedClient c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
     long left = l.left.getAndSet(Lease.CLOSED);
@@ -248,10 +451,18 @@ final class LeasingStore implements UsageStore {
       return;
     }
     l.unused = left;
+    if (sweeper != null) {
+      try {
+        sweeper.execute(() -> release(l, now));
+        return;
+      } catch (RejectedExecutionException e) {
+        // closing: settled here
+      }
+    }
     release(l, now);
   }
 
-  /** Drops one hold on a lease (its own, or a local reservation's); the last one settles it. */
+  /** Drops one hold on a chunk (its own, or a local reservation's); the last one settles it. */
   private void release(Lease l, long now) {
     if (l.holds.decrementAndGet() == 0) {
       finish(l, now);
@@ -259,7 +470,7 @@ final class LeasingStore implements UsageStore {
   }
 
   /**
-   * Settles a lease in the store once: keeps what it granted (local reservations still open are kept in
+   * Settles a chunk in the store once: keeps what it granted (local reservations still open are kept in
    * full) and gives back the rest.
    */
   private void finish(Lease l, long now) {
@@ -278,31 +489,13 @@ final class LeasingStore implements UsageStore {
         leases.remove(l.id);
       }
     }
-    settle(l, keep, now);
-  }
-
-  private void settle(Lease l, long keep, long now) {
-    boolean settled;
-    try {
-      settled = store.settle(new SettleRequest(l.clientId, l.id, keep, now));
-    } catch (UsageStoreException e) {
-      LOG.log(System.Logger.Level.WARNING, "lease " + l.id + " of " + l.clientId
-          + " not settled yet, retrying: " + e.getMessage());
-      synchronized (unsettled) {
-        unsettled.add(new Unsettled(l, keep));
-      }
-      return;
-    }
-    direct.increment();
-    returns.increment();
-    if (settled) {
+    if (calls.settle(l.clientId, l.id, keep, l, now)) {
+      returns.increment();
       returnedCredits.add(l.block - keep);
-    } else if (keep > 0) {
-      recharge(l, keep, now);
     }
   }
 
-  /** Settles a reservation granted from a lease: the credits not kept go back to the lease. */
+  /** Settles a reservation granted from a chunk: the credits not kept go back to the chunk. */
   private boolean settleLocal(Lease l, SettleRequest request) {
     if (!l.clientId.equals(request.clientId())) {
       return false;
@@ -321,27 +514,10 @@ final class LeasingStore implements UsageStore {
     return true;
   }
 
-  /** The store released a lease before it was settled (a stall past its TTL): charge what it granted. */
-  private void recharge(Lease l, long granted, long now) {
-    ChargeResult again = store.charge(new ChargeRequest(l.clientId, l.windows, granted, ChargeMode.CHARGE, null,
-        0, null, 0, l.epochDay, Map.of(), now));
-    if (!again.granted()) {
-      LOG.log(System.Logger.Level.ERROR, "lease " + l.id + " of " + l.clientId + " expired in the store "
-          + "before it was settled; its " + granted + " granted credits no longer fit the quotas");
-    }
-  }
-
-  /** Settles every lease whose span has passed, retries failed settlements, forgets idle clients. */
+  /** Settles every chunk and block whose span has passed, retries failed settlements, forgets idle clients. */
   void sweep() {
     long now = clock.millis();
-    List<Unsettled> retry;
-    synchronized (unsettled) {
-      retry = new ArrayList<>(unsettled);
-      unsettled.clear();
-    }
-    for (Unsettled u : retry) {
-      settle(u.lease, u.keep, now);
-    }
+    calls.retryFailed(now);
     for (Lease l : leases.values()) {
       if (now >= l.drainBy) {
         finish(l, now);
@@ -356,10 +532,24 @@ final class LeasingStore implements UsageStore {
       if (l != null && now >= l.until) {
         end(c, l, now);
       }
-      if (l == null && now - c.lastSeen > 4 * span) {
+      Lease n = c.next.get();
+      if (n != null && now >= n.until && c.next.compareAndSet(n, null)) {
+        end(c, n, now);
+      }
+      LeaseBlock b = c.block;
+      if (b != null && now >= b.until && c.renewing.tryLock()) {
+        try {
+          if (c.block == b) {
+            giveBack(c, b, now);
+          }
+        } finally {
+          c.renewing.unlock();
+        }
+      }
+      if (l == null && c.block == null && c.next.get() == null && now - c.lastSeen > 4 * span) {
         clients.computeIfPresent(e.getKey(), (k, v) -> {
           v.retired = true;
-          if (v.lease.get() != null) {
+          if (v.lease.get() != null || v.block != null || v.next.get() != null) {
             v.retired = false;
             return v;
           }
@@ -381,10 +571,7 @@ final class LeasingStore implements UsageStore {
   void settleAll() {
     long now = clock.millis();
     for (LeasedClient c : clients.values()) {
-      Lease l = c.lease.get();
-      if (l != null) {
-        end(c, l, now);
-      }
+      endAll(c, now);
     }
     for (Lease l : leases.values()) {
       finish(l, now);
@@ -396,7 +583,7 @@ final class LeasingStore implements UsageStore {
   }
 
   LeaseStats stats() {
-    return new LeaseStats(grants.sum(), returns.sum(), returnedCredits.sum(), local.sum(), direct.sum());
+    return new LeaseStats(grants.sum(), returns.sum(), returnedCredits.sum(), local.sum(), calls.count());
   }
 
   @Override
@@ -415,12 +602,16 @@ final class LeasingStore implements UsageStore {
   public long[] usage(String clientId, List<WindowSlot> windows, long now) {
     long[] used = store.usage(clientId, windows, now);
     LeasedClient c = clients.get(clientId);
-    Lease l = c == null ? null : c.lease.get();
+    if (c == null) {
+      return used;
+    }
+    Lease l = c.lease.get();
+    long own = undrawn(c, windows);
     if (l != null && l.windows.equals(windows)) {
-      long left = Math.max(0, l.left.get());
-      for (int i = 0; i < used.length; i++) {
-        used[i] = Math.max(0, used[i] - left);
-      }
+      own += Math.max(0, l.left.get());
+    }
+    for (int i = 0; i < used.length; i++) {
+      used[i] = Math.max(0, used[i] - own);
     }
     return used;
   }
@@ -444,7 +635,4 @@ final class LeasingStore implements UsageStore {
     settleAll();
     sweep();
   }
-
-  /** A settlement the store failed, retried by the sweep. */
-  private record Unsettled(Lease lease, long keep) {}
 }

@@ -61,6 +61,29 @@ final class LeasingTest {
   }
 
   @Test
+  void aHotClientNeedsAtMostOneStoreCallInTwentyDecisionsWithChunksDrawnFromTheBlock() {
+    List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000_000));
+    ApiBilling billing = leasing(quotas);
+    long granted = 0;
+    for (int i = 0; i < 20_000; i++) {
+      clock.advance(Duration.ofMillis(1));
+      if (i % 250 == 0) {
+        billing.sweepLeases();
+      }
+      long credits = 1 + i % 3;
+      if (billing.tryTrackClientUsage(CLIENT, credits).granted()) {
+        granted += credits;
+      }
+    }
+    LeaseStats stats = billing.leaseStats();
+    assertThat(stats.grants()).as("chunks: several drawn from each block").isGreaterThan(40);
+    double perDecision = (double) stats.storeDecisions() / (stats.storeDecisions() + stats.localDecisions());
+    assertThat(perDecision).as("store calls per decision (%s)", stats).isLessThanOrEqualTo(0.05);
+    billing.settleLeases();
+    assertThat(stored(quotas, 0)).isEqualTo(granted);
+  }
+
+  @Test
   void aWindowBoundaryInTheMiddleOfALeaseLosesAndOverspendsNothing() {
     clock.set(Instant.parse("2026-03-10T10:15:59.500Z"));
     List<QuotaDefinition> quotas =
@@ -97,19 +120,24 @@ final class LeasingTest {
   }
 
   @Test
-  void aCrashedInstancesBlockReturnsWhenTheLeaseTtlEnds() {
+  void aCrashedInstancesGrantedCreditsStayCountedAndOnlyItsUndrawnBlockReturnsAtTheTtl() {
     List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 1_000));
     ApiBilling crashed = leasing(quotas);
     for (int i = 0; i < 40; i++) {
       crashed.trackClientUsage(CLIENT, 1);
     }
     long held = stored(quotas, 0);
-    assertThat(held).isGreaterThan(40);
+    assertThat(held).as("granted, plus the chunk's rest and the undrawn block").isGreaterThan(40);
     ApiBilling survivor = billing(quotas, false);
     assertThatThrownBy(() -> survivor.trackClientUsage(CLIENT, 1_001 - held)).isInstanceOf(QuotaException.class);
     clock.advance(SETTINGS.ttl());
-    assertThat(survivor.tryTrackClientUsage(CLIENT, 1_000 - 40 + 1).granted())
-        .as("granted credits of a crashed lease are released like a crashed reservation's").isTrue();
+    long after = stored(quotas, 0);
+    assertThat(after).as("nothing granted is given back").isGreaterThanOrEqualTo(40);
+    assertThat(after).as("the undrawn block is given back").isLessThan(held);
+    assertThat(after - 40).as("stranded: the chunk in use and the one drawn ahead (8 charges each here)")
+        .isLessThanOrEqualTo(16);
+    assertThat(survivor.tryTrackClientUsage(CLIENT, 1_000 - after + 1).granted()).isFalse();
+    assertThat(survivor.tryTrackClientUsage(CLIENT, 1_000 - after).granted()).isTrue();
   }
 
   @Test
