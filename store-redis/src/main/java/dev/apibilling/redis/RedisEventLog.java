@@ -41,6 +41,8 @@ final class RedisEventLog implements UsageEventLog {
   private final RedisUsageStore.Script probe;
   private final @Nullable StatefulRedisClusterConnection<String, String> cluster;
   private final AtomicInteger rotation = new AtomicInteger();
+  /** The store's one outbox on a single Redis. */
+  private final RedisKeys.Outbox single;
   /** On Redis Cluster: the outboxes the last look over the masters found undelivered events in. */
   private volatile List<RedisKeys.Outbox> pending = List.of();
 
@@ -56,6 +58,7 @@ final class RedisEventLog implements UsageEventLog {
     this.clientEvents = new RedisUsageStore.Script(RedisScripts.CLIENT_EVENTS + nonce);
     this.probe = new RedisUsageStore.Script(RedisScripts.PROBE_OUTBOXES + nonce);
     this.cluster = cluster;
+    this.single = keys.outbox();
   }
 
   List<RedisUsageStore.Script> scripts() {
@@ -64,13 +67,13 @@ final class RedisEventLog implements UsageEventLog {
 
   /** The outbox the charges of the client whose keys start with {@code base} write their events to. */
   RedisKeys.Outbox outboxOf(String base) {
-    return cluster == null ? keys.outbox() : keys.outbox(RedisKeys.slot(base));
+    return cluster == null ? single : keys.outbox(RedisKeys.slot(base));
   }
 
   @Override
   public List<StoredEvent> claim(String consumer, int max, long now, long leaseMillis) {
     if (cluster == null) {
-      return claim(keys.outbox(), max, now, leaseMillis);
+      return claim(single, max, now, leaseMillis);
     }
     List<StoredEvent> events = new ArrayList<>();
     List<RedisKeys.Outbox> tried = claimFrom(pending, events, max, now, leaseMillis);
@@ -154,7 +157,7 @@ final class RedisEventLog implements UsageEventLog {
   @Override
   public long undelivered() {
     if (cluster == null) {
-      RedisKeys.Outbox o = keys.outbox();
+      RedisKeys.Outbox o = single;
       Long count = store.eval(undelivered, ScriptOutputType.INTEGER, new String[] {o.stream(), o.claims(), o.claimed()});
       return count;
     }
@@ -167,7 +170,7 @@ final class RedisEventLog implements UsageEventLog {
    */
   @Override
   public long purgeDelivered(long deliveredBefore) {
-    List<RedisKeys.Outbox> all = cluster == null ? List.of(keys.outbox()) : List.copyOf(outboxes().keySet());
+    List<RedisKeys.Outbox> all = cluster == null ? List.of(single) : List.copyOf(outboxes().keySet());
     long trimmed = 0;
     for (RedisKeys.Outbox o : all) {
       Long n = store.eval(purge, ScriptOutputType.INTEGER, o.keys(), Long.toString(deliveredBefore),
