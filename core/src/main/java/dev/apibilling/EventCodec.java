@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * The compact form stores keep a {@link UsageEvent} in ({@link EventRecord#payload()}): {@code E1}, then
  * fields, each {@code -} for none or its length, {@code :} and its text. Fields in order: id, client, time,
  * credits, source, operation, method, route, status, the number of windows, each window's policy, start and
- * end, the number of metadata entries, each entry's key and value. Numbers are decimal. About a quarter of
- * the CloudEvents JSON's size, and cheaper to write.
+ * end, the number of metadata entries, each entry's key and value. Numbers are decimal. About half the
+ * CloudEvents JSON's size, and cheaper to write and to read.
  */
 final class EventCodec {
 
