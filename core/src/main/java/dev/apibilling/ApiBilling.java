@@ -386,7 +386,7 @@ public final class ApiBilling implements AutoCloseable {
         () -> log.events(clientId, from.toEpochMilli(), to.toEpochMilli(), after, pageSize + 1));
     List<UsageEvent> events = new ArrayList<>(Math.min(stored.size(), pageSize));
     for (int i = 0; i < stored.size() && i < pageSize; i++) {
-      events.add(UsageEvent.fromJson(stored.get(i).payload()));
+      events.add(UsageEvent.fromStored(stored.get(i).payload()));
     }
     String next = stored.size() > pageSize ? stored.get(pageSize - 1).position() : null;
     return new UsageEventPage(events, next);

@@ -37,7 +37,7 @@ final class Events {
   }
 
   static EventRecord record(UsageEvent event) {
-    return new EventRecord(event.id(), event.time().toEpochMilli(), event.toJson());
+    return new EventRecord(event.id(), event.time().toEpochMilli(), EventCodec.encode(event));
   }
 
   static List<UsageEvent.Window> windows(List<WindowSlot> slots) {

@@ -133,6 +133,16 @@ public record UsageEvent(
   }
 
   /**
+   * Reads an event as a store kept it ({@link dev.apibilling.spi.EventRecord#payload()}): the compact form,
+   * or the CloudEvents JSON stores kept before it.
+   *
+   * @throws IllegalArgumentException if the text is neither
+   */
+  public static UsageEvent fromStored(String payload) {
+    return EventCodec.decode(payload);
+  }
+
+  /**
    * Reads a batch of events: a JSON array of {@link #toJson()} objects, as
    * {@link dev.apibilling.events.HttpEventSink} posts it.
    *

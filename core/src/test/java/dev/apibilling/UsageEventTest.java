@@ -3,6 +3,8 @@ package dev.apibilling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apibilling.spi.StoredEvent;
+import dev.apibilling.spi.UsageStoreException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,31 @@ final class UsageEventTest {
         .contains("\"status\":201");
     assertThat(UsageEvent.fromJson(json)).isEqualTo(EVENT);
     assertThat(UsageEvent.fromJsonBatch("[" + json + " , " + json + "]")).containsExactly(EVENT, EVENT);
+  }
+
+  @Test
+  void storedFormIsCompactReadsBackToTheSameEventAndRendersTheSameJson() {
+    String stored = EventCodec.encode(EVENT);
+    assertThat(stored).startsWith("E1" + "5:k-\"1\"" + "9:acme \\ co" + "13:1773137730123" + "2:42");
+    assertThat(stored.length()).isLessThan(EVENT.toJson().length() / 2);
+    assertThat(UsageEvent.fromStored(stored)).isEqualTo(EVENT);
+    assertThat(UsageEvent.fromStored(stored).toJson()).isEqualTo(EVENT.toJson());
+    StoredEvent head = StoredEvent.fromPayload("7-0", stored);
+    assertThat(head).isEqualTo(new StoredEvent("7-0", "acme \\ co", "k-\"1\"", 1773137730123L, stored));
+    UsageEvent bare = new UsageEvent("1:2", "-", 1, Instant.EPOCH, List.of(), EventDetails.NONE, Map.of(), "s");
+    assertThat(UsageEvent.fromStored(EventCodec.encode(bare))).isEqualTo(bare);
+    assertThat(UsageEvent.fromStored(EVENT.toJson())).isEqualTo(EVENT); // what stores kept before
+  }
+
+  @Test
+  void malformedStoredFormIsRefusedWithTheReason() {
+    assertThatThrownBy(() -> UsageEvent.fromStored("X1")).hasMessageStartingWith("a stored usage event starts with E1");
+    String stored = EventCodec.encode(EVENT);
+    assertThatThrownBy(() -> UsageEvent.fromStored(stored.substring(0, stored.length() - 3)))
+        .hasMessageStartingWith("not a stored usage event");
+    assertThatThrownBy(() -> UsageEvent.fromStored(stored + "1:x")).hasMessageContaining("text after the last field");
+    assertThatThrownBy(() -> StoredEvent.fromPayload("9-1", "E1zz")).isInstanceOf(UsageStoreException.class)
+        .hasMessage("not a usage event payload at 9-1: E1zz");
   }
 
   @Test

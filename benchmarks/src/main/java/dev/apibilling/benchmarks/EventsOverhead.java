@@ -22,7 +22,10 @@ import org.jspecify.annotations.Nullable;
  * charge of {@link UsageEventsBenchmark}), on two stores of the same backend; reports the median
  * decisions per second of each side and their ratio. On a shared machine whose load changes from second to
  * second, the interleaved medians compare fairer than two JMH trials minutes apart. For Redis it also
- * reports the server's microseconds per script call of each side ({@code INFO commandstats}).
+ * reports the server's microseconds per script call of each side ({@code INFO commandstats}, wall time) and
+ * the CPU time per decision of the benchmark JVM and (Redis) of the server ({@code INFO cpu}): on a
+ * machine where client and server share the cores, the total CPU per decision sets the throughput, and
+ * it does not grow when other processes take the cores, so {@code cpu off / on} is the steadier ratio.
  *
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar dev.apibilling.benchmarks.EventsOverhead [rounds]
@@ -37,14 +40,15 @@ public final class EventsOverhead {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
     PrintStream out = System.out;
-    out.println("| store | events off (decisions/s, median) | events on | on / off | server us per call off / on |");
-    out.println("|---|---:|---:|---:|---:|");
+    out.println("| store | events off (decisions/s, median) | events on | on / off | server us per call off / on "
+        + "| JVM CPU us per decision off / on | server CPU us per decision off / on | CPU per decision, off / on |");
+    out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
     String prefix = "apibilling-bench-ovh-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
     RedisClient client = RedisClient.create(RedisCounters.URL);
     try (RedisUsageStore off = RedisUsageStore.builder(client).keyPrefix(prefix + "off:").build();
         RedisUsageStore on = RedisUsageStore.builder(client).keyPrefix(prefix + "on:").build();
         StatefulRedisConnection<String, String> admin = client.connect()) {
-      compare(out, "redis", off, on, rounds, () -> admin.sync().info("commandstats"));
+      compare(out, "redis", off, on, rounds, () -> admin.sync().info("commandstats") + admin.sync().info("cpu"));
     } finally {
       client.shutdown();
       EventExportThroughput.deleteRedisKeys(prefix);
@@ -69,40 +73,65 @@ public final class EventsOverhead {
     ApiBilling on = UsageEventsBenchmark.billing(onStore, "on");
     phase(off, 1); // warm-up
     phase(on, 1);
-    double[] offRates = new double[rounds];
-    double[] onRates = new double[rounds];
-    double[] offMicros = new double[rounds];
-    double[] onMicros = new double[rounds];
+    double[][] offs = new double[4][rounds];
+    double[][] ons = new double[4][rounds];
     for (int r = 0; r < rounds; r++) {
       double[] a = measured(off, stats);
       double[] b = measured(on, stats);
-      offRates[r] = a[0];
-      offMicros[r] = a[1];
-      onRates[r] = b[0];
-      onMicros[r] = b[1];
+      for (int i = 0; i < 4; i++) {
+        offs[i][r] = a[i];
+        ons[i][r] = b[i];
+      }
     }
-    double offMedian = median(offRates);
-    double onMedian = median(onRates);
-    String server = stats == null ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", median(offMicros), median(onMicros));
-    out.println(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %s |", name, offMedian, onMedian,
-        onMedian / offMedian, server));
+    double offMedian = median(offs[0]);
+    double onMedian = median(ons[0]);
+    String server = stats == null ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", median(offs[1]), median(ons[1]));
+    String serverCpu = stats == null ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", median(offs[3]), median(ons[3]));
+    double offCpu = median(offs[2]) + (stats == null ? 0 : median(offs[3]));
+    double onCpu = median(ons[2]) + (stats == null ? 0 : median(ons[3]));
+    out.println(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %s | %.1f / %.1f | %s | %.2f |", name,
+        offMedian, onMedian, onMedian / offMedian, server, median(offs[2]), median(ons[2]), serverCpu,
+        offCpu / onCpu));
     off.close();
     on.close();
   }
 
-  /** Decisions per second of one phase, and the server's microseconds per script call in it (or NaN). */
+  /**
+   * Of one phase: decisions per second, the server's microseconds per script call (or NaN), the JVM's CPU
+   * microseconds per decision, the server's CPU microseconds per decision (or NaN).
+   */
   private static double[] measured(ApiBilling billing, @Nullable Supplier<String> stats)
       throws InterruptedException {
-    double[] before = stats == null ? null : evalsha(stats.get());
+    String before = stats == null ? null : stats.get();
+    long cpu = OS.getProcessCpuTime();
     long start = System.nanoTime();
     long n = phase(billing, 1);
     double seconds = (System.nanoTime() - start) / 1e9;
+    double jvmMicros = (OS.getProcessCpuTime() - cpu) / 1e3 / Math.max(1, n);
     double micros = Double.NaN;
+    double serverCpu = Double.NaN;
     if (stats != null) {
-      double[] after = evalsha(stats.get());
-      micros = (after[1] - before[1]) / Math.max(1, after[0] - before[0]);
+      String after = stats.get();
+      double[] a = evalsha(after);
+      double[] b = evalsha(before);
+      micros = (a[1] - b[1]) / Math.max(1, a[0] - b[0]);
+      serverCpu = (cpuSeconds(after) - cpuSeconds(before)) * 1e6 / Math.max(1, n);
     }
-    return new double[] {n / seconds, micros};
+    return new double[] {n / seconds, micros, jvmMicros, serverCpu};
+  }
+
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+  /** used_cpu_sys + used_cpu_user of an INFO cpu answer, seconds. */
+  private static double cpuSeconds(String info) {
+    double seconds = 0;
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+        seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return seconds;
   }
 
   /** Runs {@value #THREADS} threads charging for {@code seconds}; returns the decisions made. */

@@ -1,6 +1,7 @@
 package dev.apibilling.events;
 
 import dev.apibilling.Requirements;
+import dev.apibilling.UsageEvent;
 import dev.apibilling.spi.StoredEvent;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
@@ -135,7 +136,7 @@ public final class UsageEventExporter implements AutoCloseable {
       }
       List<String> payloads = new ArrayList<>(batch.size());
       for (StoredEvent e : batch) {
-        payloads.add(e.payload());
+        payloads.add(render(e));
       }
       try {
         sink.deliver(payloads);
@@ -170,6 +171,16 @@ public final class UsageEventExporter implements AutoCloseable {
       return Outcome.DELIVERED;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** The event's CloudEvents JSON, rendered from what the store kept (the same bytes every time). */
+  private static String render(StoredEvent e) {
+    try {
+      return UsageEvent.fromStored(e.payload()).toJson();
+    } catch (IllegalArgumentException bad) {
+      throw new IllegalStateException("usage event " + e.id() + " at " + e.position() + " of client "
+          + e.clientId() + " cannot be read: " + bad.getMessage(), bad);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.apibilling.redis;
 
 import dev.apibilling.spi.WindowSlot;
+import io.lettuce.core.cluster.SlotHash;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,8 +16,10 @@ import java.util.regex.Pattern;
  * Cluster hash slot. Suffixes: {@code w:<policy>:<start>} a window counter, {@code d} the daily totals
  * (hash of epoch day to credits), {@code r} the reservations (sorted set scored by expiry),
  * {@code r:<id>} one reservation (hash of credits, day and window suffixes), {@code i:<key>} one
- * recorded idempotent outcome, {@code e} the client's usage events (a stream). Outside any client: {@code
- * events}, {@code events:claims} and {@code events:cursor}, the usage-event outbox and its claims. Thread safe (immutable).
+ * recorded idempotent outcome, {@code e:<day>} the client's usage events of a day (outbox entry ids).
+ * Outside any client: {@code events}, {@code events:claims}, {@code events:cursor} and {@code
+ * events:claimed}, the usage-event outbox and its claims; on Redis Cluster one such set per slot that has
+ * events, {@code {<slot tag>}:events...}. Thread safe (immutable).
  */
 final class RedisKeys {
 
@@ -80,24 +83,67 @@ final class RedisKeys {
     return base + "i:" + idempotencyKey;
   }
 
-  /** The client's stream of usage events, for queries. */
-  static String clientEvents(String base) {
-    return base + 'e';
+  /** The client's index of usage events recorded on {@code epochDay} (a list of outbox entry ids). */
+  static String clientEvents(String base, long epochDay) {
+    return base + "e:" + epochDay;
   }
 
-  /** The store's outbox of undelivered usage events (no hash tag: events need a single Redis, not a cluster). */
-  String eventOutbox() {
-    return prefix + "events";
+  /**
+   * The keys of one usage-event outbox: the stream of compact records, the claims on its entries (sorted
+   * set of entry id by claim expiry), the last entry id ever claimed, and how many claimed entries the
+   * stream still holds.
+   */
+  record Outbox(String stream, String claims, String cursor, String claimed) {
+    String[] keys() {
+      return new String[] {stream, claims, cursor, claimed};
+    }
   }
 
-  /** The claims on outbox events: a sorted set of entry ids scored by claim expiry. */
-  String eventClaims() {
-    return prefix + "events:claims";
+  /** The store's one outbox on a single Redis: {@code <prefix>events} and its companions. */
+  Outbox outbox() {
+    return outbox(prefix + "events");
   }
 
-  /** The id of the last outbox entry ever claimed. */
-  String eventCursor() {
-    return prefix + "events:cursor";
+  /**
+   * The outbox of one Redis Cluster slot: {@code <prefix>{<tag>}:events} and its companions, where the tag
+   * hashes to {@code slot}, so a script of any client of that slot can write it.
+   */
+  Outbox outbox(int slot) {
+    return outbox(prefix + '{' + SlotTags.tag(slot) + "}:events");
+  }
+
+  private static Outbox outbox(String stream) {
+    return new Outbox(stream, stream + ":claims", stream + ":cursor", stream + ":claimed");
+  }
+
+  /** The Redis Cluster slot of every key of the client whose keys start with {@code base}. */
+  static int slot(String base) {
+    return SlotHash.getSlot(base);
+  }
+
+  /** Short hash tags, one per Redis Cluster slot, found once by trying base-36 numbers in order. */
+  static final class SlotTags {
+    private static final String[] TAGS = tags();
+
+    private SlotTags() {}
+
+    static String tag(int slot) {
+      return TAGS[slot];
+    }
+
+    private static String[] tags() {
+      String[] tags = new String[SlotHash.SLOT_COUNT];
+      int found = 0;
+      for (int i = 0; found < tags.length; i++) {
+        String tag = Integer.toString(i, 36);
+        int slot = SlotHash.getSlot(tag);
+        if (tags[slot] == null) {
+          tags[slot] = tag;
+          found++;
+        }
+      }
+      return tags;
+    }
   }
 
   /** The hash tag of a client: the id when plain and short, else a sanitized head + '~' + SHA-256 hex. */

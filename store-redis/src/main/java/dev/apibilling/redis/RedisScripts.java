@@ -99,49 +99,74 @@ final class RedisScripts {
       """;
 
   /**
-   * Usage events (written with the credits, in the same script): the event goes to the store's outbox
-   * stream, which exporters claim from and which loses an entry once it is delivered, and to the client's
-   * own stream, which queries read and which keeps entries for the event retention (trimmed by stream id,
-   * approximately, and expiring as a whole when the client stays idle that long). ARGV from {@code at}:
-   * payload ('' for none), event id, event time, client id, oldest stream id kept, retention in ms.
+   * Usage events (written with the credits, in the same script): one {@code XADD} of the compact record
+   * (field {@code e}) to the outbox (on Redis Cluster the outbox of the client's slot), which exporters
+   * claim from and which keeps entries for the event retention, and the entry's id pushed on the client's
+   * index of that day ({@code <base>e:<day>}, the day of the entry id's time), which expires the event
+   * retention after the day ends. So an event costs one record and one short reference.
    */
   private static final String EVENTS = """
-      local function recordEvent(outbox, own, at)
-        local payload = ARGV[at]
-        if payload == nil or payload == '' then
-          return
+      local function recordEvent(outbox, base, payload, retention)
+        local id = redis.call('XADD', outbox, '*', 'e', payload)
+        local ms = tonumber(string.match(id, '^%d+'))
+        local day = math.floor(ms / 86400000)
+        local index = base .. 'e:' .. int(day)
+        if redis.call('RPUSH', index, id) == 1 then
+          redis.call('PEXPIRE', index, int((day + 1) * 86400000 + tonumber(retention) - ms))
         end
-        local id = redis.call('XADD', outbox, '*', 'i', ARGV[at + 1], 't', ARGV[at + 2], 'c', ARGV[at + 3],
-          'p', payload)
-        redis.call('XADD', own, 'MINID', '~', ARGV[at + 4], '*', 'i', ARGV[at + 1], 't', ARGV[at + 2],
-          'c', ARGV[at + 3], 'p', payload, 'o', id)
-        redis.call('PEXPIRE', own, ARGV[at + 5])
       end
       """;
 
   /**
-   * One decision. KEYS: 1 reservation index, 2 daily totals, 3..n+2 window counters, then the outcome key
-   * when ARGV[10] is not empty, then the reservation key in reserve mode, then (a charge with a usage event)
-   * the event outbox and the client's event stream. ARGV: 1 base, 2 now, 3 credits,
-   * 4 mode (0 check, 1 charge, 2 reserve), 5 n, 6 epoch day, 7 TTL of the daily totals, 8 oldest day
-   * kept, 9 window grace, 10 outcome expiry or '', 11 reservation id, 12 reservation expiry, then limit
-   * and end of each window, then the six event arguments of {@link #EVENTS} (payload '' for none).
+   * One decision. KEYS and ARGV as the table in the script says, mirrored by {@link ChargeArguments}.
    * Returns {granted, replayed, reservation id or '', held credits, held until, used...}: a replay reports
    * the windows' counts now and what its reservation still holds.
    */
   static final String CHARGE = COMMON + EVENTS + """
-      local base = ARGV[1]
-      local now = tonumber(ARGV[2])
-      local credits = tonumber(ARGV[3])
-      local mode = ARGV[4]
-      local n = tonumber(ARGV[5])
-      local day = ARGV[6]
-      local grace = tonumber(ARGV[9])
-      expireReservations(base, ARGV[2])
+      -- KEYS (mirrored by ChargeArguments.K_*):
+      --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters, then the outcome key when
+      --   ARGV[OUTCOME_EXPIRY] is not '', then the reservation in reserve mode or the event outbox when a
+      --   charge records a usage event (always the last key).
+      -- ARGV (mirrored by ChargeArguments):
+      --   BASE                the client's key prefix, hash tag included
+      --   NOW                 the caller's clock, epoch ms
+      --   CREDITS             credits asked for
+      --   MODE                '0' check, '1' charge, '2' reserve
+      --   WINDOWS             n, the number of windows
+      --   DAY                 the epoch day the credits count towards
+      --   DAYS_TTL            TTL of the daily totals, ms
+      --   OLDEST_DAY          the oldest epoch day kept
+      --   GRACE               how long a window counter outlives its window, ms
+      --   OUTCOME_EXPIRY      when the outcome under the idempotency key is forgotten, or ''
+      --   RESERVATION_ID      the reservation's id in reserve mode, else ''
+      --   RESERVATION_EXPIRY  when an unsettled reservation is given back
+      --   FIRST_WINDOW        limit of window 1; its end follows, then limit and end of window 2, ...
+      --   after the windows   the event's compact record ('' for none) and the event retention, ms
+      local BASE, NOW, CREDITS, MODE, WINDOWS, DAY, DAYS_TTL, OLDEST_DAY, GRACE, OUTCOME_EXPIRY,
+        RESERVATION_ID, RESERVATION_EXPIRY, FIRST_WINDOW = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+      local K_RESERVATIONS, K_DAYS, K_FIRST_WINDOW = 1, 2, 3
+
+      local base = ARGV[BASE]
+      local now = tonumber(ARGV[NOW])
+      local credits = tonumber(ARGV[CREDITS])
+      local mode = ARGV[MODE]
+      local n = tonumber(ARGV[WINDOWS])
+      local day = ARGV[DAY]
+      local grace = tonumber(ARGV[GRACE])
+      local function limitOf(i)
+        return tonumber(ARGV[FIRST_WINDOW + 2 * (i - 1)])
+      end
+      local function endOf(i)
+        return tonumber(ARGV[FIRST_WINDOW + 2 * (i - 1) + 1])
+      end
+      local function window(i)
+        return KEYS[K_FIRST_WINDOW + i - 1]
+      end
+      expireReservations(base, ARGV[NOW])
 
       local outcome = false
-      if ARGV[10] ~= '' then
-        outcome = KEYS[3 + n]
+      if ARGV[OUTCOME_EXPIRY] ~= '' then
+        outcome = KEYS[K_FIRST_WINDOW + n]
         local recorded = redis.call('HMGET', outcome, 'e', 'r')
         if recorded[1] then
           if tonumber(recorded[1]) > now then
@@ -150,12 +175,12 @@ final class RedisScripts {
               local c = redis.call('HGET', base .. 'r:' .. recorded[2], 'c')
               if c then
                 held = c
-                releasedAt = tonumber(redis.call('ZSCORE', KEYS[1], recorded[2])) or now
+                releasedAt = tonumber(redis.call('ZSCORE', KEYS[K_RESERVATIONS], recorded[2])) or now
               end
             end
             local reply = {1, 1, recorded[2], held, int(releasedAt)}
             for i = 1, n do
-              reply[5 + i] = count(KEYS[2 + i], tonumber(ARGV[12 + 2 * i]), grace, now)
+              reply[5 + i] = count(window(i), endOf(i), grace, now)
             end
             return reply
           end
@@ -167,8 +192,8 @@ final class RedisScripts {
       local existed = {}
       local granted = 1
       for i = 1, n do
-        used[i], existed[i] = count(KEYS[2 + i], tonumber(ARGV[12 + 2 * i]), grace, now)
-        local limit = tonumber(ARGV[11 + 2 * i])
+        used[i], existed[i] = count(window(i), endOf(i), grace, now)
+        local limit = limitOf(i)
         if limit >= 0 and credits > limit - used[i] then
           granted = 0
         end
@@ -178,8 +203,8 @@ final class RedisScripts {
       if granted == 1 and mode ~= '0' then
         local lastEnd = now
         for i = 1, n do
-          local key = KEYS[2 + i]
-          local windowEnd = tonumber(ARGV[12 + 2 * i])
+          local key = window(i)
+          local windowEnd = endOf(i)
           used[i] = redis.call('INCRBY', key, int(math.min(credits, MAX - used[i])))
           if not existed[i] then
             redis.call('PEXPIRE', key, int(math.max(windowEnd + grace - now, 1)))
@@ -189,53 +214,57 @@ final class RedisScripts {
           end
         end
 
-        -- the first charge of a day drops days past the retention and extends the hash's expiry
-        local days = KEYS[2]
-        local total = tonumber(redis.call('HGET', days, day))
-        redis.call('HINCRBY', days, day, int(math.min(credits, MAX - (total or 0))))
-        if not total then
-          local oldest = tonumber(ARGV[8])
+        -- the first charge of a day drops days past the retention and extends the hash's expiry; a total
+        -- that would pass MAX is set to MAX
+        local days = KEYS[K_DAYS]
+        local total = redis.call('HINCRBY', days, day, ARGV[CREDITS])
+        if total > MAX then
+          redis.call('HSET', days, day, int(MAX))
+        end
+        if total == credits then
+          local oldest = tonumber(ARGV[OLDEST_DAY])
           for _, d in ipairs(redis.call('HKEYS', days)) do
             if tonumber(d) < oldest then
               redis.call('HDEL', days, d)
             end
           end
-          extend(days, tonumber(ARGV[7]))
+          extend(days, tonumber(ARGV[DAYS_TTL]))
         end
 
         if mode == '2' then
-          reservation = ARGV[11]
+          reservation = ARGV[RESERVATION_ID]
           local key = KEYS[#KEYS]
           local suffixes = {}
           for i = 1, n do
-            suffixes[i] = string.sub(KEYS[2 + i], #base + 1)
+            suffixes[i] = string.sub(window(i), #base + 1)
           end
-          local expiresAt = tonumber(ARGV[12])
+          local expiresAt = tonumber(ARGV[RESERVATION_EXPIRY])
           local keep = math.max(math.max(expiresAt, lastEnd) + grace - now, 1)
           local o = ''
           if outcome then
             o = string.sub(outcome, #base + 1)
           end
-          redis.call('HSET', key, 'c', ARGV[3], 'd', day, 'w', table.concat(suffixes, ' '), 'o', o)
+          redis.call('HSET', key, 'c', ARGV[CREDITS], 'd', day, 'w', table.concat(suffixes, ' '), 'o', o)
           redis.call('PEXPIRE', key, int(keep))
-          redis.call('ZADD', KEYS[1], ARGV[12], reservation)
-          extend(KEYS[1], keep)
+          redis.call('ZADD', KEYS[K_RESERVATIONS], ARGV[RESERVATION_EXPIRY], reservation)
+          extend(KEYS[K_RESERVATIONS], keep)
         end
 
         if outcome then
-          local ttl = tonumber(ARGV[10]) - now
+          local ttl = tonumber(ARGV[OUTCOME_EXPIRY]) - now
           if ttl > 0 then
             local counts = {}
             for i = 1, n do
               counts[i] = int(used[i])
             end
-            redis.call('HSET', outcome, 'e', ARGV[10], 'r', reservation, 'u', table.concat(counts, ','))
+            redis.call('HSET', outcome, 'e', ARGV[OUTCOME_EXPIRY], 'r', reservation, 'u', table.concat(counts, ','))
             redis.call('PEXPIRE', outcome, int(ttl))
           end
         end
 
-        if mode == '1' then
-          recordEvent(KEYS[#KEYS - 1], KEYS[#KEYS], 13 + 2 * n)
+        local event = FIRST_WINDOW + 2 * n
+        if mode == '1' and ARGV[event] ~= nil and ARGV[event] ~= '' then
+          recordEvent(KEYS[#KEYS], base, ARGV[event], ARGV[event + 1])
         end
       end
 
@@ -248,9 +277,10 @@ final class RedisScripts {
 
   /**
    * Settles a reservation. KEYS: 1 reservation index, 2 the reservation, then (with a usage event) the
-   * event outbox and the client's event stream. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits,
-   * then the six event arguments of {@link #EVENTS} (or none). Returns {1, reserved} when settled, {0, 0} when there is no such
-   * reservation, {-1, reserved} when the actual credits exceed the reserved ones (nothing changes).
+   * event outbox. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits, then (with a usage event) the
+   * event's compact record and the event retention, as {@link #EVENTS} writes them. Returns {1, reserved}
+   * when settled, {0, 0} when there is no such reservation, {-1, reserved} when the actual credits exceed
+   * the reserved ones (nothing changes).
    */
   static final String SETTLE = COMMON + EVENTS + """
       expireReservations(ARGV[1], ARGV[2])
@@ -269,8 +299,8 @@ final class RedisScripts {
       end
       redis.call('DEL', KEYS[2])
       redis.call('ZREM', KEYS[1], ARGV[3])
-      if actual > 0 and #KEYS == 4 then
-        recordEvent(KEYS[3], KEYS[4], 5)
+      if actual > 0 and #KEYS == 3 then
+        recordEvent(KEYS[3], ARGV[1], ARGV[5], ARGV[6])
       end
       return {1, reserved}
       """;
@@ -312,8 +342,8 @@ final class RedisScripts {
   /**
    * Claims outbox events: first those whose claim lapsed at now, then new ones after the claim cursor, in
    * stream order. KEYS: 1 outbox, 2 claims (sorted set of entry id by claim expiry), 3 claim cursor (the
-   * last entry id ever claimed). ARGV: 1 now, 2 claim expiry, 3 most to claim. Returns the entries as
-   * XRANGE does.
+   * last entry id ever claimed), 4 how many claimed entries the outbox still holds. ARGV: 1 now, 2 claim
+   * expiry, 3 most to claim. Returns the entries as XRANGE does.
    */
   static final String CLAIM_EVENTS = """
       local max = tonumber(ARGV[3])
@@ -337,25 +367,155 @@ final class RedisScripts {
         end
         if #fresh > 0 then
           redis.call('SET', KEYS[3], last)
+          redis.call('INCRBY', KEYS[4], #fresh)
         end
       end
       return out
       """;
 
   /**
-   * Marks outbox events delivered by deleting them and their claims. KEYS: 1 outbox, 2 claims. ARGV: the
-   * entry ids. Returns how many entries were deleted.
+   * Marks outbox events delivered: drops their claims (they stay in the outbox, after the cursor, for
+   * queries, until a purge trims them). KEYS: 1 claims. ARGV: the entry ids. Returns how many claims were
+   * dropped.
    */
   static final String DELIVERED_EVENTS = """
-      local deleted = 0
+      local dropped = 0
       for i = 1, #ARGV, 500 do
-        local ids = {}
-        for j = i, math.min(i + 499, #ARGV) do
-          ids[#ids + 1] = ARGV[j]
-        end
-        deleted = deleted + redis.call('XDEL', KEYS[1], unpack(ids))
-        redis.call('ZREM', KEYS[2], unpack(ids))
+        dropped = dropped + redis.call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 499, #ARGV)))
       end
-      return deleted
+      return dropped
+      """;
+
+  /**
+   * How many outbox events are not delivered: those never claimed plus those claimed and not marked
+   * delivered. KEYS: 1 outbox, 2 claims, 3 claimed entries held. Returns the count.
+   */
+  static final String UNDELIVERED_EVENTS = """
+      local claimed = tonumber(redis.call('GET', KEYS[3]) or '0')
+      return redis.call('XLEN', KEYS[1]) - claimed + redis.call('ZCARD', KEYS[2])
+      """;
+
+  /**
+   * Trims delivered events: entries recorded before the bound, before the event retention (by Redis'
+   * clock), before the claim cursor's successor and before every claim. KEYS: as {@link #CLAIM_EVENTS}.
+   * ARGV: 1 the bound (epoch ms), 2 the event retention in ms. Returns how many entries were trimmed.
+   */
+  static final String PURGE_EVENTS = """
+      local function before(a, b)
+        local am, as = string.match(a, '^(%d+)-(%d+)$')
+        local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+        am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+        return am < bm or (am == bm and as < bs)
+      end
+      local cursor = redis.call('GET', KEYS[3])
+      if not cursor then
+        return 0
+      end
+      local cm, cs = string.match(cursor, '^(%d+)-(%d+)$')
+      local bound = string.format('%d-%d', tonumber(cm), tonumber(cs) + 1)
+      local time = redis.call('TIME')
+      local kept = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[2])
+      local limit = string.format('%d-0', math.max(0, math.min(tonumber(ARGV[1]), kept)))
+      if before(limit, bound) then
+        bound = limit
+      end
+      for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+        if before(id, bound) then
+          bound = id
+        end
+      end
+      local trimmed = redis.call('XTRIM', KEYS[1], 'MINID', bound)
+      if trimmed > 0 then
+        redis.call('DECRBY', KEYS[4], trimmed)
+      end
+      return trimmed
+      """;
+
+  /**
+   * A page of a client's events: walks the client's daily indexes ({@code <base>e:<day>}) from the day of
+   * {@code after} (or the oldest day kept) to today (Redis' clock) and returns the outbox entries they
+   * refer to that are still there. KEYS: 1 outbox. ARGV: 1 base, 2 event retention in ms, 3 the entry id
+   * to start after or '', 4 most entries to look at. Returns {done, last id looked at, id, record, id,
+   * record, ...}; done is 1 when no index holds more.
+   */
+  static final String CLIENT_EVENTS = """
+      local function parse(id)
+        local m, s = string.match(id, '^(%d+)-(%d+)$')
+        return tonumber(m), tonumber(s)
+      end
+      local function after(a, b)
+        local am, as = parse(a)
+        local bm, bs = parse(b)
+        return am > bm or (am == bm and as > bs)
+      end
+      local time = redis.call('TIME')
+      local today = math.floor((tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)) / 86400000)
+      local first = today - math.ceil(tonumber(ARGV[2]) / 86400000) - 1
+      local last = ''
+      if ARGV[3] ~= '' then
+        last = ARGV[3]
+        first = math.max(first, math.floor(parse(last) / 86400000))
+      end
+      local max = tonumber(ARGV[4])
+      local out = {0, ''}
+      local looked = 0
+      for day = first, today + 1 do
+        local index = ARGV[1] .. 'e:' .. string.format('%d', day)
+        local size = redis.call('LLEN', index)
+        local from = 0
+        if last ~= '' and size > 0 then
+          -- the first reference after the last one looked at (references are in stream order)
+          local lo, hi = 0, size
+          while lo < hi do
+            local mid = math.floor((lo + hi) / 2)
+            if after(redis.call('LINDEX', index, mid), last) then
+              hi = mid
+            else
+              lo = mid + 1
+            end
+          end
+          from = lo
+        end
+        while from < size do
+          local ids = redis.call('LRANGE', index, from, from + math.min(max - looked, 100) - 1)
+          for _, id in ipairs(ids) do
+            local entry = redis.call('XRANGE', KEYS[1], id, id)
+            if #entry > 0 then
+              out[#out + 1] = id
+              out[#out + 1] = entry[1][2][2]
+            end
+            last = id
+            looked = looked + 1
+          end
+          from = from + #ids
+          if looked >= max then
+            out[2] = last
+            return out
+          end
+        end
+      end
+      out[1] = 1
+      out[2] = last
+      return out
+      """;
+
+  /**
+   * Which outboxes of the slots a Redis Cluster master serves exist, with their undelivered events (as
+   * {@link #UNDELIVERED_EVENTS} counts them). Run on one master without KEYS; it reads keys of many of its
+   * slots, which the flag allows. ARGV: 1 key prefix, then one slot tag per slot. Returns {i, undelivered,
+   * ...}, i the position of the slot's tag among the tags (1 for the first).
+   */
+  static final String PROBE_OUTBOXES = """
+      #!lua flags=allow-cross-slot-keys,no-writes
+      local out = {}
+      for i = 2, #ARGV do
+        local stream = ARGV[1] .. '{' .. ARGV[i] .. '}:events'
+        if redis.call('EXISTS', stream) == 1 then
+          local claimed = tonumber(redis.call('GET', stream .. ':claimed') or '0')
+          out[#out + 1] = i - 1
+          out[#out + 1] = redis.call('XLEN', stream) - claimed + redis.call('ZCARD', stream .. ':claims')
+        end
+      end
+      return out
       """;
 }

@@ -84,7 +84,7 @@ public final class RedisUsageStore implements UsageStore {
   private final Script usage;
   private final Script deleteHistory;
   private final long eventRetentionMillis;
-  private final @Nullable RedisEventLog events;
+  private final RedisEventLog events;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisUsageStore(Builder b, StatefulConnection<String, String> connection,
@@ -105,8 +105,8 @@ public final class RedisUsageStore implements UsageStore {
     this.usage = new Script(RedisScripts.USAGE + nonce);
     this.deleteHistory = new Script(RedisScripts.DELETE_HISTORY + nonce);
     this.eventRetentionMillis = b.eventRetention.toMillis();
-    this.events = b.clusterClient == null ? new RedisEventLog(this, keys,
-        new Script(RedisScripts.CLAIM_EVENTS + nonce), new Script(RedisScripts.DELIVERED_EVENTS + nonce)) : null;
+    this.events = new RedisEventLog(this, keys, eventRetentionMillis, nonce,
+        connection instanceof StatefulRedisClusterConnection<String, String> c ? c : null);
   }
 
   /**
@@ -168,52 +168,15 @@ public final class RedisUsageStore implements UsageStore {
   @Override
   public ChargeResult charge(ChargeRequest request) {
     String base = keys.base(request.clientId());
-    List<WindowSlot> slots = request.windows();
-    int n = slots.size();
-    boolean reserve = request.mode() == ChargeMode.RESERVE;
     String reservationId = request.reservationId();
-    String idempotencyKey = request.idempotencyKey();
-    EventRecord event = request.mode() == ChargeMode.CHARGE ? request.event() : null;
-    String[] k = new String[2 + n + (idempotencyKey != null ? 1 : 0) + (reserve ? 1 : 0) + (event != null ? 2 : 0)];
-    k[0] = RedisKeys.reservations(base);
-    k[1] = RedisKeys.days(base);
-    for (int i = 0; i < n; i++) {
-      k[2 + i] = RedisKeys.window(base, slots.get(i));
-    }
-    int next = 2 + n;
-    if (idempotencyKey != null) {
-      k[next++] = RedisKeys.outcome(base, idempotencyKey);
-    }
-    if (reserve) {
-      k[next] = RedisKeys.reservation(base, reservationId);
-    }
-    if (event != null) {
-      eventKeys(k, next, base);
-    }
     long now = request.now();
     long epochDay = request.epochDay();
-    String[] a = new String[12 + 2 * n + (event != null ? 6 : 0)];
-    a[0] = base;
-    a[1] = Long.toString(now);
-    a[2] = Long.toString(request.credits());
-    a[3] = Integer.toString(request.mode().code());
-    a[4] = Integer.toString(n);
-    a[5] = Long.toString(epochDay);
-    a[6] = Long.toString(Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now));
-    a[7] = Long.toString(Math.floorDiv(now - retentionMillis, DAY_MILLIS));
-    a[8] = Long.toString(graceMillis);
-    a[9] = idempotencyKey == null ? "" : Long.toString(request.idempotencyExpiresAt());
-    a[10] = reserve ? reservationId : "";
-    a[11] = Long.toString(request.reservationExpiresAt());
-    for (int i = 0; i < n; i++) {
-      WindowSlot slot = slots.get(i);
-      a[12 + 2 * i] = Long.toString(slot.limit());
-      a[13 + 2 * i] = Long.toString(slot.end());
-    }
-    if (event != null) {
-      eventArguments(a, 12 + 2 * n, request.clientId(), event, now);
-    }
-    List<Object> reply = eval(charge, ScriptOutputType.MULTI, k, a);
+    String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
+        ? events.outboxOf(base).stream() : null;
+    ChargeArguments args = new ChargeArguments(request, base,
+        Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now),
+        Math.floorDiv(now - retentionMillis, DAY_MILLIS), graceMillis, outbox, eventRetentionMillis);
+    List<Object> reply = eval(charge, ScriptOutputType.MULTI, args.keys, args.argv);
     long[] used = new long[reply.size() - 5];
     for (int i = 0; i < used.length; i++) {
       used[i] = number(reply.get(5 + i));
@@ -227,17 +190,18 @@ public final class RedisUsageStore implements UsageStore {
   public boolean settle(SettleRequest request) {
     String base = keys.base(request.clientId());
     EventRecord event = request.actualCredits() > 0 ? request.event() : null;
-    String[] k = new String[event == null ? 2 : 4];
+    String[] k = new String[event == null ? 2 : 3];
     k[0] = RedisKeys.reservations(base);
     k[1] = RedisKeys.reservation(base, request.reservationId());
-    String[] a = new String[event == null ? 4 : 10];
+    String[] a = new String[event == null ? 4 : 6];
     a[0] = base;
     a[1] = Long.toString(request.now());
     a[2] = request.reservationId();
     a[3] = Long.toString(request.actualCredits());
     if (event != null) {
-      eventKeys(k, 2, base);
-      eventArguments(a, 4, request.clientId(), event, request.now());
+      k[2] = events.outboxOf(base).stream();
+      a[4] = event.payload();
+      a[5] = Long.toString(eventRetentionMillis);
     }
     List<Object> reply = eval(settle, ScriptOutputType.MULTI, k, a);
     long outcome = number(reply.get(0));
@@ -296,13 +260,14 @@ public final class RedisUsageStore implements UsageStore {
   }
 
   /**
-   * The usage events recorded with charges: an outbox stream exporters claim from (a delivered event
-   * leaves it) and a stream per client that queries read, kept for {@link Builder#eventRetention}.
-   * Empty on Redis Cluster: the outbox is one key, which a script of any client's slot cannot write.
+   * The usage events recorded with charges: compact records in an outbox stream that exporters claim from
+   * (on Redis Cluster one outbox per slot, in the client's slot), with a per-client index of each day's
+   * entries for queries; kept for {@link Builder#eventRetention} and trimmed by the exporter's purge once
+   * delivered.
    */
   @Override
   public Optional<UsageEventLog> eventLog() {
-    return Optional.ofNullable(events);
+    return Optional.of(events);
   }
 
   /** Closes the connection, and the client and its threads when the store created them. Idempotent. */
@@ -337,23 +302,6 @@ public final class RedisUsageStore implements UsageStore {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private void eventKeys(String[] k, int at, String base) {
-    if (events == null) {
-      throw new IllegalArgumentException("usage events are not supported on Redis Cluster");
-    }
-    k[at] = keys.eventOutbox();
-    k[at + 1] = RedisKeys.clientEvents(base);
-  }
-
-  private void eventArguments(String[] a, int at, String clientId, EventRecord event, long now) {
-    a[at] = event.payload();
-    a[at + 1] = event.id();
-    a[at + 2] = Long.toString(event.time());
-    a[at + 3] = clientId;
-    a[at + 4] = Long.toString(Math.max(0, now - eventRetentionMillis));
-    a[at + 5] = Long.toString(eventRetentionMillis);
-  }
-
   /** The connection's commands, for the event log. */
   RedisClusterAsyncCommands<String, String> commands() {
     return redis;
@@ -374,20 +322,24 @@ public final class RedisUsageStore implements UsageStore {
    * loads it, within what is left of the same deadline.
    */
   <T> T eval(Script script, ScriptOutputType type, String[] k, String... a) {
+    return eval(redis, script, type, k, a);
+  }
+
+  /** {@link #eval} on other commands of this store's connection (e.g. one cluster node's). */
+  <T> T eval(RedisClusterAsyncCommands<String, String> on, Script script, ScriptOutputType type, String[] k,
+      String... a) {
     long end = System.nanoTime() + timeoutNanos;
     try {
-      return call(() -> redis.evalsha(script.sha, type, k, a), timeoutNanos);
+      return call(() -> on.evalsha(script.sha, type, k, a), timeoutNanos);
     } catch (RedisNoScriptException e) {
-      return call(() -> redis.eval(script.text, type, k, a), Math.max(1, end - System.nanoTime()));
+      return call(() -> on.eval(script.text, type, k, a), Math.max(1, end - System.nanoTime()));
     }
   }
 
   /** Loads every script (on every node of a cluster), so that calls can run them by SHA-1. */
   private void loadScripts() {
     List<Script> all = new ArrayList<>(List.of(charge, settle, usage, deleteHistory));
-    if (events != null) {
-      all.addAll(events.scripts());
-    }
+    all.addAll(events.scripts());
     for (Script s : all) {
       String loaded = call(() -> redis.scriptLoad(s.text));
       if (!loaded.equals(s.sha)) {
@@ -425,7 +377,7 @@ public final class RedisUsageStore implements UsageStore {
     }
   }
 
-  private static long number(Object o) {
+  static long number(Object o) {
     if (o instanceof Long l) {
       return l;
     }
@@ -525,9 +477,9 @@ public final class RedisUsageStore implements UsageStore {
     }
 
     /**
-     * How long a client's usage events stay queryable after they were recorded (default 30 days; an event
-     * leaves the export outbox as soon as it is delivered). Trimmed by Redis stream id (the server's
-     * clock), approximately, as the client's events are added.
+     * How long a client's usage events stay queryable after they were recorded (default 30 days): a day's
+     * index of a client's events expires this long after the day ends (Redis' clock), and the exporter's
+     * purge trims delivered events from the outbox only once they are this old.
      *
      * @throws IllegalArgumentException if it is not positive
      */
