@@ -168,7 +168,6 @@ public final class RedisUsageStore implements UsageStore {
   @Override
   public ChargeResult charge(ChargeRequest request) {
     String base = keys.base(request.clientId());
-    String reservationId = request.reservationId();
     long now = request.now();
     long epochDay = request.epochDay();
     String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
