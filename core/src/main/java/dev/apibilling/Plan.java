@@ -3,9 +3,7 @@ package dev.apibilling;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A client's quotas with their current windows cached: window arithmetic runs only when the clock
@@ -17,18 +15,7 @@ final class Plan {
   private volatile Snapshot snapshot;
 
   Plan(List<QuotaDefinition> quotas) {
-    if (quotas.isEmpty()) {
-      throw new IllegalArgumentException("quotas must not be empty; a client without limits gets "
-          + "QuotaDefinition.unlimited(...)");
-    }
-    Set<String> names = new HashSet<>();
-    for (QuotaDefinition q : quotas) {
-      if (!names.add(q.policy())) {
-        throw new IllegalArgumentException(
-            "policy names must be unique per client but '" + q.policy() + "' appears twice");
-      }
-    }
-    this.quotas = List.copyOf(quotas);
+    this.quotas = Requirements.quotas(quotas);
     this.snapshot = new Snapshot(this.quotas, List.of(), Long.MAX_VALUE, Long.MIN_VALUE);
   }
 

@@ -46,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  *       {@link dev.apibilling.spi.UsageStores#open}: {@code memory}, {@code redis://...},
  *       {@code jdbc:...} (store module on the class path)</td></tr>
  *   <tr><td>{@code plans}</td><td>required unless {@code quotas-file}</td><td>named plans,
- *       {@code name = quotas} separated by {@code ;} or line breaks; quotas as {@link QuotaPlans}
+ *       {@code name = quotas} separated by {@code ;} or line breaks; quotas as {@link dev.apibilling.QuotaPlans}
  *       describes: {@code free = day:500, month:10000; pro = day:5000, month:unlimited}</td></tr>
  *   <tr><td>{@code default-plan}</td><td>none</td><td>plan of clients not listed in {@code clients};
  *       without it they are unknown (403)</td></tr>
@@ -54,7 +54,7 @@ import org.jspecify.annotations.Nullable;
  *       {@code ,}, {@code ;} or line breaks</td></tr>
  *   <tr><td>{@code quotas-file}</td><td>none</td><td>instead of the three above: a {@code .json} file
  *       or a properties file ({@code plan.NAME}, {@code client.ID}, {@code default-plan}); see
- *       {@link QuotaPlans}</td></tr>
+ *       {@link dev.apibilling.QuotaPlans}</td></tr>
  *   <tr><td>{@code client-resolver}</td><td>{@code api-key}</td><td>{@code api-key},
  *       {@code principal}, or the name of a class implementing {@link ClientResolver} (public
  *       constructor taking {@code Map<String, String>} of the init-params, or none)</td></tr>
