@@ -181,7 +181,7 @@ public final class ApiBilling implements AutoCloseable {
 
   /** Like {@link #trackClientUsage}, but returns a denied decision instead of throwing. */
   public BillingDecision tryTrackClientUsage(String clientId, long credits) {
-    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
+    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(), null,
         ChargeMode.CHARGE, 0);
   }
 
@@ -197,7 +197,7 @@ public final class ApiBilling implements AutoCloseable {
 
   /** Whether {@code credits} would be granted now; deducts nothing. */
   public BillingDecision check(String clientId, long credits) {
-    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
+    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(), null,
         ChargeMode.CHECK, 0);
   }
 
@@ -262,16 +262,16 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   private BillingDecision decide(Charge charge, ChargeMode mode, long ttlMillis) {
-    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(), mode,
-        ttlMillis);
+    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(),
+        charge.operation(), mode, ttlMillis);
   }
 
   /** One decision; the arguments are already validated. */
   private BillingDecision decide(String clientId, long credits, @Nullable String key,
-      Map<String, String> metadata, ChargeMode mode, long ttlMillis) {
+      Map<String, String> metadata, @Nullable String operation, ChargeMode mode, long ttlMillis) {
     Plan plan = planOf(clientId);
     long now = clock.millis();
-    Plan.Snapshot windows = plan.windows(now);
+    Plan.Snapshot windows = plan.windows(now).forOperation(operation);
     if (forecaster != null) {
       windows = forecaster.guard(clientId, windows, now);
     }

@@ -140,7 +140,7 @@ public final class BillingDecision {
   @Override
   public String toString() {
     return "BillingDecision{client=" + clientId + ", requested=" + requested
-        + (granted ? ", granted" : ", denied by " + violated().map(QuotaState::policy).orElse("?"))
+        + (granted ? ", granted" : ", denied by " + violated().map(QuotaState::name).orElse("?"))
         + (replayed ? ", replayed" : "") + ", quotas=" + quotas() + '}';
   }
 }

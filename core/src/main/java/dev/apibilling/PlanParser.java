@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 final class PlanParser {
 
   /** How a quota is written. */
-  static final String QUOTA_FORM = "duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]";
+  static final String QUOTA_FORM = "duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY] [operation=NAME]";
 
   private PlanParser() {}
 
@@ -57,6 +57,7 @@ final class PlanParser {
     LocalDate anchor = QuotaDefinition.DEFAULT_ANCHOR;
     ZoneId zone = ZoneOffset.UTC;
     String name = duration.policyName();
+    String operation = null;
     for (int i = 1; i < tokens.length; i++) {
       String token = tokens[i];
       int eq = token.indexOf('=');
@@ -66,11 +67,12 @@ final class PlanParser {
         case "anchor" -> anchor = anchor(value, t);
         case "zone" -> zone = zone(value, t);
         case "name" -> name = policy(value, t);
-        default -> throw new IllegalArgumentException("quota option must be anchor=, zone= or name= but was '"
-            + token + "' in '" + t + "'");
+        case "operation" -> operation = operation(value, t);
+        default -> throw new IllegalArgumentException("quota option must be anchor=, zone=, name= or "
+            + "operation= but was '" + token + "' in '" + t + "'");
       }
     }
-    return new QuotaDefinition(name, duration, limit, anchor, zone);
+    return new QuotaDefinition(name, duration, limit, anchor, zone, operation);
   }
 
   /**
@@ -95,7 +97,8 @@ final class PlanParser {
     LocalDate anchor = f.anchor() == null ? QuotaDefinition.DEFAULT_ANCHOR : anchor(f.anchor(), where);
     ZoneId zone = f.zone() == null ? ZoneOffset.UTC : zone(f.zone(), where);
     String name = f.policy() == null ? duration.policyName() : policy(f.policy(), where);
-    return new QuotaDefinition(name, duration, limit, anchor, zone);
+    String operation = f.operation() == null ? null : operation(f.operation(), where);
+    return new QuotaDefinition(name, duration, limit, anchor, zone, operation);
   }
 
   private static QuotaDuration duration(String text, String where) {
@@ -155,6 +158,10 @@ final class PlanParser {
 
   private static String policy(String value, String where) {
     return inQuota(() -> Requirements.policy(value.trim()), where);
+  }
+
+  private static String operation(String value, String where) {
+    return inQuota(() -> Requirements.operation(value.trim()), where);
   }
 
   private static <T> T inQuota(java.util.function.Supplier<T> check, String where) {

@@ -4,7 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One quota as structured configuration holds it (a JSON object, Spring properties): the parts of
- * {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]} as text, checked by the quota language's
+ * {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY] [operation=NAME]} as text, checked by the quota language's
  * one parser ({@link QuotaPlans}).
  *
  * @param duration second, minute, hour, day, week, month or year (any case); required
@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * @param policy the policy name, or null for the duration's name
  * @param anchor the ISO date windows count from, or null for the default anchor
  * @param zone the zone id, or null for UTC
+ * @param operation the operation the quota is for, or null for a client-wide quota
  */
 public record QuotaFields(@Nullable String duration, @Nullable String limit, boolean unlimited,
-    @Nullable String policy, @Nullable String anchor, @Nullable String zone) {
+    @Nullable String policy, @Nullable String anchor, @Nullable String zone, @Nullable String operation) {
 
   /**
    * The quota these parts describe.

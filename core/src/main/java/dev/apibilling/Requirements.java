@@ -159,9 +159,9 @@ public final class Requirements {
     }
     Set<String> names = new HashSet<>();
     for (QuotaDefinition q : quotas) {
-      if (!names.add(q.policy())) {
+      if (!names.add(q.slotName())) {
         throw new IllegalArgumentException(
-            "policy names must be unique per client but '" + q.policy() + "' appears twice");
+            "policy names must be unique per client but '" + q.slotName() + "' appears twice");
       }
     }
     return List.copyOf(quotas);

@@ -64,9 +64,9 @@ final class QuotaPlansTest {
     QuotaPlans plans = QuotaPlans.builder("apibilling.plans")
         .plan("line", "day:500, month:10000 anchor=2026-01-31 zone=Europe/Berlin, year:unlimited name=lifetime")
         .plan("fields", List.of(
-            new QuotaFields("day", "500", false, null, null, null).toDefinition("a"),
-            new QuotaFields("MONTH", "10_000", false, null, "2026-01-31", "Europe/Berlin").toDefinition("b"),
-            new QuotaFields("year", null, true, "lifetime", null, null).toDefinition("c")))
+            new QuotaFields("day", "500", false, null, null, null, null).toDefinition("a"),
+            new QuotaFields("MONTH", "10_000", false, null, "2026-01-31", "Europe/Berlin", null).toDefinition("b"),
+            new QuotaFields("year", null, true, "lifetime", null, null, null).toDefinition("c")))
         .client("acme", "fields", "apibilling.clients.acme.plan")
         .build();
 
@@ -82,11 +82,11 @@ final class QuotaPlansTest {
     assertThatThrownBy(() -> QuotaPlans.builder("apibilling.plans").plan("pro", "day:5")
         .client("acme", null, "apibilling.clients.acme.plan").build())
         .hasMessage("apibilling.clients.acme.plan is required: one of the plans [pro] under apibilling.plans");
-    assertThatThrownBy(() -> new QuotaFields("day", null, false, null, null, null).toDefinition("pro[0]"))
+    assertThatThrownBy(() -> new QuotaFields("day", null, false, null, null, null, null).toDefinition("pro[0]"))
         .hasMessageContaining("limit is required (or unlimited=true)").hasMessageContaining("pro[0]");
-    assertThatThrownBy(() -> new QuotaFields("day", "5", true, null, null, null).toDefinition("pro[0]"))
+    assertThatThrownBy(() -> new QuotaFields("day", "5", true, null, null, null, null).toDefinition("pro[0]"))
         .hasMessageContaining("limit must not be set on an unlimited quota");
-    assertThatThrownBy(() -> new QuotaFields("day", "-5", false, null, null, null).toDefinition("pro[0]"))
+    assertThatThrownBy(() -> new QuotaFields("day", "-5", false, null, null, null, null).toDefinition("pro[0]"))
         .hasMessageContaining("limit must be >= 0 but was -5");
     assertThatThrownBy(() -> QuotaPlans.builder("plans").plan("bad name", "day:5"))
         .hasMessageContaining("plan name must be 1 to 64").hasMessageContaining("'bad name'");

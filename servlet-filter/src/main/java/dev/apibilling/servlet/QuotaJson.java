@@ -15,14 +15,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * Binds a quota JSON document to the quota language ({@link QuotaPlans}): {@code {"plans": {"free":
  * "day:500, month:10000", "pro": [{"duration": "day", "limit": 5000}, {"duration": "month", "limit":
- * "unlimited", "anchor": "2026-01-31", "zone": "UTC", "name": "monthly"}]}, "defaultPlan": "free",
+ * "unlimited", "anchor": "2026-01-31", "zone": "UTC", "name": "monthly"}, {"duration": "day",
+ * "limit": 50, "operation": "send_email"}]}, "defaultPlan": "free",
  * "clients": {"acme": "pro"}}}. Only the JSON's shape is checked here; every rule of quotas and plans is
  * the language's.
  */
 final class QuotaJson {
 
   private static final Set<String> ROOT = Set.of("plans", "defaultPlan", "clients");
-  private static final Set<String> QUOTA = Set.of("duration", "limit", "anchor", "zone", "name");
+  private static final Set<String> QUOTA = Set.of("duration", "limit", "anchor", "zone", "name", "operation");
 
   private QuotaJson() {}
 
@@ -100,7 +101,7 @@ final class QuotaJson {
       throw new IllegalArgumentException(what + " 'limit' must be a whole number or \"unlimited\" but was " + l);
     }
     return new QuotaFields(d.asText(), l.asText(), false, text(q, "name", what), text(q, "anchor", what),
-        text(q, "zone", what)).toDefinition(what);
+        text(q, "zone", what), text(q, "operation", what)).toDefinition(what);
   }
 
   private static @Nullable String text(JsonNode q, String field, String what) {

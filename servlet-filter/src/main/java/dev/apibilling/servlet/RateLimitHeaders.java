@@ -101,7 +101,7 @@ public final class RateLimitHeaders {
       if (b.length() > 0) {
         b.append(", ");
       }
-      appendString(b, q.policy());
+      appendString(b, q.name());
       b.append(";q=").append(q.limit()).append(";w=").append(q.windowSeconds());
     }
     return b.toString();
@@ -120,7 +120,7 @@ public final class RateLimitHeaders {
       if (b.length() > 0) {
         b.append(", ");
       }
-      appendString(b, q.policy());
+      appendString(b, q.name());
       b.append(";r=").append(q.remaining())
           .append(";t=").append(ceilSeconds(q.resetAfter(now).toMillis()));
     }

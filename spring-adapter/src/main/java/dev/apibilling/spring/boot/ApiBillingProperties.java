@@ -38,7 +38,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param store Where usage is kept: "memory", a "redis://" URL (needs apibilling-store-redis) or a "jdbc:"
  *     URL (needs apibilling-store-jdbc). Ignored when the application defines a UsageStore bean.
  * @param plans Plans by name, each a list of quotas: structured (plans.NAME[0].duration, .limit, .anchor,
- *     .zone, .policy, .unlimited) or in one line ("day:500, month:10000 anchor=2026-01-31").
+ *     .zone, .policy, .unlimited, .operation) or in one line ("day:500, month:10000 anchor=2026-01-31,
+ *     day:50 operation=send_email").
  * @param clients Clients by id, with their plan and API keys. Ids with dots or upper-case letters go in
  *     brackets: apibilling.clients[acme.eu].plan.
  * @param defaultPlan Plan of callers that are neither listed in clients nor known to a QuotaDefinitionSource
@@ -222,6 +223,8 @@ public record ApiBillingProperties(
    * @param anchor the date windows count from, ISO format (default 2001-01-01: calendar months and ISO
    *     weeks)
    * @param zone the zone whose local midnights bound the windows (default UTC)
+   * @param operation the operation whose charges alone count against the quota, next to the client-wide
+   *     quotas (default: none, a client-wide quota)
    */
   public record Quota(
       @Nullable QuotaDuration duration,
@@ -229,28 +232,30 @@ public record ApiBillingProperties(
       @DefaultValue("false") boolean unlimited,
       @Nullable String policy,
       @Nullable String anchor,
-      @Nullable ZoneId zone) {
+      @Nullable ZoneId zone,
+      @Nullable String operation) {
 
     /** @throws IllegalArgumentException if the quota is incomplete or a value is out of range */
     public Quota {
-      fields(duration, limit, unlimited, policy, anchor, zone).toDefinition("quota");
+      fields(duration, limit, unlimited, policy, anchor, zone, operation).toDefinition("quota");
     }
 
     /** The properties of quota. */
     public static Quota of(QuotaDefinition quota) {
       return new Quota(quota.duration(), quota.unlimited() ? null : quota.limit(), quota.unlimited(),
-          quota.policy(), quota.anchor().toString(), quota.zone());
+          quota.policy(), quota.anchor().toString(), quota.zone(), quota.operation());
     }
 
     /** The quota as core defines it. */
     public QuotaDefinition toDefinition() {
-      return fields(duration, limit, unlimited, policy, anchor, zone).toDefinition("quota");
+      return fields(duration, limit, unlimited, policy, anchor, zone, operation).toDefinition("quota");
     }
 
     private static QuotaFields fields(@Nullable QuotaDuration duration, @Nullable Long limit,
-        boolean unlimited, @Nullable String policy, @Nullable String anchor, @Nullable ZoneId zone) {
+        boolean unlimited, @Nullable String policy, @Nullable String anchor, @Nullable ZoneId zone,
+        @Nullable String operation) {
       return new QuotaFields(duration == null ? null : duration.name(), limit == null ? null : limit.toString(),
-          unlimited, policy, anchor, zone == null ? null : zone.getId());
+          unlimited, policy, anchor, zone == null ? null : zone.getId(), operation);
     }
   }
 
