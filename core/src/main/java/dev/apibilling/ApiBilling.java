@@ -41,8 +41,10 @@ import org.jspecify.annotations.Nullable;
  * billing.trackClientUsage("acme", 5);                              // throws QuotaException when spent
  * }</pre>
  *
- * <p>Each client has one or more quotas; a request is granted only if every quota has room, and then
- * deducted from all of them in one atomic store call, or from none. The clock is read once per decision.
+ * <p>Each client has one or more quotas; a request is granted only if every quota that applies has room,
+ * and then deducted from all of them in one atomic store call, or from none. Client-wide quotas apply to
+ * every charge; a quota of an operation ({@link QuotaDefinition#operation()}) applies to the charges that
+ * name it ({@link Charge#operation()}) as well. The clock is read once per decision.
  * Quotas are kept by this object (several instances sharing a store each need them, or share a
  * {@link QuotaDefinitionSource}); usage is kept by the {@link UsageStore}, so instances sharing a store
  * share one budget. Thread safe.
@@ -167,7 +169,7 @@ public final class ApiBilling implements AutoCloseable {
   // ---- decisions ------------------------------------------------------------------------------
 
   /**
-   * Charges {@code credits} to every quota of the client, or to none.
+   * Charges {@code credits} to every client-wide quota of the client, or to none.
    *
    * @return the granted decision
    * @throws QuotaException if a quota lacks the credits (nothing is deducted)
@@ -186,7 +188,8 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   /**
-   * Charges with an idempotency key and metadata. A retry with a key already granted within the
+   * Charges with an idempotency key, metadata and an operation (its quotas apply next to the client-wide
+   * ones). A retry with a key already granted within the
    * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}, granted) and charges
    * nothing; it reports the client's current quotas and usage, and a replayed reservation what is held.
    * Denied outcomes are not recorded: a denied call may be retried with the same key.

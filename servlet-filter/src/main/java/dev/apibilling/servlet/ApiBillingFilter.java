@@ -68,7 +68,7 @@ import org.jspecify.annotations.Nullable;
  *       {@code Authorization: Bearer <key>}</td></tr>
  *   <tr><td>{@code default-cost}</td><td>{@code 1}</td><td>credits of a request no cost rule matches;
  *       0 makes such requests free (not billed)</td></tr>
- *   <tr><td>{@code costs}</td><td>none</td><td>cost rules {@code [METHOD] /pattern = credits},
+ *   <tr><td>{@code costs}</td><td>none</td><td>cost rules {@code [METHOD] /pattern = credits [as OPERATION]},
  *       separated by commas or line breaks, first match wins; see {@link CostRule}</td></tr>
  *   <tr><td>{@code header-style}</td><td>{@code both}</td><td>{@code ietf}, {@code legacy},
  *       {@code both}, {@code none}; see {@link RateLimitHeaders}</td></tr>

@@ -12,8 +12,10 @@ import java.util.Map;
 /**
  * Writes the rate-limit header fields of a {@link BillingDecision}.
  *
- * <p>IETF fields (draft-ietf-httpapi-ratelimit-headers-10), one list item per quota that has a limit, in
- * the order the client's quotas are defined:
+ * <p>IETF fields (draft-ietf-httpapi-ratelimit-headers-10), one list item per quota that applied to the
+ * request and has a limit (the client-wide quotas and, for a charge of an operation, that operation's,
+ * named {@code operation/policy} such as {@code "send_email/day"}), in the order the client's quotas are
+ * defined:
  *
  * <pre>
  * RateLimit-Policy: "day";q=500;w=86400, "month";q=10000;w=2678400
