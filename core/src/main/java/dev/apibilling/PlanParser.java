@@ -1,7 +1,6 @@
 package dev.apibilling;
 
 import java.time.DateTimeException;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -16,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 final class PlanParser {
 
   /** How a quota is written. */
-  static final String QUOTA_FORM = "duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY] [operation=NAME]";
+  static final String QUOTA_FORM = "duration:limit [anchor=ANCHOR] [zone=ZONE] [name=POLICY] [operation=NAME]";
 
   private PlanParser() {}
 
@@ -54,7 +53,7 @@ final class PlanParser {
     }
     QuotaDuration duration = duration(tokens[0].substring(0, colon), t);
     long limit = limit(tokens[0].substring(colon + 1), t);
-    LocalDate anchor = QuotaDefinition.DEFAULT_ANCHOR;
+    String anchor = null;
     ZoneId zone = ZoneOffset.UTC;
     String name = duration.policyName();
     String operation = null;
@@ -64,7 +63,7 @@ final class PlanParser {
       String key = eq < 0 ? token : token.substring(0, eq);
       String value = eq < 0 ? "" : token.substring(eq + 1);
       switch (key) {
-        case "anchor" -> anchor = anchor(value, t);
+        case "anchor" -> anchor = value;
         case "zone" -> zone = zone(value, t);
         case "name" -> name = policy(value, t);
         case "operation" -> operation = operation(value, t);
@@ -72,7 +71,8 @@ final class PlanParser {
             + "operation= but was '" + token + "' in '" + t + "'");
       }
     }
-    return new QuotaDefinition(name, duration, limit, anchor, zone, operation);
+    return anchored(new QuotaDefinition(name, duration, limit, QuotaDefinition.DEFAULT_ANCHOR, zone)
+        .forOperation(operation), anchor, t);
   }
 
   /**
@@ -94,11 +94,11 @@ final class PlanParser {
           : "quota limit is required (or unlimited=true), in '" + where + "'");
     }
     long limit = l == null ? QuotaDefinition.UNLIMITED : limit(l, where);
-    LocalDate anchor = f.anchor() == null ? QuotaDefinition.DEFAULT_ANCHOR : anchor(f.anchor(), where);
     ZoneId zone = f.zone() == null ? ZoneOffset.UTC : zone(f.zone(), where);
     String name = f.policy() == null ? duration.policyName() : policy(f.policy(), where);
     String operation = f.operation() == null ? null : operation(f.operation(), where);
-    return new QuotaDefinition(name, duration, limit, anchor, zone, operation);
+    return anchored(new QuotaDefinition(name, duration, limit, QuotaDefinition.DEFAULT_ANCHOR, zone)
+        .forOperation(operation), f.anchor(), where);
   }
 
   private static QuotaDuration duration(String text, String where) {
@@ -137,13 +137,15 @@ final class PlanParser {
     return limit;
   }
 
-  /** An anchor value; the one place anchors are read. */
-  private static LocalDate anchor(String value, String where) {
+  /**
+   * {@code quota} anchored at {@code text} (null: the default anchor) by the one anchor parser,
+   * {@link QuotaDefinition#anchoredAt(String)}: a date, a local date-time or an instant.
+   */
+  private static QuotaDefinition anchored(QuotaDefinition quota, @Nullable String text, String where) {
     try {
-      return LocalDate.parse(value.trim());
-    } catch (DateTimeException e) {
-      throw new IllegalArgumentException(
-          "quota anchor must be an ISO date like 2026-01-31 but was '" + value + "' in '" + where + "'");
+      return text == null ? quota : quota.anchoredAt(text.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + " in '" + where + "'", e);
     }
   }
 

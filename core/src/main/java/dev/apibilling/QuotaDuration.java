@@ -6,10 +6,11 @@ import java.util.Locale;
 /**
  * The length of a quota's window.
  *
- * <p>{@link #SECOND}, {@link #MINUTE} and {@link #HOUR} are fixed lengths counted from the anchor's local
- * midnight. {@link #DAY} and {@link #WEEK} follow local midnights of the quota's zone, so a window is 23 or
- * 25 hours long on a daylight-saving change. {@link #MONTH} and {@link #YEAR} keep the anchor's
- * day-of-month, clamped to the end of shorter months and returning to it afterwards.
+ * <p>{@link #SECOND}, {@link #MINUTE} and {@link #HOUR} are fixed lengths counted from the anchor
+ * (its day's local midnight for a date anchor). {@link #DAY} and {@link #WEEK} follow the local calendar
+ * of the quota's zone, so a window is 23 or 25 hours long on a daylight-saving change. {@link #MONTH}
+ * and {@link #YEAR} keep the anchor's day-of-month (and time of day), clamped to the end of shorter
+ * months and returning to it afterwards. See {@link QuotaDefinition} for the anchor.
  */
 public enum QuotaDuration {
   SECOND,

@@ -4,15 +4,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One quota as structured configuration holds it (a JSON object, Spring properties): the parts of
- * {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY] [operation=NAME]} as text, checked by the quota language's
- * one parser ({@link QuotaPlans}).
+ * {@code duration:limit [anchor=ANCHOR] [zone=ZONE] [name=POLICY] [operation=NAME]} as text, checked by
+ * the quota language's one parser ({@link QuotaPlans}).
  *
  * @param duration second, minute, hour, day, week, month or year (any case); required
  * @param limit a whole number {@code >= 0} ({@code _} allowed between digits) or {@code unlimited};
  *     required unless {@code unlimited}
  * @param unlimited whether the quota never blocks (then {@code limit} must be null)
  * @param policy the policy name, or null for the duration's name
- * @param anchor the ISO date windows count from, or null for the default anchor
+ * @param anchor the date, local date-time or instant windows count from
+ *     ({@link QuotaDefinition#anchoredAt(String)}), or null for the default anchor
  * @param zone the zone id, or null for UTC
  * @param operation the operation the quota is for, or null for a client-wide quota
  */

@@ -15,12 +15,14 @@ import org.jspecify.annotations.Nullable;
  * listed. The one parser and the one set of checks of quota configuration; web.xml, properties files,
  * JSON and Spring properties only hand it their text. Immutable.
  *
- * <p>A plan's quotas are written {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]}, separated
- * by commas: {@code day:500, month:10000 anchor=2026-01-31 zone=Europe/Berlin}. The duration is one of
- * {@code second minute hour day week month year}; the limit a whole number ({@code _} allowed as a digit
- * separator) or {@code unlimited}; {@code anchor} an ISO date windows count from, {@code zone} a zone id,
- * {@code name} the policy name (default: the duration's name). The grammar with examples is in core's
- * README.
+ * <p>A plan's quotas are written {@code duration:limit [anchor=ANCHOR] [zone=ZONE] [name=POLICY]
+ * [operation=NAME]}, separated by commas: {@code day:500, month:10000 anchor=2026-01-31 zone=Europe/Berlin,
+ * day:50 operation=send_email}. The duration is one of {@code second minute hour day week month year}; the
+ * limit a whole number ({@code _} allowed as a digit separator) or {@code unlimited}; {@code anchor} the
+ * date, local date-time or instant windows count from ({@link QuotaDefinition#anchoredAt(String)}),
+ * {@code zone} a zone id, {@code name} the policy name (default: the duration's name), {@code operation}
+ * the operation the quota is for (default: none, client-wide). The grammar with examples is in the
+ * README's "The quota language".
  *
  * <ul>
  *   <li>{@link #parse}: {@code plans} as {@code name = quotas} entries separated by {@code ;} or line
@@ -118,7 +120,8 @@ public final class QuotaPlans {
   }
 
   /**
-   * A plan's quotas, {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]} separated by commas.
+   * A plan's quotas, {@code duration:limit [anchor=ANCHOR] [zone=ZONE] [name=POLICY] [operation=NAME]}
+   * separated by commas.
    *
    * @throws IllegalArgumentException if a quota is malformed, there is none, or two share a policy name
    */
@@ -127,7 +130,7 @@ public final class QuotaPlans {
   }
 
   /**
-   * One quota, {@code duration:limit [anchor=DATE] [zone=ZONE] [name=POLICY]}.
+   * One quota, {@code duration:limit [anchor=ANCHOR] [zone=ZONE] [name=POLICY] [operation=NAME]}.
    *
    * @throws IllegalArgumentException if it is malformed
    */

@@ -243,6 +243,18 @@ public final class Requirements {
   }
 
   /**
+   * The error for a quota anchor that is not one of the three forms {@link
+   * QuotaDefinition#anchoredAt(String)} reads, with the parser's reason when it has one.
+   */
+  static IllegalArgumentException anchor(String text, java.time.DateTimeException e) {
+    Throwable reason = e.getCause();
+    return new IllegalArgumentException("quota anchor must be an ISO date like 2026-01-31, a local "
+        + "date-time like 2026-01-31T09:30 or an instant like 2026-01-31T09:30:00Z or "
+        + "2026-01-31T09:30+01:00 but was " + quote(text)
+        + (reason != null && reason.getMessage() != null ? " (" + reason.getMessage() + ")" : ""), e);
+  }
+
+  /**
    * A positive duration setting such as a TTL.
    *
    * @throws IllegalArgumentException if it is zero or negative

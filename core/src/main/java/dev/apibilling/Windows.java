@@ -1,13 +1,20 @@
 package dev.apibilling;
 
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 
 /**
  * Calendar arithmetic of quota windows: the one place that knows about zones, month ends and
  * daylight-saving time. Everything else sees a window as two epoch-millisecond bounds.
+ *
+ * <p>Window {@code k} of a quota (any whole {@code k}, negative before the anchor) starts at
+ * {@code anchorStart.plus(k units)} as {@link ZonedDateTime} computes it, always from the anchor, so a
+ * month clamped to Feb 28 returns to the 31st. For a date anchor it starts at the start of the local day
+ * {@code anchor.plus(k units)} instead, so every window starts at a day's start even where midnight is
+ * skipped. The window of an instant is found in constant time: an estimate of {@code k} from the
+ * calendar distance, corrected by a step or two.
  */
 final class Windows {
 
@@ -18,63 +25,51 @@ final class Windows {
    * milliseconds.
    */
   static long[] bounds(QuotaDefinition quota, long now) {
-    ZoneId zone = quota.zone();
-    LocalDate anchor = quota.anchor();
+    ZonedDateTime origin = quota.anchorStart();
     switch (quota.duration()) {
       case SECOND:
-        return fixed(quota, now, 1_000L);
+        return fixed(origin, now, 1_000L);
       case MINUTE:
-        return fixed(quota, now, 60_000L);
+        return fixed(origin, now, 60_000L);
       case HOUR:
-        return fixed(quota, now, 3_600_000L);
+        return fixed(origin, now, 3_600_000L);
       default:
         break;
     }
-    LocalDate today = Instant.ofEpochMilli(now).atZone(zone).toLocalDate();
-    LocalDate start;
-    LocalDate end;
-    switch (quota.duration()) {
-      case DAY:
-        start = today;
-        end = today.plusDays(1);
-        break;
-      case WEEK: {
-        long weeks = Math.floorDiv(today.toEpochDay() - anchor.toEpochDay(), 7);
-        start = anchor.plusDays(weeks * 7);
-        end = start.plusDays(7);
-        break;
-      }
-      case MONTH: {
-        long n = ChronoUnit.MONTHS.between(anchor.withDayOfMonth(1), today.withDayOfMonth(1));
-        if (anchor.plusMonths(n).isAfter(today)) {
-          n--;
-        }
-        start = anchor.plusMonths(n);
-        end = anchor.plusMonths(n + 1);
-        break;
-      }
-      case YEAR: {
-        long n = (long) today.getYear() - anchor.getYear();
-        if (anchor.plusYears(n).isAfter(today)) {
-          n--;
-        }
-        start = anchor.plusYears(n);
-        end = anchor.plusYears(n + 1);
-        break;
-      }
-      default:
-        throw new AssertionError(quota.duration());
+    ChronoUnit unit = unit(quota.duration());
+    ZonedDateTime at = Instant.ofEpochMilli(now).atZone(quota.zone());
+    long k = unit.between(origin, at);
+    while (start(quota, origin, unit, k) > now) {
+      k--;
     }
-    return new long[] {midnight(start, zone), midnight(end, zone)};
+    long next = start(quota, origin, unit, k + 1);
+    while (next <= now) {
+      k++;
+      next = start(quota, origin, unit, k + 1);
+    }
+    return new long[] {start(quota, origin, unit, k), next};
   }
 
-  private static long[] fixed(QuotaDefinition quota, long now, long length) {
-    long origin = midnight(quota.anchor(), quota.zone());
-    long start = origin + Math.floorDiv(now - origin, length) * length;
+  private static long start(QuotaDefinition quota, ZonedDateTime origin, ChronoUnit unit, long k) {
+    ZonedDateTime start = quota.startsDays()
+        ? quota.anchor().plus(k, unit).atStartOfDay(quota.zone())
+        : origin.plus(k, unit);
+    return start.toInstant().toEpochMilli();
+  }
+
+  private static ChronoUnit unit(QuotaDuration duration) {
+    return switch (duration) {
+      case DAY -> ChronoUnit.DAYS;
+      case WEEK -> ChronoUnit.WEEKS;
+      case MONTH -> ChronoUnit.MONTHS;
+      case YEAR -> ChronoUnit.YEARS;
+      default -> throw new AssertionError(duration);
+    };
+  }
+
+  private static long[] fixed(ZonedDateTime origin, long now, long length) {
+    long from = origin.toInstant().toEpochMilli();
+    long start = from + Math.floorDiv(now - from, length) * length;
     return new long[] {start, start + length};
-  }
-
-  private static long midnight(LocalDate date, ZoneId zone) {
-    return date.atStartOfDay(zone).toInstant().toEpochMilli();
   }
 }

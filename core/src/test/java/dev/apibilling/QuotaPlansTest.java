@@ -3,7 +3,9 @@ package dev.apibilling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Properties;
@@ -92,5 +94,22 @@ final class QuotaPlansTest {
         .hasMessageContaining("plan name must be 1 to 64").hasMessageContaining("'bad name'");
     assertThatThrownBy(() -> QuotaPlans.builder("plans").plan("free", "day:5").build().requireSomeClient())
         .hasMessageContaining("no client would have quotas");
+  }
+
+  @Test
+  void anchorsAreADateALocalDateTimeOrAnInstant() {
+    QuotaPlans plans = QuotaPlans.parse("""
+        bought = month:100 anchor=2026-01-31T09:30 zone=Europe/Berlin, year:1000 anchor=2026-01-31T08:30:00Z
+        offset = day:5 anchor=2026-01-31T09:30+01:00
+        """, "bought", null);
+    assertThat(plans.plans().get("bought")).containsExactly(
+        QuotaDefinition.of(QuotaDuration.MONTH, 100).anchoredAt(LocalDateTime.of(2026, 1, 31, 9, 30))
+            .inZone(ZoneId.of("Europe/Berlin")),
+        QuotaDefinition.of(QuotaDuration.YEAR, 1000).anchoredAt(Instant.parse("2026-01-31T08:30:00Z")));
+    assertThat(plans.plans().get("offset").get(0).anchorStart().toInstant())
+        .isEqualTo(Instant.parse("2026-01-31T08:30:00Z"));
+    assertThatThrownBy(() -> QuotaPlans.parse("free = day:5 anchor=2026-01-31T25:00", "free", null))
+        .hasMessageContaining("plan 'free'").hasMessageContaining("local date-time like 2026-01-31T09:30")
+        .hasMessageContaining("'2026-01-31T25:00'").hasMessageContaining("in 'day:5 anchor=2026-01-31T25:00'");
   }
 }

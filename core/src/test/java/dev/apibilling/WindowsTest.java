@@ -15,7 +15,10 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.LocalTime;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 final class WindowsTest {
 
@@ -134,5 +137,66 @@ final class WindowsTest {
     assertThat(next[0]).isEqualTo(w[1]);
     long[] before = Windows.bounds(q, w[1] - 1);
     assertThat(before).containsExactly(w);
+  }
+
+  @Test
+  void planBoughtAt0930RenewsAt0930OnTheClampedDayCountedFromTheAnchor() {
+    QuotaDefinition q = QuotaDefinition.of(MONTH, 100).anchoredAt(LocalDateTime.of(2028, 1, 31, 9, 30));
+    assertThat(window(q, "2028-02-29T09:29:59Z"))
+        .containsExactly(utc("2028-01-31T09:30"), utc("2028-02-29T09:30"));
+    assertThat(window(q, "2028-02-29T09:30:00Z"))
+        .containsExactly(utc("2028-02-29T09:30"), utc("2028-03-31T09:30"));
+    assertThat(window(q, "2029-02-28T12:00:00Z"))
+        .containsExactly(utc("2029-02-28T09:30"), utc("2029-03-31T09:30"));
+  }
+
+  @Test
+  void localDateTimeAnchorKeepsItsLocalTimeAcrossDaylightSavingWhileAnInstantAnchorKeepsItsInstant() {
+    QuotaDefinition local = QuotaDefinition.of(DAY, 100).anchoredAt(LocalDateTime.of(2026, 3, 1, 9, 30))
+        .inZone(BERLIN);
+    // 09:30 in Berlin is 08:30Z in winter and 07:30Z in summer
+    assertThat(window(local, "2026-03-28T12:00:00Z"))
+        .containsExactly(Instant.parse("2026-03-28T08:30:00Z"), Instant.parse("2026-03-29T07:30:00Z"));
+    QuotaDefinition instant = QuotaDefinition.of(DAY, 100).anchoredAt(Instant.parse("2026-03-01T08:30:00Z"))
+        .inZone(BERLIN);
+    assertThat(window(instant, "2026-03-28T12:00:00Z"))
+        .containsExactly(Instant.parse("2026-03-28T08:30:00Z"), Instant.parse("2026-03-29T07:30:00Z"));
+    // the zone set after the anchor: a local anchor moves with the zone, an instant stays
+    assertThat(QuotaDefinition.of(DAY, 1).anchoredAt(Instant.parse("2026-03-01T08:30:00Z")).inZone(BERLIN)
+        .anchorStart().toLocalTime()).isEqualTo(LocalTime.of(9, 30));
+    assertThat(QuotaDefinition.of(DAY, 1).anchoredAt(LocalDateTime.of(2026, 3, 1, 8, 30)).inZone(BERLIN)
+        .anchorStart().toLocalTime()).isEqualTo(LocalTime.of(8, 30));
+  }
+
+  @Test
+  void anchorSkippedBySpringForwardStartsAnHourLaterAsZonedDateTimeResolvesIt() {
+    // 2026-03-29T02:30 does not exist in Berlin: ZonedDateTime makes it 03:30+02:00, and counts on from it
+    QuotaDefinition q = QuotaDefinition.of(DAY, 100).anchoredAt(LocalDateTime.of(2026, 3, 29, 2, 30))
+        .inZone(BERLIN);
+    assertThat(window(q, "2026-03-29T02:00:00Z"))
+        .containsExactly(Instant.parse("2026-03-29T01:30:00Z"), Instant.parse("2026-03-30T01:30:00Z"));
+    assertThat(window(q, "2026-03-29T01:00:00Z"))
+        .containsExactly(Instant.parse("2026-03-28T02:30:00Z"), Instant.parse("2026-03-29T01:30:00Z"));
+  }
+
+  @Test
+  void hourlyWindowsOfAnAnchorAt0930FollowTheAnchorNotTheFullHour() {
+    QuotaDefinition q = QuotaDefinition.of(HOUR, 100).anchoredAt(LocalDateTime.of(2026, 1, 5, 9, 30))
+        .inZone(ZoneId.of("Asia/Kathmandu")); // +05:45
+    assertThat(window(q, "2026-11-22T10:00:00Z"))
+        .containsExactly(Instant.parse("2026-11-22T09:45:00Z"), Instant.parse("2026-11-22T10:45:00Z"));
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void windowOfNowIsFoundWithoutWalkingFromAFarAwayAnchor() {
+    // walking window by window would take 3 * 10^10 steps for the seconds, 10^6 for the days
+    QuotaDefinition seconds = QuotaDefinition.of(SECOND, 1).anchoredAt(LocalDateTime.of(2001, 1, 1, 9, 30, 15));
+    QuotaDefinition days = QuotaDefinition.of(DAY, 1).anchoredAt(LocalDateTime.of(4999, 1, 1, 9, 30))
+        .inZone(BERLIN);
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(window(seconds, "2999-06-01T12:00:00.500Z")[0]).isEqualTo(Instant.parse("2999-06-01T12:00:00Z"));
+      assertThat(window(days, "2026-06-01T12:00:00Z")[0]).isEqualTo(Instant.parse("2026-06-01T07:30:00Z"));
+    }
   }
 }

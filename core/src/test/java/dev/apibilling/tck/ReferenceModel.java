@@ -70,6 +70,9 @@ final class ReferenceModel {
 
   /** The bounds {@code [start, end)} of the window of {@code q} containing {@code now}. */
   static long[] window(QuotaDefinition q, long now) {
+    if (!q.anchorTime().equals(java.time.LocalTime.MIDNIGHT) || q.anchorOffset() != null) {
+      throw new IllegalArgumentException("the reference model knows date anchors only: " + q);
+    }
     ZoneId zone = q.zone();
     long length = switch (q.duration()) {
       case SECOND -> 1_000L;

@@ -35,4 +35,21 @@ final class QuotaJsonTest {
     assertThatThrownBy(() -> QuotaJson.read("{\"plans\": "))
         .hasMessageContaining("quota JSON is malformed at line 1");
   }
+
+  @Test
+  void jsonAnchorsAreADateALocalDateTimeOrAnInstant() {
+    QuotaPlans plans = QuotaPlans.parse(
+        "bought = month:100 anchor=2026-01-31T09:30 zone=Europe/Berlin, year:1000 anchor=2026-01-31T08:30:00Z",
+        "bought", null);
+    QuotaPlans json = QuotaJson.read("""
+        {"plans": {"bought": [{"duration": "month", "limit": 100, "anchor": "2026-01-31T09:30",
+          "zone": "Europe/Berlin"}, {"duration": "year", "limit": 1000, "anchor": "2026-01-31T08:30:00Z"}]},
+         "defaultPlan": "bought"}
+        """);
+    assertThat(json.plans().get("bought")).isEqualTo(plans.plans().get("bought"));
+    assertThatThrownBy(() -> QuotaJson.read(
+        "{\"plans\": {\"free\": [{\"duration\": \"day\", \"limit\": 1, \"anchor\": \"2026-02-30\"}]}, "
+            + "\"defaultPlan\": \"free\"}"))
+        .hasMessageContaining("quota 0 of plan 'free'").hasMessageContaining("FEBRUARY 30");
+  }
 }

@@ -220,9 +220,10 @@ public record ApiBillingProperties(
    * @param limit credits per window (0 suspends the plan); required unless unlimited
    * @param unlimited whether the quota only counts and never blocks
    * @param policy the name headers report (default: the duration, e.g. day)
-   * @param anchor the date windows count from, ISO format (default 2001-01-01: calendar months and ISO
-   *     weeks)
-   * @param zone the zone whose local midnights bound the windows (default UTC)
+   * @param anchor what windows count from (default 2001-01-01: calendar months and ISO weeks): a date
+   *     (2026-01-31, windows start at the start of a day), a local date-time in the zone
+   *     (2026-01-31T09:30) or an instant (2026-01-31T09:30:00Z, 2026-01-31T09:30+01:00)
+   * @param zone the zone whose local calendar bounds the windows (default UTC)
    * @param operation the operation whose charges alone count against the quota, next to the client-wide
    *     quotas (default: none, a client-wide quota)
    */
@@ -243,7 +244,7 @@ public record ApiBillingProperties(
     /** The properties of quota. */
     public static Quota of(QuotaDefinition quota) {
       return new Quota(quota.duration(), quota.unlimited() ? null : quota.limit(), quota.unlimited(),
-          quota.policy(), quota.anchor().toString(), quota.zone(), quota.operation());
+          quota.policy(), quota.anchorText(), quota.zone(), quota.operation());
     }
 
     /** The quota as core defines it. */

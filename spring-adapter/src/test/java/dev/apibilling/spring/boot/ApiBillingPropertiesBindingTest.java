@@ -12,7 +12,9 @@ import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.StoreFailurePolicy;
 import java.io.InputStream;
 import java.lang.reflect.RecordComponent;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +62,39 @@ final class ApiBillingPropertiesBindingTest {
           assertThat(billing.clientQuotas("Acme.EU")).contains(expected);
           assertThat(billing.clientQuotas("stranger")).isEmpty();
         });
+  }
+
+  @Test
+  void anchorsBindAsADateALocalDateTimeOrAnInstantInBothForms() {
+    runner.withPropertyValues(
+        "apibilling.plans.structured[0].duration=month",
+        "apibilling.plans.structured[0].limit=100",
+        "apibilling.plans.structured[0].anchor=2026-01-31T09:30",
+        "apibilling.plans.structured[0].zone=Europe/Berlin",
+        "apibilling.plans.structured[1].duration=year",
+        "apibilling.plans.structured[1].limit=1000",
+        "apibilling.plans.structured[1].anchor=2026-01-31T08:30:00Z",
+        "apibilling.plans.compact=month:100 anchor=2026-01-31T09:30 zone=Europe/Berlin, "
+            + "year:1000 anchor=2026-01-31T08:30:00Z",
+        "apibilling.clients.acme.plan=structured",
+        "apibilling.clients.globex.plan=compact")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          ApiBilling billing = context.getBean(ApiBilling.class);
+          List<QuotaDefinition> expected = List.of(
+              QuotaDefinition.of(QuotaDuration.MONTH, 100).anchoredAt(LocalDateTime.of(2026, 1, 31, 9, 30))
+                  .inZone(ZoneId.of("Europe/Berlin")),
+              QuotaDefinition.of(QuotaDuration.YEAR, 1000).anchoredAt(Instant.parse("2026-01-31T08:30:00Z")));
+          assertThat(billing.clientQuotas("acme")).contains(expected);
+          assertThat(billing.clientQuotas("globex")).contains(expected);
+        });
+  }
+
+  @Test
+  void malformedAnchorFailsStartUpNamingTheQuotaAndTheFormsAllowed() {
+    assertStartUpFails(List.of("apibilling.plans.pro[0].duration=day", "apibilling.plans.pro[0].limit=5",
+            "apibilling.plans.pro[0].anchor=2026-01-31 09:30"),
+        "apibilling.plans.pro[0]", "local date-time like 2026-01-31T09:30", "'2026-01-31 09:30'");
   }
 
   @Test
