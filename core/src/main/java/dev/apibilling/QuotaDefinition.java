@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  * applies from now. Changing the anchor or the zone of a quota moves its windows; the new window starts
  * with no usage.
  *
- * @param policy the name headers and status report, unique among a client's quotas (default: the
- *     duration's name, e.g. {@code "day"})
+ * @param policy the name headers and status report, unique among a client's quotas of the same operation
+ *     (default: the duration's name, e.g. {@code "day"})
  * @param duration the window's duration
  * @param limit credits per window, {@code 0} (a suspended plan: everything is denied) up to
  *     {@link Requirements#MAX_CREDITS}, or {@link #UNLIMITED}
