@@ -40,8 +40,10 @@ import org.jspecify.annotations.Nullable;
  * billing.trackClientUsage("acme", 5);                              // throws QuotaException when spent
  * }</pre>
  *
- * <p>Each client has one or more quotas; a request is granted only if every quota has room, and then
- * deducted from all of them in one atomic store call, or from none. The clock is read once per decision.
+ * <p>Each client has one or more quotas; a request is granted only if every quota that applies has room,
+ * and then deducted from all of them in one atomic store call, or from none. Client-wide quotas apply to
+ * every charge; a quota of an operation ({@link QuotaDefinition#operation()}) applies to the charges that
+ * name it ({@link Charge#operation()}) as well. The clock is read once per decision.
  * Quotas are kept by this object (several instances sharing a store each need them, or share a
  * {@link QuotaDefinitionSource}); usage is kept by the {@link UsageStore}, so instances sharing a store
  * share one budget. Thread safe.
@@ -166,7 +168,7 @@ public final class ApiBilling implements AutoCloseable {
   // ---- decisions ------------------------------------------------------------------------------
 
   /**
-   * Charges {@code credits} to every quota of the client, or to none.
+   * Charges {@code credits} to every client-wide quota of the client, or to none.
    *
    * @return the granted decision
    * @throws QuotaException if a quota lacks the credits (nothing is deducted)
@@ -180,12 +182,13 @@ public final class ApiBilling implements AutoCloseable {
 
   /** Like {@link #trackClientUsage}, but returns a denied decision instead of throwing. */
   public BillingDecision tryTrackClientUsage(String clientId, long credits) {
-    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
+    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(), null,
         ChargeMode.CHARGE, 0);
   }
 
   /**
-   * Charges with an idempotency key and metadata. A retry with a key already granted within the
+   * Charges with an idempotency key, metadata and an operation (its quotas apply next to the client-wide
+   * ones). A retry with a key already granted within the
    * idempotency TTL returns the first outcome ({@link BillingDecision#replayed()}, granted) and charges
    * nothing; it reports the client's current quotas and usage, and a replayed reservation what is held.
    * Denied outcomes are not recorded: a denied call may be retried with the same key.
@@ -196,7 +199,7 @@ public final class ApiBilling implements AutoCloseable {
 
   /** Whether {@code credits} would be granted now; deducts nothing. */
   public BillingDecision check(String clientId, long credits) {
-    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(),
+    return decide(Requirements.clientId(clientId), Requirements.credits(credits), null, Map.of(), null,
         ChargeMode.CHECK, 0);
   }
 
@@ -261,16 +264,16 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   private BillingDecision decide(Charge charge, ChargeMode mode, long ttlMillis) {
-    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(), mode,
-        ttlMillis);
+    return decide(charge.clientId(), charge.credits(), charge.idempotencyKey(), charge.metadata(),
+        charge.operation(), mode, ttlMillis);
   }
 
   /** One decision; the arguments are already validated. */
   private BillingDecision decide(String clientId, long credits, @Nullable String key,
-      Map<String, String> metadata, ChargeMode mode, long ttlMillis) {
+      Map<String, String> metadata, @Nullable String operation, ChargeMode mode, long ttlMillis) {
     Plan plan = planOf(clientId);
     long now = clock.millis();
-    Plan.Snapshot windows = plan.windows(now);
+    Plan.Snapshot windows = plan.windows(now).forOperation(operation);
     if (forecaster != null) {
       windows = forecaster.guard(clientId, windows, now);
     }

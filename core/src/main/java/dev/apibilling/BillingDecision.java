@@ -8,8 +8,8 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The answer to one request for credits: whether it was granted, and every quota of the client as it
- * stands after the decision, which is all an HTTP layer needs to write rate-limit headers without
+ * The answer to one request for credits: whether it was granted, and every quota that applied to it as
+ * it stands after the decision, which is all an HTTP layer needs to write rate-limit headers without
  * asking again. Immutable and thread safe (quota states are computed on first use).
  */
 public final class BillingDecision {
@@ -69,7 +69,10 @@ public final class BillingDecision {
     return Instant.ofEpochMilli(atMillis);
   }
 
-  /** Every quota of the client after the decision, in definition order. */
+  /**
+   * Every quota that applied to the decision after it, in definition order: the client-wide ones and those
+   * of the charge's operation.
+   */
   public List<QuotaState> quotas() {
     List<QuotaState> q = quotas;
     if (q == null) {
@@ -149,7 +152,7 @@ public final class BillingDecision {
   @Override
   public String toString() {
     return "BillingDecision{client=" + clientId + ", requested=" + requested
-        + (granted ? ", granted" : ", denied by " + violated().map(QuotaState::policy).orElse("?"))
+        + (granted ? ", granted" : ", denied by " + violated().map(QuotaState::name).orElse("?"))
         + (replayed ? ", replayed" : "") + ", quotas=" + quotas() + '}';
   }
 }

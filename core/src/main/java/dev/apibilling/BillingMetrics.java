@@ -94,7 +94,7 @@ public final class BillingMetrics {
     @Override
     public void onDecision(BillingDecision decision) {
       String outcome = decision.replayed() ? "replayed" : decision.granted() ? "granted" : "denied";
-      String policy = decision.violated().map(QuotaState::policy).orElse("none");
+      String policy = decision.violated().map(QuotaState::name).orElse("none");
       Tags tags = Tags.of("outcome", outcome);
       if (tagClientId) {
         tags = tags.and("client", decision.clientId());
@@ -120,7 +120,7 @@ public final class BillingMetrics {
     public void onThresholdCrossed(String clientId, QuotaState quota, double fraction) {
       Counter.builder("apibilling.thresholds")
           .description("Quotas whose usage crossed a threshold")
-          .tags("policy", quota.policy(), "threshold", Double.toString(fraction))
+          .tags("policy", quota.name(), "threshold", Double.toString(fraction))
           .register(registry)
           .increment();
     }
@@ -129,7 +129,7 @@ public final class BillingMetrics {
     public void onProjectionCrossed(String clientId, QuotaState quota, boolean over) {
       Counter.builder("apibilling.forecast.crossings")
           .description("Quotas whose projection reached the limit before the reset, or came back within it")
-          .tags("policy", quota.policy(), "direction", over ? "over" : "back")
+          .tags("policy", quota.name(), "direction", over ? "over" : "back")
           .register(registry)
           .increment();
     }

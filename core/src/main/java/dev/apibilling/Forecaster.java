@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -169,9 +170,13 @@ final class Forecaster {
     return horizon * (slot.end() - slot.start());
   }
 
-  /** One client's tracks, in the order of its quotas. */
+  /**
+   * One client's tracks, in the order of the quotas last asked for; a charge of an operation sees only
+   * some of the client's quotas, so the tracks of the others are kept by slot name until asked again.
+   */
   private static final class Trend {
     private volatile Track[] tracks = new Track[0];
+    private final Map<String, Track> kept = new HashMap<>();
 
     /**
      * Without the lock: when every track last observed the same windows at {@code now}, records the
@@ -197,7 +202,7 @@ final class Forecaster {
       return true;
     }
 
-    /** The tracks of {@code windows}' quotas, carrying over those of policies seen before. */
+    /** The tracks of {@code windows}' quotas, carrying over those of slot names seen before. */
     Track[] tracks(Plan.Snapshot windows) {
       List<WindowSlot> slots = windows.slots;
       boolean same = tracks.length == slots.size();
@@ -205,17 +210,15 @@ final class Forecaster {
         same = tracks[i].policy.equals(slots.get(i).policy());
       }
       if (!same) {
+        for (Track t : tracks) {
+          kept.put(t.policy, t);
+        }
         Track[] next = new Track[slots.size()];
         for (int i = 0; i < next.length; i++) {
-          String policy = slots.get(i).policy();
-          for (Track t : tracks) {
-            if (t.policy.equals(policy)) {
-              next[i] = t;
-            }
-          }
-          if (next[i] == null) {
-            next[i] = new Track(policy);
-          }
+          next[i] = kept.computeIfAbsent(slots.get(i).policy(), Track::new);
+        }
+        if (kept.size() > 4 * next.length + 16) {
+          kept.clear(); // a plan change left names no quota has any more
         }
         tracks = next;
       }

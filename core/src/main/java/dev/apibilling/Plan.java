@@ -3,13 +3,18 @@ package dev.apibilling;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A client's quotas with their current windows cached: window arithmetic runs only when the clock
- * passes the end of a cached window, so a decision costs one clock read and no calendar math.
+ * passes the end of a cached window, so a decision costs one clock read and no calendar math. A charge
+ * counts against the client-wide quotas and those of its operation ({@link Snapshot#forOperation}); each
+ * window's slot is named {@link QuotaDefinition#slotName()}, so a client without operation quotas keeps
+ * the slot names it always had.
  */
 final class Plan {
 
@@ -17,18 +22,7 @@ final class Plan {
   private volatile Snapshot snapshot;
 
   Plan(List<QuotaDefinition> quotas) {
-    if (quotas.isEmpty()) {
-      throw new IllegalArgumentException("quotas must not be empty; a client without limits gets "
-          + "QuotaDefinition.unlimited(...)");
-    }
-    Set<String> names = new HashSet<>();
-    for (QuotaDefinition q : quotas) {
-      if (!names.add(q.policy())) {
-        throw new IllegalArgumentException(
-            "policy names must be unique per client but '" + q.policy() + "' appears twice");
-      }
-    }
-    this.quotas = List.copyOf(quotas);
+    this.quotas = Requirements.quotas(quotas);
     this.snapshot = new Snapshot(this.quotas, List.of(), Long.MAX_VALUE, Long.MIN_VALUE);
   }
 
@@ -50,8 +44,16 @@ final class Plan {
     final Instant[] ends;
     final long validFrom;
     final long validUntil;
+    /** The windows of each operation that has quotas (client-wide ones first); null if none has. */
+    private final @Nullable Map<String, Snapshot> operations;
+    private final @Nullable Snapshot clientWide;
 
     private Snapshot(List<QuotaDefinition> quotas, List<WindowSlot> slots, long validFrom, long validUntil) {
+      this(quotas, slots, validFrom, validUntil, false);
+    }
+
+    private Snapshot(List<QuotaDefinition> quotas, List<WindowSlot> slots, long validFrom, long validUntil,
+        boolean split) {
       this.quotas = quotas;
       this.slots = slots;
       this.validFrom = validFrom;
@@ -62,6 +64,44 @@ final class Plan {
         starts[i] = Instant.ofEpochMilli(slots.get(i).start());
         ends[i] = Instant.ofEpochMilli(slots.get(i).end());
       }
+      Map<String, Snapshot> ops = null;
+      if (split) {
+        for (QuotaDefinition q : quotas) {
+          if (q.operation() != null) {
+            if (ops == null) {
+              ops = new HashMap<>();
+            }
+            ops.computeIfAbsent(q.operation(), this::select);
+          }
+        }
+      }
+      this.operations = ops;
+      this.clientWide = ops == null ? null : select(null);
+    }
+
+    /**
+     * The windows a charge of {@code operation} counts against: the client-wide ones and that
+     * operation's, in definition order. This snapshot itself when the client has no operation quotas.
+     */
+    Snapshot forOperation(@Nullable String operation) {
+      if (operations == null) {
+        return this;
+      }
+      Snapshot s = operation == null ? null : operations.get(operation);
+      return s != null ? s : Objects.requireNonNull(clientWide);
+    }
+
+    private Snapshot select(@Nullable String operation) {
+      List<QuotaDefinition> q = new ArrayList<>();
+      List<WindowSlot> w = new ArrayList<>();
+      for (int i = 0; i < quotas.size(); i++) {
+        String op = quotas.get(i).operation();
+        if (op == null || op.equals(operation)) {
+          q.add(quotas.get(i));
+          w.add(slots.get(i));
+        }
+      }
+      return new Snapshot(List.copyOf(q), List.copyOf(w), validFrom, validUntil);
     }
 
     static Snapshot at(List<QuotaDefinition> quotas, long now) {
@@ -70,11 +110,11 @@ final class Plan {
       long until = Long.MAX_VALUE;
       for (QuotaDefinition q : quotas) {
         long[] b = Windows.bounds(q, now);
-        slots.add(new WindowSlot(q.policy(), b[0], b[1], q.limit()));
+        slots.add(new WindowSlot(q.slotName(), b[0], b[1], q.limit()));
         from = Math.max(from, b[0]);
         until = Math.min(until, b[1]);
       }
-      return new Snapshot(quotas, List.copyOf(slots), from, until);
+      return new Snapshot(quotas, List.copyOf(slots), from, until, true);
     }
 
     /** These windows with other limits (a predictive reserve held back), same bounds and validity. */
@@ -92,7 +132,8 @@ final class Plan {
       List<QuotaState> states = new ArrayList<>(used.length);
       for (int i = 0; i < used.length; i++) {
         QuotaDefinition q = quotas.get(i);
-        states.add(new QuotaState(q.policy(), q.duration(), q.limit(), used[i], starts[i], ends[i]));
+        states.add(new QuotaState(q.policy(), q.duration(), q.limit(), used[i], starts[i], ends[i], null,
+            q.operation()));
       }
       return List.copyOf(states);
     }

@@ -35,8 +35,8 @@ import org.jspecify.annotations.Nullable;
  * applies from now. Changing the anchor or the zone of a quota moves its windows; the new window starts
  * with no usage.
  *
- * @param policy the name headers and status report, unique among a client's quotas (default: the
- *     duration's name, e.g. {@code "day"})
+ * @param policy the name headers and status report, unique among a client's quotas of the same operation
+ *     (default: the duration's name, e.g. {@code "day"})
  * @param duration the window's duration
  * @param limit credits per window, {@code 0} (a suspended plan: everything is denied) up to
  *     {@link Requirements#MAX_CREDITS}, or {@link #UNLIMITED}
@@ -47,10 +47,13 @@ import org.jspecify.annotations.Nullable;
  * @param anchorTime the time of day windows count from on {@code anchor} (default midnight)
  * @param anchorOffset for an instant anchor, the offset {@code anchor} and {@code anchorTime} are read
  *     at; {@code null} when the anchor is local to {@code zone}
+ * @param operation null for a client-wide quota, which every charge of the client counts against; else
+ *     the operation whose charges alone count against it, next to the client-wide quotas (e.g. at most 50
+ *     of a 5,000-credit day on {@code send_email}). Policy names are unique per operation.
  */
 public record QuotaDefinition(
     String policy, QuotaDuration duration, long limit, LocalDate anchor, ZoneId zone,
-    LocalTime anchorTime, @Nullable ZoneOffset anchorOffset) {
+    LocalTime anchorTime, @Nullable ZoneOffset anchorOffset, @Nullable String operation) {
 
   /**
    * A limit that never blocks; usage is still counted and reported. The value is the SPI's
@@ -69,6 +72,19 @@ public record QuotaDefinition(
     Objects.requireNonNull(anchor, "anchor");
     Objects.requireNonNull(zone, "zone");
     Objects.requireNonNull(anchorTime, "anchorTime");
+    if (operation != null) {
+      Requirements.operation(operation);
+    }
+  }
+
+  /**
+   * A client-wide quota.
+   *
+   * @throws IllegalArgumentException if the policy name or the limit is invalid
+   */
+  public QuotaDefinition(String policy, QuotaDuration duration, long limit, LocalDate anchor, ZoneId zone,
+      LocalTime anchorTime, @Nullable ZoneOffset anchorOffset) {
+    this(policy, duration, limit, anchor, zone, anchorTime, anchorOffset, null);
   }
 
   /**
@@ -77,7 +93,7 @@ public record QuotaDefinition(
    * @throws IllegalArgumentException if the policy name or the limit is invalid
    */
   public QuotaDefinition(String policy, QuotaDuration duration, long limit, LocalDate anchor, ZoneId zone) {
-    this(policy, duration, limit, anchor, zone, LocalTime.MIDNIGHT, null);
+    this(policy, duration, limit, anchor, zone, LocalTime.MIDNIGHT, null, null);
   }
 
   /** {@code limit} credits per window of {@code duration}, calendar-aligned in UTC. */
@@ -92,12 +108,13 @@ public record QuotaDefinition(
 
   /** This quota with windows counted from the start of the day {@code anchor} (e.g. the signup date). */
   public QuotaDefinition anchoredAt(LocalDate anchor) {
-    return new QuotaDefinition(policy, duration, limit, anchor, zone, LocalTime.MIDNIGHT, null);
+    return new QuotaDefinition(policy, duration, limit, anchor, zone, LocalTime.MIDNIGHT, null, operation);
   }
 
   /** This quota with windows counted from {@code anchor} in the quota's zone, whatever zone it gets. */
   public QuotaDefinition anchoredAt(LocalDateTime anchor) {
-    return new QuotaDefinition(policy, duration, limit, anchor.toLocalDate(), zone, anchor.toLocalTime(), null);
+    return new QuotaDefinition(policy, duration, limit, anchor.toLocalDate(), zone, anchor.toLocalTime(), null,
+        operation);
   }
 
   /** This quota with windows counted from {@code anchor} (e.g. the purchase), whatever zone it gets. */
@@ -108,7 +125,7 @@ public record QuotaDefinition(
   /** This quota with windows counted from the instant {@code anchor}, whatever zone it gets. */
   public QuotaDefinition anchoredAt(OffsetDateTime anchor) {
     return new QuotaDefinition(policy, duration, limit, anchor.toLocalDate(), zone, anchor.toLocalTime(),
-        anchor.getOffset());
+        anchor.getOffset(), operation);
   }
 
   /**
@@ -134,17 +151,34 @@ public record QuotaDefinition(
 
   /** This quota with windows bounded in the local calendar of {@code zone}. */
   public QuotaDefinition inZone(ZoneId zone) {
-    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset);
+    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset, operation);
   }
 
   /** This quota under another policy name. */
   public QuotaDefinition named(String policy) {
-    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset);
+    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset, operation);
   }
 
   /** This quota with another limit. */
   public QuotaDefinition withLimit(long limit) {
-    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset);
+    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset, operation);
+  }
+
+  /**
+   * This quota for charges of {@code operation} only (null: client-wide).
+   *
+   * @throws IllegalArgumentException if the name is not 1 to 64 of {@code A-Z a-z 0-9 _ . -}
+   */
+  public QuotaDefinition forOperation(@Nullable String operation) {
+    return new QuotaDefinition(policy, duration, limit, anchor, zone, anchorTime, anchorOffset, operation);
+  }
+
+  /**
+   * The name its windows are kept under, unique among a client's quotas: the policy name, or
+   * {@code operation/policy} for an operation's quota ({@code send_email/day}).
+   */
+  public String slotName() {
+    return operation == null ? policy : operation + '/' + policy;
   }
 
   /** Whether the quota never blocks. */

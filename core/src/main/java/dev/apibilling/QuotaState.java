@@ -16,15 +16,30 @@ import org.jspecify.annotations.Nullable;
  * @param resetAt exclusive end of the current window, when {@code used} starts again from zero
  * @param forecast the burn-rate forecast, in {@link ApiBilling#status} and forecast events when
  *     forecasts are on; null in decisions (which stay lean) and when forecasts are off
+ * @param operation null for a client-wide quota, else the operation whose charges alone count against it
  */
 public record QuotaState(
     String policy, QuotaDuration duration, long limit, long used, Instant windowStart, Instant resetAt,
-    @Nullable QuotaForecast forecast) {
+    @Nullable QuotaForecast forecast, @Nullable String operation) {
+
+  /** A client-wide state. */
+  public QuotaState(String policy, QuotaDuration duration, long limit, long used, Instant windowStart,
+      Instant resetAt, @Nullable QuotaForecast forecast) {
+    this(policy, duration, limit, used, windowStart, resetAt, forecast, null);
+  }
 
   /** A state without a forecast. */
   public QuotaState(
       String policy, QuotaDuration duration, long limit, long used, Instant windowStart, Instant resetAt) {
-    this(policy, duration, limit, used, windowStart, resetAt, null);
+    this(policy, duration, limit, used, windowStart, resetAt, null, null);
+  }
+
+  /**
+   * The name headers, problem bodies and metrics report, unique among the client's quotas: the policy
+   * name, or {@code operation/policy} for an operation's quota ({@code send_email/day}).
+   */
+  public String name() {
+    return operation == null ? policy : operation + '/' + policy;
   }
 
   /** The forecast, when this state carries one. */
@@ -34,7 +49,7 @@ public record QuotaState(
 
   /** This state with {@code forecast}. */
   QuotaState withForecast(@Nullable QuotaForecast forecast) {
-    return new QuotaState(policy, duration, limit, used, windowStart, resetAt, forecast);
+    return new QuotaState(policy, duration, limit, used, windowStart, resetAt, forecast, operation);
   }
 
   /** Whether the quota never blocks. */

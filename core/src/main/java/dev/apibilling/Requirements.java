@@ -124,11 +124,67 @@ public final class Requirements {
    * @throws IllegalArgumentException if it is not
    */
   public static String policy(@Nullable String policy) {
-    if (policy == null || !POLICY.matcher(policy).matches()) {
-      throw new IllegalArgumentException("policy must be 1 to 64 of [A-Za-z0-9_.-], starting with a"
-          + " letter or digit, but was " + quote(policy));
+    return name("policy", policy);
+  }
+
+  /**
+   * An operation name, as quotas and charges name it ({@code send_email}): 1 to 64 of
+   * {@code A-Z a-z 0-9 _ . -}, starting with a letter or digit.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String operation(@Nullable String operation) {
+    return name("operation", operation);
+  }
+
+  /**
+   * A plan name: 1 to 64 of {@code A-Z a-z 0-9 _ . -}, starting with a letter or digit.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public static String planName(@Nullable String plan) {
+    return name("plan name", plan);
+  }
+
+  /**
+   * The quotas of one client or plan: at least one, and no two with the same policy name for the same
+   * operation.
+   *
+   * @throws IllegalArgumentException if they are not
+   */
+  public static List<QuotaDefinition> quotas(List<QuotaDefinition> quotas) {
+    if (quotas.isEmpty()) {
+      throw new IllegalArgumentException("quotas must not be empty; a client without limits gets "
+          + "QuotaDefinition.unlimited(...)");
     }
-    return policy;
+    Set<String> names = new HashSet<>();
+    for (QuotaDefinition q : quotas) {
+      if (!names.add(q.slotName())) {
+        throw new IllegalArgumentException(
+            "policy names must be unique per client but '" + q.slotName() + "' appears twice");
+      }
+    }
+    return List.copyOf(quotas);
+  }
+
+  /**
+   * A plan named by a setting: one of {@code plans}.
+   *
+   * @param setting the setting that names it, e.g. {@code apibilling.default-plan}
+   * @param plansSetting the setting that defines the plans, e.g. {@code apibilling.plans}
+   * @throws IllegalArgumentException if it is missing or not one of them
+   */
+  public static String planReference(String setting, @Nullable String plan, String plansSetting,
+      Set<String> plans) {
+    if (plan == null || plan.isBlank()) {
+      throw new IllegalArgumentException(setting + " is required: one of the plans " + new java.util.TreeSet<>(plans)
+          + " under " + plansSetting);
+    }
+    if (!plans.contains(plan)) {
+      throw new IllegalArgumentException(setting + " is '" + plan + "' but " + plansSetting + " defines only "
+          + new java.util.TreeSet<>(plans));
+    }
+    return plan;
   }
 
   /**
@@ -374,6 +430,14 @@ public final class Requirements {
           + " must be one of the budgets' providers, with quotas in the billing");
     }
     return provider;
+  }
+
+  private static String name(String what, @Nullable String name) {
+    if (name == null || !POLICY.matcher(name).matches()) {
+      throw new IllegalArgumentException(what + " must be 1 to 64 of [A-Za-z0-9_.-], starting with a"
+          + " letter or digit, but was " + quote(name));
+    }
+    return name;
   }
 
   private static void metadataText(String what, @Nullable String text) {

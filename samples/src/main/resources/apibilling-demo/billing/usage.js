@@ -253,17 +253,22 @@
   }
 
   // The status servlet's answer: {"quotas": [{"policy", "limit" (null: unlimited), "used", "windowStart",
-  // "reset", "forecast": {"creditsPerHour", "projectedUsed", "exhaustsAt"}}], "history": {"zone", "to",
-  // "days": [{"date", "credits"}]}}.
+  // "reset", "forecast": {"creditsPerHour", "projectedUsed", "exhaustsAt"}}], "operations": {"report": [the
+  // same, for one operation's quotas]}, "history": {"zone", "to", "days": [{"date", "credits"}]}}. An
+  // operation's quota is shown as "operation/policy", the name the RateLimit headers give it.
   function normalize(body) {
-    const quotas = (body.quotas || []).map((q) => ({
-      policy: q.policy,
+    const quota = (q, operation) => ({
+      policy: operation ? operation + "/" + q.policy : q.policy,
       limit: q.limit,
       used: q.used,
       windowStart: q.windowStart,
       resetAt: q.reset,
       forecast: q.forecast || null,
-    }));
+    });
+    const quotas = (body.quotas || []).map((q) => quota(q, null));
+    for (const [operation, list] of Object.entries(body.operations || {})) {
+      list.forEach((q) => quotas.push(quota(q, operation)));
+    }
     const h = body.history || {};
     const history = {
       zone: h.zone || "UTC",

@@ -51,7 +51,7 @@ record DemoOptions(String host, int port, String store, StoreFailurePolicy store
                          (usage events are off with leases; not combined with --export-*)
         --help           print this text
 
-      API keys (header X-Api-Key): demo-key (10 credits a minute, 1000 a month),
+      API keys (header X-Api-Key): demo-key (10 credits a minute, 1000 a month, reports at most 100 a day),
                                    pro-key (100 credits a minute, 100000 a month)
       Endpoints: GET /api/hello (1 credit), GET /api/report (5 credits), GET /api/fail (500, not charged),
                  GET /billing/usage (your quotas as JSON), GET /billing/ (the usage page)

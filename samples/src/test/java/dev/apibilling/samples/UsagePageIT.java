@@ -136,8 +136,14 @@ final class UsagePageIT {
     assertThat(attribute("quota-month", "data-used")).isEqualTo("1");
     assertThat(text("quota-month")).contains("1 / 1,000 credits");
 
+    assertThat(attribute("quota-report/day", "data-limit")).isEqualTo("100");
+    assertThat(attribute("quota-report/day", "data-used")).isEqualTo("0");
+
     refreshingAfter(() -> call("/api/report"));
     assertThat(attribute("quota-month", "data-used")).isEqualTo("6");
+    assertThat(attribute("quota-report/day", "data-used")).as("only the report counts on its operation's quota")
+        .isEqualTo("5");
+    assertThat(text("quota-report/day")).contains("5 / 100 credits");
 
     refreshingAfter(() -> call("/api/fail"));
     assertThat(lastStatus()).isEqualTo("500");

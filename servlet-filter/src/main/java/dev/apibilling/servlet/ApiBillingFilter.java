@@ -42,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Each init-param is a setting of the request flow ({@link RequestBilling.Builder}) or of the billing
  * ({@link ApiBilling.Builder}) under the builder's name in kebab-case: {@code header-style} is
  * {@code headerStyle}, {@code store-failure-policy} is {@code storeFailurePolicy}; the quotas are
- * {@code plans}, {@code default-plan} and {@code clients} (or {@code quotas-file}, see {@link QuotaPlans}),
+ * {@code plans}, {@code default-plan} and {@code clients} (or {@code quotas-file}, see {@link dev.apibilling.QuotaPlans}),
  * and {@code resolver.*} is free for a custom {@link ClientResolver}. The one table of every setting, with
  * its default and its Spring property, is the "Settings" section of the servlet-filter README. Any other
  * name stops {@code init}; an old name of a setting ({@code costs}, {@code store-failure}, ...) still works

@@ -59,7 +59,9 @@ import org.jspecify.annotations.Nullable;
  *  "store": {"failurePolicy": "fail-open", "servedUnbilled": 0, "pendingSettlements": 0, "unsettled": 0}}
  * }</pre>
  *
- * <p>An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
+ * <p>{@code quotas} are the client-wide quotas; a client with quotas of single operations also gets
+ * {@code "operations": {"send_email": [{"policy": "day", ...}]}}, the quotas of each operation in the same
+ * form. An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
  * with usage. {@code forecast} (absent when the billing's forecasts are off) is the quota's
  * {@link QuotaForecast}: the burn rate in credits per hour (3 decimals), the usage projected at the reset,
  * and when the budget runs out at that rate if before the reset ({@code null} otherwise). {@code store} is
@@ -231,10 +233,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     return m;
   }
 
-  private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,
-      LocalDate to, int days) {
+  private static List<Map<String, Object>> quotas(List<QuotaState> states) {
     List<Map<String, Object>> quotas = new ArrayList<>();
-    for (QuotaState q : status.quotas()) {
+    for (QuotaState q : states) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("policy", q.policy());
       m.put("duration", q.duration().policyName());
@@ -249,6 +250,14 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       }
       quotas.add(m);
     }
+    return quotas;
+  }
+
+  private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,
+      LocalDate to, int days) {
+    List<Map<String, Object>> quotas = quotas(status.clientWide());
+    Map<String, Object> operations = new LinkedHashMap<>();
+    status.byOperation().forEach((operation, states) -> operations.put(operation, quotas(states)));
     List<Map<String, Object>> daily = new ArrayList<>();
     for (DailyUsage d : history) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -265,6 +274,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     body.put("client", status.clientId());
     body.put("at", status.at().toString());
     body.put("quotas", quotas);
+    if (!operations.isEmpty()) {
+      body.put("operations", operations);
+    }
     body.put("history", h);
     return body;
   }

@@ -102,13 +102,13 @@ public final class BillingProblems {
         () -> new IllegalArgumentException("decision must be denied but was granted"));
     long retryAfter = RateLimitHeaders.retryAfterSeconds(denied.retryAfter());
     Map<String, Object> p = new LinkedHashMap<>();
-    p.put("policy", v.policy());
+    p.put("policy", v.name());
     p.put("limit", v.limit());
     p.put("remaining", v.remaining());
     p.put("requested", denied.requested());
     p.put("reset", v.resetAt().toString());
     p.put("retryAfter", retryAfter);
-    String detail = "Quota '" + v.policy() + "' has " + v.remaining() + " of " + v.limit()
+    String detail = "Quota '" + v.name() + "' has " + v.remaining() + " of " + v.limit()
         + " credits left and the request needs " + denied.requested() + "; it resets at " + v.resetAt()
         + ".";
     return new BillingProblem(type(QUOTA_EXCEEDED), "Quota exceeded", 429, detail, p,

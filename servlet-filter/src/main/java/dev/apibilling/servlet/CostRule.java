@@ -7,8 +7,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The credits requests of one method and path pattern cost, e.g. {@code POST /api/reports/* = 5}.
- * Immutable.
+ * The credits requests of one method and path pattern cost, e.g. {@code POST /api/reports/* = 5}, and
+ * optionally the operation they are charged as ({@code POST /api/reports/* = 5 as report}): such a charge
+ * also counts against that operation's quotas (see {@link dev.apibilling.Charge#operation()}). Immutable.
  *
  * <p>Patterns are matched segment by segment against the request's path within the application
  * (servlet path plus path info, decoded), empty segments ignored: {@code *} within a segment matches any
@@ -28,6 +29,7 @@ public final class CostRule {
   private final String method;
   private final String pattern;
   private final long credits;
+  private final @Nullable String operation;
   private final PathPattern path;
   private final String route;
 
@@ -40,6 +42,16 @@ public final class CostRule {
    * @throws IllegalArgumentException if an argument is not as described
    */
   public CostRule(String method, String pattern, long credits) {
+    this(method, pattern, credits, null);
+  }
+
+  /**
+   * A rule whose requests are charged as {@code operation}.
+   *
+   * @param operation the operation name (see {@link Requirements#operation}), or null for none
+   * @throws IllegalArgumentException if an argument is not as described
+   */
+  public CostRule(String method, String pattern, long credits, @Nullable String operation) {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(pattern, "pattern");
     if (!method.equals("*") && !method.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}")) {
@@ -57,6 +69,7 @@ public final class CostRule {
     this.method = method;
     this.pattern = pattern;
     this.credits = credits;
+    this.operation = operation == null ? null : Requirements.operation(operation);
     String[] segments = split(pattern);
     for (String s : segments) {
       if (s.contains("**") && !s.equals("**")) {
@@ -86,6 +99,11 @@ public final class CostRule {
   /** The credits a matching request costs; 0 means it is not billed. */
   public long credits() {
     return credits;
+  }
+
+  /** The operation its requests are charged as, or null. */
+  public @Nullable String operation() {
+    return operation;
   }
 
   /**
@@ -123,17 +141,17 @@ public final class CostRule {
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof CostRule r && r.method.equals(method) && r.pattern.equals(pattern)
-        && r.credits == credits;
+        && r.credits == credits && Objects.equals(r.operation, operation);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(method, pattern, credits);
+    return Objects.hash(method, pattern, credits, operation);
   }
 
-  /** {@code METHOD /pattern = credits}, the form {@link CostRules#parse} reads. */
+  /** {@code METHOD /pattern = credits [as operation]}, the form {@link CostRules#parse} reads. */
   @Override
   public String toString() {
-    return method + " " + pattern + " = " + credits;
+    return method + " " + pattern + " = " + credits + (operation == null ? "" : " as " + operation);
   }
 }

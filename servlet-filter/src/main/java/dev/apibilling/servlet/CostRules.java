@@ -55,8 +55,9 @@ public final class CostRules {
   }
 
   /**
-   * Rules from text: entries {@code [METHOD] /pattern = credits} separated by commas or line breaks (no
-   * method means any); blank entries and lines starting with {@code #} are skipped.
+   * Rules from text: entries {@code [METHOD] /pattern = credits [as OPERATION]} separated by commas or line
+   * breaks (no method means any; {@code as} names the operation the requests are charged as); blank
+   * entries and lines starting with {@code #} are skipped.
    *
    * @throws SettingException naming {@code costRules} if an entry is malformed (the message quotes it),
    *     or {@code defaultCredits} if the default is out of range
@@ -84,14 +85,16 @@ public final class CostRules {
     int eq = entry.lastIndexOf('=');
     if (eq < 0) {
       throw SettingException.described(SETTING,
-          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'", null);
+          "cost rule must be '[METHOD] /pattern = credits [as OPERATION]' but was '" + entry + "'", null);
     }
     String[] lhs = entry.substring(0, eq).trim().split("\\s+");
-    String credits = entry.substring(eq + 1).trim();
-    if (lhs.length > 2 || lhs[0].isEmpty()) {
+    String[] rhs = entry.substring(eq + 1).trim().split("\\s+");
+    String credits = rhs[0];
+    if (lhs.length > 2 || lhs[0].isEmpty() || (rhs.length != 1 && (rhs.length != 3 || !rhs[1].equals("as")))) {
       throw SettingException.described(SETTING,
-          "cost rule must be '[METHOD] /pattern = credits' but was '" + entry + "'", null);
+          "cost rule must be '[METHOD] /pattern = credits [as OPERATION]' but was '" + entry + "'", null);
     }
+    String operation = rhs.length == 3 ? rhs[2] : null;
     long n;
     try {
       n = Long.parseLong(credits);
@@ -100,7 +103,7 @@ public final class CostRules {
           "cost rule credits must be a whole number but were '" + credits + "' in '" + entry + "'", null);
     }
     try {
-      return lhs.length == 1 ? new CostRule("*", lhs[0], n) : new CostRule(lhs[0], lhs[1], n);
+      return lhs.length == 1 ? new CostRule("*", lhs[0], n, operation) : new CostRule(lhs[0], lhs[1], n, operation);
     } catch (IllegalArgumentException e) {
       throw SettingException.described(SETTING, e.getMessage() + " in cost rule '" + entry + "'", e);
     }

@@ -2,6 +2,7 @@ package dev.apibilling.servlet;
 
 import dev.apibilling.ApiBilling;
 import dev.apibilling.LeaseSettings;
+import dev.apibilling.QuotaPlans;
 import dev.apibilling.Requirements;
 import dev.apibilling.SettingException;
 import dev.apibilling.events.EventSink;
@@ -329,7 +330,7 @@ final class FilterSettings {
       return parse(QUOTAS_FILE, "", path -> {
         String text = read(path.trim());
         if (path.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
-          return QuotaPlans.fromJson(text);
+          return QuotaJson.read(text);
         }
         Properties p = new Properties();
         try {

@@ -13,8 +13,10 @@ import java.util.function.BiConsumer;
 /**
  * Writes the rate-limit header fields of a {@link BillingDecision}.
  *
- * <p>IETF fields (draft-ietf-httpapi-ratelimit-headers-10), one list item per quota that has a limit, in
- * the order the client's quotas are defined:
+ * <p>IETF fields (draft-ietf-httpapi-ratelimit-headers-10), one list item per quota that applied to the
+ * request and has a limit (the client-wide quotas and, for a charge of an operation, that operation's,
+ * named {@code operation/policy} such as {@code "send_email/day"}), in the order the client's quotas are
+ * defined:
  *
  * <pre>
  * RateLimit-Policy: "day";q=500;w=86400, "month";q=10000;w=2678400
@@ -120,7 +122,7 @@ public final class RateLimitHeaders {
       if (b.length() > 0) {
         b.append(", ");
       }
-      appendString(b, q.policy());
+      appendString(b, q.name());
       b.append(";q=").append(q.limit()).append(";w=").append(q.windowSeconds());
     }
     return b.toString();
@@ -139,7 +141,7 @@ public final class RateLimitHeaders {
       if (b.length() > 0) {
         b.append(", ");
       }
-      appendString(b, q.policy());
+      appendString(b, q.name());
       b.append(";r=").append(q.remaining())
           .append(";t=").append(ceilSeconds(q.resetAfter(now).toMillis()));
     }

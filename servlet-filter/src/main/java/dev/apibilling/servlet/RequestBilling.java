@@ -84,6 +84,14 @@ public final class RequestBilling {
   public static final String OPERATION_ATTRIBUTE = "dev.apibilling.operation";
 
   /**
+   * {@value}: the default request attribute naming the operation a request is charged as (a String such as
+   * {@code send_email}, see {@link Charge#operation()}), set by code in front of the flow; it takes
+   * precedence over the matched cost rule's {@code as} name. Another name is set with
+   * {@link Builder#operationAttribute}.
+   */
+  public static final String QUOTA_OPERATION_ATTRIBUTE = "dev.apibilling.quota-operation";
+
+  /**
    * {@value}: a request attribute with the route template of the request (e.g. {@code POST /reports/{id}})
    * for its usage event when no cost rule matched it; the Spring adapter sets it from the handler mapping.
    */
@@ -106,6 +114,7 @@ public final class RequestBilling {
   private final RateLimitedLog storeLog;
   private final Settlement settlement;
   private final AsyncSettlement async;
+  private final String operationAttribute;
 
   private RequestBilling(Builder b) {
     this.billing = b.billing;
@@ -125,6 +134,7 @@ public final class RequestBilling {
         new ActualCredits(new RateLimitedLog(LOG, billing.clock(), interval)),
         new RateLimitedLog(LOG, billing.clock(), interval));
     this.async = new AsyncSettlement(settlement);
+    this.operationAttribute = b.operationAttribute;
   }
 
   /** A builder of the flow over {@code billing}; a {@link Builder#clientResolver} must be set. */
@@ -143,7 +153,7 @@ public final class RequestBilling {
       return true;
     }
     CostRule rule = costs.match(request.getMethod(), pathOf(request));
-    return admit(request, response, rule.credits(), rule);
+    return admit(request, response, rule.credits(), rule, rule.operation());
   }
 
   /**
@@ -161,17 +171,33 @@ public final class RequestBilling {
    */
   public boolean admit(HttpServletRequest request, HttpServletResponse response, long credits)
       throws IOException {
+    return admit(request, response, credits, null);
+  }
+
+  /**
+   * Like {@link #admit(HttpServletRequest, HttpServletResponse, long)}, charged as {@code operation} (the
+   * client-wide quotas and that operation's) unless the request's operation attribute names another.
+   *
+   * @param operation the operation, or null for none
+   * @throws IllegalArgumentException if {@code credits} is out of range or {@code operation} is not a
+   *     valid operation name
+   */
+  public boolean admit(HttpServletRequest request, HttpServletResponse response, long credits,
+      @Nullable String operation) throws IOException {
     if (credits != 0) {
       Requirements.credits(credits);
+    }
+    if (operation != null) {
+      Requirements.operation(operation);
     }
     if (BilledRequest.find(request) != null) {
       return true;
     }
-    return admit(request, response, credits, null);
+    return admit(request, response, credits, null, operation);
   }
 
   private boolean admit(HttpServletRequest request, HttpServletResponse response, long credits,
-      @Nullable CostRule rule) throws IOException {
+      @Nullable CostRule rule, @Nullable String ruleOperation) throws IOException {
     if (credits == 0 || (!billCorsPreflight && isCorsPreflight(request))) {
       return true;
     }
@@ -195,9 +221,19 @@ public final class RequestBilling {
       problems.badRequest("A header recorded with the charge is invalid: " + e.getMessage()).write(response);
       return false;
     }
+    String operation = ruleOperation;
+    Object named = request.getAttribute(operationAttribute);
+    if (named != null) {
+      try {
+        operation = Requirements.operation(named instanceof String n ? n : null);
+      } catch (IllegalArgumentException e) {
+        problems.badRequest("The request's operation is invalid: " + e.getMessage()).write(response);
+        return false;
+      }
+    }
     Charge charge;
     try {
-      charge = new Charge(clientId, credits, idempotencyKey, metadata);
+      charge = new Charge(clientId, credits, idempotencyKey, metadata, operation);
     } catch (IllegalArgumentException e) {
       // The resolver named an id no client can have (too long, control characters): not a client.
       problems.unknownClient().write(response);
@@ -468,6 +504,7 @@ public final class RequestBilling {
     private boolean billCorsPreflight;
     private BillingProblems problems = BillingProblems.defaults();
     private final List<String> metadataHeaders = new ArrayList<>();
+    private String operationAttribute = QUOTA_OPERATION_ATTRIBUTE;
 
     private Builder(ApiBilling billing) {
       this.billing = Objects.requireNonNull(billing, "billing");
@@ -572,6 +609,21 @@ public final class RequestBilling {
         }
         metadataHeaders.add(h.trim());
       }
+      return this;
+    }
+
+    /**
+     * The request attribute naming the operation a request is charged as (default
+     * {@value RequestBilling#QUOTA_OPERATION_ATTRIBUTE}); a request whose attribute is not a valid
+     * operation name is answered 400.
+     *
+     * @throws SettingException naming {@code operationAttribute} if the name is blank
+     */
+    public Builder operationAttribute(String name) {
+      if (name == null || name.isBlank()) {
+        throw new SettingException("operationAttribute", "must be a request attribute name but was blank");
+      }
+      this.operationAttribute = name.trim();
       return this;
     }
 

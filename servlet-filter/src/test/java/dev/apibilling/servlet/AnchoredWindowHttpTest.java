@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apibilling.ApiBilling;
+import dev.apibilling.QuotaPlans;
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.tck.MutableClock;
 import java.net.http.HttpResponse;

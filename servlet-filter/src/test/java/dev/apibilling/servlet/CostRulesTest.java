@@ -128,4 +128,17 @@ final class CostRulesTest {
     }
     return s < path.length && path[s].matches(pattern[p].replace("*", ".*")) && definition(pattern, p + 1, path, s + 1);
   }
+
+  @Test
+  void ruleNamesTheOperationItsRequestsAreChargedAs() {
+    CostRules rules = CostRules.parse(1, "GET /api/report = 5 as report, POST /api/mail = 2");
+    assertThat(rules.match("GET", "/api/report").operation()).isEqualTo("report");
+    assertThat(rules.match("GET", "/api/report").toString()).isEqualTo("GET /api/report = 5 as report");
+    assertThat(rules.match("POST", "/api/mail").operation()).isNull();
+    assertThat(rules.match("GET", "/elsewhere").operation()).isNull();
+    assertThatThrownBy(() -> CostRules.parse(1, "GET /x = 5 report"))
+        .hasMessageContaining("[as OPERATION]").hasMessageContaining("'GET /x = 5 report'");
+    assertThatThrownBy(() -> CostRules.parse(1, "GET /x = 5 as send/mail"))
+        .hasMessageContaining("operation must be 1 to 64").hasMessageContaining("'GET /x = 5 as send/mail'");
+  }
 }

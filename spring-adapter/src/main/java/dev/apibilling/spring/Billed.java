@@ -20,7 +20,12 @@ import java.lang.annotation.Target;
  * @Billed(credits = 5)
  * @Billed(cost = "#request.getParameter('pages')")  // SpEL, evaluated per request
  * @Billed(costFunction = TokensCost.class)          // the CostFunction bean of that type
+ * @Billed(operation = "send_email")                 // also counts against send_email's quotas
  * }</pre>
+ *
+ * <p>A billed request is charged as an operation: {@link #operation()}, by default the handler method's
+ * name. A plan's quotas for that operation ({@code day:50 operation=send_email}) apply to it next to the
+ * client-wide ones; an operation without quotas of its own counts against the client-wide ones only.
  *
  * <p>Invalid settings (negative credits, a SpEL expression that does not parse, a cost function with no
  * bean, both {@code cost} and {@code costFunction}) fail the application's start-up.
@@ -47,4 +52,10 @@ public @interface Billed {
 
   /** A {@link CostFunction} bean that computes the credits per request; the bean must exist. */
   Class<? extends CostFunction> costFunction() default CostFunction.class;
+
+  /**
+   * The operation the requests are charged as (1 to 64 of {@code A-Z a-z 0-9 _ . -}); empty, the default,
+   * means the handler method's name ({@code sendEmail}), or none if that name is not a valid operation.
+   */
+  String operation() default "";
 }

@@ -38,6 +38,7 @@ final class BilledCosts {
   private final BeanFactory beans;
   private final SpelExpressionParser parser = new SpelExpressionParser();
   private final ConcurrentHashMap<Key, Cost> costs = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, String> operations = new ConcurrentHashMap<>();
 
   /** Costs whose cost functions and SpEL bean references are looked up in {@code beans}. */
   BilledCosts(BeanFactory beans) {
@@ -63,6 +64,33 @@ final class BilledCosts {
    */
   void validate(HandlerMethod handler) {
     costOf(handler);
+    operationOf(handler);
+  }
+
+  /**
+   * The operation requests to {@code handler} are charged as: its {@code @Billed} operation, else the
+   * method's name if that is a valid operation name; null if none.
+   *
+   * @throws IllegalStateException if the {@code @Billed} operation is not a valid operation name
+   */
+  @Nullable String operationOf(HandlerMethod handler) {
+    String op = operations.computeIfAbsent(new Key(handler.getBeanType(), handler.getMethod()), k -> {
+      Billed billed = annotation(handler);
+      if (billed == null || billed.operation().isEmpty()) {
+        try {
+          return Requirements.operation(handler.getMethod().getName());
+        } catch (IllegalArgumentException e) {
+          return "";
+        }
+      }
+      try {
+        return Requirements.operation(billed.operation());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("@Billed on " + handler.getBeanType().getName() + "#"
+            + handler.getMethod().getName() + ": " + e.getMessage(), e);
+      }
+    });
+    return op.isEmpty() ? null : op;
   }
 
   private Cost costOf(HandlerMethod handler) {

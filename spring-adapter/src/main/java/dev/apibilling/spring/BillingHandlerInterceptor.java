@@ -94,7 +94,7 @@ public class BillingHandlerInterceptor implements AsyncHandlerInterceptor {
       }
       if (credits != BilledCosts.NOT_ANNOTATED) {
         BilledRequest.of(request).ifPresent(billed -> warnBilledTwice(method, billed));
-        return billing.admit(request, response, credits);
+        return billing.admit(request, response, credits, costs.operationOf(method));
       }
     }
     return billing.admit(request, response);

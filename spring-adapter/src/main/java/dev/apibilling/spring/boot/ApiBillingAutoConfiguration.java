@@ -4,8 +4,8 @@ import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingListener;
 import dev.apibilling.BillingMetrics;
 import dev.apibilling.LeaseSettings;
-import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDefinitionSource;
+import dev.apibilling.QuotaPlans;
 import dev.apibilling.SettingException;
 import dev.apibilling.events.EventSink;
 import dev.apibilling.events.ExporterMetrics;
@@ -16,8 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
@@ -95,7 +93,7 @@ public class ApiBillingAutoConfiguration {
   public ApiBilling apiBilling(ApiBillingProperties properties, UsageStore store,
       ObjectProvider<Clock> clock, ObjectProvider<QuotaDefinitionSource> quotaSource,
       ObjectProvider<BillingListener> listeners, ObjectProvider<ApiBillingBuilderCustomizer> customizers) {
-    Map<String, List<QuotaDefinition>> plans = properties.planDefinitions();
+    QuotaPlans plans = properties.quotaPlans();
     ApiBilling.Builder builder;
     try {
       builder = ApiBilling.builder()
@@ -125,15 +123,10 @@ public class ApiBillingAutoConfiguration {
     if (source != null) {
       builder.quotaSource(source);
     }
-    String defaultPlan = properties.defaultPlan();
-    if (defaultPlan != null) {
-      builder.defaultQuotas(plans.get(defaultPlan));
-    }
+    plans.configure(builder);
     listeners.orderedStream().forEach(builder::listener);
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
-    ApiBilling billing = builder.build();
-    properties.clients().forEach((id, client) -> billing.updateClientQuotas(id, plans.get(client.plan())));
-    return billing;
+    return plans.assign(builder.build());
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.apibilling.spring.boot;
 
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaDuration;
+import dev.apibilling.QuotaFields;
+import dev.apibilling.QuotaPlans;
 import dev.apibilling.servlet.BillingProblems;
 import dev.apibilling.servlet.ChargePolicy;
 import dev.apibilling.servlet.ClientResolver;
@@ -13,12 +15,9 @@ import java.time.Duration;
 import java.time.ZoneId;
 import dev.apibilling.Requirements;
 import dev.apibilling.SettingException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -40,7 +39,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param store Where usage is kept: "memory", a "redis://" URL (needs apibilling-store-redis) or a "jdbc:"
  *     URL (needs apibilling-store-jdbc). Ignored when the application defines a UsageStore bean.
  * @param plans Plans by name, each a list of quotas: structured (plans.NAME[0].duration, .limit, .anchor,
- *     .zone, .policy, .unlimited) or in one line ("day:500, month:10000 anchor=2026-01-31").
+ *     .zone, .policy, .unlimited, .operation) or in one line ("day:500, month:10000 anchor=2026-01-31,
+ *     day:50 operation=send_email").
  * @param clients Clients by id, with their plan and API keys. Ids with dots or upper-case letters go in
  *     brackets: apibilling.clients[acme.eu].plan.
  * @param defaultPlan Plan of callers that are neither listed in clients nor known to a QuotaDefinitionSource
@@ -186,28 +186,10 @@ public record ApiBillingProperties(
     } catch (SettingException e) {
       throw new IllegalArgumentException(e.messageFor("apibilling." + SettingException.kebabCase(e.setting())), e);
     }
-    for (Map.Entry<String, List<Quota>> plan : plans.entrySet()) {
-      if (plan.getValue().isEmpty()) {
-        throw new IllegalArgumentException("apibilling.plans." + plan.getKey()
-            + " must list at least one quota (duration and limit)");
-      }
-      TreeSet<String> policies = new TreeSet<>();
-      for (Quota q : plan.getValue()) {
-        if (!policies.add(q.toDefinition().policy())) {
-          throw new IllegalArgumentException("apibilling.plans." + plan.getKey() + " has two quotas named '"
-              + q.toDefinition().policy() + "'; give one a different policy name");
-        }
-      }
-    }
+    quotaPlans(plans, clients, defaultPlan);
     Map<String, String> keyOwners = new HashMap<>();
     for (Map.Entry<String, Client> client : clients.entrySet()) {
       String id = client.getKey();
-      try {
-        Requirements.clientId(id);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("apibilling.clients has an invalid client id: " + e.getMessage(), e);
-      }
-      requirePlan(plans, "apibilling.clients." + id + ".plan", client.getValue().plan());
       List<String> keys = client.getValue().apiKeys();
       for (int i = 0; i < keys.size(); i++) {
         String key = keys.get(i);
@@ -222,9 +204,6 @@ public record ApiBillingProperties(
               + "] is also an API key of client '" + other + "'; a key identifies one client");
         }
       }
-    }
-    if (defaultPlan != null) {
-      requirePlan(plans, "apibilling.default-plan", defaultPlan);
     }
   }
 
@@ -302,26 +281,17 @@ public record ApiBillingProperties(
     return CostRules.parse(defaultCredits, String.join("\n", costRules));
   }
 
-  /** The quotas of every plan, by plan name. */
-  public Map<String, List<QuotaDefinition>> planDefinitions() {
-    Map<String, List<QuotaDefinition>> result = new LinkedHashMap<>();
-    plans.forEach((name, quotas) -> {
-      List<QuotaDefinition> list = new ArrayList<>(quotas.size());
-      quotas.forEach(q -> list.add(q.toDefinition()));
-      result.put(name, List.copyOf(list));
-    });
-    return result;
+  /** The plans, clients and default plan, read by the quota language of core. */
+  public QuotaPlans quotaPlans() {
+    return quotaPlans(plans, clients, defaultPlan);
   }
 
-  private static void requirePlan(Map<String, List<Quota>> plans, String property, @Nullable String plan) {
-    if (plan == null || plan.isBlank()) {
-      throw new IllegalArgumentException(property + " is required: one of the plans " + plans.keySet()
-          + " under apibilling.plans");
-    }
-    if (!plans.containsKey(plan)) {
-      throw new IllegalArgumentException(property + " is '" + plan + "' but apibilling.plans defines only "
-          + new TreeSet<>(plans.keySet()));
-    }
+  private static QuotaPlans quotaPlans(Map<String, List<Quota>> plans, Map<String, Client> clients,
+      @Nullable String defaultPlan) {
+    QuotaPlans.Builder b = QuotaPlans.builder("apibilling.plans");
+    plans.forEach((name, quotas) -> b.plan(name, quotas.stream().map(Quota::toDefinition).toList()));
+    clients.forEach((id, client) -> b.client(id, client.plan(), "apibilling.clients." + id + ".plan"));
+    return b.defaultPlan(defaultPlan, "apibilling.default-plan").build();
   }
 
 
@@ -348,7 +318,7 @@ public record ApiBillingProperties(
   public record ApiKey(@DefaultValue("X-Api-Key") String header, @DefaultValue("true") boolean bearer) {}
 
   /**
-   * One quota of a plan.
+   * One quota of a plan, checked by core's quota language ({@link QuotaFields}).
    *
    * @param duration the window: second, minute, hour, day, week, month or year
    * @param limit credits per window (0 suspends the plan); required unless unlimited
@@ -358,6 +328,8 @@ public record ApiBillingProperties(
    *     (2026-01-31, windows start at the start of a day), a local date-time in the zone
    *     (2026-01-31T09:30) or an instant (2026-01-31T09:30:00Z, 2026-01-31T09:30+01:00)
    * @param zone the zone whose local calendar bounds the windows (default UTC)
+   * @param operation the operation whose charges alone count against the quota, next to the client-wide
+   *     quotas (default: none, a client-wide quota)
    */
   public record Quota(
       @Nullable QuotaDuration duration,
@@ -365,52 +337,30 @@ public record ApiBillingProperties(
       @DefaultValue("false") boolean unlimited,
       @Nullable String policy,
       @Nullable String anchor,
-      @Nullable ZoneId zone) {
+      @Nullable ZoneId zone,
+      @Nullable String operation) {
 
     /** @throws IllegalArgumentException if the quota is incomplete or a value is out of range */
     public Quota {
-      toDefinition(duration, limit, unlimited, policy, anchor, zone);
+      fields(duration, limit, unlimited, policy, anchor, zone, operation).toDefinition("quota");
     }
 
     /** The properties of quota. */
     public static Quota of(QuotaDefinition quota) {
       return new Quota(quota.duration(), quota.unlimited() ? null : quota.limit(), quota.unlimited(),
-          quota.policy(), quota.anchorText(), quota.zone());
+          quota.policy(), quota.anchorText(), quota.zone(), quota.operation());
     }
 
     /** The quota as core defines it. */
     public QuotaDefinition toDefinition() {
-      return toDefinition(duration, limit, unlimited, policy, anchor, zone);
+      return fields(duration, limit, unlimited, policy, anchor, zone, operation).toDefinition("quota");
     }
 
-    private static QuotaDefinition toDefinition(@Nullable QuotaDuration duration, @Nullable Long limit,
-        boolean unlimited, @Nullable String policy, @Nullable String anchor, @Nullable ZoneId zone) {
-      if (duration == null) {
-        throw new IllegalArgumentException("duration is required: one of second, minute, hour, day, week,"
-            + " month, year");
-      }
-      if (unlimited == (limit != null)) {
-        throw new IllegalArgumentException(unlimited
-            ? "limit must not be set on an unlimited quota"
-            : "limit is required (or unlimited=true)");
-      }
-      if (limit != null && limit < 0) {
-        throw new IllegalArgumentException(
-            "limit must be >= 0 but was " + limit + " (for a quota that never blocks set unlimited=true)");
-      }
-      QuotaDefinition q = limit == null
-          ? QuotaDefinition.unlimited(duration)
-          : QuotaDefinition.of(duration, limit);
-      if (policy != null) {
-        q = q.named(policy);
-      }
-      if (anchor != null) {
-        q = q.anchoredAt(anchor.trim());
-      }
-      if (zone != null) {
-        q = q.inZone(zone);
-      }
-      return q;
+    private static QuotaFields fields(@Nullable QuotaDuration duration, @Nullable Long limit,
+        boolean unlimited, @Nullable String policy, @Nullable String anchor, @Nullable ZoneId zone,
+        @Nullable String operation) {
+      return new QuotaFields(duration == null ? null : duration.name(), limit == null ? null : limit.toString(),
+          unlimited, policy, anchor, zone == null ? null : zone.getId(), operation);
     }
   }
 

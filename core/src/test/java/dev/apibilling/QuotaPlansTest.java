@@ -1,11 +1,8 @@
-package dev.apibilling.servlet;
+package dev.apibilling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.apibilling.ApiBilling;
-import dev.apibilling.QuotaDefinition;
-import dev.apibilling.QuotaDuration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -40,25 +37,9 @@ final class QuotaPlansTest {
   }
 
   @Test
-  void propertiesAndJsonReadTheSamePlans() {
-    Properties p = new Properties();
-    p.setProperty("plan.free", "day:500, month:10000");
-    p.setProperty("client.acme", "free");
-    QuotaPlans fromProperties = QuotaPlans.fromProperties(p);
-    QuotaPlans fromJson = QuotaPlans.fromJson("""
-        {"plans": {"free": [{"duration": "day", "limit": 500}, {"duration": "MONTH", "limit": "10000"}]},
-         "clients": {"acme": "free"}}
-        """);
-
-    assertThat(fromJson.plans()).isEqualTo(fromProperties.plans());
-    assertThat(fromJson.clients()).isEqualTo(fromProperties.clients());
-    assertThat(fromJson.defaultPlan()).isEmpty();
-  }
-
-  @Test
   void mistakesAreRejectedNamingTheEntry() {
     assertThatThrownBy(() -> QuotaPlans.parse("free = day:5", "gold", null))
-        .hasMessageContaining("default plan 'gold' is not one of the plans [free]");
+        .hasMessageContaining("default plan is 'gold' but plans defines only [free]");
     assertThatThrownBy(() -> QuotaPlans.parse("free = day:5; free = day:6", "free", null))
         .hasMessageContaining("plan 'free' is defined twice");
     assertThatThrownBy(() -> QuotaPlans.parse("free = day:5 anchor=tomorrow", "free", null))
@@ -72,18 +53,47 @@ final class QuotaPlansTest {
     Properties p = new Properties();
     p.setProperty("plans.free", "day:5");
     assertThatThrownBy(() -> QuotaPlans.fromProperties(p)).hasMessageContaining("'plans.free'");
-    assertThatThrownBy(() -> QuotaPlans.fromJson("{\"plans\": {\"free\": [{\"duration\": \"day\", \"limit\": 1.5}]}, \"defaultPlan\": \"free\"}"))
-        .hasMessageContaining("quota 0 of plan 'free'").hasMessageContaining("whole number");
-    assertThatThrownBy(() -> QuotaPlans.fromJson("{\"plans\": {\"free\": \"day:1\"}, \"defaultPlan\": \"free\", \"extra\": 1}"))
-        .hasMessageContaining("unknown member 'extra'");
-    assertThatThrownBy(() -> QuotaPlans.fromJson("{\"plans\": "))
-        .hasMessageContaining("quota JSON is malformed at line 1");
   }
 
   @Test
   void parsedQuotasKeepDefinitionOrder() {
     assertThat(QuotaPlans.parseQuotas("year:1, second:2").stream().map(QuotaDefinition::policy).toList())
         .isEqualTo(List.of("year", "second"));
+  }
+
+  @Test
+  void structuredQuotasReadTheSameAsOneLine() {
+    QuotaPlans plans = QuotaPlans.builder("apibilling.plans")
+        .plan("line", "day:500, month:10000 anchor=2026-01-31 zone=Europe/Berlin, year:unlimited name=lifetime")
+        .plan("fields", List.of(
+            new QuotaFields("day", "500", false, null, null, null, null).toDefinition("a"),
+            new QuotaFields("MONTH", "10_000", false, null, "2026-01-31", "Europe/Berlin", null).toDefinition("b"),
+            new QuotaFields("year", null, true, "lifetime", null, null, null).toDefinition("c")))
+        .client("acme", "fields", "apibilling.clients.acme.plan")
+        .build();
+
+    assertThat(plans.plans().get("fields")).isEqualTo(plans.plans().get("line"));
+    assertThat(plans.clients()).containsEntry("acme", "fields");
+  }
+
+  @Test
+  void structuredMistakesNameTheSettingAndWhatIsAllowed() {
+    assertThatThrownBy(() -> QuotaPlans.builder("apibilling.plans").plan("pro", "day:5")
+        .client("acme", "gold", "apibilling.clients.acme.plan").build())
+        .hasMessage("apibilling.clients.acme.plan is 'gold' but apibilling.plans defines only [pro]");
+    assertThatThrownBy(() -> QuotaPlans.builder("apibilling.plans").plan("pro", "day:5")
+        .client("acme", null, "apibilling.clients.acme.plan").build())
+        .hasMessage("apibilling.clients.acme.plan is required: one of the plans [pro] under apibilling.plans");
+    assertThatThrownBy(() -> new QuotaFields("day", null, false, null, null, null, null).toDefinition("pro[0]"))
+        .hasMessageContaining("limit is required (or unlimited=true)").hasMessageContaining("pro[0]");
+    assertThatThrownBy(() -> new QuotaFields("day", "5", true, null, null, null, null).toDefinition("pro[0]"))
+        .hasMessageContaining("limit must not be set on an unlimited quota");
+    assertThatThrownBy(() -> new QuotaFields("day", "-5", false, null, null, null, null).toDefinition("pro[0]"))
+        .hasMessageContaining("limit must be >= 0 but was -5");
+    assertThatThrownBy(() -> QuotaPlans.builder("plans").plan("bad name", "day:5"))
+        .hasMessageContaining("plan name must be 1 to 64").hasMessageContaining("'bad name'");
+    assertThatThrownBy(() -> QuotaPlans.builder("plans").plan("free", "day:5").build().requireSomeClient())
+        .hasMessageContaining("no client would have quotas");
   }
 
   @Test
@@ -98,18 +108,8 @@ final class QuotaPlansTest {
         QuotaDefinition.of(QuotaDuration.YEAR, 1000).anchoredAt(Instant.parse("2026-01-31T08:30:00Z")));
     assertThat(plans.plans().get("offset").get(0).anchorStart().toInstant())
         .isEqualTo(Instant.parse("2026-01-31T08:30:00Z"));
-    QuotaPlans json = QuotaPlans.fromJson("""
-        {"plans": {"bought": [{"duration": "month", "limit": 100, "anchor": "2026-01-31T09:30",
-          "zone": "Europe/Berlin"}, {"duration": "year", "limit": 1000, "anchor": "2026-01-31T08:30:00Z"}]},
-         "defaultPlan": "bought"}
-        """);
-    assertThat(json.plans().get("bought")).isEqualTo(plans.plans().get("bought"));
     assertThatThrownBy(() -> QuotaPlans.parse("free = day:5 anchor=2026-01-31T25:00", "free", null))
         .hasMessageContaining("plan 'free'").hasMessageContaining("local date-time like 2026-01-31T09:30")
         .hasMessageContaining("'2026-01-31T25:00'").hasMessageContaining("in 'day:5 anchor=2026-01-31T25:00'");
-    assertThatThrownBy(() -> QuotaPlans.fromJson(
-        "{\"plans\": {\"free\": [{\"duration\": \"day\", \"limit\": 1, \"anchor\": \"2026-02-30\"}]}, "
-            + "\"defaultPlan\": \"free\"}"))
-        .hasMessageContaining("quota 0 of plan 'free'").hasMessageContaining("FEBRUARY 30");
   }
 }

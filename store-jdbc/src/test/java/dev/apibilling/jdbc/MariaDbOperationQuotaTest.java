@@ -1,0 +1,17 @@
+package dev.apibilling.jdbc;
+
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.tck.OperationQuotaContract;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Quotas per operation on the machine's MariaDB (stored procedures): every store object has its own pool. */
+final class MariaDbOperationQuotaTest extends OperationQuotaContract {
+
+  @RegisterExtension
+  static final TestTables TABLES = TestTables.onMariaDb();
+
+  @Override
+  protected UsageStore newStore() {
+    return TABLES.open();
+  }
+}
