@@ -198,13 +198,13 @@ public final class RateLimitHeaders {
       int length = 0;
       for (int i = 0; i < n; i++) {
         QuotaState q = quotas.get(i);
-        names[i] = q.policy();
+        names[i] = q.name();
         limitValues[i] = q.limit();
         windows[i] = q.windowSeconds();
         limits[i] = Long.toString(q.limit());
         if (!q.unlimited()) {
-          StringBuilder b = new StringBuilder(q.policy().length() + 6);
-          appendString(b, q.policy());
+          StringBuilder b = new StringBuilder(q.name().length() + 6);
+          appendString(b, q.name());
           itemPrefixes[i] = b.append(";r=").toString();
           length += itemPrefixes[i].length() + 2 + 20 + 3 + 20;
         }
@@ -218,7 +218,7 @@ public final class RateLimitHeaders {
       int hash = 1;
       for (int i = 0; i < quotas.size(); i++) {
         QuotaState q = quotas.get(i);
-        hash = 31 * (31 * (31 * hash + q.policy().hashCode()) + Long.hashCode(q.limit()))
+        hash = 31 * (31 * (31 * hash + q.name().hashCode()) + Long.hashCode(q.limit()))
             + Long.hashCode(q.windowSeconds());
       }
       int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
@@ -237,7 +237,7 @@ public final class RateLimitHeaders {
       }
       for (int i = 0; i < names.length; i++) {
         QuotaState q = quotas.get(i);
-        if (q.limit() != limitValues[i] || q.windowSeconds() != windows[i] || !q.policy().equals(names[i])) {
+        if (q.limit() != limitValues[i] || q.windowSeconds() != windows[i] || !q.name().equals(names[i])) {
           return false;
         }
       }

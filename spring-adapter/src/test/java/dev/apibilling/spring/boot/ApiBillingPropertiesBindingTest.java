@@ -182,7 +182,7 @@ final class ApiBillingPropertiesBindingTest {
   @Test
   void malformedCostRuleFailsStartUpNamingTheProperty() {
     assertStartUpFails(List.of("apibilling.cost-rules=POST /api/reports"),
-        "apibilling.cost-rules: cost rule must be '[METHOD] /pattern = credits' but was 'POST /api/reports'");
+        "apibilling.cost-rules: cost rule must be '[METHOD] /pattern = credits [as OPERATION]' but was 'POST /api/reports'");
   }
 
   @Test
