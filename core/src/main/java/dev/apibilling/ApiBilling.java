@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.StoredEvent;
@@ -351,7 +352,12 @@ public final class ApiBilling implements AutoCloseable {
   public List<DailyUsage> usageHistory(String clientId, LocalDate from, LocalDate to) {
     Requirements.clientId(clientId);
     Requirements.dateRange(from, to);
-    return timedCall("history", () -> store.history(clientId, from.toEpochDay(), to.toEpochDay()));
+    List<DayTotal> days = timedCall("history", () -> store.history(clientId, from.toEpochDay(), to.toEpochDay()));
+    List<DailyUsage> result = new ArrayList<>(days.size());
+    for (DayTotal day : days) {
+      result.add(new DailyUsage(LocalDate.ofEpochDay(day.epochDay()), day.credits()));
+    }
+    return result;
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.apibilling;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
@@ -617,7 +618,7 @@ final class LeasingStore implements UsageStore {
   }
 
   @Override
-  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+  public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
     return store.history(clientId, fromEpochDay, toEpochDay);
   }
 

@@ -5,12 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.Charge;
-import dev.apibilling.DailyUsage;
 import dev.apibilling.ForecastSettings;
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.WindowSlot;
@@ -68,7 +68,7 @@ public class InMemoryBreakdownBenchmark {
     }
 
     @Override
-    public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+    public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
       return List.of();
     }
 

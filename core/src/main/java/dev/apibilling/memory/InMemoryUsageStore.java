@@ -3,18 +3,17 @@ package dev.apibilling.memory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import dev.apibilling.DailyUsage;
 import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,12 +113,12 @@ public final class InMemoryUsageStore implements UsageStore {
   }
 
   @Override
-  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
-    List<DailyUsage> result = new ArrayList<>();
+  public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
+    List<DayTotal> result = new ArrayList<>();
     Map<Long, Long> days = locked(clientId, false, s -> s.history(fromEpochDay, toEpochDay));
     if (days != null) {
       for (Map.Entry<Long, Long> e : days.entrySet()) {
-        result.add(new DailyUsage(LocalDate.ofEpochDay(e.getKey()), e.getValue()));
+        result.add(new DayTotal(e.getKey(), e.getValue()));
       }
     }
     return result;

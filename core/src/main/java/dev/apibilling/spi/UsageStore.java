@@ -1,6 +1,5 @@
 package dev.apibilling.spi;
 
-import dev.apibilling.DailyUsage;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -65,7 +64,7 @@ public interface UsageStore extends AutoCloseable {
   long[] usage(String clientId, List<WindowSlot> windows, long now);
 
   /** Daily totals of the client from {@code fromEpochDay} to {@code toEpochDay} inclusive, by day, without empty days. */
-  List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay);
+  List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay);
 
   /**
    * Deletes the client's daily totals from {@code fromEpochDay} to {@code toEpochDay} inclusive.

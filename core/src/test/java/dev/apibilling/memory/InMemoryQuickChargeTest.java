@@ -10,6 +10,7 @@ import dev.apibilling.QuotaDuration;
 import dev.apibilling.QuotaState;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.WindowSlot;
 import dev.apibilling.tck.MutableClock;
 import java.time.Duration;
@@ -90,7 +91,7 @@ final class InMemoryQuickChargeTest {
     assertThat(grantedFirst.get()).isGreaterThanOrEqualTo(SWITCH_AFTER).isLessThanOrEqualTo(MINUTE_LIMIT);
     assertThat(grantedSecond.get()).isPositive().isLessThanOrEqualTo(MINUTE_LIMIT);
     assertThat(store.history(CLIENT, epochDay, epochDay))
-        .containsExactly(new DailyUsage(LocalDate.ofEpochDay(epochDay), DAY_LIMIT));
+        .containsExactly(new DayTotal(epochDay, DAY_LIMIT));
     assertThat(quick.get()).as("charges granted without the lock").isPositive();
   }
 

@@ -1,8 +1,8 @@
 package dev.apibilling.tck;
 
-import dev.apibilling.DailyUsage;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
@@ -32,7 +32,7 @@ public abstract class ForwardingUsageStore implements UsageStore {
   }
 
   @Override
-  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+  public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
     return delegate().history(clientId, fromEpochDay, toEpochDay);
   }
 

@@ -2,10 +2,10 @@ package dev.apibilling.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.apibilling.DailyUsage;
 import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageEventLog;
 import dev.apibilling.spi.UsageStore;
@@ -182,7 +182,7 @@ public final class JdbcUsageStore implements UsageStore {
   }
 
   @Override
-  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+  public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
     return call("read history", (c, d) -> ops.history(c, clientId, fromEpochDay, toEpochDay, d));
   }
 

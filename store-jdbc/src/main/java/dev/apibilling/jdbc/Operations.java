@@ -1,15 +1,14 @@
 package dev.apibilling.jdbc;
 
-import dev.apibilling.DailyUsage;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,9 +66,9 @@ abstract class Operations {
   /** Whether this dialect keeps a row per client as its lock. */
   abstract boolean hasClientTable();
 
-  List<DailyUsage> history(Connection c, String clientId, long fromDay, long toDay, Deadline d)
+  List<DayTotal> history(Connection c, String clientId, long fromDay, long toDay, Deadline d)
       throws SQLException {
-    List<DailyUsage> result = new ArrayList<>();
+    List<DayTotal> result = new ArrayList<>();
     try (PreparedStatement ps = prepare(c, selectHistory, d)) {
       for (int at = 1; at < 3 * historyRanges; at += 3) {
         ps.setString(at, clientId);
@@ -78,7 +77,7 @@ abstract class Operations {
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          result.add(new DailyUsage(LocalDate.ofEpochDay(rs.getLong(1)), rs.getLong(2)));
+          result.add(new DayTotal(rs.getLong(1), rs.getLong(2)));
         }
       }
     }

@@ -12,6 +12,7 @@ import dev.apibilling.DailyUsage;
 import dev.apibilling.QuotaDefinition;
 import dev.apibilling.QuotaState;
 import dev.apibilling.Reservation;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.tck.MutableClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -151,7 +152,7 @@ final class DayBucketsTest {
       }
       try (JdbcUsageStore store = tables.builder().poolSize(1).build()) {
         assertThat(store.history(client, DAY1.toEpochDay(), DAY1.toEpochDay()))
-            .as("the upgraded schema passes the check").containsExactly(new DailyUsage(DAY1, 100));
+            .as("the upgraded schema passes the check").containsExactly(new DayTotal(DAY1.toEpochDay(), 100));
       }
     }
   }

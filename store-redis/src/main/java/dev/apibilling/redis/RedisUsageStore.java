@@ -1,10 +1,10 @@
 package dev.apibilling.redis;
 
-import dev.apibilling.DailyUsage;
 import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageEventLog;
@@ -33,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -234,7 +233,7 @@ public final class RedisUsageStore implements UsageStore {
   }
 
   @Override
-  public List<DailyUsage> history(String clientId, long fromEpochDay, long toEpochDay) {
+  public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
     String totals = RedisKeys.days(keys.base(clientId));
     Map<String, String> all = call(() -> redis.hgetall(totals));
     TreeMap<Long, Long> days = new TreeMap<>();
@@ -245,8 +244,8 @@ public final class RedisUsageStore implements UsageStore {
         days.put(day, credits);
       }
     }
-    List<DailyUsage> result = new ArrayList<>(days.size());
-    days.forEach((day, credits) -> result.add(new DailyUsage(LocalDate.ofEpochDay(day), credits)));
+    List<DayTotal> result = new ArrayList<>(days.size());
+    days.forEach((day, credits) -> result.add(new DayTotal(day, credits)));
     return result;
   }
 
