@@ -70,13 +70,15 @@ final class FilterSettings {
   static final String METADATA_HEADERS = "metadata-headers";
   static final String EXPORT_TO = "export-to";
   static final String EXPORT_FILE = "export-file";
+  static final String OPERATION_ATTRIBUTE = "operation-attribute";
   static final String RESOLVER_PREFIX = "resolver.";
 
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_CREDITS, COST_RULES,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE_POLICY, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
       THROW_ON_QUOTA_EXCEEDED, BILL_CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE,
-      PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
+      PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, METADATA_HEADERS, EXPORT_TO, EXPORT_FILE,
+      OPERATION_ATTRIBUTE);
 
   /**
    * Deprecated init-params, each the old name of a setting (value: its name now). They keep working, with a
@@ -225,6 +227,8 @@ final class FilterSettings {
     String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
     List<String> headers = parse(METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
         .map(String::trim).filter(h -> !h.isEmpty()).toList());
+    // checked by the flow's builder (a blank name is reported under this init-param)
+    String operationAttribute = settings.getOrDefault(OPERATION_ATTRIBUTE, RequestBilling.QUOTA_OPERATION_ATTRIBUTE);
 
     String url = params.getOrDefault(STORE, "memory");
     UsageStore store;
@@ -261,6 +265,7 @@ final class FilterSettings {
           .billCorsPreflight(billPreflight)
           .problems(problems)
           .metadataHeaders(headers)
+          .operationAttribute(operationAttribute)
           .build();
       String origin = "store=" + UsageStores.redacted(url.isBlank() ? "memory" : url.trim())
           + ", plans=" + plans.plans().size() + ", clients=" + plans.clients().size()

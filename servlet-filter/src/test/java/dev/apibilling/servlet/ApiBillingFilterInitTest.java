@@ -98,7 +98,9 @@ final class ApiBillingFilterInitTest {
         Arguments.of("throw-on-quota-exceeded", "explode", "true or false"),
         Arguments.of("bill-cors-preflight", "billed", "true or false"),
         Arguments.of("idempotency-ttl", "0", "init-param 'idempotency-ttl' must be > 0 but was PT0S"),
-        Arguments.of("metadata-headers", "A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P", "must be fewer than 16"));
+        Arguments.of("metadata-headers", "A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P", "must be fewer than 16"),
+        Arguments.of("operation-attribute", " ",
+            "init-param 'operation-attribute' must be a request attribute name but was blank"));
   }
 
   @ParameterizedTest(name = "{0} = {1}")
