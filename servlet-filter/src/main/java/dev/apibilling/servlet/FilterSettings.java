@@ -334,16 +334,21 @@ final class FilterSettings {
       }
       return parse(QUOTAS_FILE, "", path -> {
         String text = read(path.trim());
-        if (path.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
-          return QuotaJson.read(text);
-        }
-        Properties p = new Properties();
         try {
-          p.load(new StringReader(text));
-        } catch (IOException | IllegalArgumentException e) {
-          throw new IllegalArgumentException("'" + path.trim() + "' is not a properties file: " + e.getMessage());
+          if (path.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
+            return QuotaJson.read(text);
+          }
+          Properties p = new Properties();
+          try {
+            p.load(new StringReader(text));
+          } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + path.trim() + "' is not a properties file: " + e.getMessage());
+          }
+          return QuotaPlans.fromProperties(p);
+        } catch (SettingException e) {
+          // the plans, clients or default plan of the file: an error of the file
+          throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return QuotaPlans.fromProperties(p);
       });
     }
     if (plans == null || plans.isBlank()) {
@@ -354,10 +359,8 @@ final class FilterSettings {
     try {
       return QuotaPlans.parse(plans, params.get(DEFAULT_PLAN), params.get(CLIENTS));
     } catch (IllegalArgumentException e) {
-      String m = String.valueOf(e.getMessage());
-      String which = m.startsWith("client") ? CLIENTS
-          : m.startsWith("default plan") || m.startsWith("no client") ? DEFAULT_PLAN : PLANS;
-      throw fail(which, e);
+      // a SettingException names plans, clients or defaultPlan (fail reports it under that init-param)
+      throw fail(PLANS, e);
     }
   }
 

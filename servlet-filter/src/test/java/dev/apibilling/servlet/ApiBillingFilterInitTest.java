@@ -121,6 +121,32 @@ final class ApiBillingFilterInitTest {
   }
 
   @Test
+  void quotaErrorsAreReportedUnderTheInitParamCoreNamesAsTheirSetting(@TempDir Path dir) throws Exception {
+    assertInitFails(Map.of("plans", "free = day:5; free = day:6"), "init-param 'plans': plan 'free' is defined twice");
+    assertInitFails(Map.of("default-plan", "gold"),
+        "init-param 'default-plan': default plan is 'gold' but plans defines only [free]");
+    assertInitFails(Map.of("clients", "acme = gold"),
+        "init-param 'clients': client 'acme' in clients is 'gold' but plans defines only [free]");
+    assertInitFails(Map.of("clients", "client-without-plan"),
+        "init-param 'clients': client entry must be 'clientId = plan' but was 'client-without-plan'");
+    Path file = Files.writeString(dir.resolve("quotas.properties"), "plan.free = day:5\nclient.acme = gold\n");
+    Map<String, String> fromFile = valid();
+    fromFile.remove("plans");
+    fromFile.remove("default-plan");
+    fromFile.put("quotas-file", file.toString());
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(fromFile, context())))
+        .isInstanceOf(ServletException.class)
+        .hasMessage("init-param 'quotas-file': client.acme is 'gold' but plan.NAME defines only [free]");
+  }
+
+  private static void assertInitFails(Map<String, String> changed, String message) {
+    Map<String, String> params = valid();
+    params.putAll(changed);
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context())))
+        .isInstanceOf(ServletException.class).hasMessage(message);
+  }
+
+  @Test
   void missingQuotasOrKeysStopInitNamingTheParam() {
     Map<String, String> noPlans = valid();
     noPlans.remove("plans");

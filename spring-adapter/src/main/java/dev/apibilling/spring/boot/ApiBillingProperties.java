@@ -292,10 +292,17 @@ public record ApiBillingProperties(
 
   private static QuotaPlans quotaPlans(Map<String, List<Quota>> plans, Map<String, Client> clients,
       @Nullable String defaultPlan) {
-    QuotaPlans.Builder b = QuotaPlans.builder("apibilling.plans");
-    plans.forEach((name, quotas) -> b.plan(name, quotas.stream().map(Quota::toDefinition).toList()));
-    clients.forEach((id, client) -> b.client(id, client.plan(), "apibilling.clients." + id + ".plan"));
-    return b.defaultPlan(defaultPlan, "apibilling.default-plan").build();
+    try {
+      QuotaPlans.Builder b = QuotaPlans.builder("apibilling.plans");
+      plans.forEach((name, quotas) -> b.plan(name, quotas.stream().map(Quota::toDefinition).toList()));
+      clients.forEach((id, client) -> b.client(id, client.plan(), "apibilling.clients." + id + ".plan"));
+      return b.defaultPlan(defaultPlan, "apibilling.default-plan").build();
+    } catch (SettingException e) {
+      // plans, clients or defaultPlan: reported under that property, unless the message names it already
+      String property = "apibilling." + SettingException.kebabCase(e.setting());
+      String message = String.valueOf(e.getMessage());
+      throw new IllegalArgumentException(message.startsWith(property) ? message : e.messageFor(property), e);
+    }
   }
 
 
