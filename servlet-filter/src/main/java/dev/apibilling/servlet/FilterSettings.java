@@ -48,8 +48,8 @@ final class FilterSettings {
   static final String CLIENT_RESOLVER = "client-resolver";
   static final String API_KEYS = "api-keys";
   static final String API_KEYS_FILE = "api-keys-file";
-  static final String API_KEY_HEADER = "api-key-header";
-  static final String API_KEY_BEARER = "api-key-bearer";
+  static final String API_KEY_HEADER = "api-key.header";
+  static final String API_KEY_BEARER = "api-key.bearer";
   static final String DEFAULT_CREDITS = "default-credits";
   static final String COST_RULES = "cost-rules";
   static final String HEADER_STYLE = "header-style";
@@ -61,15 +61,15 @@ final class FilterSettings {
   static final String BILL_CORS_PREFLIGHT = "bill-cors-preflight";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
-  static final String LEASES = "leases";
+  static final String LEASES = "leases.enabled";
   static final String HISTORY_ZONE = "history-zone";
   static final String PROBLEM_TYPE_BASE = "problem-type-base";
   static final String CONTEXT_ATTRIBUTE = "context-attribute";
   static final String USAGE_EVENTS = "usage-events";
   static final String EVENT_SOURCE = "event-source";
   static final String METADATA_HEADERS = "metadata-headers";
-  static final String EXPORT_TO = "export-to";
-  static final String EXPORT_FILE = "export-file";
+  static final String EXPORT_TO = "events.export-to";
+  static final String EXPORT_FILE = "events.export-file";
   static final String OPERATION_ATTRIBUTE = "operation-attribute";
   static final String RESOLVER_PREFIX = "resolver.";
 
@@ -85,13 +85,18 @@ final class FilterSettings {
    * warning at {@code init}; {@code on-quota-exceeded} ({@code respond}/{@code throw}) and
    * {@code cors-preflight} ({@code free}/{@code billed}) keep their old values too.
    */
-  static final Map<String, String> DEPRECATED = Map.of(
-      "default-cost", DEFAULT_CREDITS,
-      "costs", COST_RULES,
-      "store-failure", STORE_FAILURE_POLICY,
-      "on-quota-exceeded", THROW_ON_QUOTA_EXCEEDED,
-      "cors-preflight", BILL_CORS_PREFLIGHT,
-      "event-metadata-headers", METADATA_HEADERS);
+  static final Map<String, String> DEPRECATED = Map.ofEntries(
+      Map.entry("default-cost", DEFAULT_CREDITS),
+      Map.entry("costs", COST_RULES),
+      Map.entry("store-failure", STORE_FAILURE_POLICY),
+      Map.entry("on-quota-exceeded", THROW_ON_QUOTA_EXCEEDED),
+      Map.entry("cors-preflight", BILL_CORS_PREFLIGHT),
+      Map.entry("event-metadata-headers", METADATA_HEADERS),
+      Map.entry("api-key-header", API_KEY_HEADER),
+      Map.entry("api-key-bearer", API_KEY_BEARER),
+      Map.entry("leases", LEASES),
+      Map.entry("export-to", EXPORT_TO),
+      Map.entry("export-file", EXPORT_FILE));
 
   private static final System.Logger LOG = System.getLogger(ApiBillingFilter.class.getName());
 
@@ -216,12 +221,13 @@ final class FilterSettings {
     EventSink sink = sink();
     boolean events = parse(USAGE_EVENTS, sink != null ? "true" : "false", FilterSettings::bool);
     if (sink != null && !events) {
-      throw new ServletException("init-param '" + USAGE_EVENTS + "' is false, but '" + EXPORT_TO + "' or '"
-          + EXPORT_FILE + "' exports usage events: drop one or the other");
+      throw new ServletException("init-param '" + written(USAGE_EVENTS) + "' is false, but '" + written(EXPORT_TO)
+          + "' or '" + written(EXPORT_FILE) + "' exports usage events: drop one or the other");
     }
     if (leases && events) {
-      throw new ServletException("init-param '" + LEASES + "' is true, but usage events are on ('" + USAGE_EVENTS
-          + "', '" + EXPORT_TO + "' or '" + EXPORT_FILE + "'): a decision made from a lease is not recorded as an "
+      throw new ServletException("init-param '" + written(LEASES) + "' is true, but usage events are on ('"
+          + USAGE_EVENTS + "', '" + written(EXPORT_TO) + "' or '" + written(EXPORT_FILE)
+          + "'): a decision made from a lease is not recorded as an "
           + "event; drop one or the other");
     }
     String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
@@ -281,12 +287,12 @@ final class FilterSettings {
     }
   }
 
-  /** The sink of {@code export-to} or {@code export-file}, or null when neither is set. */
+  /** The sink of {@code events.export-to} or {@code events.export-file}, or null when neither is set. */
   private @Nullable EventSink sink() throws ServletException {
-    String to = params.get(EXPORT_TO);
-    String file = params.get(EXPORT_FILE);
+    String to = settings.get(EXPORT_TO);
+    String file = settings.get(EXPORT_FILE);
     if (to != null && file != null) {
-      throw new ServletException("init-params '" + EXPORT_TO + "' and '" + EXPORT_FILE
+      throw new ServletException("init-params '" + written(EXPORT_TO) + "' and '" + written(EXPORT_FILE)
           + "' cannot be combined: usage events go to one sink");
     }
     if (to != null) {
@@ -369,15 +375,15 @@ final class FilterSettings {
     boolean apiKey = kind.equalsIgnoreCase("api-key");
     if (!apiKey) {
       for (String p : List.of(API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER)) {
-        if (params.containsKey(p)) {
-          throw new ServletException("init-param '" + p + "' is used only with " + CLIENT_RESOLVER
+        if (settings.containsKey(p)) {
+          throw new ServletException("init-param '" + written(p) + "' is used only with " + CLIENT_RESOLVER
               + "=api-key, but " + CLIENT_RESOLVER + " is '" + kind + "'");
         }
       }
     }
     if (apiKey) {
       ApiKeyRegistry keys = keys();
-      String header = params.getOrDefault(API_KEY_HEADER, ApiKeyResolver.DEFAULT_HEADER).trim();
+      String header = settings.getOrDefault(API_KEY_HEADER, ApiKeyResolver.DEFAULT_HEADER).trim();
       boolean bearer = parse(API_KEY_BEARER, "true", FilterSettings::bool);
       return parse(API_KEY_HEADER, header, h -> ClientResolver.apiKey(keys, h.trim(), bearer));
     }
@@ -504,6 +510,11 @@ final class FilterSettings {
     throw new IllegalArgumentException("must be true or false but was '" + text.trim() + "'");
   }
 
+  /** The name setting {@code name} was written under in web.xml. */
+  private String written(String name) {
+    return writtenAs.getOrDefault(name, name);
+  }
+
   private <T> T parse(String name, String fallback, Function<String, T> parser) throws ServletException {
     String value = settings.get(name);
     try {
@@ -523,7 +534,7 @@ final class FilterSettings {
     if (e instanceof SettingException s && NAMES.contains(SettingException.kebabCase(s.setting()))) {
       param = SettingException.kebabCase(s.setting());
     }
-    String prefix = "init-param '" + writtenAs.getOrDefault(param, param) + "'";
+    String prefix = "init-param '" + written(param) + "'";
     if (e instanceof SettingException s) {
       return new ServletException(s.messageFor(prefix), e);
     }

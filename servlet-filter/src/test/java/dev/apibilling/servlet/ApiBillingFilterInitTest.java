@@ -91,6 +91,11 @@ final class ApiBillingFilterInitTest {
         Arguments.of("api-key-bearer", "yes", "true or false"),
         Arguments.of("leases", "sometimes", "true or false"),
         Arguments.of("api-key-header", "X Api Key", "header name"),
+        Arguments.of("api-key.header", "X Api Key", "header name"),
+        Arguments.of("api-key.bearer", "yes", "true or false"),
+        Arguments.of("leases.enabled", "sometimes", "true or false"),
+        Arguments.of("events.export-to", "ftp://x", "http or https URL"),
+        Arguments.of("export-file", " ", "must be a file path"),
         Arguments.of("context-attribute", " ", "blank"),
         Arguments.of("default-credits", "-1", "default credits must be >= 0"),
         Arguments.of("cost-rules", "POST reports = 5", "must start with '/'"),
@@ -175,6 +180,26 @@ final class ApiBillingFilterInitTest {
     assertThatThrownBy(() -> new ApiBillingFilter().init(config(both, context)))
         .hasMessageContaining("init-param 'leases' is true, but usage events are on ('usage-events'");
     assertThat(context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE)).isNull();
+  }
+
+  @Test
+  void leasesAndExportsAreNamedAsTheirPropertiesAndTheOldNamesStillWork() {
+    Map<String, String> both = valid();
+    both.put("leases.enabled", "true");
+    both.put("events.export-file", "events.jsonl");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(both, context()))).hasMessageContaining(
+        "init-param 'leases.enabled' is true, but usage events are on ('usage-events', 'events.export-to' or "
+            + "'events.export-file')");
+    Map<String, String> old = valid();
+    old.put("export-to", "http://127.0.0.1:1/events");
+    old.put("export-file", "events.jsonl");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(old, context())))
+        .hasMessageContaining("init-params 'export-to' and 'export-file' cannot be combined");
+    Map<String, String> twice = valid();
+    twice.put("leases", "true");
+    twice.put("leases.enabled", "true");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(twice, context())))
+        .hasMessage("init-param 'leases' is the deprecated name of 'leases.enabled'; give only 'leases.enabled'");
   }
 
   @Test
@@ -272,6 +297,8 @@ final class ApiBillingFilterInitTest {
     params.put("on-quota-exceeded", "throw");
     params.put("cors-preflight", "billed");
     params.put("event-metadata-headers", "X-Workflow-Id");
+    params.put("api-key-header", "X-Key");
+    params.put("api-key-bearer", "false");
     ApiBillingFilter filter = new ApiBillingFilter();
     try (LogCapture log = new LogCapture(ApiBillingFilter.class)) {
       filter.init(config(params, context()));
@@ -286,8 +313,11 @@ final class ApiBillingFilterInitTest {
           "init-param 'cors-preflight' of ApiBillingFilter 'billing' is deprecated; name it "
               + "'bill-cors-preflight' (true for billed, false for free)",
           "init-param 'event-metadata-headers' of ApiBillingFilter 'billing' is deprecated; name it "
-              + "'metadata-headers'");
+              + "'metadata-headers'",
+          "init-param 'api-key-header' of ApiBillingFilter 'billing' is deprecated; name it 'api-key.header'",
+          "init-param 'api-key-bearer' of ApiBillingFilter 'billing' is deprecated; name it 'api-key.bearer'");
       assertSettings(filter.flow());
+      assertThat(filter.flow().clientResolver()).hasToString("api-key(X-Key)");
     } finally {
       filter.destroy();
     }
