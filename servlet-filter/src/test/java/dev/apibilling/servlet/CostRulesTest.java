@@ -45,7 +45,7 @@ final class CostRulesTest {
   @Test
   void malformedRulesAreRejectedQuotingTheEntry() {
     assertThatThrownBy(() -> CostRules.parse(1, "POST /x"))
-        .hasMessage("cost rule must be '[METHOD] /pattern = credits' but was 'POST /x'");
+        .hasMessage("cost rule must be '[METHOD] /pattern = credits [as OPERATION]' but was 'POST /x'");
     assertThatThrownBy(() -> CostRules.parse(1, "POST /x = -2"))
         .hasMessageContaining("credits must be > 0 but was -2").hasMessageContaining("'POST /x = -2'");
     assertThatThrownBy(() -> CostRules.parse(1, "GET POST /x = 2")).hasMessageContaining("'GET POST /x = 2'");
