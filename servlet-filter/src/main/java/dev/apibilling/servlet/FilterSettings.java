@@ -70,6 +70,8 @@ final class FilterSettings {
   static final String METADATA_HEADERS = "metadata-headers";
   static final String EXPORT_TO = "events.export-to";
   static final String EXPORT_FILE = "events.export-file";
+  static final String EVENTS_BATCH_SIZE = "events.batch-size";
+  static final String EVENTS_RETENTION = "events.retention";
   static final String OPERATION_ATTRIBUTE = "operation-attribute";
   static final String RESOLVER_PREFIX = "resolver.";
 
@@ -78,7 +80,7 @@ final class FilterSettings {
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE_POLICY, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
       THROW_ON_QUOTA_EXCEEDED, BILL_CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE,
       PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, METADATA_HEADERS, EXPORT_TO, EXPORT_FILE,
-      OPERATION_ATTRIBUTE);
+      EVENTS_BATCH_SIZE, EVENTS_RETENTION, OPERATION_ATTRIBUTE);
 
   /**
    * Deprecated init-params, each the old name of a setting (value: its name now). They keep working, with a
@@ -230,6 +232,21 @@ final class FilterSettings {
           + "'): a decision made from a lease is not recorded as an "
           + "event; drop one or the other");
     }
+    for (String exporterSetting : List.of(EVENTS_BATCH_SIZE, EVENTS_RETENTION)) {
+      if (sink == null && settings.containsKey(exporterSetting)) {
+        throw new ServletException("init-param '" + exporterSetting + "' is used only with '" + EXPORT_TO
+            + "' or '" + EXPORT_FILE + "', and neither is set");
+      }
+    }
+    Integer batchSize = settings.containsKey(EVENTS_BATCH_SIZE) ? parse(EVENTS_BATCH_SIZE, "", t -> {
+      try {
+        return Integer.parseInt(t.trim()); // its range is the exporter builder's rule
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("must be a whole number of events but was '" + t.trim() + "'");
+      }
+    }) : null;
+    Duration retention = settings.containsKey(EVENTS_RETENTION)
+        ? duration(EVENTS_RETENTION, "retention", "") : null;
     String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
     List<String> headers = parse(METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
         .map(String::trim).filter(h -> !h.isEmpty()).toList());
@@ -276,11 +293,21 @@ final class FilterSettings {
       String origin = "store=" + UsageStores.redacted(url.isBlank() ? "memory" : url.trim())
           + ", plans=" + plans.plans().size() + ", clients=" + plans.clients().size()
           + ", default-plan=" + plans.defaultPlan().orElse("(none)");
-      UsageEventExporter exporter = sink == null ? null : UsageEventExporter.builder(store, sink).build().start();
+      UsageEventExporter exporter = null;
+      if (sink != null) {
+        UsageEventExporter.Builder export = UsageEventExporter.builder(store, sink);
+        if (batchSize != null) {
+          export.batchSize(batchSize);
+        }
+        if (retention != null) {
+          export.retention(retention);
+        }
+        exporter = export.build().start();
+      }
       return new Built(flow, billing, store, summary(config.getFilterName(), origin, flow), exporter);
     } catch (SettingException e) {
       store.close();
-      throw fail(SettingException.kebabCase(e.setting()), e);
+      throw fail(e.setting().equals("batchSize") ? EVENTS_BATCH_SIZE : SettingException.kebabCase(e.setting()), e);
     } catch (RuntimeException e) {
       store.close();
       throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);

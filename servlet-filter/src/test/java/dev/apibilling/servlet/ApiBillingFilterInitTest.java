@@ -203,6 +203,32 @@ final class ApiBillingFilterInitTest {
   }
 
   @Test
+  void exporterSettingsAreCheckedAndNeedAnExport(@TempDir Path dir) throws Exception {
+    Map<String, String> set = valid();
+    set.put("events.export-file", dir.resolve("events.jsonl").toString());
+    set.put("events.batch-size", "100");
+    set.put("events.retention", "P7D");
+    ApiBillingFilter filter = new ApiBillingFilter();
+    filter.init(config(set, context()));
+    filter.destroy();
+
+    Map<String, String> alone = valid();
+    alone.put("events.batch-size", "100");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(alone, context()))).hasMessage(
+        "init-param 'events.batch-size' is used only with 'events.export-to' or 'events.export-file', and "
+            + "neither is set");
+    for (String[] wrong : new String[][] {
+        {"events.batch-size", "0", "init-param 'events.batch-size' must be >= 1 and <= 10000 but was 0"},
+        {"events.batch-size", "many", "init-param 'events.batch-size': must be a whole number of events but was 'many'"},
+        {"events.retention", "PT0S", "init-param 'events.retention' must be > 0 but was PT0S"}}) {
+      Map<String, String> params = valid();
+      params.put("events.export-to", "http://127.0.0.1:1/events");
+      params.put(wrong[0], wrong[1]);
+      assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context()))).hasMessage(wrong[2]);
+    }
+  }
+
+  @Test
   void misspelledOrMisplacedInitParamStopsInit() {
     Map<String, String> typo = valid();
     typo.put("header-stlye", "ietf");

@@ -43,8 +43,9 @@ final class InitParamNamesTest {
         .isNotNull();
     assertThat(List.of(FilterSettings.API_KEY_HEADER, FilterSettings.API_KEY_BEARER))
         .containsExactly("api-key.header", "api-key.bearer");
-    assertThat(List.of(FilterSettings.EXPORT_TO, FilterSettings.EXPORT_FILE))
-        .containsExactly("events.export-to", "events.export-file");
+    assertThat(List.of(FilterSettings.EXPORT_TO, FilterSettings.EXPORT_FILE, FilterSettings.EVENTS_BATCH_SIZE,
+        FilterSettings.EVENTS_RETENTION))
+        .containsExactly("events.export-to", "events.export-file", "events.batch-size", "events.retention");
     assertThat(FilterSettings.DEPRECATED).containsEntry("leases", FilterSettings.LEASES)
         .containsEntry("api-key-header", FilterSettings.API_KEY_HEADER)
         .containsEntry("api-key-bearer", FilterSettings.API_KEY_BEARER)
