@@ -34,9 +34,19 @@ import org.jspecify.annotations.Nullable;
  *       each quota as text or as {@link QuotaFields}.
  * </ul>
  *
- * <p>Every error is an {@link IllegalArgumentException} whose message names the entry or the setting.
+ * <p>Every error is a {@link SettingException} whose message names the entry, and whose
+ * {@link SettingException#setting()} is the setting it belongs to: {@value #PLANS}, {@value #CLIENTS} or
+ * {@value #DEFAULT_PLAN} (web.xml and Spring name them {@code plans}, {@code clients} and
+ * {@code default-plan}).
  */
 public final class QuotaPlans {
+
+  /** The setting of the plans, as {@link SettingException#setting()} names it. */
+  public static final String PLANS = "plans";
+  /** The setting of the clients' plans, as {@link SettingException#setting()} names it. */
+  public static final String CLIENTS = "clients";
+  /** The setting of the default plan, as {@link SettingException#setting()} names it. */
+  public static final String DEFAULT_PLAN = "defaultPlan";
 
   private final Map<String, List<QuotaDefinition>> plans;
   private final @Nullable String defaultPlan;
@@ -44,10 +54,19 @@ public final class QuotaPlans {
 
   private QuotaPlans(Builder b) {
     for (Map.Entry<String, String> c : b.clients.entrySet()) {
-      Requirements.planReference(b.clientSettings.get(c.getKey()), c.getValue(), b.plansSetting, b.plans.keySet());
+      try {
+        Requirements.planReference(b.clientSettings.get(c.getKey()), c.getValue(), b.plansSetting,
+            b.plans.keySet());
+      } catch (IllegalArgumentException e) {
+        throw error(CLIENTS, e);
+      }
     }
     if (b.defaultPlan != null) {
-      Requirements.planReference(b.defaultPlanSetting, b.defaultPlan, b.plansSetting, b.plans.keySet());
+      try {
+        Requirements.planReference(b.defaultPlanSetting, b.defaultPlan, b.plansSetting, b.plans.keySet());
+      } catch (IllegalArgumentException e) {
+        throw error(DEFAULT_PLAN, e);
+      }
     }
     this.plans = Collections.unmodifiableMap(new LinkedHashMap<>(b.plans));
     this.defaultPlan = b.defaultPlan;
@@ -74,7 +93,7 @@ public final class QuotaPlans {
       }
       int eq = e.indexOf('=');
       if (eq < 0) {
-        throw new IllegalArgumentException("plan must be 'name = quotas' but was '" + e + "'");
+        throw SettingException.described(PLANS, "plan must be 'name = quotas' but was '" + e + "'", null);
       }
       b.plan(e.substring(0, eq), e.substring(eq + 1));
     }
@@ -86,7 +105,8 @@ public final class QuotaPlans {
         }
         int eq = e.lastIndexOf('=');
         if (eq < 0) {
-          throw new IllegalArgumentException("client entry must be 'clientId = plan' but was '" + e + "'");
+          throw SettingException.described(CLIENTS, "client entry must be 'clientId = plan' but was '" + e + "'",
+              null);
         }
         String id = e.substring(0, eq).trim();
         b.client(id, e.substring(eq + 1), "client '" + id + "' in clients");
@@ -150,15 +170,16 @@ public final class QuotaPlans {
   /**
    * These plans, if at least one client has quotas (a default plan, or a listed client).
    *
-   * @throws IllegalArgumentException if no plan is defined, or no client would have quotas
+   * @throws SettingException naming {@value #PLANS} if no plan is defined, or {@value #DEFAULT_PLAN} if no
+   *     client would have quotas
    */
   public QuotaPlans requireSomeClient() {
     if (plans.isEmpty()) {
-      throw new IllegalArgumentException("at least one plan must be defined");
+      throw SettingException.described(PLANS, "at least one plan must be defined", null);
     }
     if (defaultPlan == null && clients.isEmpty()) {
-      throw new IllegalArgumentException(
-          "no client would have quotas: name a default plan or assign plans to clients");
+      throw SettingException.described(DEFAULT_PLAN,
+          "no client would have quotas: name a default plan or assign plans to clients", null);
     }
     return this;
   }
@@ -199,6 +220,12 @@ public final class QuotaPlans {
     return assign(configure(builder).build());
   }
 
+  /** {@code e} as an error of {@code setting}, its message kept. */
+  private static SettingException error(String setting, IllegalArgumentException e) {
+    return e instanceof SettingException s && s.setting().equals(setting) ? s
+        : SettingException.described(setting, String.valueOf(e.getMessage()), e);
+  }
+
   @Override
   public String toString() {
     return "QuotaPlans{plans=" + plans.keySet() + ", default=" + defaultPlan + ", clients=" + clients.size() + '}';
@@ -227,8 +254,8 @@ public final class QuotaPlans {
       try {
         return plan(n, PlanParser.quotas(quotas));
       } catch (IllegalArgumentException e) {
-        throw e.getMessage() != null && e.getMessage().startsWith("plan '" + n + "'") ? e
-            : new IllegalArgumentException("plan '" + n + "': " + e.getMessage(), e);
+        throw e.getMessage() != null && e.getMessage().startsWith("plan '" + n + "'") ? error(PLANS, e)
+            : SettingException.described(PLANS, "plan '" + n + "': " + e.getMessage(), e);
       }
     }
 
@@ -244,13 +271,13 @@ public final class QuotaPlans {
       try {
         checked = quotas.isEmpty() ? List.of() : Requirements.quotas(quotas);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("plan '" + n + "': " + e.getMessage(), e);
+        throw SettingException.described(PLANS, "plan '" + n + "': " + e.getMessage(), e);
       }
       if (checked.isEmpty()) {
-        throw new IllegalArgumentException("plan '" + n + "': a plan must have at least one quota");
+        throw SettingException.described(PLANS, "plan '" + n + "': a plan must have at least one quota", null);
       }
       if (plans.putIfAbsent(n, checked) != null) {
-        throw new IllegalArgumentException("plan '" + n + "' is defined twice");
+        throw SettingException.described(PLANS, "plan '" + n + "' is defined twice", null);
       }
       return this;
     }
@@ -266,10 +293,10 @@ public final class QuotaPlans {
       try {
         Requirements.clientId(clientId);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+        throw SettingException.described(CLIENTS, setting + ": " + e.getMessage(), e);
       }
       if (clients.containsKey(clientId)) {
-        throw new IllegalArgumentException("client '" + clientId + "' is assigned a plan twice");
+        throw SettingException.described(CLIENTS, "client '" + clientId + "' is assigned a plan twice", null);
       }
       clients.put(clientId, plan == null ? "" : plan.trim());
       clientSettings.put(clientId, setting);
@@ -297,7 +324,11 @@ public final class QuotaPlans {
     }
 
     private static String planName(String name) {
-      return Requirements.planName(name.trim());
+      try {
+        return Requirements.planName(name.trim());
+      } catch (IllegalArgumentException e) {
+        throw error(PLANS, e);
+      }
     }
   }
 }

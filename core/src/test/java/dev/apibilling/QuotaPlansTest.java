@@ -112,4 +112,27 @@ final class QuotaPlansTest {
         .hasMessageContaining("plan 'free'").hasMessageContaining("local date-time like 2026-01-31T09:30")
         .hasMessageContaining("'2026-01-31T25:00'").hasMessageContaining("in 'day:5 anchor=2026-01-31T25:00'");
   }
+
+  @Test
+  void errorsNameTheirSettingAsData() {
+    assertThat(settingOf(() -> QuotaPlans.parse("free day:5", "free", null))).isEqualTo(QuotaPlans.PLANS);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:5; free = day:6", "free", null)))
+        .isEqualTo(QuotaPlans.PLANS);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:-1", "free", null))).isEqualTo(QuotaPlans.PLANS);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:5", "gold", null))).isEqualTo(QuotaPlans.DEFAULT_PLAN);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:5", null, null))).isEqualTo(QuotaPlans.DEFAULT_PLAN);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:5", null, "acme = gold"))).isEqualTo(QuotaPlans.CLIENTS);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:5", null, "acme"))).isEqualTo(QuotaPlans.CLIENTS);
+    assertThat(settingOf(() -> QuotaPlans.parse("free = day:5", null, "acme = free, acme = free")))
+        .isEqualTo(QuotaPlans.CLIENTS);
+  }
+
+  private static String settingOf(Runnable parse) {
+    try {
+      parse.run();
+    } catch (SettingException e) {
+      return e.setting();
+    }
+    throw new AssertionError("no SettingException");
+  }
 }

@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
  * @param store the store URL handed to the filter's {@code store} init-param
  * @param storeFailure what a request gets while the store fails, handed to the filter's
  *     {@code store-failure} init-param
- * @param exportTo the URL usage events are exported to (the filter's {@code export-to}), or null
- * @param exportFile the file usage events are exported to (the filter's {@code export-file}), or null
+ * @param exportTo the URL usage events are exported to (the filter's {@code events.export-to}), or null
+ * @param exportFile the file usage events are exported to (the filter's {@code events.export-file}), or null
  * @param help whether only the usage text was asked for
- * @param leases whether the filter leases budgets of hot clients (its {@code leases} init-param)
+ * @param leases whether the filter leases budgets of hot clients (its {@code leases.enabled} init-param)
  */
 record DemoOptions(String host, int port, String store, StoreFailurePolicy storeFailure, @Nullable String exportTo,
     @Nullable String exportFile, boolean help, boolean leases) {

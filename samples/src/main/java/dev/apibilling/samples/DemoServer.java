@@ -36,7 +36,7 @@ public final class DemoServer {
   /** The filter's init-param naming the store-failure policy. */
   static final String STORE_FAILURE_PARAM = "store-failure-policy";
   /** The filter's init-param switching leases on, set by {@code --leases}. */
-  static final String LEASES_PARAM = "leases";
+  static final String LEASES_PARAM = "leases.enabled";
 
   static final String WEBAPP = "apibilling-demo/";
 
@@ -94,10 +94,10 @@ public final class DemoServer {
     params.put(STORE_PARAM, options.store());
     params.put(STORE_FAILURE_PARAM, options.storeFailure().toString());
     if (options.exportTo() != null) {
-      params.put("export-to", options.exportTo());
+      params.put("events.export-to", options.exportTo());
     }
     if (options.exportFile() != null) {
-      params.put("export-file", options.exportFile());
+      params.put("events.export-file", options.exportFile());
     }
     if (options.leases()) {
       params.put(LEASES_PARAM, "true");
@@ -153,8 +153,8 @@ public final class DemoServer {
   }
 
   /**
-   * Sets the filter's init-params from the flags ({@code store}, {@code store-failure}, {@code export-to},
-   * {@code export-file}, {@code leases}),
+   * Sets the filter's init-params from the flags ({@code store}, {@code store-failure-policy},
+   * {@code events.export-to}, {@code events.export-file}, {@code leases.enabled}),
    * after web.xml is read and before filters start.
    */
   private static final class FilterParams implements ServletContextListener {

@@ -48,8 +48,8 @@ final class FilterSettings {
   static final String CLIENT_RESOLVER = "client-resolver";
   static final String API_KEYS = "api-keys";
   static final String API_KEYS_FILE = "api-keys-file";
-  static final String API_KEY_HEADER = "api-key-header";
-  static final String API_KEY_BEARER = "api-key-bearer";
+  static final String API_KEY_HEADER = "api-key.header";
+  static final String API_KEY_BEARER = "api-key.bearer";
   static final String DEFAULT_CREDITS = "default-credits";
   static final String COST_RULES = "cost-rules";
   static final String HEADER_STYLE = "header-style";
@@ -61,35 +61,44 @@ final class FilterSettings {
   static final String BILL_CORS_PREFLIGHT = "bill-cors-preflight";
   static final String IDEMPOTENCY_TTL = "idempotency-ttl";
   static final String RESERVATION_TTL = "reservation-ttl";
-  static final String LEASES = "leases";
+  static final String LEASES = "leases.enabled";
   static final String HISTORY_ZONE = "history-zone";
   static final String PROBLEM_TYPE_BASE = "problem-type-base";
   static final String CONTEXT_ATTRIBUTE = "context-attribute";
   static final String USAGE_EVENTS = "usage-events";
   static final String EVENT_SOURCE = "event-source";
   static final String METADATA_HEADERS = "metadata-headers";
-  static final String EXPORT_TO = "export-to";
-  static final String EXPORT_FILE = "export-file";
+  static final String EXPORT_TO = "events.export-to";
+  static final String EXPORT_FILE = "events.export-file";
+  static final String EVENTS_BATCH_SIZE = "events.batch-size";
+  static final String EVENTS_RETENTION = "events.retention";
+  static final String OPERATION_ATTRIBUTE = "operation-attribute";
   static final String RESOLVER_PREFIX = "resolver.";
 
   static final List<String> NAMES = List.of(STORE, PLANS, DEFAULT_PLAN, CLIENTS, QUOTAS_FILE,
       CLIENT_RESOLVER, API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER, DEFAULT_CREDITS, COST_RULES,
       HEADER_STYLE, CHARGE_POLICY, STORE_FAILURE_POLICY, STORE_FAILURE_RETRY_AFTER, FAILURE_LOG_INTERVAL,
       THROW_ON_QUOTA_EXCEEDED, BILL_CORS_PREFLIGHT, IDEMPOTENCY_TTL, RESERVATION_TTL, LEASES, HISTORY_ZONE,
-      PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, METADATA_HEADERS, EXPORT_TO, EXPORT_FILE);
+      PROBLEM_TYPE_BASE, CONTEXT_ATTRIBUTE, USAGE_EVENTS, EVENT_SOURCE, METADATA_HEADERS, EXPORT_TO, EXPORT_FILE,
+      EVENTS_BATCH_SIZE, EVENTS_RETENTION, OPERATION_ATTRIBUTE);
 
   /**
    * Deprecated init-params, each the old name of a setting (value: its name now). They keep working, with a
    * warning at {@code init}; {@code on-quota-exceeded} ({@code respond}/{@code throw}) and
    * {@code cors-preflight} ({@code free}/{@code billed}) keep their old values too.
    */
-  static final Map<String, String> DEPRECATED = Map.of(
-      "default-cost", DEFAULT_CREDITS,
-      "costs", COST_RULES,
-      "store-failure", STORE_FAILURE_POLICY,
-      "on-quota-exceeded", THROW_ON_QUOTA_EXCEEDED,
-      "cors-preflight", BILL_CORS_PREFLIGHT,
-      "event-metadata-headers", METADATA_HEADERS);
+  static final Map<String, String> DEPRECATED = Map.ofEntries(
+      Map.entry("default-cost", DEFAULT_CREDITS),
+      Map.entry("costs", COST_RULES),
+      Map.entry("store-failure", STORE_FAILURE_POLICY),
+      Map.entry("on-quota-exceeded", THROW_ON_QUOTA_EXCEEDED),
+      Map.entry("cors-preflight", BILL_CORS_PREFLIGHT),
+      Map.entry("event-metadata-headers", METADATA_HEADERS),
+      Map.entry("api-key-header", API_KEY_HEADER),
+      Map.entry("api-key-bearer", API_KEY_BEARER),
+      Map.entry("leases", LEASES),
+      Map.entry("export-to", EXPORT_TO),
+      Map.entry("export-file", EXPORT_FILE));
 
   private static final System.Logger LOG = System.getLogger(ApiBillingFilter.class.getName());
 
@@ -214,17 +223,35 @@ final class FilterSettings {
     EventSink sink = sink();
     boolean events = parse(USAGE_EVENTS, sink != null ? "true" : "false", FilterSettings::bool);
     if (sink != null && !events) {
-      throw new ServletException("init-param '" + USAGE_EVENTS + "' is false, but '" + EXPORT_TO + "' or '"
-          + EXPORT_FILE + "' exports usage events: drop one or the other");
+      throw new ServletException("init-param '" + written(USAGE_EVENTS) + "' is false, but '" + written(EXPORT_TO)
+          + "' or '" + written(EXPORT_FILE) + "' exports usage events: drop one or the other");
     }
     if (leases && events) {
-      throw new ServletException("init-param '" + LEASES + "' is true, but usage events are on ('" + USAGE_EVENTS
-          + "', '" + EXPORT_TO + "' or '" + EXPORT_FILE + "'): a decision made from a lease is not recorded as an "
+      throw new ServletException("init-param '" + written(LEASES) + "' is true, but usage events are on ('"
+          + USAGE_EVENTS + "', '" + written(EXPORT_TO) + "' or '" + written(EXPORT_FILE)
+          + "'): a decision made from a lease is not recorded as an "
           + "event; drop one or the other");
     }
+    for (String exporterSetting : List.of(EVENTS_BATCH_SIZE, EVENTS_RETENTION)) {
+      if (sink == null && settings.containsKey(exporterSetting)) {
+        throw new ServletException("init-param '" + exporterSetting + "' is used only with '" + EXPORT_TO
+            + "' or '" + EXPORT_FILE + "', and neither is set");
+      }
+    }
+    Integer batchSize = settings.containsKey(EVENTS_BATCH_SIZE) ? parse(EVENTS_BATCH_SIZE, "", t -> {
+      try {
+        return Integer.parseInt(t.trim()); // its range is the exporter builder's rule
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("must be a whole number of events but was '" + t.trim() + "'");
+      }
+    }) : null;
+    Duration retention = settings.containsKey(EVENTS_RETENTION)
+        ? duration(EVENTS_RETENTION, "retention", "") : null;
     String source = parse(EVENT_SOURCE, "", t -> t.isBlank() ? "" : Requirements.eventSource(t.trim()));
     List<String> headers = parse(METADATA_HEADERS, "", t -> Arrays.stream(t.split(","))
         .map(String::trim).filter(h -> !h.isEmpty()).toList());
+    // checked by the flow's builder (a blank name is reported under this init-param)
+    String operationAttribute = settings.getOrDefault(OPERATION_ATTRIBUTE, RequestBilling.QUOTA_OPERATION_ATTRIBUTE);
 
     String url = params.getOrDefault(STORE, "memory");
     UsageStore store;
@@ -261,27 +288,38 @@ final class FilterSettings {
           .billCorsPreflight(billPreflight)
           .problems(problems)
           .metadataHeaders(headers)
+          .operationAttribute(operationAttribute)
           .build();
       String origin = "store=" + UsageStores.redacted(url.isBlank() ? "memory" : url.trim())
           + ", plans=" + plans.plans().size() + ", clients=" + plans.clients().size()
           + ", default-plan=" + plans.defaultPlan().orElse("(none)");
-      UsageEventExporter exporter = sink == null ? null : UsageEventExporter.builder(store, sink).build().start();
+      UsageEventExporter exporter = null;
+      if (sink != null) {
+        UsageEventExporter.Builder export = UsageEventExporter.builder(store, sink);
+        if (batchSize != null) {
+          export.batchSize(batchSize);
+        }
+        if (retention != null) {
+          export.retention(retention);
+        }
+        exporter = export.build().start();
+      }
       return new Built(flow, billing, store, summary(config.getFilterName(), origin, flow), exporter);
     } catch (SettingException e) {
       store.close();
-      throw fail(SettingException.kebabCase(e.setting()), e);
+      throw fail(e.setting().equals("batchSize") ? EVENTS_BATCH_SIZE : SettingException.kebabCase(e.setting()), e);
     } catch (RuntimeException e) {
       store.close();
       throw new ServletException("ApiBillingFilter settings are inconsistent: " + e.getMessage(), e);
     }
   }
 
-  /** The sink of {@code export-to} or {@code export-file}, or null when neither is set. */
+  /** The sink of {@code events.export-to} or {@code events.export-file}, or null when neither is set. */
   private @Nullable EventSink sink() throws ServletException {
-    String to = params.get(EXPORT_TO);
-    String file = params.get(EXPORT_FILE);
+    String to = settings.get(EXPORT_TO);
+    String file = settings.get(EXPORT_FILE);
     if (to != null && file != null) {
-      throw new ServletException("init-params '" + EXPORT_TO + "' and '" + EXPORT_FILE
+      throw new ServletException("init-params '" + written(EXPORT_TO) + "' and '" + written(EXPORT_FILE)
           + "' cannot be combined: usage events go to one sink");
     }
     if (to != null) {
@@ -329,16 +367,21 @@ final class FilterSettings {
       }
       return parse(QUOTAS_FILE, "", path -> {
         String text = read(path.trim());
-        if (path.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
-          return QuotaJson.read(text);
-        }
-        Properties p = new Properties();
         try {
-          p.load(new StringReader(text));
-        } catch (IOException | IllegalArgumentException e) {
-          throw new IllegalArgumentException("'" + path.trim() + "' is not a properties file: " + e.getMessage());
+          if (path.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
+            return QuotaJson.read(text);
+          }
+          Properties p = new Properties();
+          try {
+            p.load(new StringReader(text));
+          } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + path.trim() + "' is not a properties file: " + e.getMessage());
+          }
+          return QuotaPlans.fromProperties(p);
+        } catch (SettingException e) {
+          // the plans, clients or default plan of the file: an error of the file
+          throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return QuotaPlans.fromProperties(p);
       });
     }
     if (plans == null || plans.isBlank()) {
@@ -349,10 +392,8 @@ final class FilterSettings {
     try {
       return QuotaPlans.parse(plans, params.get(DEFAULT_PLAN), params.get(CLIENTS));
     } catch (IllegalArgumentException e) {
-      String m = String.valueOf(e.getMessage());
-      String which = m.startsWith("client") ? CLIENTS
-          : m.startsWith("default plan") || m.startsWith("no client") ? DEFAULT_PLAN : PLANS;
-      throw fail(which, e);
+      // a SettingException names plans, clients or defaultPlan (fail reports it under that init-param)
+      throw fail(PLANS, e);
     }
   }
 
@@ -361,15 +402,15 @@ final class FilterSettings {
     boolean apiKey = kind.equalsIgnoreCase("api-key");
     if (!apiKey) {
       for (String p : List.of(API_KEYS, API_KEYS_FILE, API_KEY_HEADER, API_KEY_BEARER)) {
-        if (params.containsKey(p)) {
-          throw new ServletException("init-param '" + p + "' is used only with " + CLIENT_RESOLVER
+        if (settings.containsKey(p)) {
+          throw new ServletException("init-param '" + written(p) + "' is used only with " + CLIENT_RESOLVER
               + "=api-key, but " + CLIENT_RESOLVER + " is '" + kind + "'");
         }
       }
     }
     if (apiKey) {
       ApiKeyRegistry keys = keys();
-      String header = params.getOrDefault(API_KEY_HEADER, ApiKeyResolver.DEFAULT_HEADER).trim();
+      String header = settings.getOrDefault(API_KEY_HEADER, ApiKeyResolver.DEFAULT_HEADER).trim();
       boolean bearer = parse(API_KEY_BEARER, "true", FilterSettings::bool);
       return parse(API_KEY_HEADER, header, h -> ClientResolver.apiKey(keys, h.trim(), bearer));
     }
@@ -496,6 +537,11 @@ final class FilterSettings {
     throw new IllegalArgumentException("must be true or false but was '" + text.trim() + "'");
   }
 
+  /** The name setting {@code name} was written under in web.xml. */
+  private String written(String name) {
+    return writtenAs.getOrDefault(name, name);
+  }
+
   private <T> T parse(String name, String fallback, Function<String, T> parser) throws ServletException {
     String value = settings.get(name);
     try {
@@ -515,7 +561,7 @@ final class FilterSettings {
     if (e instanceof SettingException s && NAMES.contains(SettingException.kebabCase(s.setting()))) {
       param = SettingException.kebabCase(s.setting());
     }
-    String prefix = "init-param '" + writtenAs.getOrDefault(param, param) + "'";
+    String prefix = "init-param '" + written(param) + "'";
     if (e instanceof SettingException s) {
       return new ServletException(s.messageFor(prefix), e);
     }

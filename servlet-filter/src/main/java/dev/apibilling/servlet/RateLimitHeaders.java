@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiConsumer;
 
 /**
@@ -175,6 +176,8 @@ public final class RateLimitHeaders {
     private static final Policy[] CACHE = new Policy[SLOTS];
 
     private final String[] names;
+    /** Per quota: the operation it is for, null for a client-wide one. */
+    private final String[] operations;
     private final long[] limitValues;
     private final long[] windows;
     /** The field value, empty if every quota is unlimited. */
@@ -190,6 +193,7 @@ public final class RateLimitHeaders {
     private Policy(List<QuotaState> quotas) {
       int n = quotas.size();
       names = new String[n];
+      operations = new String[n];
       limitValues = new long[n];
       windows = new long[n];
       itemPrefixes = new String[n];
@@ -198,13 +202,15 @@ public final class RateLimitHeaders {
       int length = 0;
       for (int i = 0; i < n; i++) {
         QuotaState q = quotas.get(i);
-        names[i] = q.name();
+        names[i] = q.policy();
+        operations[i] = q.operation();
         limitValues[i] = q.limit();
         windows[i] = q.windowSeconds();
         limits[i] = Long.toString(q.limit());
         if (!q.unlimited()) {
-          StringBuilder b = new StringBuilder(q.name().length() + 6);
-          appendString(b, q.name());
+          String name = q.name();
+          StringBuilder b = new StringBuilder(name.length() + 6);
+          appendString(b, name);
           itemPrefixes[i] = b.append(";r=").toString();
           length += itemPrefixes[i].length() + 2 + 20 + 3 + 20;
         }
@@ -218,8 +224,8 @@ public final class RateLimitHeaders {
       int hash = 1;
       for (int i = 0; i < quotas.size(); i++) {
         QuotaState q = quotas.get(i);
-        hash = 31 * (31 * (31 * hash + q.name().hashCode()) + Long.hashCode(q.limit()))
-            + Long.hashCode(q.windowSeconds());
+        hash = 31 * (31 * (31 * (31 * hash + q.policy().hashCode()) + Objects.hashCode(q.operation()))
+            + Long.hashCode(q.limit())) + Long.hashCode(q.windowSeconds());
       }
       int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
       Policy p = CACHE[slot];
@@ -237,7 +243,8 @@ public final class RateLimitHeaders {
       }
       for (int i = 0; i < names.length; i++) {
         QuotaState q = quotas.get(i);
-        if (q.limit() != limitValues[i] || q.windowSeconds() != windows[i] || !q.name().equals(names[i])) {
+        if (q.limit() != limitValues[i] || q.windowSeconds() != windows[i] || !q.policy().equals(names[i])
+            || !Objects.equals(q.operation(), operations[i])) {
           return false;
         }
       }

@@ -464,6 +464,11 @@ public final class RequestBilling {
     return metadataHeaders;
   }
 
+  /** The request attribute naming the operation a request is charged as. */
+  public String operationAttribute() {
+    return operationAttribute;
+  }
+
   /** Whether CORS preflight requests are billed like others (by default they pass unbilled). */
   public boolean billsCorsPreflight() {
     return billCorsPreflight;

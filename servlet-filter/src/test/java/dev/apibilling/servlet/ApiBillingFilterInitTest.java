@@ -91,6 +91,11 @@ final class ApiBillingFilterInitTest {
         Arguments.of("api-key-bearer", "yes", "true or false"),
         Arguments.of("leases", "sometimes", "true or false"),
         Arguments.of("api-key-header", "X Api Key", "header name"),
+        Arguments.of("api-key.header", "X Api Key", "header name"),
+        Arguments.of("api-key.bearer", "yes", "true or false"),
+        Arguments.of("leases.enabled", "sometimes", "true or false"),
+        Arguments.of("events.export-to", "ftp://x", "http or https URL"),
+        Arguments.of("export-file", " ", "must be a file path"),
         Arguments.of("context-attribute", " ", "blank"),
         Arguments.of("default-credits", "-1", "default credits must be >= 0"),
         Arguments.of("cost-rules", "POST reports = 5", "must start with '/'"),
@@ -98,7 +103,9 @@ final class ApiBillingFilterInitTest {
         Arguments.of("throw-on-quota-exceeded", "explode", "true or false"),
         Arguments.of("bill-cors-preflight", "billed", "true or false"),
         Arguments.of("idempotency-ttl", "0", "init-param 'idempotency-ttl' must be > 0 but was PT0S"),
-        Arguments.of("metadata-headers", "A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P", "must be fewer than 16"));
+        Arguments.of("metadata-headers", "A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P", "must be fewer than 16"),
+        Arguments.of("operation-attribute", " ",
+            "init-param 'operation-attribute' must be a request attribute name but was blank"));
   }
 
   @ParameterizedTest(name = "{0} = {1}")
@@ -116,6 +123,32 @@ final class ApiBillingFilterInitTest {
         .hasMessageContaining("init-param '" + name + "'")
         .hasMessageContaining(explained);
     assertThat(context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE)).isNull();
+  }
+
+  @Test
+  void quotaErrorsAreReportedUnderTheInitParamCoreNamesAsTheirSetting(@TempDir Path dir) throws Exception {
+    assertInitFails(Map.of("plans", "free = day:5; free = day:6"), "init-param 'plans': plan 'free' is defined twice");
+    assertInitFails(Map.of("default-plan", "gold"),
+        "init-param 'default-plan': default plan is 'gold' but plans defines only [free]");
+    assertInitFails(Map.of("clients", "acme = gold"),
+        "init-param 'clients': client 'acme' in clients is 'gold' but plans defines only [free]");
+    assertInitFails(Map.of("clients", "client-without-plan"),
+        "init-param 'clients': client entry must be 'clientId = plan' but was 'client-without-plan'");
+    Path file = Files.writeString(dir.resolve("quotas.properties"), "plan.free = day:5\nclient.acme = gold\n");
+    Map<String, String> fromFile = valid();
+    fromFile.remove("plans");
+    fromFile.remove("default-plan");
+    fromFile.put("quotas-file", file.toString());
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(fromFile, context())))
+        .isInstanceOf(ServletException.class)
+        .hasMessage("init-param 'quotas-file': client.acme is 'gold' but plan.NAME defines only [free]");
+  }
+
+  private static void assertInitFails(Map<String, String> changed, String message) {
+    Map<String, String> params = valid();
+    params.putAll(changed);
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context())))
+        .isInstanceOf(ServletException.class).hasMessage(message);
   }
 
   @Test
@@ -147,6 +180,52 @@ final class ApiBillingFilterInitTest {
     assertThatThrownBy(() -> new ApiBillingFilter().init(config(both, context)))
         .hasMessageContaining("init-param 'leases' is true, but usage events are on ('usage-events'");
     assertThat(context.getAttribute(RequestBilling.CONTEXT_ATTRIBUTE)).isNull();
+  }
+
+  @Test
+  void leasesAndExportsAreNamedAsTheirPropertiesAndTheOldNamesStillWork() {
+    Map<String, String> both = valid();
+    both.put("leases.enabled", "true");
+    both.put("events.export-file", "events.jsonl");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(both, context()))).hasMessageContaining(
+        "init-param 'leases.enabled' is true, but usage events are on ('usage-events', 'events.export-to' or "
+            + "'events.export-file')");
+    Map<String, String> old = valid();
+    old.put("export-to", "http://127.0.0.1:1/events");
+    old.put("export-file", "events.jsonl");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(old, context())))
+        .hasMessageContaining("init-params 'export-to' and 'export-file' cannot be combined");
+    Map<String, String> twice = valid();
+    twice.put("leases", "true");
+    twice.put("leases.enabled", "true");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(twice, context())))
+        .hasMessage("init-param 'leases' is the deprecated name of 'leases.enabled'; give only 'leases.enabled'");
+  }
+
+  @Test
+  void exporterSettingsAreCheckedAndNeedAnExport(@TempDir Path dir) throws Exception {
+    Map<String, String> set = valid();
+    set.put("events.export-file", dir.resolve("events.jsonl").toString());
+    set.put("events.batch-size", "100");
+    set.put("events.retention", "P7D");
+    ApiBillingFilter filter = new ApiBillingFilter();
+    filter.init(config(set, context()));
+    filter.destroy();
+
+    Map<String, String> alone = valid();
+    alone.put("events.batch-size", "100");
+    assertThatThrownBy(() -> new ApiBillingFilter().init(config(alone, context()))).hasMessage(
+        "init-param 'events.batch-size' is used only with 'events.export-to' or 'events.export-file', and "
+            + "neither is set");
+    for (String[] wrong : new String[][] {
+        {"events.batch-size", "0", "init-param 'events.batch-size' must be >= 1 and <= 10000 but was 0"},
+        {"events.batch-size", "many", "init-param 'events.batch-size': must be a whole number of events but was 'many'"},
+        {"events.retention", "PT0S", "init-param 'events.retention' must be > 0 but was PT0S"}}) {
+      Map<String, String> params = valid();
+      params.put("events.export-to", "http://127.0.0.1:1/events");
+      params.put(wrong[0], wrong[1]);
+      assertThatThrownBy(() -> new ApiBillingFilter().init(config(params, context()))).hasMessage(wrong[2]);
+    }
   }
 
   @Test
@@ -244,6 +323,8 @@ final class ApiBillingFilterInitTest {
     params.put("on-quota-exceeded", "throw");
     params.put("cors-preflight", "billed");
     params.put("event-metadata-headers", "X-Workflow-Id");
+    params.put("api-key-header", "X-Key");
+    params.put("api-key-bearer", "false");
     ApiBillingFilter filter = new ApiBillingFilter();
     try (LogCapture log = new LogCapture(ApiBillingFilter.class)) {
       filter.init(config(params, context()));
@@ -258,8 +339,11 @@ final class ApiBillingFilterInitTest {
           "init-param 'cors-preflight' of ApiBillingFilter 'billing' is deprecated; name it "
               + "'bill-cors-preflight' (true for billed, false for free)",
           "init-param 'event-metadata-headers' of ApiBillingFilter 'billing' is deprecated; name it "
-              + "'metadata-headers'");
+              + "'metadata-headers'",
+          "init-param 'api-key-header' of ApiBillingFilter 'billing' is deprecated; name it 'api-key.header'",
+          "init-param 'api-key-bearer' of ApiBillingFilter 'billing' is deprecated; name it 'api-key.bearer'");
       assertSettings(filter.flow());
+      assertThat(filter.flow().clientResolver()).hasToString("api-key(X-Key)");
     } finally {
       filter.destroy();
     }

@@ -27,8 +27,30 @@ final class InitParamNamesTest {
   void billingSettingsInWebXmlAreNamedAsTheBillingBuilderNamesThem() {
     List<String> billing = setters(ApiBilling.Builder.class).map(SettingException::kebabCase).toList();
     assertThat(billing).contains(FilterSettings.STORE, FilterSettings.HISTORY_ZONE, FilterSettings.IDEMPOTENCY_TTL,
-        FilterSettings.RESERVATION_TTL, FilterSettings.USAGE_EVENTS, FilterSettings.EVENT_SOURCE,
-        FilterSettings.LEASES);
+        FilterSettings.RESERVATION_TTL, FilterSettings.USAGE_EVENTS, FilterSettings.EVENT_SOURCE);
+  }
+
+  /**
+   * A setting that switches or parametrizes a builder method or factory is named GROUP.PART, as the
+   * {@code apibilling.*} property is: the group is the method ({@code leases}, {@code apiKey}), the part
+   * its parameter.
+   */
+  @Test
+  void groupedSettingsAreNamedAfterTheMethodTheyConfigureAsTheirPropertiesAre() throws Exception {
+    assertThat(setters(ApiBilling.Builder.class)).contains("leases");
+    assertThat(FilterSettings.LEASES).isEqualTo("leases.enabled");
+    assertThat(ClientResolver.class.getMethod("apiKey", ApiKeyRegistry.class, String.class, boolean.class))
+        .isNotNull();
+    assertThat(List.of(FilterSettings.API_KEY_HEADER, FilterSettings.API_KEY_BEARER))
+        .containsExactly("api-key.header", "api-key.bearer");
+    assertThat(List.of(FilterSettings.EXPORT_TO, FilterSettings.EXPORT_FILE, FilterSettings.EVENTS_BATCH_SIZE,
+        FilterSettings.EVENTS_RETENTION))
+        .containsExactly("events.export-to", "events.export-file", "events.batch-size", "events.retention");
+    assertThat(FilterSettings.DEPRECATED).containsEntry("leases", FilterSettings.LEASES)
+        .containsEntry("api-key-header", FilterSettings.API_KEY_HEADER)
+        .containsEntry("api-key-bearer", FilterSettings.API_KEY_BEARER)
+        .containsEntry("export-to", FilterSettings.EXPORT_TO)
+        .containsEntry("export-file", FilterSettings.EXPORT_FILE);
   }
 
   @Test

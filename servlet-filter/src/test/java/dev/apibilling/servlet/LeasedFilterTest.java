@@ -18,7 +18,7 @@ final class LeasedFilterTest {
         "plans", "free = day:600",
         "default-plan", "free",
         "api-keys", "k1 = acme",
-        "leases", "true"));
+        "leases.enabled", "true"));
     try (TestServer server = TestServer.start(context)) {
       int granted = 0;
       int denied = 0;

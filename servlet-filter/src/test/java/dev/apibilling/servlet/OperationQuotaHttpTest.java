@@ -108,4 +108,29 @@ final class OperationQuotaHttpTest {
     assertThat(status.path("operations").path("report").get(0).path("used").asLong()).isEqualTo(1);
     assertThat(status.path("operations").path("send_email").get(0).path("limit").asLong()).isEqualTo(1);
   }
+
+  @Test
+  void initParamOperationAttributeNamesTheAttributeRead() throws Exception {
+    ServletContextHandler context = TestServer.echoContext();
+    Filter operationFromHeader = (request, response, chain) -> {
+      request.setAttribute("app.op", ((jakarta.servlet.http.HttpServletRequest) request).getHeader("X-Op"));
+      request.setAttribute(RequestBilling.QUOTA_OPERATION_ATTRIBUTE, "report");
+      chain.doFilter(request, response);
+    };
+    context.addFilter(new FilterHolder(operationFromHeader), "/api/*", EnumSet.of(DispatcherType.REQUEST));
+    TestServer.billingFilter(context, Map.of(
+        "plans", "free = day:100, day:1 operation=send_email",
+        "clients", "acme = free",
+        "api-keys", KEY + " = acme",
+        "operation-attribute", " app.op "));
+    try (TestServer renamed = TestServer.start(context)) {
+      HttpResponse<String> first = renamed.get("/api/mail", "X-Api-Key", KEY, "X-Op", "send_email");
+      HttpResponse<String> second = renamed.get("/api/mail", "X-Api-Key", KEY, "X-Op", "send_email");
+
+      assertThat(first.headers().firstValue("RateLimit-Policy"))
+          .contains("\"day\";q=100;w=86400, \"send_email/day\";q=1;w=86400");
+      assertThat(second.statusCode()).isEqualTo(429);
+      assertThat(JSON.readTree(second.body()).path("policy").asText()).isEqualTo("send_email/day");
+    }
+  }
 }

@@ -100,7 +100,7 @@ final class UsageEventFilterTest {
   @Test
   void exportToPostsTheEventsToTheReceiver() throws Exception {
     try (EventReceiver receiver = new EventReceiver()) {
-      start(Map.of("export-to", receiver.uri().toString()));
+      start(Map.of("events.export-to", receiver.uri().toString()));
       for (int i = 0; i < 3; i++) {
         assertThat(server.get("/api/hello", "X-Api-Key", "key-1").statusCode()).isEqualTo(200);
       }

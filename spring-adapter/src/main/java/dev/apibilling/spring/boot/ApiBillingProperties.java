@@ -9,6 +9,7 @@ import dev.apibilling.servlet.ChargePolicy;
 import dev.apibilling.servlet.ClientResolver;
 import dev.apibilling.servlet.CostRules;
 import dev.apibilling.servlet.HeaderStyle;
+import dev.apibilling.servlet.RequestBilling;
 import dev.apibilling.servlet.StoreFailurePolicy;
 import java.net.URI;
 import java.time.Duration;
@@ -69,6 +70,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     Access-Control-Request-Method) is billed like other requests; by default it passes unbilled.
  * @param metadataHeaders Request headers recorded with each charge as metadata, keyed by the lower-case
  *     header name (e.g. X-Workflow-Id); an over-long value is answered 400.
+ * @param operationAttribute Request attribute naming the operation a request is charged as (a String such
+ *     as send_email, set by code in front of billing); it takes precedence over a cost rule's "as" name.
  * @param clientResolver How callers are identified: auto, principal or api-key. auto is the authenticated
  *     principal alone when Spring Security is configured (an anonymous request gets 401), else the
  *     principal and, for anonymous requests, the API key. Ignored when the application defines a
@@ -115,6 +118,7 @@ public record ApiBillingProperties(
     @DefaultValue("false") boolean throwOnQuotaExceeded,
     @DefaultValue("false") boolean billCorsPreflight,
     @Nullable List<String> metadataHeaders,
+    @DefaultValue(RequestBilling.QUOTA_OPERATION_ATTRIBUTE) String operationAttribute,
     @DefaultValue("auto") ClientResolverKind clientResolver,
     @DefaultValue("Bearer") String principalChallenge,
     @DefaultValue ApiKey apiKey,
@@ -288,10 +292,17 @@ public record ApiBillingProperties(
 
   private static QuotaPlans quotaPlans(Map<String, List<Quota>> plans, Map<String, Client> clients,
       @Nullable String defaultPlan) {
-    QuotaPlans.Builder b = QuotaPlans.builder("apibilling.plans");
-    plans.forEach((name, quotas) -> b.plan(name, quotas.stream().map(Quota::toDefinition).toList()));
-    clients.forEach((id, client) -> b.client(id, client.plan(), "apibilling.clients." + id + ".plan"));
-    return b.defaultPlan(defaultPlan, "apibilling.default-plan").build();
+    try {
+      QuotaPlans.Builder b = QuotaPlans.builder("apibilling.plans");
+      plans.forEach((name, quotas) -> b.plan(name, quotas.stream().map(Quota::toDefinition).toList()));
+      clients.forEach((id, client) -> b.client(id, client.plan(), "apibilling.clients." + id + ".plan"));
+      return b.defaultPlan(defaultPlan, "apibilling.default-plan").build();
+    } catch (SettingException e) {
+      // plans, clients or defaultPlan: reported under that property, unless the message names it already
+      String property = "apibilling." + SettingException.kebabCase(e.setting());
+      String message = String.valueOf(e.getMessage());
+      throw new IllegalArgumentException(message.startsWith(property) ? message : e.messageFor(property), e);
+    }
   }
 
 

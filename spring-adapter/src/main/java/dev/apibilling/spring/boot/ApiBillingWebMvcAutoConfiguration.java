@@ -102,6 +102,7 @@ public class ApiBillingWebMvcAutoConfiguration {
           .billCorsPreflight(properties.billCorsPreflight())
           .problemTypeBase(properties.problemTypeBase())
           .metadataHeaders(properties.metadataHeaders())
+          .operationAttribute(properties.operationAttribute())
           .build();
     } catch (SettingException e) {
       throw properties.named(e);

@@ -249,6 +249,18 @@ final class ApiBillingAutoConfigurationTest {
   }
 
   @Test
+  void operationAttributePropertyNamesTheAttributeTheFlowReads() {
+    web.withPropertyValues("apibilling.plans.p=day:5", "apibilling.clients.acme.plan=p").run(context -> assertThat(
+        context.getBean(RequestBilling.class).operationAttribute()).isEqualTo(RequestBilling.QUOTA_OPERATION_ATTRIBUTE));
+    web.withPropertyValues("apibilling.plans.p=day:5", "apibilling.clients.acme.plan=p",
+        "apibilling.operation-attribute=app.op").run(context -> assertThat(
+            context.getBean(RequestBilling.class).operationAttribute()).isEqualTo("app.op"));
+    web.withPropertyValues("apibilling.plans.p=day:5", "apibilling.clients.acme.plan=p",
+        "apibilling.operation-attribute= ").run(context -> assertThat(messages(context.getStartupFailure()))
+            .contains("apibilling.operation-attribute must be a request attribute name but was blank"));
+  }
+
+  @Test
   void autoResolverTakesThePrincipalAndElseTheApiKey() {
     web.withPropertyValues("apibilling.plans.p=day:5", "apibilling.clients.acme.plan=p",
         "apibilling.clients.acme.api-keys=k-acme", "apibilling.api-key.header=X-Key").run(context -> {

@@ -157,6 +157,16 @@ final class ApiBillingPropertiesBindingTest {
   }
 
   @Test
+  void quotaErrorsAreReportedUnderThePropertyCoreNamesAsTheirSetting() {
+    assertStartUpFails(List.of("apibilling.plans.pro=day:5, day:6", "apibilling.default-plan=pro"),
+        "apibilling.plans: plan 'pro': ", "appears twice");
+    assertStartUpFails(List.of("apibilling.plans.pro=day:5", "apibilling.default-plan=gold"),
+        "apibilling.default-plan is 'gold' but apibilling.plans defines only [pro]");
+    assertStartUpFails(List.of("apibilling.plans.pro=day:5", "apibilling.clients.acme.plan="),
+        "apibilling.clients.acme.plan is required: one of the plans [pro]");
+  }
+
+  @Test
   void clientOnAnUndefinedPlanFailsStartUp() {
     assertStartUpFails(List.of("apibilling.plans.pro=day:5", "apibilling.clients.acme.plan=gold"),
         "apibilling.clients.acme.plan is 'gold' but apibilling.plans defines only [pro]");
