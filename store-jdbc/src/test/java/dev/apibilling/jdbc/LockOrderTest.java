@@ -42,7 +42,7 @@ final class LockOrderTest {
   private static final WindowSlot A = new WindowSlot("lock-order-a", START, START + DAY_MS, 1_000_000_000L);
   private static final WindowSlot B = new WindowSlot("lock-order-b", START, START + DAY_MS, 1_000_000_000L);
   private static final int THREADS = 8;
-  private static final int ROUNDS = 60;
+  private static final int ROUNDS = 200;
 
   @Test
   void chargesAndSettlementsOfTwoWindowsInOppositeOrdersNeverDeadlockOnPostgres() throws Exception {
@@ -59,6 +59,7 @@ final class LockOrderTest {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     config.setMaximumPoolSize(THREADS + 1);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");  // as the store's own pool
     try (TestTables tables = TestTables.on(url);
         HikariDataSource pool = new HikariDataSource(config);
         JdbcUsageStore store = JdbcUsageStore.builder(countingDeadlocks(pool, deadlocks))
