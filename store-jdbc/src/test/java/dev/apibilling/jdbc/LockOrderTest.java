@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.DayTotal;
@@ -52,6 +53,32 @@ final class LockOrderTest {
   @Test
   void chargesAndSettlementsOfTwoWindowsInOppositeOrdersNeverDeadlockOnMariaDb() throws Exception {
     raceInOppositeOrders(Databases.mariadb());
+  }
+
+  @Test
+  void aWindowRefusingAfterASaturatingOneLeavesItsCountExactOnPostgres() {
+    refusalAfterASaturatingWindow(Databases.postgres());
+  }
+
+  @Test
+  void aWindowRefusingAfterASaturatingOneLeavesItsCountExactOnMariaDb() {
+    refusalAfterASaturatingWindow(Databases.mariadb());
+  }
+
+  /** The unlimited window sorts first, so it is added (and saturates) before the limited one refuses. */
+  private static void refusalAfterASaturatingWindow(String url) {
+    long max = Requirements.MAX_CREDITS;
+    WindowSlot unlimited = new WindowSlot("lock-order-a", START, START + DAY_MS, -1);
+    WindowSlot limited = new WindowSlot("lock-order-b", START, START + DAY_MS, 10);
+    try (TestTables tables = TestTables.on(url); JdbcUsageStore store = tables.open()) {
+      assertThat(store.charge(request(List.of(unlimited), max - 1, ChargeMode.CHARGE, null)).granted()).isTrue();
+      assertThat(store.charge(request(List.of(limited), 8, ChargeMode.CHARGE, null)).granted()).isTrue();
+      assertThat(store.charge(request(List.of(limited, unlimited), 5, ChargeMode.CHARGE, null)).granted()).isFalse();
+      assertThat(store.usage(CLIENT, List.of(unlimited, limited), NOW)).containsExactly(max - 1, 8);
+      assertThat(store.charge(request(List.of(limited, unlimited), 2, ChargeMode.CHARGE, null)).used())
+          .containsExactly(10, max);
+      assertThat(store.usage(CLIENT, List.of(unlimited, limited), NOW)).containsExactly(max, 10);
+    }
   }
 
   private static void raceInOppositeOrders(String url) throws Exception {
