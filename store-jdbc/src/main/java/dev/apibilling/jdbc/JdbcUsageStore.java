@@ -300,7 +300,7 @@ public final class JdbcUsageStore implements UsageStore {
       }
       if (dialect == JdbcDialect.POSTGRESQL) {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
-            + p + "forget_outcome, " + p + "keep_windows, " + p + "flush_day, " + p + "add_windows, " + p + "charge_one, "
+            + p + "forget_outcome, " + p + "keep_windows, " + p + "add_windows, " + p + "charge_one, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
       }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -53,6 +54,7 @@ class LockingOperations extends Operations {
   private final String keepWindow;
   private final String selectHeld;
   private final String insertWindow;
+  private final String lockWindows;
   private final String releaseWindow;
   private final String addDaily;
   private final String insertDaily;
@@ -96,6 +98,7 @@ class LockingOperations extends Operations {
         + " WHERE client_id = ? AND reservation_id = ?";
     this.insertWindow = "INSERT INTO " + s.windows
         + " (client_id, policy, window_start, window_end, used) VALUES (?, ?, ?, ?, ?)";
+    this.lockWindows = "SELECT policy FROM " + s.windows + " WHERE client_id = ? ORDER BY policy, window_start FOR UPDATE";
     this.releaseWindow = "UPDATE " + s.windows + " SET used = GREATEST(0, used - ?)"
         + " WHERE client_id = ? AND policy = ? AND window_start = ?";
     this.addDaily = "UPDATE " + s.daily + " SET credits = LEAST(" + Requirements.MAX_CREDITS
@@ -358,6 +361,17 @@ class LockingOperations extends Operations {
     if (expired.isEmpty()) {
       return 0;
     }
+    // every window row of the client in key order first, then the daily rows in day order: the order
+    // MariaDB's lock-free plain charges lock them in
+    try (PreparedStatement ps = prepare(c, lockWindows, d)) {
+      ps.setString(1, client);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          // locked
+        }
+      }
+    }
+    expired.sort(Comparator.comparingLong(Expired::day));
     for (Expired e : expired) {
       giveBack(c, client, Slots.decode(e.slots), e.credits, e.day, d);
       forgetOutcome(c, client, e.key, e.reservationId, d);

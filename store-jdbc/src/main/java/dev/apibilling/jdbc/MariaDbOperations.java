@@ -8,11 +8,18 @@ import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.WindowSlot;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +28,10 @@ import org.jspecify.annotations.Nullable;
  * {@link LockingOperations} it inherits reads, history and purges from.
  */
 final class MariaDbOperations extends LockingOperations {
+
+  private static final Comparator<WindowSlot> LOCK_ORDER = Comparator
+      .comparing((WindowSlot w) -> w.policy().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned)
+      .thenComparingLong(WindowSlot::start);
 
   private final String charge;
   private final String settle;
@@ -36,7 +47,12 @@ final class MariaDbOperations extends LockingOperations {
     boolean reserve = r.mode() == ChargeMode.RESERVE;
     try (PreparedStatement ps = prepare(c, charge, d)) {
       ps.setString(MariaDbCharge.CLIENT.at(), r.clientId());
-      ps.setString(MariaDbCharge.WINDOWS.at(), Slots.encode(r.windows()));
+      int[] order = lockOrder(r.windows());
+      List<WindowSlot> sorted = new ArrayList<>(order.length);
+      for (int i : order) {
+        sorted.add(r.windows().get(i));
+      }
+      ps.setString(MariaDbCharge.WINDOWS.at(), Slots.encode(sorted));
       ps.setLong(MariaDbCharge.CREDITS.at(), r.credits());
       ps.setInt(MariaDbCharge.MODE.at(), r.mode().code());
       if (r.idempotencyKey() == null) {
@@ -61,7 +77,10 @@ final class MariaDbOperations extends LockingOperations {
         }
         int n = r.windows().size();
         long[] answered = Slots.decodeUsed(rs.getString(ChargeAnswer.USED.at()));
-        long[] used = java.util.Arrays.copyOf(answered, n);
+        long[] used = new long[n];
+        for (int k = 0; k < n; k++) {
+          used[order[k]] = answered[k];  // back in the request's order
+        }
         String reservationId = rs.getString(ChargeAnswer.RESERVATION_ID.at());
         if (rs.getBoolean(ChargeAnswer.REPLAYED.at())) {
           // a replay of a reservation answers its held credits and expiry after the counts
@@ -88,6 +107,16 @@ final class MariaDbOperations extends LockingOperations {
         return rs.getLong(1);
       }
     }
+  }
+
+  /**
+   * The positions of the windows in the order every routine locks window rows in: as the table's primary
+   * key sorts them (policy as UTF-8 bytes, then start). The procedures get the windows, and record a
+   * reservation's, in this order, so a client's windows are always locked in one order.
+   */
+  private static int[] lockOrder(List<WindowSlot> windows) {
+    return IntStream.range(0, windows.size()).boxed()
+        .sorted(Comparator.comparing(windows::get, LOCK_ORDER)).mapToInt(Integer::intValue).toArray();
   }
 
   /** Binds a usage event's id, time and payload to their slots (NULLs for none). */

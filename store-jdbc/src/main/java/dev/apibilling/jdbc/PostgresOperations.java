@@ -49,12 +49,18 @@ final class PostgresOperations extends Operations {
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
     this.expireAll = "SELECT " + p + "expire_all_reservations(?, ?)";
-    // deleting windows moves their buckets into the daily rows in the same statement
-    this.purgeWindows = "WITH gone AS (DELETE FROM " + schema.windows + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
-        + schema.windows + " WHERE window_end <= ? LIMIT " + PURGE_BATCH + ")) AND window_end <= ?"
-        + " RETURNING client_id, bucket_day, bucket_credits), moved AS (INSERT INTO " + schema.daily
+    // deleting windows moves their buckets into the daily rows in the same statement; the batch's window rows
+    // are locked in window order (client, policy, start) first and the daily rows written in day order, as
+    // every routine locks them (postgresql.sql, "Lock order")
+    this.purgeWindows = "WITH locked AS (SELECT client_id, policy, window_start FROM " + schema.windows
+        + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + schema.windows + " WHERE window_end <= ? LIMIT "
+        + PURGE_BATCH + ")) ORDER BY client_id, policy, window_start FOR UPDATE), gone AS (DELETE FROM "
+        + schema.windows + " w USING locked l WHERE w.client_id = l.client_id AND w.policy = l.policy"
+        + " AND w.window_start = l.window_start AND w.window_end <= ?"
+        + " RETURNING w.client_id, w.bucket_day, w.bucket_credits), moved AS (INSERT INTO " + schema.daily
         + " AS d (client_id, epoch_day, credits) SELECT client_id, bucket_day, LEAST(" + Requirements.MAX_CREDITS
         + ", SUM(bucket_credits)) FROM gone WHERE bucket_credits <> 0 GROUP BY client_id, bucket_day"
+        + " ORDER BY client_id, bucket_day"
         + " ON CONFLICT (client_id, epoch_day) DO UPDATE SET credits = LEAST(" + Requirements.MAX_CREDITS
         + ", d.credits + EXCLUDED.credits)) SELECT COUNT(*) FROM gone";
   }

@@ -125,7 +125,13 @@ BEGIN
   ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
 END //
 
--- Gives credits of a reservation back to the windows still present and to its day. Caller holds the lock.
+-- Lock order, in every routine: the client's row (when taken) first; then window rows in primary key order
+-- (policy, window_start): a decision gets its windows in that order from the store (MariaDbOperations), a
+-- reservation records them so, and giving back several reservations locks all the client's windows first;
+-- then the daily row, last. So no two transactions wait on each other in opposite orders.
+
+-- Gives credits of a reservation back to the windows still present (in the order it recorded them) and to
+-- its day. Caller holds the lock.
 CREATE OR REPLACE PROCEDURE ${prefix}give_back(IN p_client VARBINARY(1024), IN p_slots TEXT CHARACTER SET utf8mb4,
     IN p_credits BIGINT, IN p_day BIGINT)
 BEGIN
@@ -155,10 +161,13 @@ BEGIN
   END IF;
 END //
 
--- Releases every reservation of the client that expired at p_now, forgetting their outcomes.
--- Caller holds the lock.
+-- Releases every reservation of the client that expired at p_now, forgetting their outcomes. All the client's
+-- window rows are locked first, in primary key order (each give_back then finds its rows locked already), and
+-- the reservations are given back in day order, so the daily rows too are locked in order. Caller holds the
+-- lock.
 CREATE OR REPLACE PROCEDURE ${prefix}expire_reservations(IN p_client VARBINARY(1024), IN p_now BIGINT)
 BEGIN
+  DECLARE v_windows BIGINT;
   DECLARE v_done BOOLEAN DEFAULT FALSE;
   DECLARE v_reservation VARBINARY(512);
   DECLARE v_credits BIGINT;
@@ -167,8 +176,9 @@ BEGIN
   DECLARE v_key VARBINARY(1024);
   DECLARE expired CURSOR FOR
     SELECT reservation_id, credits, epoch_day, slots, idem_key FROM ${prefix}reservations
-     WHERE client_id = p_client AND expires_at <= p_now;
+     WHERE client_id = p_client AND expires_at <= p_now ORDER BY epoch_day, reservation_id;
   DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
+  SELECT COUNT(*) INTO v_windows FROM ${prefix}windows FORCE INDEX (PRIMARY) WHERE client_id = p_client FOR UPDATE;
   OPEN expired;
   fetching: LOOP
     FETCH expired INTO v_reservation, v_credits, v_day, v_slots, v_key;

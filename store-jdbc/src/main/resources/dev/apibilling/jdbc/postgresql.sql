@@ -60,8 +60,8 @@ CREATE INDEX IF NOT EXISTS ${prefix}reservations_expires ON ${prefix}reservation
 -- A day's total is its row's credits plus the bucket_credits of the client's windows whose bucket_day it is
 -- (at most 2^53 - 1). A decision adds its credits to the bucket of its first window when that row already
 -- counts the day (one row write per decision), else to the daily row, and the window starts counting the
--- day (once per window and day). Buckets move into the daily rows (flush_day) when credits of their day are
--- given back or deleted, and when the purge deletes their window.
+-- day (once per window and day). Buckets move into the daily rows when credits of their day are given back
+-- or deleted, and when the purge deletes their window.
 CREATE TABLE IF NOT EXISTS ${prefix}daily (
   client_id text   NOT NULL,
   epoch_day bigint NOT NULL,
@@ -99,8 +99,8 @@ BEGIN
 END;
 $$;
 
--- Serializes every change of one client: a transaction-scoped advisory lock on (prefix, client), taken
--- first and alone, so no two transactions ever wait on each other in opposite orders.
+-- Serializes every change of one client's reservations, idempotency keys and history: a transaction-scoped
+-- advisory lock on (prefix, client), taken before any row lock (see "Lock order" below).
 -- (PL/pgSQL rather than SQL functions throughout: PL/pgSQL keeps its plans for the session.)
 CREATE OR REPLACE FUNCTION ${prefix}lock_client(p_client text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -110,17 +110,25 @@ END;
 $$;
 
 -- The used count of each given window, in order; first keeps every existing count of them until its window's
--- end (a plan change may have made the window with a kept start end later). Caller holds the lock.
+-- end (a plan change may have made the window with a kept start end later), locking the rows it changes in
+-- window order (policy, window_start), as every routine locks window rows. Caller holds the lock.
 CREATE OR REPLACE FUNCTION ${prefix}keep_windows(p_client text, p_policies text[], p_starts bigint[],
     p_ends bigint[]) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
   v_used bigint[];
 BEGIN
-  UPDATE ${prefix}windows w SET window_end = k.window_end
-    FROM unnest(p_policies, p_starts, p_ends) AS k(policy, window_start, window_end)
-   WHERE w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start
-     AND w.window_end < k.window_end;
+  PERFORM 1 FROM ${prefix}windows w
+    JOIN unnest(p_policies, p_starts, p_ends) AS k(policy, window_start, window_end)
+      ON w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start
+   WHERE w.window_end < k.window_end
+   ORDER BY w.policy, w.window_start FOR UPDATE OF w;
+  IF FOUND THEN
+    UPDATE ${prefix}windows w SET window_end = k.window_end
+      FROM unnest(p_policies, p_starts, p_ends) AS k(policy, window_start, window_end)
+     WHERE w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start
+       AND w.window_end < k.window_end;
+  END IF;
   SELECT array_agg(COALESCE(w.used, 0) ORDER BY k.ord) INTO v_used
     FROM unnest(p_policies, p_starts) WITH ORDINALITY AS k(policy, window_start, ord)
     LEFT JOIN ${prefix}windows w
@@ -139,33 +147,21 @@ BEGIN
 END;
 $$;
 
--- Moves the client's buckets of a day into its daily row, so the row is the whole day. Caller holds the
--- client's lock; each bucket's row is locked before it is read, so a charge's credits are moved or stay.
-CREATE OR REPLACE FUNCTION ${prefix}flush_day(p_client text, p_day bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  r record;
-  v_credits bigint := 0;
-BEGIN
-  FOR r IN SELECT w.policy, w.window_start, w.bucket_credits FROM ${prefix}windows w
-            WHERE w.client_id = p_client AND w.bucket_day = p_day AND w.bucket_credits <> 0 FOR UPDATE LOOP
-    UPDATE ${prefix}windows w SET bucket_credits = 0
-     WHERE w.client_id = p_client AND w.policy = r.policy AND w.window_start = r.window_start;
-    v_credits := v_credits + r.bucket_credits;
-  END LOOP;
-  IF v_credits <> 0 THEN
-    PERFORM ${prefix}add_daily(p_client, p_day, v_credits);
-  END IF;
-END;
-$$;
+-- Lock order, in every routine: the client's advisory lock (when taken) first; then window rows, in window
+-- order (policy, window_start), one row at a time or by one ORDER BY ... FOR UPDATE; then daily rows, last and
+-- in day order. A routine never waits for a window row while it holds a daily row, so no two transactions
+-- wait on each other in opposite orders.
 
 -- Adds p_credits to each given window and to the client's day p_day, if every window admits them (limits of
 -- -1 are unlimited); returns the counts after, in window order, or NULL when a window refuses (then nothing
 -- is changed). Needs no client lock: each window is one conditional upsert that checks and adds under the
--- row's lock. Limited windows go first, so when one refuses, the ones already added (all limited: their
--- counts cannot have saturated) are taken back exactly, still locked. The day's credits go to the bucket of
--- the first window added when its row already counts p_day, else to the daily row (a new window row, or one
--- whose bucket is of another day: that bucket moves to its daily row first).
+-- row's lock, the windows taken in window order. When a window refuses, the ones before it (still locked)
+-- are set back to their counts before: an add that a later window could refuse is made only when it does
+-- not saturate (else the row, locked, is read first), so each count before is known exactly. The day's
+-- credits go to the bucket of the first window when its row already counts p_day, else to the daily row (a
+-- new window row, or one whose bucket is of another day: that bucket moves to its daily row too); the daily
+-- rows are written last, after every window row is locked.
+DROP FUNCTION IF EXISTS ${prefix}flush_day(text, bigint);
 CREATE OR REPLACE FUNCTION ${prefix}add_windows(p_client text, p_policies text[], p_starts bigint[],
     p_ends bigint[], p_limits bigint[], p_credits bigint, p_day bigint) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
@@ -173,7 +169,12 @@ DECLARE
   n integer := coalesce(cardinality(p_policies), 0);
   v_order integer[];
   v_used bigint[] := array_fill(0::bigint, ARRAY[n]);
+  v_before bigint[] := array_fill(0::bigint, ARRAY[n]);
+  v_last_limited integer := 0;
+  v_exact boolean;
   v_bucketed boolean := false;
+  v_old_day bigint;
+  v_old_credits bigint := 0;
   v_row record;
   i integer;
 BEGIN
@@ -184,16 +185,20 @@ BEGIN
   IF n = 1 THEN
     v_order := '{1}';
   ELSE
-    SELECT array_agg(o ORDER BY p_limits[o] = -1, o) INTO v_order FROM generate_series(1, n) AS o;
+    SELECT array_agg(o ORDER BY p_policies[o], p_starts[o]) INTO v_order FROM generate_series(1, n) AS o;
   END IF;
   FOR k IN 1 .. n LOOP
     i := v_order[k];
-    IF p_limits[i] <> -1 AND p_credits > p_limits[i] THEN
-      RETURN NULL;  -- refused before anything was written
+    IF p_limits[i] <> -1 THEN
+      IF p_credits > p_limits[i] THEN
+        RETURN NULL;  -- refused before anything was written
+      END IF;
+      v_last_limited := k;
     END IF;
   END LOOP;
   FOR k IN 1 .. n LOOP
     i := v_order[k];
+    v_exact := k < v_last_limited;  -- a later window may refuse: this add must be undone exactly
     IF k = 1 THEN
       INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits)
       VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits, p_day, 0)
@@ -202,71 +207,107 @@ BEGIN
              window_end = GREATEST(w.window_end, EXCLUDED.window_end),
              bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used)
        WHERE (p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i]) AND w.bucket_day = p_day
+         AND (NOT v_exact OR (w.used + EXCLUDED.used <= 9007199254740991
+                              AND w.bucket_credits + EXCLUDED.used <= 9007199254740991))
       RETURNING w.used, w.bucket_credits INTO v_row;
-      IF FOUND THEN
-        -- a new row (its bucket empty) starts counting the day from the daily row
-        v_bucketed := v_row.bucket_credits <> 0;
-        IF NOT v_bucketed THEN
-          PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
-        END IF;
-      ELSE
-        -- the row is there and locked: over its limit, or its bucket is of another day
-        SELECT w.used, w.bucket_day, w.bucket_credits INTO v_row FROM ${prefix}windows w
-         WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i];
-        IF p_limits[i] <> -1 AND v_row.used + p_credits > p_limits[i] THEN
-          RETURN NULL;
-        END IF;
-        IF v_row.bucket_credits <> 0 THEN
-          PERFORM ${prefix}add_daily(p_client, v_row.bucket_day, v_row.bucket_credits);
-        END IF;
-        PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
-        UPDATE ${prefix}windows w
-           SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i]),
-               bucket_day = p_day, bucket_credits = 0
-         WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i]
-        RETURNING w.used, w.bucket_credits INTO v_row;
-      END IF;
+      -- a new row (its bucket empty) starts counting the day from the daily row
+      v_bucketed := FOUND AND v_row.bucket_credits <> 0;
     ELSE
       INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used)
       VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits)
       ON CONFLICT (client_id, policy, window_start) DO UPDATE
          SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
              window_end = GREATEST(w.window_end, EXCLUDED.window_end)
-       WHERE p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i]
+       WHERE (p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i])
+         AND (NOT v_exact OR w.used + EXCLUDED.used <= 9007199254740991)
       RETURNING w.used, w.bucket_credits INTO v_row;
-      IF NOT FOUND THEN
-        -- refused: take back what the windows before it (limited, locked) and the day got
+    END IF;
+    IF FOUND THEN
+      v_before[i] := v_row.used - p_credits;  -- exact: not saturated where it may be undone
+    ELSE
+      -- the row is there and locked: over its limit, its bucket of another day (the first window), or the
+      -- add would saturate
+      SELECT w.used, w.bucket_day, w.bucket_credits INTO v_row FROM ${prefix}windows w
+       WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i];
+      IF p_limits[i] <> -1 AND v_row.used + p_credits > p_limits[i] THEN
+        -- refused: set the windows before it (locked) back
         FOR j IN 1 .. k - 1 LOOP
           UPDATE ${prefix}windows w
-             SET used = w.used - p_credits,
-                 bucket_credits = w.bucket_credits - CASE WHEN j = 1 AND v_bucketed THEN p_credits ELSE 0 END
+             SET used = v_before[v_order[j]],
+                 bucket_day = CASE WHEN j = 1 AND v_old_credits <> 0 THEN v_old_day ELSE w.bucket_day END,
+                 bucket_credits = CASE WHEN j = 1 AND v_old_credits <> 0 THEN v_old_credits
+                                       WHEN j = 1 AND v_bucketed THEN w.bucket_credits - p_credits
+                                       ELSE w.bucket_credits END
            WHERE w.client_id = p_client AND w.policy = p_policies[v_order[j]]
              AND w.window_start = p_starts[v_order[j]];
         END LOOP;
-        IF NOT v_bucketed THEN
-          PERFORM ${prefix}add_daily(p_client, p_day, -p_credits);
-        END IF;
         RETURN NULL;
+      END IF;
+      v_before[i] := v_row.used;
+      IF k = 1 THEN
+        -- its bucket (if any) moves to its daily row below, and the day's credits go to the daily row
+        v_old_day := v_row.bucket_day;
+        v_old_credits := v_row.bucket_credits;
+        UPDATE ${prefix}windows w
+           SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i]),
+               bucket_day = p_day, bucket_credits = 0
+         WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i]
+        RETURNING w.used INTO v_row;
+      ELSE
+        UPDATE ${prefix}windows w
+           SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i])
+         WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i]
+        RETURNING w.used INTO v_row;
       END IF;
     END IF;
     v_used[i] := v_row.used;
   END LOOP;
+  -- every window row is locked: now the daily rows, in day order
+  IF v_old_credits <> 0 AND v_old_day < p_day THEN
+    PERFORM ${prefix}add_daily(p_client, v_old_day, v_old_credits);
+  END IF;
+  IF NOT v_bucketed THEN
+    PERFORM ${prefix}add_daily(p_client, p_day, p_credits);
+  END IF;
+  IF v_old_credits <> 0 AND v_old_day >= p_day THEN
+    PERFORM ${prefix}add_daily(p_client, v_old_day, v_old_credits);
+  END IF;
   RETURN v_used;
 END;
 $$;
 
--- Gives credits of a reservation back to the windows still present and to its day. Caller holds the lock.
+-- Gives credits of a reservation back to the windows still present and to its day p_day; the buckets of
+-- p_day move into its daily row first (so the day's total is its row, given back exactly). The reservation's
+-- windows and the rows with a bucket of p_day are locked together in window order, the daily row after.
+-- Caller holds the client's lock.
 CREATE OR REPLACE FUNCTION ${prefix}give_back(p_client text, p_policies text[], p_starts bigint[],
     p_credits bigint, p_day bigint) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  v_flushed bigint := 0;
 BEGIN
   IF p_credits = 0 THEN
     RETURN;
   END IF;
-  UPDATE ${prefix}windows w SET used = GREATEST(0, w.used - p_credits)
-    FROM unnest(p_policies, p_starts) AS k(policy, window_start)
-   WHERE w.client_id = p_client AND w.policy = k.policy AND w.window_start = k.window_start;
-  PERFORM ${prefix}flush_day(p_client, p_day);
+  FOR r IN SELECT w.policy, w.window_start, w.bucket_day, w.bucket_credits,
+                  (w.policy, w.window_start) IN (SELECT * FROM unnest(p_policies, p_starts)) AS reserved
+             FROM ${prefix}windows w
+            WHERE w.client_id = p_client
+              AND ((w.bucket_day = p_day AND w.bucket_credits <> 0)
+                   OR (w.policy, w.window_start) IN (SELECT * FROM unnest(p_policies, p_starts)))
+            ORDER BY w.policy, w.window_start FOR UPDATE OF w LOOP
+    IF r.bucket_day = p_day THEN
+      v_flushed := v_flushed + r.bucket_credits;
+    END IF;
+    UPDATE ${prefix}windows w
+       SET used = CASE WHEN r.reserved THEN GREATEST(0, w.used - p_credits) ELSE w.used END,
+           bucket_credits = CASE WHEN r.bucket_day = p_day THEN 0 ELSE w.bucket_credits END
+     WHERE w.client_id = p_client AND w.policy = r.policy AND w.window_start = r.window_start;
+  END LOOP;
+  IF v_flushed <> 0 THEN
+    PERFORM ${prefix}add_daily(p_client, p_day, v_flushed);
+  END IF;
   PERFORM ${prefix}add_daily(p_client, p_day, -p_credits);
 END;
 $$;
@@ -283,21 +324,29 @@ BEGIN
 END;
 $$;
 
--- Releases every reservation of the client that expired at p_now, forgetting their outcomes.
--- Caller holds the lock.
+-- Releases every reservation of the client that expired at p_now, forgetting their outcomes. When there are
+-- any, all the client's window rows are locked first, in window order (each reservation's give_back then
+-- finds its rows locked already), and the reservations are given back in day order, so the daily rows too
+-- are locked in order. Caller holds the lock.
 CREATE OR REPLACE FUNCTION ${prefix}expire_reservations(p_client text, p_now bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   r record;
   n integer := 0;
 BEGIN
-  FOR r IN DELETE FROM ${prefix}reservations x
+  IF NOT EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    RETURN 0;
+  END IF;
+  PERFORM 1 FROM ${prefix}windows w WHERE w.client_id = p_client ORDER BY w.policy, w.window_start FOR UPDATE;
+  FOR r IN SELECT x.reservation_id, x.policies, x.starts, x.credits, x.epoch_day, x.idem_key
+             FROM ${prefix}reservations x
             WHERE x.client_id = p_client AND x.expires_at <= p_now
-        RETURNING x.reservation_id, x.policies, x.starts, x.credits, x.epoch_day, x.idem_key LOOP
+            ORDER BY x.epoch_day, x.reservation_id LOOP
     PERFORM ${prefix}give_back(p_client, r.policies, r.starts, r.credits, r.epoch_day);
     PERFORM ${prefix}forget_outcome(p_client, r.idem_key, r.reservation_id);
     n := n + 1;
   END LOOP;
+  DELETE FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now;
   RETURN n;
 END;
 $$;
@@ -527,18 +576,36 @@ END;
 $$;
 
 -- Deletes a client's daily totals of a range of days (UsageStore.deleteHistory), their buckets moved into the
--- daily rows first; returns how many of the days deleted had a total other than zero.
+-- daily rows first (the bucket rows locked in window order, then the daily rows in day order); returns how
+-- many of the days deleted had a total other than zero.
 CREATE OR REPLACE FUNCTION ${prefix}delete_history(p_client text, p_from bigint, p_to bigint)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   n bigint;
-  d bigint;
+  r record;
+  v_days bigint[] := '{}';
+  v_credits bigint[] := '{}';
+  v_at integer;
 BEGIN
   PERFORM ${prefix}lock_client(p_client);
-  FOR d IN SELECT DISTINCT w.bucket_day FROM ${prefix}windows w
-            WHERE w.client_id = p_client AND w.bucket_day BETWEEN p_from AND p_to AND w.bucket_credits <> 0 LOOP
-    PERFORM ${prefix}flush_day(p_client, d);
+  FOR r IN SELECT w.policy, w.window_start, w.bucket_day, w.bucket_credits FROM ${prefix}windows w
+            WHERE w.client_id = p_client AND w.bucket_day BETWEEN p_from AND p_to AND w.bucket_credits <> 0
+            ORDER BY w.policy, w.window_start FOR UPDATE LOOP
+    UPDATE ${prefix}windows w SET bucket_credits = 0
+     WHERE w.client_id = p_client AND w.policy = r.policy AND w.window_start = r.window_start;
+    v_at := array_position(v_days, r.bucket_day);
+    IF v_at IS NULL THEN
+      v_days := v_days || r.bucket_day;
+      v_credits := v_credits || r.bucket_credits;
+    ELSE
+      v_credits[v_at] := v_credits[v_at] + r.bucket_credits;
+    END IF;
+  END LOOP;
+  PERFORM 1 FROM ${prefix}daily d WHERE d.client_id = p_client AND d.epoch_day BETWEEN p_from AND p_to
+    ORDER BY d.epoch_day FOR UPDATE;
+  FOR r IN SELECT k.day, k.credits FROM unnest(v_days, v_credits) AS k(day, credits) ORDER BY k.day LOOP
+    PERFORM ${prefix}add_daily(p_client, r.day, r.credits);
   END LOOP;
   WITH deleted AS (
     DELETE FROM ${prefix}daily d WHERE d.client_id = p_client AND d.epoch_day BETWEEN p_from AND p_to
