@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Every routine locks a client's window rows in one order (policy, window start), so plain charges and
  * settlements of the same two windows, listed in opposite orders, never deadlock: no call meets a deadlock
- * (PostgreSQL breaks one only after its deadlock_timeout of 1 s; InnoDB at once, and the store retries it),
- * no call takes 900 ms, and the windows and the day stay exact.
+ * (counted on the connections: PostgreSQL breaks one only after its deadlock_timeout of 1 s, InnoDB at once,
+ * and the store retries it; on the old lock order PostgreSQL's wait also ran past the call's deadline), and
+ * the windows and the day stay exact.
  */
 final class LockOrderTest {
 
@@ -92,7 +93,6 @@ final class LockOrderTest {
         JdbcUsageStore store = JdbcUsageStore.builder(countingDeadlocks(pool, deadlocks))
             .tablePrefix(tables.prefix()).createSchema(true).timeout(Duration.ofSeconds(5)).build()) {
       AtomicLong expected = new AtomicLong();
-      AtomicLong slowest = new AtomicLong();
       ExecutorService threads = Executors.newFixedThreadPool(THREADS);
       try {
         List<Future<?>> done = new ArrayList<>();
@@ -103,7 +103,6 @@ final class LockOrderTest {
             for (int i = 0; i < ROUNDS; i++) {
               // each thread lists the windows in both orders, and so do the threads at any moment
               List<WindowSlot> windows = (i + thread / 2) % 2 == 0 ? List.of(A, B) : List.of(B, A);
-              long began = System.nanoTime();
               if (settles) {
                 String id = "lock-order-" + thread + "-" + i;
                 assertThat(store.charge(request(windows, 4, ChargeMode.RESERVE, id)).granted()).isTrue();
@@ -114,7 +113,6 @@ final class LockOrderTest {
                 assertThat(store.charge(request(windows, 1, ChargeMode.CHARGE, null)).granted()).isTrue();
                 expected.addAndGet(1);
               }
-              slowest.accumulateAndGet(System.nanoTime() - began, Math::max);
             }
             return null;
           }));
@@ -126,7 +124,6 @@ final class LockOrderTest {
         threads.shutdownNow();
       }
       assertThat(deadlocks.get()).as("deadlocks met").isZero();
-      assertThat(TimeUnit.NANOSECONDS.toMillis(slowest.get())).as("slowest call, ms").isLessThan(900);
       assertThat(expected.get()).isEqualTo(THREADS / 2 * (ROUNDS + ROUNDS / 4 * 6));
       assertThat(store.usage(CLIENT, List.of(A, B), NOW)).containsExactly(expected.get(), expected.get());
       assertThat(store.history(CLIENT, DAY, DAY)).containsExactly(new DayTotal(DAY, expected.get()));
