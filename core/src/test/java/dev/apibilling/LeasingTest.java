@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apibilling.memory.InMemoryUsageStore;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.tck.ForwardingUsageStore;
 import dev.apibilling.tck.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -170,6 +174,51 @@ final class LeasingTest {
     assertThat(registry.get("apibilling.leases.decisions").tag("source", "local").functionCounter().count())
         .isEqualTo(stats.localDecisions()).isPositive();
     assertThat(registry.get("apibilling.leases.local.ratio").gauge().value()).isEqualTo(stats.localHitRatio());
+  }
+
+  @Test
+  void aChunkSettlementTheStoreMadeButReportedFailedIsNotChargedAgainWhenRetried() {
+    List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000));
+    AnsweredThenFailed flaky = new AnsweredThenFailed();
+    ApiBilling billing =
+        ApiBilling.builder().store(flaky).clock(clock).leases(SETTINGS).manualLeaseSweeps().build();
+    billing.updateClientQuotas(CLIENT, quotas);
+    for (int i = 0; i < 40; i++) {
+      billing.trackClientUsage(CLIENT, 1 + i % 3);
+    }
+    assertThat(billing.leaseStats().localDecisions()).isPositive();
+    flaky.failing = true;
+    billing.settleLeases();
+    flaky.failing = false;
+    assertThat(flaky.keptButFailed).as("credits kept by settlements reported failed").isPositive();
+    billing.sweepLeases();
+    assertThat(stored(quotas, 0)).as("the retry finds the chunk settled").isEqualTo(79);
+    billing.close();
+    assertThat(stored(quotas, 0)).isEqualTo(79);
+  }
+
+  /**
+   * Settles in the store, then fails while {@link #failing}: as a call that timed out or was interrupted
+   * after it was sent.
+   */
+  private final class AnsweredThenFailed extends ForwardingUsageStore {
+    volatile boolean failing;
+    long keptButFailed;
+
+    @Override
+    protected UsageStore delegate() {
+      return store;
+    }
+
+    @Override
+    public boolean settle(SettleRequest request) {
+      boolean settled = super.settle(request);
+      if (failing) {
+        keptButFailed += request.actualCredits();
+        throw new UsageStoreException("no answer in time");
+      }
+      return settled;
+    }
   }
 
   @Test
