@@ -447,15 +447,19 @@ final class LeasingStore implements UsageStore {
 
   /**
    * Ends a chunk once: stops local grants, then settles it when no local reservation holds it, on the
-   * sweeper's thread when there is one (the chunk stays counted until then, so nothing waits for it).
+   * sweeper's thread when there is one (the chunk stays counted until then, so nothing waits for it). Its
+   * unused credits are noted under the chunk's lock, so that a settlement made meanwhile by
+   * {@link #finish} (a sweep, {@link #settleAll}) never sees the chunk closed without them.
    */
   private void end(LeasedClient c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
-    long left = l.left.getAndSet(Lease.CLOSED);
-    if (left < 0) {
-      return;
+    synchronized (l) {
+      long left = l.left.getAndSet(Lease.CLOSED);
+      if (left < 0) {
+        return;
+      }
+      l.unused = left;
     }
-    l.unused = left;
     if (sweeper != null) {
       try {
         sweeper.execute(() -> release(l, now));
