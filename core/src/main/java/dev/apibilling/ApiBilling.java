@@ -430,8 +430,9 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   /**
-   * Settles this billing's leases, stops retrying settlements (what still waits expires in the store) and
-   * closes the store if this billing created it (the default in-memory store).
+   * Settles this billing's leases (after the lease settlements under way, waited for up to 10 seconds), stops
+   * retrying settlements (what still waits expires in the store) and closes the store if this billing
+   * created it (the default in-memory store).
    */
   @Override
   public void close() {

@@ -21,6 +21,8 @@ final class Lease {
   private final long[] usedAtGrant;
   final long until;
   final long drainBy;
+  /** When the store may give the chunk's reservation back by itself ({@link LeaseCalls#keptUntil}). */
+  final long keptUntil;
   final AtomicLong left;
   final AtomicInteger holds = new AtomicInteger(1);
   final AtomicLong sequence = new AtomicLong();
@@ -31,7 +33,7 @@ final class Lease {
   boolean finished;
 
   Lease(String clientId, String id, List<WindowSlot> windows, long epochDay, long block, long[] usedAtGrant,
-      long until, long drainBy) {
+      long until, long drainBy, long keptUntil) {
     this.clientId = clientId;
     this.id = id;
     this.windows = windows;
@@ -40,6 +42,7 @@ final class Lease {
     this.usedAtGrant = usedAtGrant;
     this.until = until;
     this.drainBy = drainBy;
+    this.keptUntil = keptUntil;
     this.reservationsExpireBy = drainBy;
     this.left = new AtomicLong(block);
   }

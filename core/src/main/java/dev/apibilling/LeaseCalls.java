@@ -83,8 +83,10 @@ final class LeaseCalls {
 
   /**
    * Settles a chunk ({@code lease} given, keeping {@code keep}) or gives a block back ({@code keep} 0);
-   * a failed call is retried by {@link #retryFailed}. A chunk the store no longer holds (it outlived its
-   * windows by {@link #DRAWN_KEPT_MILLIS}) has what it granted charged again.
+   * a failed call is retried by {@link #retryFailed}. A chunk the store no longer holds because it expired
+   * (it outlived its windows by {@link #DRAWN_KEPT_MILLIS}) has what it granted charged again; before its
+   * expiry the store no longer holds it only because an earlier call settled it (one that failed after the
+   * store had answered, e.g. a timeout or an interrupt), so nothing is charged again.
    *
    * @return whether the store settled it now
    */
@@ -103,7 +105,7 @@ final class LeaseCalls {
       return false;
     }
     calls.increment();
-    if (!settled && f.keep > 0 && f.lease != null) {
+    if (!settled && f.keep > 0 && f.lease != null && now >= f.lease.keptUntil) {
       recharge(f.lease, f.keep, now);
     }
     return settled;

@@ -44,6 +44,8 @@ final class LeasingStore implements UsageStore {
 
   /** A block is drawn in this many chunks (fewer when a chunk would be under the smallest lease). */
   private static final long CHUNKS = 4;
+  /** How long {@link #close} waits for the settlements the sweeper is making. */
+  private static final long CLOSE_WAIT_SECONDS = 10;
 
   private final UsageStore store;
   private final LeaseCalls calls;
@@ -321,7 +323,8 @@ final class LeasingStore implements UsageStore {
    */
   private @Nullable Lease chunkOf(LeasedClient c, LeaseBlock b, ChargeRequest r, long chunk) {
     String id = LeaseCalls.newId();
-    ChargeResult result = calls.reserve(r, id, chunk, LeaseCalls.keptUntil(r));
+    long keptUntil = LeaseCalls.keptUntil(r);
+    ChargeResult result = calls.reserve(r, id, chunk, keptUntil);
     if (!result.granted()) {
       c.remember(r.windows(), result.used());
       return null;
@@ -352,7 +355,8 @@ final class LeasingStore implements UsageStore {
     for (int i = 0; i < own.length; i++) {
       own[i] -= b.undrawn;
     }
-    return new Lease(r.clientId(), id, r.windows(), r.epochDay(), chunk, own, b.until, r.now() + ttl - span);
+    return new Lease(r.clientId(), id, r.windows(), r.epochDay(), chunk, own, b.until, r.now() + ttl - span,
+        keptUntil);
   }
 
   /**
@@ -443,15 +447,19 @@ final class LeasingStore implements UsageStore {
 
   /**
    * Ends a chunk once: stops local grants, then settles it when no local reservation holds it, on the
-   * sweeper's thread when there is one (the chunk stays counted until then, so nothing waits for it).
+   * sweeper's thread when there is one (the chunk stays counted until then, so nothing waits for it). Its
+   * unused credits are noted under the chunk's lock, so that a settlement made meanwhile by
+   * {@link #finish} (a sweep, {@link #settleAll}) never sees the chunk closed without them.
    */
   private void end(LeasedClient c, Lease l, long now) {
     c.lease.compareAndSet(l, null);
-    long left = l.left.getAndSet(Lease.CLOSED);
-    if (left < 0) {
-      return;
+    synchronized (l) {
+      long left = l.left.getAndSet(Lease.CLOSED);
+      if (left < 0) {
+        return;
+      }
+      l.unused = left;
     }
-    l.unused = left;
     if (sweeper != null) {
       try {
         sweeper.execute(() -> release(l, now));
@@ -627,11 +635,23 @@ final class LeasingStore implements UsageStore {
     return store.deleteHistory(clientId, fromEpochDay, toEpochDay);
   }
 
-  /** Stops the sweeper and settles every lease; does not close the store (its owner does). */
+  /**
+   * Stops the sweeper, waits for the settlements it is making, then settles every lease and retries the
+   * settlements that failed; does not close the store (its owner does). The sweeper is not interrupted: an
+   * interrupted store call may still be made by the store while it is reported failed.
+   */
   @Override
   public void close() {
     if (sweeper != null) {
-      sweeper.shutdownNow();
+      sweeper.shutdown();
+      try {
+        if (!sweeper.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+          LOG.log(System.Logger.Level.WARNING, "lease settlements still running after " + CLOSE_WAIT_SECONDS
+              + " s; settling the rest while they run");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     settleAll();
     sweep();

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apibilling.memory.InMemoryUsageStore;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
+import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.tck.ForwardingUsageStore;
 import dev.apibilling.tck.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Leased budgets on the in-memory store, one behaviour at a time, on a clock moved by hand. */
@@ -170,6 +176,117 @@ final class LeasingTest {
     assertThat(registry.get("apibilling.leases.decisions").tag("source", "local").functionCounter().count())
         .isEqualTo(stats.localDecisions()).isPositive();
     assertThat(registry.get("apibilling.leases.local.ratio").gauge().value()).isEqualTo(stats.localHitRatio());
+  }
+
+  @Test
+  void aChunkSettlementTheStoreMadeButReportedFailedIsNotChargedAgainWhenRetried() {
+    List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000));
+    AnsweredThenFailed flaky = new AnsweredThenFailed();
+    ApiBilling billing =
+        ApiBilling.builder().store(flaky).clock(clock).leases(SETTINGS).manualLeaseSweeps().build();
+    billing.updateClientQuotas(CLIENT, quotas);
+    for (int i = 0; i < 40; i++) {
+      billing.trackClientUsage(CLIENT, 1 + i % 3);
+    }
+    assertThat(billing.leaseStats().localDecisions()).isPositive();
+    flaky.failing = true;
+    billing.settleLeases();
+    flaky.failing = false;
+    assertThat(flaky.keptButFailed).as("credits kept by settlements reported failed").isPositive();
+    billing.sweepLeases();
+    assertThat(stored(quotas, 0)).as("the retry finds the chunk settled").isEqualTo(79);
+    billing.close();
+    assertThat(stored(quotas, 0)).isEqualTo(79);
+  }
+
+  @Test
+  void closeWaitsForTheChunkSettlementTheSweeperIsMaking() throws InterruptedException {
+    List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.DAY, 10_000));
+    HeldOnSweeper held = new HeldOnSweeper();
+    ApiBilling billing = ApiBilling.builder().store(held).clock(clock).leases(SETTINGS).build();
+    billing.updateClientQuotas(CLIENT, quotas);
+    long granted = 0;
+    for (int i = 0; i < 41; i++) {
+      granted += billing.trackClientUsage(CLIENT, 3).requested();
+    }
+    clock.advance(Duration.ofMillis(1100));
+    held.from = clock.millis();
+    granted += billing.trackClientUsage(CLIENT, 3).requested();
+    Thread closer = new Thread(billing::close);
+    try {
+      assertThat(held.entered.await(30, TimeUnit.SECONDS)).as("the sweeper settles the spent chunk").isTrue();
+      closer.start();
+      // until close has returned, or waits (for the sweeper): only then may the held settlement go on
+      Thread.State state;
+      while ((state = closer.getState()) != Thread.State.TERMINATED && state != Thread.State.TIMED_WAITING) {
+        Thread.onSpinWait();
+      }
+      if (state == Thread.State.TERMINATED) {
+        assertThat(stored(quotas, 0)).as("counted when close returned").isEqualTo(granted);
+      }
+    } finally {
+      held.proceed.countDown();
+    }
+    closer.join();
+    assertThat(stored(quotas, 0)).isEqualTo(granted);
+  }
+
+  /**
+   * Holds the settlements made on the lease sweeper's thread from {@link #from} on until {@link #proceed},
+   * interrupts ignored.
+   */
+  private final class HeldOnSweeper extends ForwardingUsageStore {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch proceed = new CountDownLatch(1);
+    volatile long from = Long.MAX_VALUE;
+
+    @Override
+    protected UsageStore delegate() {
+      return store;
+    }
+
+    @Override
+    public boolean settle(SettleRequest request) {
+      if (request.now() >= from && Thread.currentThread().getName().equals("apibilling-leases")) {
+        entered.countDown();
+        boolean interrupted = false;
+        while (proceed.getCount() > 0) {
+          try {
+            proceed.await();
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return super.settle(request);
+    }
+  }
+
+  /**
+   * Settles in the store, then fails while {@link #failing}: as a call that timed out or was interrupted
+   * after it was sent.
+   */
+  private final class AnsweredThenFailed extends ForwardingUsageStore {
+    volatile boolean failing;
+    long keptButFailed;
+
+    @Override
+    protected UsageStore delegate() {
+      return store;
+    }
+
+    @Override
+    public boolean settle(SettleRequest request) {
+      boolean settled = super.settle(request);
+      if (failing) {
+        keptButFailed += request.actualCredits();
+        throw new UsageStoreException("no answer in time");
+      }
+      return settled;
+    }
   }
 
   @Test
