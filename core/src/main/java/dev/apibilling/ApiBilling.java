@@ -278,7 +278,7 @@ public final class ApiBilling implements AutoCloseable {
     if (forecaster != null) {
       windows = forecaster.guard(clientId, windows, now);
     }
-    if (mode == ChargeMode.CHARGE && key == null && eventSource == null && !timed) {
+    if (mode == ChargeMode.CHARGE && key == null && eventSource == null && !timed && windows.operation == null) {
       long[] used = store.chargeQuickly(clientId, windows.slots, credits, epochDay(now), now);
       if (used != null) {
         return answered(new BillingDecision(clientId, credits, true, false, now, windows, used, null, metadata),
@@ -291,7 +291,8 @@ public final class ApiBilling implements AutoCloseable {
             Events.windows(windows.slots), EventDetails.NONE, metadata, eventSource);
     ChargeRequest request = new ChargeRequest(clientId, windows.slots, credits, mode, key,
         key == null ? 0 : now + idempotencyTtlMillis, reservationId, now + ttlMillis,
-        epochDay(now), metadata, now, event != null && mode == ChargeMode.CHARGE ? Events.record(event) : null);
+        epochDay(now), metadata, now, event != null && mode == ChargeMode.CHARGE ? Events.record(event) : null,
+        windows.operation);
     ChargeResult result;
     try {
       result = timed ? timedCall("charge", () -> store.charge(request)) : store.charge(request);
@@ -361,8 +362,30 @@ public final class ApiBilling implements AutoCloseable {
   }
 
   /**
-   * Deletes the client's daily totals from {@code from} to {@code to} inclusive (window counters that
-   * decide requests are not touched).
+   * The client's credits per day on one operation from {@code from} to {@code to} inclusive, days in the
+   * history zone, without days of no usage. Kept for the operations that have quotas in the client's plan
+   * when the charges are made (their credits also count in {@link #usageHistory(String, LocalDate,
+   * LocalDate) the client's history}).
+   *
+   * @throws IllegalArgumentException if the operation name is invalid, {@code from} is after {@code to}
+   *     or the range is too long
+   */
+  public List<DailyUsage> usageHistory(String clientId, String operation, LocalDate from, LocalDate to) {
+    Requirements.clientId(clientId);
+    Requirements.operation(operation);
+    Requirements.dateRange(from, to);
+    List<DayTotal> days = timedCall("history",
+        () -> store.history(clientId, operation, from.toEpochDay(), to.toEpochDay()));
+    List<DailyUsage> result = new ArrayList<>(days.size());
+    for (DayTotal day : days) {
+      result.add(new DailyUsage(LocalDate.ofEpochDay(day.epochDay()), day.credits()));
+    }
+    return result;
+  }
+
+  /**
+   * Deletes the client's daily totals, and those of its operations, from {@code from} to {@code to}
+   * inclusive (window counters that decide requests are not touched).
    *
    * @return the number of days that had usage
    */

@@ -35,8 +35,8 @@ import org.jspecify.annotations.Nullable;
  * {@code left} to {@link Lease#CLOSED} once, so its settlement keeps exactly the credits granted from it and gives
  * back exactly the rest. A reservation granted from a chunk holds it open until it is settled here (its
  * unused credits go back to the chunk, or off what the settlement keeps); the sweep settles a chunk that
- * local reservations still hold at its {@code drainBy}, keeping those reservations in full. Keyed charges and
- * reservations, and reservations made before leasing, go to the store.
+ * local reservations still hold at its {@code drainBy}, keeping those reservations in full. Keyed charges,
+ * charges of an operation with quotas of its own, and reservations made before leasing go to the store.
  */
 final class LeasingStore implements UsageStore {
 
@@ -84,7 +84,7 @@ final class LeasingStore implements UsageStore {
 
   @Override
   public ChargeResult charge(ChargeRequest r) {
-    if (r.idempotencyKey() != null) {
+    if (r.idempotencyKey() != null || r.operation() != null) {
       return direct(clients.get(r.clientId()), r);
     }
     if (r.mode() == ChargeMode.CHECK) {
@@ -628,6 +628,11 @@ final class LeasingStore implements UsageStore {
   @Override
   public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
     return store.history(clientId, fromEpochDay, toEpochDay);
+  }
+
+  @Override
+  public List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    return store.history(clientId, operation, fromEpochDay, toEpochDay);
   }
 
   @Override

@@ -44,16 +44,19 @@ final class Plan {
     final Instant[] ends;
     final long validFrom;
     final long validUntil;
+    /** The operation whose quotas these windows include, or null for client-wide windows only. */
+    final @Nullable String operation;
     /** The windows of each operation that has quotas (client-wide ones first); null if none has. */
     private final @Nullable Map<String, Snapshot> operations;
     private final @Nullable Snapshot clientWide;
 
     private Snapshot(List<QuotaDefinition> quotas, List<WindowSlot> slots, long validFrom, long validUntil) {
-      this(quotas, slots, validFrom, validUntil, false);
+      this(quotas, slots, validFrom, validUntil, false, null);
     }
 
     private Snapshot(List<QuotaDefinition> quotas, List<WindowSlot> slots, long validFrom, long validUntil,
-        boolean split) {
+        boolean split, @Nullable String operation) {
+      this.operation = operation;
       this.quotas = quotas;
       this.slots = slots;
       this.validFrom = validFrom;
@@ -101,7 +104,7 @@ final class Plan {
           w.add(slots.get(i));
         }
       }
-      return new Snapshot(List.copyOf(q), List.copyOf(w), validFrom, validUntil);
+      return new Snapshot(List.copyOf(q), List.copyOf(w), validFrom, validUntil, false, operation);
     }
 
     static Snapshot at(List<QuotaDefinition> quotas, long now) {
@@ -114,7 +117,7 @@ final class Plan {
         from = Math.max(from, b[0]);
         until = Math.min(until, b[1]);
       }
-      return new Snapshot(quotas, List.copyOf(slots), from, until, true);
+      return new Snapshot(quotas, List.copyOf(slots), from, until, true, null);
     }
 
     /** These windows with other limits (a predictive reserve held back), same bounds and validity. */
@@ -124,7 +127,7 @@ final class Plan {
         WindowSlot w = slots.get(i);
         changed.add(new WindowSlot(w.policy(), w.start(), w.end(), limits[i]));
       }
-      return new Snapshot(quotas, List.copyOf(changed), validFrom, validUntil);
+      return new Snapshot(quotas, List.copyOf(changed), validFrom, validUntil, false, operation);
     }
 
     /** The quota states for the given used counts. */

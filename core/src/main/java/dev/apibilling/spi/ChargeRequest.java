@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  * @param event when not null, the usage event to record in the same atomic call if, and only if, the
  *     credits are counted: a granted {@link ChargeMode#CHARGE} that is not a replay (see
  *     {@link UsageEventLog}); null when events are off and for checks and reservations
+ * @param operation when not null, the operation whose quotas are among {@code windows}: the credits
+ *     counted also count towards the client's daily total of that operation ({@link UsageStore#history(
+ *     String, String, long, long)}), and a reservation remembers it, so credits given back leave that
+ *     total too; null for a charge that counts against client-wide quotas only
  */
 public record ChargeRequest(
     String clientId,
@@ -39,7 +43,8 @@ public record ChargeRequest(
     long epochDay,
     Map<String, String> metadata,
     long now,
-    @Nullable EventRecord event) {
+    @Nullable EventRecord event,
+    @Nullable String operation) {
 
   /**
    * @throws IllegalArgumentException if a {@link ChargeMode#RESERVE} request has no (or an empty)
@@ -58,12 +63,21 @@ public record ChargeRequest(
     }
   }
 
-  /** A request that records no usage event. */
+  /** A request of no operation. */
+  public ChargeRequest(String clientId, List<WindowSlot> windows, long credits, ChargeMode mode,
+      @Nullable String idempotencyKey, long idempotencyExpiresAt, @Nullable String reservationId,
+      long reservationExpiresAt, long epochDay, Map<String, String> metadata, long now,
+      @Nullable EventRecord event) {
+    this(clientId, windows, credits, mode, idempotencyKey, idempotencyExpiresAt, reservationId,
+        reservationExpiresAt, epochDay, metadata, now, event, null);
+  }
+
+  /** A request of no operation that records no usage event. */
   public ChargeRequest(String clientId, List<WindowSlot> windows, long credits, ChargeMode mode,
       @Nullable String idempotencyKey, long idempotencyExpiresAt, @Nullable String reservationId,
       long reservationExpiresAt, long epochDay, Map<String, String> metadata, long now) {
     this(clientId, windows, credits, mode, idempotencyKey, idempotencyExpiresAt, reservationId,
-        reservationExpiresAt, epochDay, metadata, now, null);
+        reservationExpiresAt, epochDay, metadata, now, null, null);
   }
 
   /** Whether the credits fit into every window, given the used counts in the same order. */

@@ -67,9 +67,22 @@ public interface UsageStore extends AutoCloseable {
   List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay);
 
   /**
-   * Deletes the client's daily totals from {@code fromEpochDay} to {@code toEpochDay} inclusive.
+   * Daily totals of one operation of the client ({@link ChargeRequest#operation()}) from
+   * {@code fromEpochDay} to {@code toEpochDay} inclusive, by day, without empty days. The credits of a
+   * charge of an operation count in both the client's totals and the operation's.
    *
-   * @return the number of days that had a total
+   * <p>The default throws {@link UnsupportedOperationException}: a store written before operation
+   * history keeps none, and says so rather than answer with an empty history.
+   */
+  default List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no daily totals per operation");
+  }
+
+  /**
+   * Deletes the client's daily totals from {@code fromEpochDay} to {@code toEpochDay} inclusive, and
+   * those of its operations in the same days.
+   *
+   * @return the number of days that had a client-wide total
    */
   long deleteHistory(String clientId, long fromEpochDay, long toEpochDay);
 

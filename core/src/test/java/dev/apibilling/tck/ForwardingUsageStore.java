@@ -37,6 +37,11 @@ public abstract class ForwardingUsageStore implements UsageStore {
   }
 
   @Override
+  public List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    return delegate().history(clientId, operation, fromEpochDay, toEpochDay);
+  }
+
+  @Override
   public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
     return delegate().deleteHistory(clientId, fromEpochDay, toEpochDay);
   }
