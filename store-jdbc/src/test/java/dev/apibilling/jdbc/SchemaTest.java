@@ -96,20 +96,25 @@ final class SchemaTest {
       List<String> statements = new Schema("acme_").statements(dialect);
       assertThat(statements).isNotEmpty().allSatisfy(s -> assertThat(s).doesNotEndWith(";")
           .satisfiesAnyOf(t -> assertThat(t).startsWith("CREATE"), t -> assertThat(t).startsWith("DROP FUNCTION IF EXISTS"),
-              t -> assertThat(t).startsWith("DO $$").contains("ALTER TABLE acme_windows ADD COLUMN IF NOT EXISTS")));
+              t -> assertThat(t).startsWith("DO $$").contains("ADD COLUMN IF NOT EXISTS"),
+              t -> assertThat(t).startsWith("BEGIN NOT ATOMIC").contains("ADD COLUMN IF NOT EXISTS"),
+              t -> assertThat(t).startsWith("ALTER TABLE acme_reservations ADD COLUMN IF NOT EXISTS"),
+              t -> assertThat(t).containsPattern("^(SET @acme_upgrade|(PREPARE|EXECUTE|DEALLOCATE PREPARE) acme_upgrade)")));
     }
-    // the PL/pgSQL bodies stay whole: one statement per function, and one upgrade block
+    // the PL/pgSQL bodies stay whole: one statement per function, and one upgrade block per table upgraded
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(14);
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(15);
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("DO $$")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("$$"));
+        .filteredOn(s -> s.startsWith("DO $$")).hasSize(2).allSatisfy(s -> assertThat(s).endsWith("$$"));
     // functions whose parameters changed drop their old signature first, so an upgrade leaves no overload
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(3);
+        .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(4);
     // so do MariaDB's procedures, written with the client's DELIMITER lines
     assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(9)
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(10)
         .allSatisfy(s -> assertThat(s).endsWith("END").doesNotContain("DELIMITER"));
+    assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
+        .filteredOn(s -> s.startsWith("BEGIN NOT ATOMIC")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("END"));
   }
 
   @Test
