@@ -260,8 +260,10 @@ public final class JdbcUsageStore implements UsageStore {
   }
 
   /**
-   * Creates the tables (and on PostgreSQL the functions) that are missing; changes nothing that exists
-   * except PostgreSQL functions, which are replaced by this version's. Safe to run concurrently.
+   * Creates the tables (and on PostgreSQL the functions) that are missing, and adds to existing tables the
+   * nullable columns this version needs when they lack them; changes nothing else that exists except the
+   * PostgreSQL functions and MariaDB procedures, which are replaced by this version's. Safe to run
+   * concurrently.
    *
    * @throws UsageStoreException if the database fails
    */

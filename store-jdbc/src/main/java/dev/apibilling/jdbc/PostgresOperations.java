@@ -69,6 +69,7 @@ final class PostgresOperations extends Operations {
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     List<WindowSlot> slots = r.windows();
     int n = slots.size();
+    // charge_one: a plain charge of one window of no operation (an operation's also writes its day total)
     if (n == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null) {
       return chargeOne(c, r, slots.get(0), d);
     }
