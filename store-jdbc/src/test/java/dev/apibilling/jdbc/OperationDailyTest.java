@@ -3,11 +3,18 @@ package dev.apibilling.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apibilling.ApiBilling;
+import dev.apibilling.Charge;
+import dev.apibilling.DailyUsage;
+import dev.apibilling.QuotaDefinition;
+import dev.apibilling.QuotaDuration;
+import dev.apibilling.Reservation;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
+import dev.apibilling.tck.MutableClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -15,10 +22,17 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -182,6 +196,82 @@ final class OperationDailyTest {
       assertThat(store.charge(charge(1_000, "send", NOW)).granted()).isFalse();
       assertThat(store.history(client, DAY, DAY)).containsExactly(new DayTotal(DAY, 4));
       assertThat(rows(tables, "operation_daily")).isZero();
+    }
+  }
+
+  // ---- races ---------------------------------------------------------------------------------
+
+  @Test
+  void plainChargesAndSettlementsOfAnOperationRacingKeepItsTotalExactOnPostgres() throws Exception {
+    racingChargesAndSettlementsKeepTheTotalsExact(Databases.postgres(), null);
+  }
+
+  @Test
+  void plainChargesAndSettlementsOfAnOperationRacingKeepItsTotalExactOnMariaDb() throws Exception {
+    racingChargesAndSettlementsKeepTheTotalsExact(Databases.mariadb(), null);
+  }
+
+  @Test
+  void plainChargesAndSettlementsOfAnOperationRacingKeepItsTotalExactInTheMySqlDialect() throws Exception {
+    racingChargesAndSettlementsKeepTheTotalsExact(Databases.mariadb(), JdbcDialect.MYSQL);
+  }
+
+  @Test
+  void plainChargesAndSettlementsOfAnOperationRacingKeepItsTotalExactOnH2() throws Exception {
+    racingChargesAndSettlementsKeepTheTotalsExact(Databases.h2Url(), null);
+  }
+
+  /**
+   * Plain charges of an operation (no client lock on PostgreSQL and MariaDB), charges of no operation, and
+   * reservations of the operation settled for part or released (under the client's lock), all at once on
+   * one client: no call fails and the operation's total and the client's are exact.
+   */
+  private void racingChargesAndSettlementsKeepTheTotalsExact(String url, @Nullable JdbcDialect dialect)
+      throws Exception {
+    MutableClock clock = MutableClock.at(Instant.ofEpochMilli(NOW).toString());
+    LocalDate day = LocalDate.ofEpochDay(DAY);
+    try (TestTables tables = TestTables.on(url);
+        JdbcUsageStore store = open(tables, dialect);
+        ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
+      billing.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.DAY, 1_000_000),
+          QuotaDefinition.of(QuotaDuration.MONTH, 1_000_000),
+          QuotaDefinition.of(QuotaDuration.DAY, 1_000_000).forOperation("send")));
+      AtomicLong operation = new AtomicLong();
+      AtomicLong all = new AtomicLong();
+      ExecutorService pool = Executors.newFixedThreadPool(6);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+          int kind = t % 3;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < 30; i++) {
+              if (kind == 0) {
+                Reservation r = billing.reserve(Charge.of(client, 4).operation("send")).reservation().orElseThrow();
+                long kept = i % 4;             // 0: a release
+                assertThat(kept == 0 ? billing.release(r) : billing.commit(r, kept)).isTrue();
+                operation.addAndGet(kept);
+                all.addAndGet(kept);
+              } else if (kind == 1) {
+                assertThat(billing.tryCharge(Charge.of(client, 1).operation("send")).granted()).isTrue();
+                operation.addAndGet(1);
+                all.addAndGet(1);
+              } else {
+                assertThat(billing.tryCharge(Charge.of(client, 2)).granted()).isTrue();
+                all.addAndGet(2);
+              }
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(2, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(operation.get()).as("kept: 7 rounds of 0+1+2+3, then 0+1; plain: 30").isEqualTo(2 * 43 + 2 * 30);
+      assertThat(billing.usageHistory(client, "send", day, day)).containsExactly(new DailyUsage(day, operation.get()));
+      assertThat(billing.usageHistory(client, day, day)).containsExactly(new DailyUsage(day, all.get()));
     }
   }
 
