@@ -450,15 +450,22 @@ final class ClientState {
 
   /** The {@code (epochDay, total)} pairs of {@code days} outside {@code from} to {@code to} inclusive. */
   private static long[] withoutDays(long[] days, long from, long to) {
-    int kept = 0;
-    long[] result = new long[days.length];
+    int dropped = 0;
+    for (int i = 0; i < days.length; i += 2) {
+      dropped += days[i] >= from && days[i] <= to ? 2 : 0;
+    }
+    if (dropped == 0) {
+      return days;
+    }
+    long[] kept = new long[days.length - dropped];
+    int k = 0;
     for (int i = 0; i < days.length; i += 2) {
       if (days[i] < from || days[i] > to) {
-        result[kept++] = days[i];
-        result[kept++] = days[i + 1];
+        kept[k++] = days[i];
+        kept[k++] = days[i + 1];
       }
     }
-    return kept == days.length ? days : Arrays.copyOf(result, kept);
+    return kept;
   }
 
   private void addDaily(long epochDay, long credits) {

@@ -154,6 +154,30 @@ final class OperationQuotaHttpTest {
   }
 
   @Test
+  void statusOverAStoreWithoutOperationTotalsLeavesTheOperationHistoryOut() throws Exception {
+    ServletContextHandler context = TestServer.echoContext();
+    TestServer.billingFilter(context, Map.of(
+        "store", "test-store:ops-without-history",
+        "plans", "free = day:100, day:2 operation=report",
+        "clients", "acme = free",
+        "api-keys", KEY + " = acme",
+        "costs", "GET /api/report = 1 as report"));
+    TestServer.statusServlet(context);
+    try (TestServer old = TestServer.start(context)) {
+      TestStoreProvider.store("ops-without-history").noOperationHistory.set(true);
+      old.get("/api/report", "X-Api-Key", KEY);
+
+      HttpResponse<String> response = old.get("/billing/status", "X-Api-Key", KEY);
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      JsonNode status = JSON.readTree(response.body());
+      assertThat(status.path("operations").path("report").get(0).path("used").asLong()).isEqualTo(1);
+      assertThat(status.path("history").path("days").get(0).path("credits").asLong()).isEqualTo(1);
+      assertThat(status.path("history").has("operations")).isFalse();
+    }
+  }
+
+  @Test
   void initParamOperationAttributeNamesTheAttributeRead() throws Exception {
     ServletContextHandler context = TestServer.echoContext();
     Filter operationFromHeader = (request, response, chain) -> {
