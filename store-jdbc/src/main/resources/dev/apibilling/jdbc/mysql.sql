@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS ${prefix}reservations (
 ) ENGINE=InnoDB;
 -- Upgrade of a reservations table made before the operation history (schemas before 2026-12-01): a nullable
 -- column, so its rows are reservations of no operation. MySQL has no ADD COLUMN IF NOT EXISTS: the ALTER is
--- prepared only when the column is missing (else a no-op, DO 0), so an up-to-date table is not altered.
+-- prepared only when the column is missing (else a no-op, DO 0), so an up-to-date table is not altered. (Two
+-- instances upgrading the same table at the same moment: one ALTER fails as a duplicate column; building that
+-- store again passes.)
 SET @${prefix}upgrade = (SELECT IF(COUNT(*) = 0, 'ALTER TABLE ${prefix}reservations ADD COLUMN operation VARBINARY(256)', 'DO 0')
   FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
    AND TABLE_NAME = '${prefix}reservations' AND COLUMN_NAME = 'operation');
