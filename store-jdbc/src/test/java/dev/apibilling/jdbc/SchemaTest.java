@@ -73,6 +73,45 @@ final class SchemaTest {
   }
 
   @Test
+  void droppingThePostgresSchemaLeavesNothingOfItsPrefix() throws SQLException {
+    leavesNothingOfItsPrefix(Databases.postgres(),
+        "SELECT (SELECT count(*) FROM pg_proc WHERE left(proname, length(?)) = ?)"
+            + " + (SELECT count(*) FROM pg_class WHERE left(relname, length(?)) = ?)");
+  }
+
+  @Test
+  void droppingTheMariaDbSchemaLeavesNothingOfItsPrefix() throws SQLException {
+    leavesNothingOfItsPrefix(Databases.mariadb(),
+        "SELECT (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"
+            + " AND LEFT(ROUTINE_NAME, CHAR_LENGTH(?)) = ?) + (SELECT COUNT(*) FROM information_schema.TABLES"
+            + " WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, CHAR_LENGTH(?)) = ?)");
+  }
+
+  /** The tables, indexes, functions and procedures of a prefix, counted by {@code count} (the prefix 4 times). */
+  private static void leavesNothingOfItsPrefix(String url, String count) throws SQLException {
+    try (TestTables tables = TestTables.on(url)) {
+      tables.open().close();
+      assertThat(objects(url, count, tables.prefix())).as("the schema's objects").isGreaterThan(10);
+      try (JdbcUsageStore store = tables.open()) {
+        store.dropSchema();
+      }
+      assertThat(objects(url, count, tables.prefix())).isZero();
+    }
+  }
+
+  private static long objects(String url, String count, String prefix) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url); java.sql.PreparedStatement ps = c.prepareStatement(count)) {
+      for (int i = 1; i <= 4; i++) {
+        ps.setString(i, prefix);
+      }
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Test
   void creatingTheH2SchemaTwiceIsFine() {
     createsSchemaIdempotently(Databases.h2Url());
   }
