@@ -1,7 +1,7 @@
 // The usage page of the apibilling demo: reads GET /billing/usage with the visitor's API key and draws
 // each quota as a bar (with its projection at the current burn rate) and the daily history as a chart
-// (with the burn rate of the longest quota as a projected daily line); makes demo calls and refreshes
-// after each one.
+// (with the burn rate of the longest quota as a projected daily line), and one such chart per operation
+// with quotas of its own; makes demo calls and refreshes after each one.
 (function () {
   "use strict";
 
@@ -12,6 +12,8 @@
   const message = document.getElementById("message");
   const quotasBox = document.getElementById("quotas");
   const historyBox = document.getElementById("history");
+  const operationsCard = document.getElementById("operations-card");
+  const operationsBox = document.getElementById("operation-history");
   const eventsBox = document.getElementById("events");
   const lastCall = document.getElementById("last-call");
   let apiKey = "";
@@ -155,8 +157,8 @@
   }
 
   // The last HISTORY_DAYS days up to the server's today (days of its history zone), zero where nothing was used.
-  function lastDays(history) {
-    const byDate = new Map(history.days.map((d) => [d.date, Number(d.credits)]));
+  function lastDays(history, used) {
+    const byDate = new Map(used.map((d) => [d.date, Number(d.credits)]));
     const days = [];
     const [y, m, d] = history.to.split("-").map(Number);
     for (let i = HISTORY_DAYS - 1; i >= 0; i--) {
@@ -178,16 +180,17 @@
     return best;
   }
 
-  function renderHistory(history, projection) {
-    historyBox.replaceChildren();
-    const days = lastDays(history);
+  // A bar chart of the credits used per day (used: [{date, credits}]) with the projection's daily line.
+  function dayChart(history, used, projection, what) {
+    const days = lastDays(history, used);
     const max = Math.max(1, ...days.map((d) => d.credits), projection ? projection.perDay : 0);
     const width = 820, height = 190, top = 18, bottom = 28, gap = 8;
     const slot = width / days.length;
     const chart = svg("svg", {
+      class: "history-chart",
       viewBox: "0 0 " + width + " " + height,
       role: "img",
-      "aria-label": "credits used per day, last " + HISTORY_DAYS + " days (" + history.zone + " days)",
+      "aria-label": what + " per day, last " + HISTORY_DAYS + " days (" + history.zone + " days)",
     });
     chart.appendChild(svg("line", {
       class: "axis", x1: 0, x2: width, y1: height - bottom + 0.5, y2: height - bottom + 0.5,
@@ -224,12 +227,43 @@
       chart.appendChild(svg("text", { class: "projection-label", x: 4, y: Math.max(12, y - 4),
         "text-anchor": "start" }, "at this rate: " + number(projection.perDay) + " a day"));
     }
+    return { chart, total: days.reduce((sum, d) => sum + d.credits, 0) };
+  }
+
+  function renderHistory(history, projection) {
+    historyBox.replaceChildren();
+    const { chart, total } = dayChart(history, history.days, projection, "credits used");
     historyBox.appendChild(chart);
-    const total = days.reduce((sum, d) => sum + d.credits, 0);
     historyBox.appendChild(el("p", {
       class: "chart-note",
       text: number(total) + " credits in the last " + HISTORY_DAYS + " days (days in " + history.zone + ")",
     }));
+  }
+
+  // One chart per operation that has quotas in the key's plan: the part of the daily usage it took (also
+  // counted in the chart above), with the burn rate of the operation's longest quota. Hidden without any.
+  function renderOperations(history, quotas) {
+    operationsBox.replaceChildren();
+    const operations = Object.entries(history.operations);
+    operationsCard.hidden = operations.length === 0;
+    for (const [operation, used] of operations) {
+      const projection = longestForecast(quotas.filter((q) => q.operation === operation));
+      const { chart, total } = dayChart(history, used, projection, "credits used on " + operation);
+      operationsBox.appendChild(el("div", {
+        class: "operation-history",
+        id: "history-" + operation,
+        "data-operation": operation,
+        "data-total": String(total),
+      }, [
+        el("h3", { text: operation }),
+        chart,
+        el("p", {
+          class: "chart-note",
+          text: number(total) + " credits on " + operation + " in the last " + HISTORY_DAYS
+            + " days, part of the daily usage above",
+        }),
+      ]));
+    }
   }
 
   // The last usage events, newest first: one row per billed call with its id, credits and metadata.
@@ -254,11 +288,13 @@
 
   // The status servlet's answer: {"quotas": [{"policy", "limit" (null: unlimited), "used", "windowStart",
   // "reset", "forecast": {"creditsPerHour", "projectedUsed", "exhaustsAt"}}], "operations": {"report": [the
-  // same, for one operation's quotas]}, "history": {"zone", "to", "days": [{"date", "credits"}]}}. An
-  // operation's quota is shown as "operation/policy", the name the RateLimit headers give it.
+  // same, for one operation's quotas]}, "history": {"zone", "to", "days": [{"date", "credits"}],
+  // "operations": {"report": [the days of one operation]}}}. An operation's quota is shown as
+  // "operation/policy", the name the RateLimit headers give it.
   function normalize(body) {
     const quota = (q, operation) => ({
       policy: operation ? operation + "/" + q.policy : q.policy,
+      operation,
       limit: q.limit,
       used: q.used,
       windowStart: q.windowStart,
@@ -274,7 +310,11 @@
       zone: h.zone || "UTC",
       to: h.to || new Date().toISOString().slice(0, 10),
       days: (h.days || []).map((d) => ({ date: d.date, credits: d.credits })),
+      operations: {},
     };
+    for (const [operation, days] of Object.entries(h.operations || {})) {
+      history.operations[operation] = days.map((d) => ({ date: d.date, credits: d.credits }));
+    }
     return { quotas, history, events: body.events || [] };
   }
 
@@ -310,12 +350,15 @@
     if (!response.ok) {
       quotasBox.replaceChildren(el("p", { class: "empty", text: "No quotas to show." }));
       historyBox.replaceChildren(el("p", { class: "empty", text: "No usage to show." }));
+      operationsBox.replaceChildren();
+      operationsCard.hidden = true;
       say(response.status + ": " + (await problemText(response)), true);
       return;
     }
     const usage = normalize(await response.json());
     renderQuotas(usage.quotas);
-    renderHistory(usage.history, longestForecast(usage.quotas));
+    renderHistory(usage.history, longestForecast(usage.quotas.filter((q) => !q.operation)));
+    renderOperations(usage.history, usage.quotas);
     renderEvents(usage.events);
     say("Showing the usage of key " + apiKey + ", updated " + new Date().toLocaleTimeString() + ".");
   }

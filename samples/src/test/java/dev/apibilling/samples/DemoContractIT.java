@@ -169,6 +169,16 @@ final class DemoContractIT {
   }
 
   @Test
+  void usageHasTheDailyHistoryOfTheReportOperationForTheFreePlanOnly() {
+    JsonNode free = json(get(demo.uri("billing/usage"), "demo-key")).path("history");
+    JsonNode pro = json(get(demo.uri("billing/usage"), "pro-key")).path("history");
+
+    assertThat(free.path("operations").fieldNames()).toIterable().containsExactly("report");
+    assertThat(free.path("operations").path("report").isArray()).isTrue();
+    assertThat(pro.has("operations")).as("the pro plan has no quotas per operation").isFalse();
+  }
+
+  @Test
   void usagePageAndItsScriptAreServed() {
     HttpResponse<String> page = get(demo.uri("billing/"), null);
     HttpResponse<String> script = get(demo.uri("billing/usage.js"), null);

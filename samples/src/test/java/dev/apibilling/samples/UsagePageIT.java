@@ -155,6 +155,17 @@ final class UsagePageIT {
     assertThat(Double.parseDouble(todayBar.getDomAttribute("height"))).isPositive();
     assertThat(browser.findElements(By.cssSelector("#history rect.day-bar"))).hasSize(14);
 
+    // The report operation's own daily history: the report's 5 credits, not the hello's.
+    assertThat(browser.findElement(By.id("operations-card")).isDisplayed()).isTrue();
+    WebElement reportToday =
+        browser.findElement(By.cssSelector("#history-report rect[data-date='" + today + "']"));
+    assertThat(reportToday.getDomAttribute("data-credits")).isEqualTo("5");
+    assertThat(attribute("history-report", "data-total")).isEqualTo("5");
+    assertThat(browser.findElements(By.cssSelector("#history-report rect.day-bar"))).hasSize(14);
+    assertThat(browser.findElement(By.cssSelector("#history-report line.projection")).getDomAttribute("data-policy"))
+        .isEqualTo("report/day");
+    assertThat(text("history-report")).contains("5 credits on report in the last 14 days");
+
     // The last usage events, newest first: the report (5 credits), then the hello; the refunded 500 made none.
     List<WebElement> events = browser.findElements(By.cssSelector("#events table.events tbody tr"));
     assertThat(events).hasSize(2);

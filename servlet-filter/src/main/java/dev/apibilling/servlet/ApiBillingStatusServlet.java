@@ -61,7 +61,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@code quotas} are the client-wide quotas; a client with quotas of single operations also gets
  * {@code "operations": {"send_email": [{"policy": "day", ...}]}}, the quotas of each operation in the same
- * form. An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
+ * form, and its history gets the daily usage of each of those operations, over the same days:
+ * {@code "history": {..., "days": [...], "operations": {"send_email": [{"date": "2026-03-10", "credits": 2}]}}}
+ * (credits of an operation count in {@code days} too; absent if the store keeps no totals per operation).
+ * An unlimited quota has {@code "limit": null} and {@code "remaining": null}; history lists only days
  * with usage. {@code forecast} (absent when the billing's forecasts are off) is the quota's
  * {@link QuotaForecast}: the burn rate in credits per hour (3 decimals), the usage projected at the reset,
  * and when the budget runs out at that rate if before the reset ({@code null} otherwise). {@code store} is
@@ -132,12 +135,14 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     ApiBilling billing = f.billing();
     ClientStatus status;
     List<DailyUsage> history;
+    Map<String, List<DailyUsage>> operationHistory;
     LocalDate to;
     List<UsageEvent> last;
     try {
       status = billing.status(clientId);
       to = status.at().atZone(billing.historyZone()).toLocalDate();
       history = billing.usageHistory(clientId, to.minusDays(days - 1L), to);
+      operationHistory = operationHistory(billing, status, to.minusDays(days - 1L), to);
       last = billing.recordsUsageEvents() && events > 0 ? lastEvents(billing, clientId, status.at(), events) : null;
     } catch (UnknownClientException | IllegalArgumentException e) {
       problems.unknownClient().write(response);
@@ -146,7 +151,7 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       problems.storeUnavailable(f.storeFailureRetryAfter()).write(response);
       return;
     }
-    Map<String, Object> body = body(status, history, billing, to, days);
+    Map<String, Object> body = body(status, history, operationHistory, billing, to, days);
     body.put("store", store(f));
     if (last != null) {
       body.put("events", eventsJson(last));
@@ -157,6 +162,26 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     response.setContentType("application/json");
     response.setContentLength(json.length);
     response.getOutputStream().write(json);
+  }
+
+  /**
+   * The daily usage of each operation that has quotas in the client's plan, in the order of the status;
+   * null if the store keeps no totals per operation.
+   */
+  private static @Nullable Map<String, List<DailyUsage>> operationHistory(ApiBilling billing,
+      ClientStatus status, LocalDate from, LocalDate to) {
+    if (status.byOperation().isEmpty()) {
+      return null;
+    }
+    Map<String, List<DailyUsage>> result = new LinkedHashMap<>();
+    try {
+      for (String operation : status.byOperation().keySet()) {
+        result.put(operation, billing.usageHistory(status.clientId(), operation, from, to));
+      }
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
+    return result;
   }
 
   /** A whole-number query parameter from {@code min} to {@code max}, or {@code fallback} when absent. */
@@ -253,11 +278,7 @@ public final class ApiBillingStatusServlet extends HttpServlet {
     return quotas;
   }
 
-  private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history, ApiBilling billing,
-      LocalDate to, int days) {
-    List<Map<String, Object>> quotas = quotas(status.clientWide());
-    Map<String, Object> operations = new LinkedHashMap<>();
-    status.byOperation().forEach((operation, states) -> operations.put(operation, quotas(states)));
+  private static List<Map<String, Object>> days(List<DailyUsage> history) {
     List<Map<String, Object>> daily = new ArrayList<>();
     for (DailyUsage d : history) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -265,11 +286,24 @@ public final class ApiBillingStatusServlet extends HttpServlet {
       m.put("credits", d.credits());
       daily.add(m);
     }
+    return daily;
+  }
+
+  private static Map<String, Object> body(ClientStatus status, List<DailyUsage> history,
+      @Nullable Map<String, List<DailyUsage>> operationHistory, ApiBilling billing, LocalDate to, int days) {
+    List<Map<String, Object>> quotas = quotas(status.clientWide());
+    Map<String, Object> operations = new LinkedHashMap<>();
+    status.byOperation().forEach((operation, states) -> operations.put(operation, quotas(states)));
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("zone", billing.historyZone().getId());
     h.put("from", to.minusDays(days - 1L).toString());
     h.put("to", to.toString());
-    h.put("days", daily);
+    h.put("days", days(history));
+    if (operationHistory != null) {
+      Map<String, Object> byOperation = new LinkedHashMap<>();
+      operationHistory.forEach((operation, daily) -> byOperation.put(operation, days(daily)));
+      h.put("operations", byOperation);
+    }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("client", status.clientId());
     body.put("at", status.at().toString());

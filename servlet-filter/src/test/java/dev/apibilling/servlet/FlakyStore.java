@@ -3,10 +3,12 @@ package dev.apibilling.servlet;
 import dev.apibilling.memory.InMemoryUsageStore;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.tck.ForwardingUsageStore;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +24,8 @@ final class FlakyStore extends ForwardingUsageStore {
   final InMemoryUsageStore delegate = InMemoryUsageStore.create();
   final AtomicBoolean failCharges = new AtomicBoolean();
   final AtomicBoolean failSettles = new AtomicBoolean();
+  /** Answers as a store written before daily totals per operation (the SPI's default). */
+  final AtomicBoolean noOperationHistory = new AtomicBoolean();
   final AtomicInteger charges = new AtomicInteger();
   final AtomicInteger settles = new AtomicInteger();
   private final Semaphore settled = new Semaphore(0);
@@ -47,6 +51,14 @@ final class FlakyStore extends ForwardingUsageStore {
     } finally {
       (Thread.currentThread().getName().equals("apibilling-settlements") ? retried : settled).release();
     }
+  }
+
+  @Override
+  public List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    if (noOperationHistory.get()) {
+      throw new UnsupportedOperationException("keeps no daily totals per operation (simulated)");
+    }
+    return delegate.history(clientId, operation, fromEpochDay, toEpochDay);
   }
 
   @Override

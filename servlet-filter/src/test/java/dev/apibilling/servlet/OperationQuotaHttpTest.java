@@ -110,6 +110,74 @@ final class OperationQuotaHttpTest {
   }
 
   @Test
+  void statusHistoryHasTheDailyUsageOfEachOperationWithQuotas() throws Exception {
+    server.get("/api/report", "X-Api-Key", KEY);
+    server.get("/api/report", "X-Api-Key", KEY);
+    server.get("/api/report", "X-Api-Key", KEY);                        // 429: counts nowhere
+    server.get("/api/items", "X-Api-Key", KEY);
+    server.get("/api/items", "X-Api-Key", KEY, "X-Op", "export");      // an operation without quotas
+
+    JsonNode history = JSON.readTree(server.get("/billing/status?days=3", "X-Api-Key", KEY).body()).path("history");
+
+    String today = history.path("to").asText();
+    assertThat(history.path("days")).hasSize(1);
+    assertThat(history.path("days").get(0).path("date").asText()).isEqualTo(today);
+    assertThat(history.path("days").get(0).path("credits").asLong()).isEqualTo(4);
+    JsonNode operations = history.path("operations");
+    assertThat(operations.isObject()).isTrue();
+    assertThat(operations.fieldNames()).toIterable().containsExactly("report", "send_email");
+    assertThat(operations.path("report")).hasSize(1);
+    assertThat(operations.path("report").get(0).path("date").asText()).isEqualTo(today);
+    assertThat(operations.path("report").get(0).path("credits").asLong()).isEqualTo(2);
+    assertThat(operations.path("send_email").isArray()).isTrue();
+    assertThat(operations.path("send_email")).isEmpty();
+  }
+
+  @Test
+  void statusOfAClientWithoutOperationQuotasHasNoOperationHistory() throws Exception {
+    ServletContextHandler context = TestServer.echoContext();
+    TestServer.billingFilter(context, Map.of(
+        "plans", "free = day:100",
+        "clients", "acme = free",
+        "api-keys", KEY + " = acme",
+        "costs", "GET /api/report = 1 as report"));
+    TestServer.statusServlet(context);
+    try (TestServer plain = TestServer.start(context)) {
+      plain.get("/api/report", "X-Api-Key", KEY);
+
+      JsonNode status = JSON.readTree(plain.get("/billing/status", "X-Api-Key", KEY).body());
+
+      assertThat(status.has("operations")).isFalse();
+      assertThat(status.path("history").has("operations")).isFalse();
+      assertThat(status.path("history").path("days").get(0).path("credits").asLong()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void statusOverAStoreWithoutOperationTotalsLeavesTheOperationHistoryOut() throws Exception {
+    ServletContextHandler context = TestServer.echoContext();
+    TestServer.billingFilter(context, Map.of(
+        "store", "test-store:ops-without-history",
+        "plans", "free = day:100, day:2 operation=report",
+        "clients", "acme = free",
+        "api-keys", KEY + " = acme",
+        "costs", "GET /api/report = 1 as report"));
+    TestServer.statusServlet(context);
+    try (TestServer old = TestServer.start(context)) {
+      TestStoreProvider.store("ops-without-history").noOperationHistory.set(true);
+      old.get("/api/report", "X-Api-Key", KEY);
+
+      HttpResponse<String> response = old.get("/billing/status", "X-Api-Key", KEY);
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      JsonNode status = JSON.readTree(response.body());
+      assertThat(status.path("operations").path("report").get(0).path("used").asLong()).isEqualTo(1);
+      assertThat(status.path("history").path("days").get(0).path("credits").asLong()).isEqualTo(1);
+      assertThat(status.path("history").has("operations")).isFalse();
+    }
+  }
+
+  @Test
   void initParamOperationAttributeNamesTheAttributeRead() throws Exception {
     ServletContextHandler context = TestServer.echoContext();
     Filter operationFromHeader = (request, response, chain) -> {

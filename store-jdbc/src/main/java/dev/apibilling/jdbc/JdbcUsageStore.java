@@ -186,6 +186,13 @@ public final class JdbcUsageStore implements UsageStore {
     return call("read history", (c, d) -> ops.history(c, clientId, fromEpochDay, toEpochDay, d));
   }
 
+  /** The operation's totals, from the {@code operation_daily} table its charges write in their transaction. */
+  @Override
+  public List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    return call("read operation history",
+        (c, d) -> ops.history(c, clientId, operation, fromEpochDay, toEpochDay, d));
+  }
+
   @Override
   public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
     return call("delete history", (c, d) -> ops.deleteHistory(c, clientId, fromEpochDay, toEpochDay, d));
@@ -216,8 +223,8 @@ public final class JdbcUsageStore implements UsageStore {
   /**
    * Deletes what has expired at {@code now}: gives back and deletes expired reservations, deletes
    * windows that ended more than the purge grace before {@code now}, idempotency records past their
-   * expiry, daily totals older than the history retention and (MariaDB, MySQL, H2) client rows idle for
-   * a day.
+   * expiry, daily totals (the client's and its operations') older than the history retention and
+   * (MariaDB, MySQL, H2) client rows idle for a day.
    * Live rows are never touched. Works in short batches (at most 10,000 rows per statement), each its
    * own transaction, so it can run while the store serves decisions, from any number of instances.
    *
@@ -242,6 +249,7 @@ public final class JdbcUsageStore implements UsageStore {
       deleted += deleteAll(c, schema.idempotency, "expires_at", t, seconds);
       long oldestDayKept = Math.floorDiv(t - historyRetentionMillis, DAY_MILLIS);
       deleted += deleteAll(c, schema.daily, "epoch_day", oldestDayKept - 1, seconds);
+      deleted += deleteAll(c, schema.operationDaily, "epoch_day", oldestDayKept - 1, seconds);
       if (ops.hasClientTable()) {
         deleted += deleteAll(c, schema.clients, "touched_at", t - CLIENT_ROW_IDLE_MILLIS, seconds);
       }
@@ -252,8 +260,10 @@ public final class JdbcUsageStore implements UsageStore {
   }
 
   /**
-   * Creates the tables (and on PostgreSQL the functions) that are missing; changes nothing that exists
-   * except PostgreSQL functions, which are replaced by this version's. Safe to run concurrently.
+   * Creates the tables (and on PostgreSQL the functions) that are missing, and adds to existing tables the
+   * nullable columns this version needs when they lack them; changes nothing else that exists except the
+   * PostgreSQL functions and MariaDB procedures, which are replaced by this version's. Safe to run
+   * concurrently.
    *
    * @throws UsageStoreException if the database fails
    */
@@ -285,21 +295,22 @@ public final class JdbcUsageStore implements UsageStore {
 
   /** Drops this store's tables and functions (tests and uninstalling). */
   void dropSchema() {
-    String[] tables = {schema.windows, schema.idempotency, schema.reservations, schema.daily, schema.clients,
-        schema.events};
+    String[] tables = {schema.windows, schema.idempotency, schema.reservations, schema.daily,
+        schema.operationDaily, schema.clients, schema.events};
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       for (String table : tables) {
         s.execute("DROP TABLE IF EXISTS " + table);
       }
       String p = schema.prefix;
       if (dialect == JdbcDialect.MARIADB) {
-        for (String procedure : List.of("next_window", "lock_client", "add_daily", "give_back",
+        for (String procedure : List.of("next_window", "lock_client", "add_daily", "add_operation_daily", "give_back",
             "forget_outcome", "expire_reservations", "charge", "settle", "record_event")) {
           s.execute("DROP PROCEDURE IF EXISTS " + p + procedure);
         }
       }
       if (dialect == JdbcDialect.POSTGRESQL) {
-        s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "give_back, "
+        s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "add_operation_daily, "
+            + p + "give_back, "
             + p + "forget_outcome, " + p + "keep_windows, " + p + "add_windows, " + p + "charge_one, "
             + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
@@ -401,11 +412,13 @@ public final class JdbcUsageStore implements UsageStore {
         + " + (SELECT COUNT(*) FROM " + schema.idempotency + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.reservations + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.daily + " WHERE 1 = 0)"
+        + " + (SELECT COUNT(*) FROM " + schema.operationDaily + " WHERE 1 = 0)"
         + " + (SELECT COUNT(*) FROM " + schema.events + " WHERE 1 = 0)"
         + (ops.hasClientTable() ? " + (SELECT COUNT(*) FROM " + schema.clients + " WHERE 1 = 0)" : "");
     try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
       s.setQueryTimeout((int) Math.max(1, (timeoutMillis + 999) / 1000));
       s.executeQuery(sql).close();
+      verifyColumn(s, schema.reservations, "operation");
       if (dialect == JdbcDialect.POSTGRESQL) {
         // fails with SQLState 42703 on a windows table from before the day buckets (the script upgrades it)
         s.executeQuery("SELECT bucket_day, bucket_credits FROM " + schema.windows + " WHERE 1 = 0").close();
@@ -429,6 +442,24 @@ public final class JdbcUsageStore implements UsageStore {
             + " or build the store with createSchema(true)", e);
       }
       throw Failures.wrap("check its schema", e, timeoutMillis);
+    }
+  }
+
+  /**
+   * Checks a column that upgrades add to an existing table exists, naming it when it does not.
+   *
+   * @throws SQLException with an SQLState of class 42 when it is missing
+   */
+  private void verifyColumn(Statement s, String table, String column) throws SQLException {
+    try {
+      s.executeQuery("SELECT " + column + " FROM " + table + " WHERE 1 = 0").close();
+    } catch (SQLException e) {
+      String state = e.getSQLState();
+      if (state != null && state.startsWith("42")) {
+        throw new SQLException("column " + column + " of " + table + " is missing (a table made by an older "
+            + "schema): " + e.getMessage(), state, e);
+      }
+      throw e;
     }
   }
 

@@ -58,6 +58,9 @@ class LockingOperations extends Operations {
   private final String releaseWindow;
   private final String addDaily;
   private final String insertDaily;
+  private final String addOperationDaily;
+  private final String insertOperationDaily;
+  private final String deleteOperationDays;
   private final String insertEvent;
   private final String deleteDays;
   private final String expiredClients;
@@ -75,8 +78,8 @@ class LockingOperations extends Operations {
     this.deleteKey = "DELETE FROM " + s.idempotency + " WHERE client_id = ? AND idem_key = ?";
     this.insertKey = "INSERT INTO " + s.idempotency
         + " (client_id, idem_key, used, reservation_id, expires_at) VALUES (?, ?, ?, ?, ?)";
-    this.selectExpired = "SELECT credits, epoch_day, slots, reservation_id, idem_key FROM " + s.reservations
-        + " WHERE client_id = ? AND expires_at <= ?";
+    this.selectExpired = "SELECT credits, epoch_day, slots, reservation_id, idem_key, operation FROM "
+        + s.reservations + " WHERE client_id = ? AND expires_at <= ?";
     this.forgetKey = "DELETE FROM " + s.idempotency
         + " WHERE client_id = ? AND idem_key = ? AND reservation_id = ?";
     this.countDays = "SELECT COUNT(*) FROM " + s.daily
@@ -84,12 +87,12 @@ class LockingOperations extends Operations {
     this.countExpired = "SELECT -1 AS i, COUNT(*) AS used, 0 AS window_end FROM " + s.reservations
         + " WHERE client_id = ? AND expires_at <= ?";
     this.deleteExpired = "DELETE FROM " + s.reservations + " WHERE client_id = ? AND expires_at <= ?";
-    this.selectReservation = "SELECT credits, epoch_day, slots, idem_key FROM " + s.reservations
+    this.selectReservation = "SELECT credits, epoch_day, slots, idem_key, operation FROM " + s.reservations
         + " WHERE client_id = ? AND reservation_id = ?";
     this.deleteReservation = "DELETE FROM " + s.reservations + " WHERE client_id = ? AND reservation_id = ?";
     this.insertReservation = "INSERT INTO " + s.reservations
-        + " (client_id, reservation_id, credits, epoch_day, slots, expires_at, idem_key)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+        + " (client_id, reservation_id, credits, epoch_day, slots, expires_at, idem_key, operation)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     this.addWindow = "UPDATE " + s.windows + " SET used = LEAST(" + Requirements.MAX_CREDITS + ", used + ?),"
         + " window_end = GREATEST(window_end, ?) WHERE client_id = ? AND policy = ? AND window_start = ?";
     this.keepWindow = "UPDATE " + s.windows + " SET window_end = ?"
@@ -104,6 +107,12 @@ class LockingOperations extends Operations {
     this.addDaily = "UPDATE " + s.daily + " SET credits = LEAST(" + Requirements.MAX_CREDITS
         + ", GREATEST(0, credits + ?)) WHERE client_id = ? AND epoch_day = ?";
     this.insertDaily = "INSERT INTO " + s.daily + " (client_id, epoch_day, credits) VALUES (?, ?, ?)";
+    this.addOperationDaily = "UPDATE " + s.operationDaily + " SET credits = LEAST(" + Requirements.MAX_CREDITS
+        + ", GREATEST(0, credits + ?)) WHERE client_id = ? AND operation = ? AND epoch_day = ?";
+    this.insertOperationDaily = "INSERT INTO " + s.operationDaily
+        + " (client_id, operation, epoch_day, credits) VALUES (?, ?, ?, ?)";
+    this.deleteOperationDays = "DELETE FROM " + s.operationDaily
+        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?";
     this.insertEvent = "INSERT INTO " + s.events + " (client_id, event_id, event_time, payload) VALUES (?, ?, ?, ?)";
     this.deleteDays = "DELETE FROM " + s.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?";
     this.expiredClients = "SELECT DISTINCT client_id FROM " + s.reservations
@@ -168,11 +177,15 @@ class LockingOperations extends Operations {
       used[i] = Math.min(Requirements.MAX_CREDITS, used[i] + credits);
     }
     addDaily(c, client, r.epochDay(), credits, d);
+    String operation = r.operation();
+    if (operation != null) {
+      addOperationDaily(c, client, operation, r.epochDay(), credits, d);
+    }
     String reservationId = null;
     if (r.mode() == ChargeMode.RESERVE) {
       reservationId = r.reservationId();
       update(c, insertReservation, d, client, reservationId, credits, r.epochDay(), Slots.encode(slots),
-          r.reservationExpiresAt(), key);
+          r.reservationExpiresAt(), key, operation);
     }
     if (key != null) {
       update(c, insertKey, d, client, key, Slots.encodeUsed(used), reservationId, r.idempotencyExpiresAt());
@@ -213,6 +226,7 @@ class LockingOperations extends Operations {
       long day;
       String slots;
       String key;
+      String operation;
       try (PreparedStatement ps = prepare(c, selectReservation, d)) {
         ps.setString(1, client);
         ps.setString(2, r.reservationId());
@@ -224,6 +238,7 @@ class LockingOperations extends Operations {
           day = rs.getLong(2);
           slots = rs.getString(3);
           key = rs.getString(4);
+          operation = rs.getString(5);
         }
       }
       if (r.actualCredits() > credits) {
@@ -231,6 +246,9 @@ class LockingOperations extends Operations {
       }
       update(c, deleteReservation, d, client, r.reservationId());
       giveBack(c, client, Slots.decode(slots), credits - r.actualCredits(), day, d);
+      if (operation != null && credits > r.actualCredits()) {
+        addOperationDaily(c, client, operation, day, r.actualCredits() - credits, d);
+      }
       if (r.actualCredits() == 0) {
         forgetOutcome(c, client, key, r.reservationId(), d);
       } else {
@@ -270,6 +288,7 @@ class LockingOperations extends Operations {
         }
       }
       update(c, deleteDays, d, clientId, fromDay, toDay);
+      update(c, deleteOperationDays, d, clientId, fromDay, toDay);
       return days;
     });
   }
@@ -354,15 +373,16 @@ class LockingOperations extends Operations {
       ps.setLong(2, now);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          expired.add(new Expired(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+          expired.add(new Expired(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+              rs.getString(6)));
         }
       }
     }
     if (expired.isEmpty()) {
       return 0;
     }
-    // every window row of the client in key order first, then the daily rows in day order: the order
-    // MariaDB's lock-free plain charges lock them in
+    // every window row of the client in key order first, then the daily rows in day order, then the
+    // operation daily rows: the order MariaDB's lock-free plain charges lock them in
     try (PreparedStatement ps = prepare(c, lockWindows, d)) {
       ps.setString(1, client);
       try (ResultSet rs = ps.executeQuery()) {
@@ -371,10 +391,16 @@ class LockingOperations extends Operations {
         }
       }
     }
-    expired.sort(Comparator.comparingLong(Expired::day));
+    expired.sort(Comparator.comparingLong(Expired::day)
+        .thenComparing(Expired::operation, Comparator.nullsFirst(Comparator.naturalOrder())));
     for (Expired e : expired) {
       giveBack(c, client, Slots.decode(e.slots), e.credits, e.day, d);
       forgetOutcome(c, client, e.key, e.reservationId, d);
+    }
+    for (Expired e : expired) {
+      if (e.operation != null) {
+        addOperationDaily(c, client, e.operation, e.day, -e.credits, d);
+      }
     }
     update(c, deleteExpired, d, client, now);
     return expired.size();
@@ -388,7 +414,8 @@ class LockingOperations extends Operations {
     }
   }
 
-  private record Expired(long credits, long day, String slots, String reservationId, @Nullable String key) {}
+  private record Expired(long credits, long day, String slots, String reservationId, @Nullable String key,
+      @Nullable String operation) {}
 
   private void giveBack(Connection c, String client, List<Slots.Key> windows, long credits, long day,
       Deadline d) throws SQLException {
@@ -404,6 +431,14 @@ class LockingOperations extends Operations {
   private void addDaily(Connection c, String client, long day, long credits, Deadline d) throws SQLException {
     if (update(c, addDaily, d, credits, client, day) == 0) {
       update(c, insertDaily, d, client, day, Math.max(0, credits));
+    }
+  }
+
+  /** Adds (or, negative, subtracts) credits to an operation's day total, never below zero. */
+  private void addOperationDaily(Connection c, String client, String operation, long day, long credits,
+      Deadline d) throws SQLException {
+    if (update(c, addOperationDaily, d, credits, client, operation, day) == 0) {
+      update(c, insertOperationDaily, d, client, operation, day, Math.max(0, credits));
     }
   }
 

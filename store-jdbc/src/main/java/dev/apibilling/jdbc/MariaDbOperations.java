@@ -71,6 +71,11 @@ final class MariaDbOperations extends LockingOperations {
       ps.setLong(MariaDbCharge.NOW.at(), r.now());
       setEvent(ps, MariaDbCharge.EVENT_ID, MariaDbCharge.EVENT_TIME, MariaDbCharge.EVENT,
           r.mode() == ChargeMode.CHARGE ? r.event() : null);
+      if (r.operation() == null) {
+        ps.setNull(MariaDbCharge.OPERATION.at(), Types.VARBINARY);
+      } else {
+        ps.setString(MariaDbCharge.OPERATION.at(), r.operation());
+      }
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("charge procedure answered no row");

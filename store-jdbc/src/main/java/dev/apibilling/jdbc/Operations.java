@@ -24,6 +24,7 @@ abstract class Operations {
   final Schema schema;
   private final String selectHistory;
   private final int historyRanges;
+  private final String selectOperationHistory;
 
   /** Operations whose history is the daily table's rows. */
   Operations(Schema schema) {
@@ -39,6 +40,8 @@ abstract class Operations {
     this.schema = schema;
     this.selectHistory = selectHistory;
     this.historyRanges = (int) selectHistory.chars().filter(ch -> ch == '?').count() / 3;
+    this.selectOperationHistory = "SELECT epoch_day, credits FROM " + schema.operationDaily
+        + " WHERE client_id = ? AND operation = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 ORDER BY epoch_day";
   }
 
   abstract ChargeResult charge(Connection c, ChargeRequest request, Deadline d) throws SQLException;
@@ -75,6 +78,24 @@ abstract class Operations {
         ps.setLong(at + 1, fromDay);
         ps.setLong(at + 2, toDay);
       }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new DayTotal(rs.getLong(1), rs.getLong(2)));
+        }
+      }
+    }
+    return result;
+  }
+
+  /** The daily totals of one operation of the client: the operation daily table's rows, on every dialect. */
+  List<DayTotal> history(Connection c, String clientId, String operation, long fromDay, long toDay, Deadline d)
+      throws SQLException {
+    List<DayTotal> result = new ArrayList<>();
+    try (PreparedStatement ps = prepare(c, selectOperationHistory, d)) {
+      ps.setString(1, clientId);
+      ps.setString(2, operation);
+      ps.setLong(3, fromDay);
+      ps.setLong(4, toDay);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           result.add(new DayTotal(rs.getLong(1), rs.getLong(2)));

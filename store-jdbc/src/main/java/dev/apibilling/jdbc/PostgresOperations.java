@@ -69,7 +69,8 @@ final class PostgresOperations extends Operations {
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     List<WindowSlot> slots = r.windows();
     int n = slots.size();
-    if (n == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null) {
+    // charge_one: a plain charge of one window of no operation (an operation's also writes its day total)
+    if (n == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null) {
       return chargeOne(c, r, slots.get(0), d);
     }
     String[] policies = new String[n];
@@ -100,6 +101,7 @@ final class PostgresOperations extends Operations {
       ps.setLong(PostgresCharge.NOW.at(), r.now());
       setEvent(ps, PostgresCharge.EVENT_ID, PostgresCharge.EVENT_TIME, PostgresCharge.EVENT,
           r.mode() == ChargeMode.CHARGE ? r.event() : null);
+      setNullableString(ps, PostgresCharge.OPERATION.at(), r.operation());
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new SQLException("charge function returned no row");

@@ -24,7 +24,7 @@ final class Protocol {
   /** The parameters of PostgreSQL's {@code charge} function (postgresql.sql). */
   enum PostgresCharge implements Slot {
     CLIENT, POLICIES, STARTS, ENDS, LIMITS, CREDITS, MODE, KEY, KEY_EXPIRES, RESERVATION, RESERVATION_EXPIRES,
-    DAY, NOW, EVENT_ID, EVENT_TIME, EVENT
+    DAY, NOW, EVENT_ID, EVENT_TIME, EVENT, OPERATION
   }
 
   /**
@@ -38,7 +38,7 @@ final class Protocol {
   /** The parameters of MariaDB's {@code charge} procedure (mariadb.sql); windows travel as {@link Slots} text. */
   enum MariaDbCharge implements Slot {
     CLIENT, WINDOWS, CREDITS, MODE, KEY, KEY_EXPIRES, RESERVATION, RESERVATION_EXPIRES, DAY, NOW, EVENT_ID,
-    EVENT_TIME, EVENT
+    EVENT_TIME, EVENT, OPERATION
   }
 
   /** The parameters of the {@code settle} function (PostgreSQL) and procedure (MariaDB): the same on both. */

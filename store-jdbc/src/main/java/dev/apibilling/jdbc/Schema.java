@@ -21,6 +21,7 @@ final class Schema {
   final String idempotency;
   final String reservations;
   final String daily;
+  final String operationDaily;
   final String events;
 
   Schema(String prefix) {
@@ -30,6 +31,7 @@ final class Schema {
     this.idempotency = prefix + "idempotency";
     this.reservations = prefix + "reservations";
     this.daily = prefix + "daily";
+    this.operationDaily = prefix + "operation_daily";
     this.events = prefix + "events";
   }
 

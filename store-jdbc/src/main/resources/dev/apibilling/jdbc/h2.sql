@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
 CREATE INDEX IF NOT EXISTS ${prefix}idempotency_expires ON ${prefix}idempotency (expires_at);
 
 -- Credits held by an unsettled reservation; slots lists the windows it was counted in; idem_key is the
--- idempotency key it was made under (its outcome is forgotten when the reservation is given back in full).
+-- idempotency key it was made under (its outcome is forgotten when the reservation is given back in full);
+-- operation is the operation whose daily total the credits count in (NULL: none).
 CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   client_id      VARCHAR(1024)     NOT NULL,
   reservation_id VARCHAR(512)      NOT NULL,
@@ -42,8 +43,12 @@ CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   slots          CHARACTER VARYING NOT NULL,
   expires_at     BIGINT            NOT NULL,
   idem_key       VARCHAR(1024),
+  operation      VARCHAR(256),
   PRIMARY KEY (client_id, reservation_id)
 );
+-- Upgrade of a reservations table made before the operation history (schemas before 2026-12-01): a nullable
+-- column, so its rows are reservations of no operation.
+ALTER TABLE ${prefix}reservations ADD COLUMN IF NOT EXISTS operation VARCHAR(256);
 CREATE INDEX IF NOT EXISTS ${prefix}reservations_client_expires ON ${prefix}reservations (client_id, expires_at);
 CREATE INDEX IF NOT EXISTS ${prefix}reservations_expires ON ${prefix}reservations (expires_at);
 
@@ -53,6 +58,16 @@ CREATE TABLE IF NOT EXISTS ${prefix}daily (
   epoch_day BIGINT        NOT NULL,
   credits   BIGINT        NOT NULL,
   PRIMARY KEY (client_id, epoch_day)
+);
+
+-- Daily totals of an operation (issue 14): the credits of the granted charges and reservations of one
+-- operation per client and day, less what was given back; these credits are in the client's daily totals too.
+CREATE TABLE IF NOT EXISTS ${prefix}operation_daily (
+  client_id VARCHAR(1024) NOT NULL,
+  operation VARCHAR(256)  NOT NULL,
+  epoch_day BIGINT        NOT NULL,
+  credits   BIGINT        NOT NULL,
+  PRIMARY KEY (client_id, operation, epoch_day)
 );
 
 -- Usage events (issue 13): one row per billed charge, written in the same transaction as its credits;

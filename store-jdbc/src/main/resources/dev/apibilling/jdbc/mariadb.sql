@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
 ) ENGINE=InnoDB;
 
 -- Credits held by an unsettled reservation; slots lists the windows it was counted in; idem_key is the
--- idempotency key it was made under (its outcome is forgotten when the reservation is given back in full).
+-- idempotency key it was made under (its outcome is forgotten when the reservation is given back in full);
+-- operation is the operation whose daily total the credits count in (NULL: none).
 CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   client_id      VARBINARY(1024) NOT NULL,
   reservation_id VARBINARY(512)  NOT NULL,
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   slots          TEXT            NOT NULL,
   expires_at     BIGINT          NOT NULL,
   idem_key       VARBINARY(1024),
+  operation      VARBINARY(256),
   PRIMARY KEY (client_id, reservation_id),
   KEY ${prefix}reservations_client_expires (client_id, expires_at),
   KEY ${prefix}reservations_expires (expires_at)
@@ -56,6 +58,16 @@ CREATE TABLE IF NOT EXISTS ${prefix}daily (
   epoch_day BIGINT          NOT NULL,
   credits   BIGINT          NOT NULL,
   PRIMARY KEY (client_id, epoch_day)
+) ENGINE=InnoDB;
+
+-- Daily totals of an operation (issue 14): the credits of the granted charges and reservations of one
+-- operation per client and day, less what was given back; these credits are in the client's daily totals too.
+CREATE TABLE IF NOT EXISTS ${prefix}operation_daily (
+  client_id VARBINARY(1024) NOT NULL,
+  operation VARBINARY(256)  NOT NULL,
+  epoch_day BIGINT          NOT NULL,
+  credits   BIGINT          NOT NULL,
+  PRIMARY KEY (client_id, operation, epoch_day)
 ) ENGINE=InnoDB;
 
 -- Usage events (issue 13): one row per billed charge, written in the same transaction as its credits;
@@ -78,6 +90,15 @@ CREATE TABLE IF NOT EXISTS ${prefix}events (
 -- any policy name survives); reservations keep that text in slots.
 
 DELIMITER //
+
+-- Upgrade of a reservations table made before the operation history (schemas before 2026-12-01): a nullable
+-- column, so its rows are reservations of no operation. Checked first, so an up-to-date table is not altered.
+BEGIN NOT ATOMIC
+  IF NOT EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+                    AND TABLE_NAME = '${prefix}reservations' AND COLUMN_NAME = 'operation') THEN
+    ALTER TABLE ${prefix}reservations ADD COLUMN IF NOT EXISTS operation VARBINARY(256);
+  END IF;
+END //
 
 -- Records a usage event (p_event NULL: none). Called by charge and settle, inside their transaction.
 CREATE OR REPLACE PROCEDURE ${prefix}record_event(IN p_client VARBINARY(1024), IN p_event_id VARBINARY(1024),
@@ -125,10 +146,21 @@ BEGIN
   ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
 END //
 
+-- Adds (or, negative, subtracts) credits to an operation's day total, never below zero.
+CREATE OR REPLACE PROCEDURE ${prefix}add_operation_daily(IN p_client VARBINARY(1024), IN p_operation VARBINARY(256),
+    IN p_day BIGINT, IN p_credits BIGINT)
+BEGIN
+  INSERT INTO ${prefix}operation_daily (client_id, operation, epoch_day, credits)
+  VALUES (p_client, p_operation, p_day, GREATEST(0, p_credits))
+  ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
+END //
+
 -- Lock order, in every routine: the client's row (when taken) first; then window rows in primary key order
 -- (policy, window_start): a decision gets its windows in that order from the store (MariaDbOperations), a
 -- reservation records them so, and giving back several reservations locks all the client's windows first;
--- then the daily row, last. So no two transactions wait on each other in opposite orders.
+-- then the daily rows (in day order); then the operation daily rows, last (a decision takes one; only
+-- routines holding the client's row take several). So no two transactions wait on each other in opposite
+-- orders.
 
 -- Gives credits of a reservation back to the windows still present (in the order it recorded them) and to
 -- its day. Caller holds the lock.
@@ -163,8 +195,8 @@ END //
 
 -- Releases every reservation of the client that expired at p_now, forgetting their outcomes. All the client's
 -- window rows are locked first, in primary key order (each give_back then finds its rows locked already), and
--- the reservations are given back in day order, so the daily rows too are locked in order. Caller holds the
--- lock.
+-- the reservations are given back in day order, so the daily rows too are locked in order; their operations'
+-- day totals come last, in (day, operation) order. Caller holds the lock.
 CREATE OR REPLACE PROCEDURE ${prefix}expire_reservations(IN p_client VARBINARY(1024), IN p_now BIGINT)
 BEGIN
   DECLARE v_windows BIGINT;
@@ -174,9 +206,14 @@ BEGIN
   DECLARE v_day BIGINT;
   DECLARE v_slots TEXT CHARACTER SET utf8mb4;
   DECLARE v_key VARBINARY(1024);
+  DECLARE v_operation VARBINARY(256);
   DECLARE expired CURSOR FOR
     SELECT reservation_id, credits, epoch_day, slots, idem_key FROM ${prefix}reservations
      WHERE client_id = p_client AND expires_at <= p_now ORDER BY epoch_day, reservation_id;
+  DECLARE operations CURSOR FOR
+    SELECT epoch_day, operation, LEAST(9007199254740991, SUM(credits)) FROM ${prefix}reservations
+     WHERE client_id = p_client AND expires_at <= p_now AND operation IS NOT NULL
+     GROUP BY epoch_day, operation ORDER BY epoch_day, operation;
   DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
   SELECT COUNT(*) INTO v_windows FROM ${prefix}windows FORCE INDEX (PRIMARY) WHERE client_id = p_client FOR UPDATE;
   OPEN expired;
@@ -189,6 +226,16 @@ BEGIN
     CALL ${prefix}forget_outcome(p_client, v_key, v_reservation);
   END LOOP;
   CLOSE expired;
+  SET v_done = FALSE;
+  OPEN operations;
+  giving: LOOP
+    FETCH operations INTO v_day, v_operation, v_credits;
+    IF v_done THEN
+      LEAVE giving;
+    END IF;
+    CALL ${prefix}add_operation_daily(p_client, v_operation, v_day, -v_credits);
+  END LOOP;
+  CLOSE operations;
   DELETE FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now;
 END //
 
@@ -207,6 +254,9 @@ END //
 --   11 p_event_id            the usage event's id, time and CloudEvents JSON (a granted charge records it;
 --   12 p_event_time          NULL p_event: none)
 --   13 p_event
+--   14 p_operation           the operation whose quotas are among the windows (ChargeRequest.operation), or
+--                            NULL: a granted charge or reservation also adds its credits to that operation's
+--                            day total, and a reservation remembers it for what it gives back
 -- It answers one row (Protocol.ChargeAnswer): granted, replayed, used (comma-separated, in window order),
 -- reservation_id. Every existing count of the windows is kept until its window's end; counts and day totals
 -- saturate at 2^53 - 1. A replay answers the windows' counts now, followed, for a reservation, by the credits
@@ -219,7 +269,8 @@ END //
 CREATE OR REPLACE PROCEDURE ${prefix}charge(IN p_client VARBINARY(1024), IN p_windows TEXT CHARACTER SET utf8mb4,
     IN p_credits BIGINT, IN p_mode INT, IN p_key VARBINARY(1024), IN p_key_expires BIGINT,
     IN p_reservation VARBINARY(512), IN p_reservation_expires BIGINT, IN p_day BIGINT, IN p_now BIGINT,
-    IN p_event_id VARBINARY(1024), IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4)
+    IN p_event_id VARBINARY(1024), IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4,
+    IN p_operation VARBINARY(256))
 decide: BEGIN
   DECLARE v_pos INT DEFAULT 1;
   DECLARE v_policy VARBINARY(256);
@@ -316,12 +367,16 @@ decide: BEGIN
     SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);
   END WHILE;
   CALL ${prefix}add_daily(p_client, p_day, p_credits);
+  IF p_operation IS NOT NULL THEN
+    CALL ${prefix}add_operation_daily(p_client, p_operation, p_day, p_credits);
+  END IF;
   IF p_mode = 2 THEN
     SET v_reservation = CONVERT(p_reservation USING utf8mb4);
-    INSERT INTO ${prefix}reservations (client_id, reservation_id, credits, epoch_day, slots, expires_at, idem_key)
-    VALUES (p_client, p_reservation, p_credits, p_day, p_windows, p_reservation_expires, p_key)
+    INSERT INTO ${prefix}reservations (client_id, reservation_id, credits, epoch_day, slots, expires_at, idem_key,
+        operation)
+    VALUES (p_client, p_reservation, p_credits, p_day, p_windows, p_reservation_expires, p_key, p_operation)
     ON DUPLICATE KEY UPDATE credits = p_credits, epoch_day = p_day, slots = p_windows,
-        expires_at = p_reservation_expires, idem_key = p_key;
+        expires_at = p_reservation_expires, idem_key = p_key, operation = p_operation;
   END IF;
   IF p_key IS NOT NULL THEN
     INSERT INTO ${prefix}idempotency (client_id, idem_key, used, reservation_id, expires_at)
@@ -338,6 +393,7 @@ END //
 -- same as PostgreSQL's settle function): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
 -- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records). Answers -1 when there is no such reservation,
 -- else the credits it held (nothing is settled when p_actual exceeds them; the caller reports that).
+-- What it gives back leaves the reservation's operation's day total too.
 -- A release (p_actual = 0) also forgets the idempotency outcome recorded with the reservation; a
 -- settlement keeping credits records its usage event p_event (when not NULL).
 CREATE OR REPLACE PROCEDURE ${prefix}settle(IN p_client VARBINARY(1024), IN p_reservation VARBINARY(512),
@@ -348,6 +404,7 @@ settling: BEGIN
   DECLARE v_day BIGINT;
   DECLARE v_slots TEXT CHARACTER SET utf8mb4;
   DECLARE v_key VARBINARY(1024);
+  DECLARE v_operation VARBINARY(256);
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
@@ -358,7 +415,7 @@ settling: BEGIN
   IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
     CALL ${prefix}expire_reservations(p_client, p_now);
   END IF;
-  SELECT credits, epoch_day, slots, idem_key INTO v_credits, v_day, v_slots, v_key
+  SELECT credits, epoch_day, slots, idem_key, operation INTO v_credits, v_day, v_slots, v_key, v_operation
     FROM ${prefix}reservations WHERE client_id = p_client AND reservation_id = p_reservation;
   IF v_credits IS NULL THEN
     COMMIT;
@@ -368,6 +425,9 @@ settling: BEGIN
   IF p_actual <= v_credits THEN
     DELETE FROM ${prefix}reservations WHERE client_id = p_client AND reservation_id = p_reservation;
     CALL ${prefix}give_back(p_client, v_slots, v_credits - p_actual, v_day);
+    IF v_operation IS NOT NULL AND v_credits > p_actual THEN
+      CALL ${prefix}add_operation_daily(p_client, v_operation, v_day, p_actual - v_credits);
+    END IF;
     IF p_actual = 0 THEN
       CALL ${prefix}forget_outcome(p_client, v_key, p_reservation);
     ELSE

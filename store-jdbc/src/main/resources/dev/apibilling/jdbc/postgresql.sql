@@ -40,8 +40,9 @@ CREATE TABLE IF NOT EXISTS ${prefix}idempotency (
 );
 CREATE INDEX IF NOT EXISTS ${prefix}idempotency_expires ON ${prefix}idempotency (expires_at);
 
--- Credits held by an unsettled reservation, the windows and day they were counted in, and the idempotency
--- key it was made under (its outcome is forgotten when the reservation is given back in full).
+-- Credits held by an unsettled reservation, the windows and day they were counted in, the idempotency key it
+-- was made under (its outcome is forgotten when the reservation is given back in full) and the operation
+-- whose daily total they count in (NULL: none).
 CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   client_id      text     NOT NULL,
   reservation_id text     NOT NULL,
@@ -51,10 +52,21 @@ CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   starts         bigint[] NOT NULL,
   expires_at     bigint   NOT NULL,
   idem_key       text,
+  operation      text,
   PRIMARY KEY (client_id, reservation_id)
 );
 CREATE INDEX IF NOT EXISTS ${prefix}reservations_client_expires ON ${prefix}reservations (client_id, expires_at);
 CREATE INDEX IF NOT EXISTS ${prefix}reservations_expires ON ${prefix}reservations (expires_at);
+-- Upgrade of a reservations table made before the operation history (schemas before 2026-12-01): a nullable
+-- column, so its rows are reservations of no operation. Checked first, so an up-to-date table is not locked.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                  WHERE attrelid = '${prefix}reservations'::regclass AND attname = 'operation' AND NOT attisdropped) THEN
+    ALTER TABLE ${prefix}reservations ADD COLUMN IF NOT EXISTS operation text;
+  END IF;
+END;
+$$;
 
 -- Daily totals: one row per client and day (epoch day in the billing's history zone), not a row per request.
 -- A day's total is its row's credits plus the bucket_credits of the client's windows whose bucket_day it is
@@ -67,6 +79,17 @@ CREATE TABLE IF NOT EXISTS ${prefix}daily (
   epoch_day bigint NOT NULL,
   credits   bigint NOT NULL,
   PRIMARY KEY (client_id, epoch_day)
+);
+
+-- Daily totals of an operation (issue 14): the credits of the granted charges and reservations of one
+-- operation (ChargeRequest.operation) per client and day, less what was given back; these credits are in the
+-- client's daily totals too. Written directly (no buckets), by decisions of an operation only.
+CREATE TABLE IF NOT EXISTS ${prefix}operation_daily (
+  client_id text   NOT NULL,
+  operation text   NOT NULL,
+  epoch_day bigint NOT NULL,
+  credits   bigint NOT NULL,
+  PRIMARY KEY (client_id, operation, epoch_day)
 );
 
 -- Usage events (issue 13): one row per billed charge, written by charge/settle in the same transaction as
@@ -147,10 +170,23 @@ BEGIN
 END;
 $$;
 
+-- Adds (or, negative, subtracts) credits to an operation's day total, never below zero.
+CREATE OR REPLACE FUNCTION ${prefix}add_operation_daily(p_client text, p_operation text, p_day bigint,
+    p_credits bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO ${prefix}operation_daily AS o (client_id, operation, epoch_day, credits)
+  VALUES (p_client, p_operation, p_day, GREATEST(0, p_credits))
+  ON CONFLICT (client_id, operation, epoch_day)
+  DO UPDATE SET credits = LEAST(9007199254740991, GREATEST(0, o.credits + p_credits));
+END;
+$$;
+
 -- Lock order, in every routine: the client's advisory lock (when taken) first; then window rows, in window
--- order (policy, window_start), one row at a time or by one ORDER BY ... FOR UPDATE; then daily rows, last and
--- in day order. A routine never waits for a window row while it holds a daily row, so no two transactions
--- wait on each other in opposite orders.
+-- order (policy, window_start), one row at a time or by one ORDER BY ... FOR UPDATE; then daily rows in day
+-- order; then operation daily rows, last (a decision takes one; only routines holding the client's lock take
+-- several). A routine never waits for a window row while it holds a daily row, nor for either while it holds
+-- an operation daily row, so no two transactions wait on each other in opposite orders.
 
 -- Adds p_credits to each given window and to the client's day p_day, if every window admits them (limits of
 -- -1 are unlimited); returns the counts after, in window order, or NULL when a window refuses (then nothing
@@ -327,7 +363,8 @@ $$;
 -- Releases every reservation of the client that expired at p_now, forgetting their outcomes. When there are
 -- any, all the client's window rows are locked first, in window order (each reservation's give_back then
 -- finds its rows locked already), and the reservations are given back in day order, so the daily rows too
--- are locked in order. Caller holds the lock.
+-- are locked in order; their operations' day totals come last, in (day, operation) order. Caller holds the
+-- lock.
 CREATE OR REPLACE FUNCTION ${prefix}expire_reservations(p_client text, p_now bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -345,6 +382,12 @@ BEGIN
     PERFORM ${prefix}give_back(p_client, r.policies, r.starts, r.credits, r.epoch_day);
     PERFORM ${prefix}forget_outcome(p_client, r.idem_key, r.reservation_id);
     n := n + 1;
+  END LOOP;
+  FOR r IN SELECT x.epoch_day, x.operation, LEAST(9007199254740991, SUM(x.credits))::bigint AS credits
+             FROM ${prefix}reservations x
+            WHERE x.client_id = p_client AND x.expires_at <= p_now AND x.operation IS NOT NULL
+            GROUP BY x.epoch_day, x.operation ORDER BY x.epoch_day, x.operation LOOP
+    PERFORM ${prefix}add_operation_daily(p_client, r.operation, r.epoch_day, -r.credits);
   END LOOP;
   DELETE FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now;
   RETURN n;
@@ -369,6 +412,9 @@ $$;
 --   14 p_event_id            the usage event's id, time and CloudEvents JSON (a granted charge records it;
 --   15 p_event_time          NULL p_event: none)
 --   16 p_event
+--   17 p_operation           the operation whose quotas are among the windows (ChargeRequest.operation), or
+--                            NULL: a granted charge or reservation also adds its credits to that operation's
+--                            day total, and a reservation remembers it for what it gives back
 -- It answers one row (Protocol.ChargeAnswer: granted, replayed, used, reservation_id): used holds the
 -- windows' counts in order; a replay answers the counts now, followed, for a reservation, by the credits it
 -- still holds and when it expires (0 and p_now once it is settled). Counts and day totals saturate at 2^53 - 1.
@@ -377,10 +423,12 @@ $$;
 -- lock first, as every other change of reservations and idempotency keys does.
 DROP FUNCTION IF EXISTS ${prefix}charge(text, text[], bigint[], bigint[], bigint[], bigint, integer, text,
     bigint, text, bigint, bigint, bigint);
+DROP FUNCTION IF EXISTS ${prefix}charge(text, text[], bigint[], bigint[], bigint[], bigint, integer, text,
+    bigint, text, bigint, bigint, bigint, text, bigint, text);
 CREATE OR REPLACE FUNCTION ${prefix}charge(p_client text, p_policies text[], p_starts bigint[],
     p_ends bigint[], p_limits bigint[], p_credits bigint, p_mode integer, p_key text,
     p_key_expires bigint, p_reservation text, p_reservation_expires bigint, p_day bigint, p_now bigint,
-    p_event_id text, p_event_time bigint, p_event text)
+    p_event_id text, p_event_time bigint, p_event text, p_operation text)
 RETURNS TABLE (granted boolean, replayed boolean, used bigint[], reservation_id text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -446,14 +494,20 @@ BEGIN
     RETURN;
   END IF;
   granted := true;
+  IF p_operation IS NOT NULL THEN
+    -- after add_windows' window and daily rows: the operation's day row is locked last
+    PERFORM ${prefix}add_operation_daily(p_client, p_operation, p_day, p_credits);
+  END IF;
   IF p_mode = 2 THEN
     reservation_id := p_reservation;
     INSERT INTO ${prefix}reservations AS x
-           (client_id, reservation_id, credits, epoch_day, policies, starts, expires_at, idem_key)
-    VALUES (p_client, p_reservation, p_credits, p_day, p_policies, p_starts, p_reservation_expires, p_key)
+           (client_id, reservation_id, credits, epoch_day, policies, starts, expires_at, idem_key, operation)
+    VALUES (p_client, p_reservation, p_credits, p_day, p_policies, p_starts, p_reservation_expires, p_key,
+            p_operation)
     ON CONFLICT (client_id, reservation_id) DO UPDATE
        SET credits = EXCLUDED.credits, epoch_day = EXCLUDED.epoch_day, policies = EXCLUDED.policies,
-           starts = EXCLUDED.starts, expires_at = EXCLUDED.expires_at, idem_key = EXCLUDED.idem_key;
+           starts = EXCLUDED.starts, expires_at = EXCLUDED.expires_at, idem_key = EXCLUDED.idem_key,
+           operation = EXCLUDED.operation;
   END IF;
   IF p_key IS NOT NULL THEN
     INSERT INTO ${prefix}idempotency AS k (client_id, idem_key, used, reservation_id, expires_at)
@@ -522,7 +576,7 @@ $$;
 -- Settles a reservation (UsageStore.settle). The parameters, by position (Protocol.Settle; the same as
 -- MariaDB's settle procedure): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
 -- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records).
--- It keeps p_actual credits and gives the rest back; a release
+-- It keeps p_actual credits and gives the rest back (to its operation's day total too); a release
 -- (p_actual = 0) also forgets the idempotency outcome recorded with the reservation.
 -- Returns -1 when there is no such reservation, else the credits it held; when p_actual exceeds them
 -- nothing is settled (the caller reports the error). A settlement keeping credits records p_event.
@@ -536,7 +590,7 @@ DECLARE
 BEGIN
   PERFORM ${prefix}lock_client(p_client);
   PERFORM ${prefix}expire_reservations(p_client, p_now);
-  SELECT x.credits, x.epoch_day, x.policies, x.starts, x.idem_key INTO r
+  SELECT x.credits, x.epoch_day, x.policies, x.starts, x.idem_key, x.operation INTO r
     FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.reservation_id = p_reservation;
   IF NOT FOUND THEN
     RETURN -1;
@@ -546,6 +600,9 @@ BEGIN
   END IF;
   DELETE FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.reservation_id = p_reservation;
   PERFORM ${prefix}give_back(p_client, r.policies, r.starts, r.credits - p_actual, r.epoch_day);
+  IF r.operation IS NOT NULL AND r.credits > p_actual THEN
+    PERFORM ${prefix}add_operation_daily(p_client, r.operation, r.epoch_day, p_actual - r.credits);
+  END IF;
   IF p_actual = 0 THEN
     PERFORM ${prefix}forget_outcome(p_client, r.idem_key, p_reservation);
   ELSE
@@ -576,8 +633,9 @@ END;
 $$;
 
 -- Deletes a client's daily totals of a range of days (UsageStore.deleteHistory), their buckets moved into the
--- daily rows first (the bucket rows locked in window order, then the daily rows in day order); returns how
--- many of the days deleted had a total other than zero.
+-- daily rows first (the bucket rows locked in window order, then the daily rows in day order), and the
+-- client's operation totals of those days after them; returns how many of the days deleted had a (client-wide)
+-- total other than zero.
 CREATE OR REPLACE FUNCTION ${prefix}delete_history(p_client text, p_from bigint, p_to bigint)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -611,6 +669,7 @@ BEGIN
     DELETE FROM ${prefix}daily d WHERE d.client_id = p_client AND d.epoch_day BETWEEN p_from AND p_to
     RETURNING d.credits)
   SELECT count(*) INTO n FROM deleted WHERE credits <> 0;
+  DELETE FROM ${prefix}operation_daily o WHERE o.client_id = p_client AND o.epoch_day BETWEEN p_from AND p_to;
   RETURN n;
 END;
 $$;

@@ -56,6 +56,9 @@ final class RoundTripTest {
     assertThat(costs.get("charge").executions).isEqualTo(6.0);
     // setAutoCommit(false), commit, setAutoCommit(true)
     assertThat(costs.get("charge").transactionCalls).isEqualTo(3.0);
+    // an operation's: its window too (read in the same statement, then updated), and its day total
+    assertThat(costs.get("charge of an operation").executions).isEqualTo(8.0);
+    assertThat(costs.get("charge of an operation").transactionCalls).isEqualTo(3.0);
     // + read the key, record it
     assertThat(costs.get("idempotent charge").executions).isEqualTo(8.0);
     // lock, expired reservations (given back before any replay), the key, the windows' counts now
@@ -85,18 +88,31 @@ final class RoundTripTest {
       MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
       try (ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
         String client = "rt-" + prefix;
-        billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 1_000_000), QuotaDefinition.of(MONTH, 10_000_000)));
+        billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 1_000_000), QuotaDefinition.of(MONTH, 10_000_000),
+            QuotaDefinition.of(DAY, 1_000_000).forOperation("send")));
         int[] seq = {0};
         Map<String, Consumer<Integer>> ops = new LinkedHashMap<>();
         ops.put("charge", i -> billing.trackClientUsage(client, 1));
         ops.put("idempotent charge", i -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("k" + seq[0]++)));
         ops.put("replayed charge", i -> billing.tryCharge(Charge.of(client, 1).idempotencyKey("k0")));
         ops.put("check", i -> billing.check(client, 1));
-        Reservation[] held = new Reservation[N];
-        ops.put("reserve", i -> held[i] = billing.reserve(Charge.of(client, 2)).reservation().orElseThrow());
-        ops.put("commit", i -> billing.commit(held[i], 1));
+        // each commit settles a reservation of its own (warm-up and measured calls alike), never one settled before
+        Reservation[] held = new Reservation[2 * N];
+        int[] reserved = {0, 0};
+        ops.put("reserve", i -> held[reserved[0]++] = billing.reserve(Charge.of(client, 2)).reservation().orElseThrow());
+        ops.put("commit", i -> assertThat(billing.commit(held[reserved[1]++], 1)).isTrue());
+        // an operation's charge also adds to its day total, in the same call
+        ops.put("charge of an operation", i -> billing.tryCharge(Charge.of(client, 1).operation("send")));
+        Reservation[] heldForOperation = new Reservation[2 * N];
+        int[] reservedForOperation = {0, 0};
+        ops.put("reserve for an operation", i -> heldForOperation[reservedForOperation[0]++] =
+            billing.reserve(Charge.of(client, 2).operation("send")).reservation().orElseThrow());
+        ops.put("commit for an operation", i ->
+            assertThat(billing.commit(heldForOperation[reservedForOperation[1]++], 1)).isTrue());
         ops.put("usage", i -> billing.status(client));
         ops.put("history", i -> billing.usageHistory(client, java.time.LocalDate.of(2026, 3, 1), java.time.LocalDate.of(2026, 3, 31)));
+        ops.put("history of an operation", i -> billing.usageHistory(client, "send", java.time.LocalDate.of(2026, 3, 1),
+            java.time.LocalDate.of(2026, 3, 31)));
         for (Map.Entry<String, Consumer<Integer>> op : ops.entrySet()) {
           for (int i = 0; i < N; i++) {
             op.getValue().accept(i); // warm-up: driver type caches, server-side prepared statements

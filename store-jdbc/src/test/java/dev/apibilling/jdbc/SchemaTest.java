@@ -73,6 +73,45 @@ final class SchemaTest {
   }
 
   @Test
+  void droppingThePostgresSchemaLeavesNothingOfItsPrefix() throws SQLException {
+    leavesNothingOfItsPrefix(Databases.postgres(),
+        "SELECT (SELECT count(*) FROM pg_proc WHERE left(proname, length(?)) = ?)"
+            + " + (SELECT count(*) FROM pg_class WHERE left(relname, length(?)) = ?)");
+  }
+
+  @Test
+  void droppingTheMariaDbSchemaLeavesNothingOfItsPrefix() throws SQLException {
+    leavesNothingOfItsPrefix(Databases.mariadb(),
+        "SELECT (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"
+            + " AND LEFT(ROUTINE_NAME, CHAR_LENGTH(?)) = ?) + (SELECT COUNT(*) FROM information_schema.TABLES"
+            + " WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, CHAR_LENGTH(?)) = ?)");
+  }
+
+  /** The tables, indexes, functions and procedures of a prefix, counted by {@code count} (the prefix 4 times). */
+  private static void leavesNothingOfItsPrefix(String url, String count) throws SQLException {
+    try (TestTables tables = TestTables.on(url)) {
+      tables.open().close();
+      assertThat(objects(url, count, tables.prefix())).as("the schema's objects").isGreaterThan(10);
+      try (JdbcUsageStore store = tables.open()) {
+        store.dropSchema();
+      }
+      assertThat(objects(url, count, tables.prefix())).isZero();
+    }
+  }
+
+  private static long objects(String url, String count, String prefix) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url); java.sql.PreparedStatement ps = c.prepareStatement(count)) {
+      for (int i = 1; i <= 4; i++) {
+        ps.setString(i, prefix);
+      }
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Test
   void creatingTheH2SchemaTwiceIsFine() {
     createsSchemaIdempotently(Databases.h2Url());
   }
@@ -96,20 +135,25 @@ final class SchemaTest {
       List<String> statements = new Schema("acme_").statements(dialect);
       assertThat(statements).isNotEmpty().allSatisfy(s -> assertThat(s).doesNotEndWith(";")
           .satisfiesAnyOf(t -> assertThat(t).startsWith("CREATE"), t -> assertThat(t).startsWith("DROP FUNCTION IF EXISTS"),
-              t -> assertThat(t).startsWith("DO $$").contains("ALTER TABLE acme_windows ADD COLUMN IF NOT EXISTS")));
+              t -> assertThat(t).startsWith("DO $$").contains("ADD COLUMN IF NOT EXISTS"),
+              t -> assertThat(t).startsWith("BEGIN NOT ATOMIC").contains("ADD COLUMN IF NOT EXISTS"),
+              t -> assertThat(t).startsWith("ALTER TABLE acme_reservations ADD COLUMN IF NOT EXISTS"),
+              t -> assertThat(t).containsPattern("^(SET @acme_upgrade|(PREPARE|EXECUTE|DEALLOCATE PREPARE) acme_upgrade)")));
     }
-    // the PL/pgSQL bodies stay whole: one statement per function, and one upgrade block
+    // the PL/pgSQL bodies stay whole: one statement per function, and one upgrade block per table upgraded
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(14);
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE FUNCTION")).hasSize(15);
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("DO $$")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("$$"));
+        .filteredOn(s -> s.startsWith("DO $$")).hasSize(2).allSatisfy(s -> assertThat(s).endsWith("$$"));
     // functions whose parameters changed drop their old signature first, so an upgrade leaves no overload
     assertThat(new Schema("acme_").statements(JdbcDialect.POSTGRESQL))
-        .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(3);
+        .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(4);
     // so do MariaDB's procedures, written with the client's DELIMITER lines
     assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(9)
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(10)
         .allSatisfy(s -> assertThat(s).endsWith("END").doesNotContain("DELIMITER"));
+    assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
+        .filteredOn(s -> s.startsWith("BEGIN NOT ATOMIC")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("END"));
   }
 
   @Test

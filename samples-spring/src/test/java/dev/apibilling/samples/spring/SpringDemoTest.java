@@ -115,6 +115,15 @@ final class SpringDemoTest {
   }
 
   @Test
+  void usageOfTheFreePlanHasTheReportOperationsQuotaAndDailyHistory() throws Exception {
+    JsonNode body = json(get("/billing/usage", "demo-key"));
+
+    assertThat(body.path("operations").path("report").get(0).path("limit").asLong()).isEqualTo(100);
+    assertThat(body.path("history").path("operations").fieldNames()).toIterable().containsExactly("report");
+    assertThat(body.path("history").path("operations").path("report").isArray()).isTrue();
+  }
+
+  @Test
   void missingKeyIs401AndUnknownKeyIs403WithProblemBodies() throws Exception {
     HttpResponse<String> missing = get("/api/hello", null);
     HttpResponse<String> unknown = get("/api/hello", "no-such-key");
