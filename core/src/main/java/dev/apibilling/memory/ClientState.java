@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Everything the in-memory store keeps for one client, laid out for a small footprint: a list of window
  * counters, today's total in two fields, older days in one array of pairs, and idempotency records and
- * reservations in an object only a client that uses them gets.
+ * reservations in an object only a client that uses them gets, as are the daily totals of operations (an
+ * array of pairs per operation, in a map only a client charged for an operation gets).
  *
  * <p>Two ways in. Every method but {@link #chargeQuickly} runs under this object's monitor and starts by
  * {@link #cool cooling} the state. {@link #chargeQuickly} takes no lock: after a plain charge granted under
@@ -65,6 +66,8 @@ final class ClientState {
   private long todayTotal;
   /** {@code (epochDay, total)} pairs of days before {@link #todayEpochDay}, ascending; null if none. */
   private long @Nullable [] pastDays;
+  /** Per operation, its {@code (epochDay, total)} pairs, ascending; null if no operation has a total. */
+  private @Nullable HashMap<String, long[]> operationDays;
 
   /** The window list the state is hot for (the array in {@link #hot} counts its windows, in order). */
   private volatile @Nullable List<WindowSlot> hotSlots;
@@ -158,6 +161,10 @@ final class ClientState {
       used[i] = c.used;
     }
     addDaily(request.epochDay(), credits);
+    String operation = request.operation();
+    if (operation != null) {
+      addOperationDaily(operation, request.epochDay(), credits);
+    }
     String reservationId = null;
     if (request.mode() == ChargeMode.RESERVE) {
       reservationId = request.reservationId();
@@ -166,7 +173,7 @@ final class ClientState {
         h.reservations = new HashMap<>(4);
       }
       h.reservations.put(reservationId,
-          new Held(slots, credits, request.epochDay(), request.reservationExpiresAt(), key));
+          new Held(slots, credits, request.epochDay(), request.reservationExpiresAt(), key, operation));
       h.nextReservationExpiry = Math.min(h.nextReservationExpiry, request.reservationExpiresAt());
       extend(request.reservationExpiresAt());
     }
@@ -178,7 +185,7 @@ final class ClientState {
       h.outcomes.put(key, new Outcome(reservationId, request.idempotencyExpiresAt()));
       extend(request.idempotencyExpiresAt());
     }
-    if (reservationId == null && key == null) {
+    if (reservationId == null && key == null && operation == null) {
       heat(slots, used, request.epochDay());
     }
     return ChargeResult.of(true, used, reservationId);
@@ -187,7 +194,8 @@ final class ClientState {
   /**
    * Makes the state hot for {@code slots} after a plain charge left their counts at {@code used} (an array
    * nobody writes any more), when nothing but plain charges can change them until the next cooling: no
-   * reservation is held (expiring ones give credits back) and the charge counted towards today.
+   * reservation is held (expiring ones give credits back) and the charge counted towards today. Never
+   * after a charge of an operation: quick charges count towards no operation's total.
    */
   private void heat(List<WindowSlot> slots, long[] used, long epochDay) {
     Holds h = holds;
@@ -267,9 +275,30 @@ final class ClientState {
     return result;
   }
 
-  /** Deletes the daily totals from {@code from} to {@code to} inclusive; returns how many were not zero. */
+  /** The daily totals of {@code operation} from {@code from} to {@code to} inclusive, without empty days. */
+  Map<Long, Long> history(String operation, long from, long to) {
+    Map<Long, Long> result = new TreeMap<>();
+    long[] days = operationDays == null ? null : operationDays.get(operation);
+    for (int i = 0; days != null && i < days.length; i += 2) {
+      if (days[i] >= from && days[i] <= to && days[i + 1] != 0) {
+        result.put(days[i], days[i + 1]);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Deletes the daily totals from {@code from} to {@code to} inclusive, the client's and its operations';
+   * returns how many of the client's were not zero.
+   */
   long deleteHistory(long from, long to) {
     cool();
+    HashMap<String, long[]> ops = operationDays;
+    if (ops != null) {
+      ops.replaceAll((operation, days) -> withoutDays(days, from, to));
+      ops.values().removeIf(days -> days.length == 0);
+      operationDays = ops.isEmpty() ? null : ops;
+    }
     long days = 0;
     long[] past = pastDays;
     if (past != null) {
@@ -318,6 +347,15 @@ final class ClientState {
         first += 2;
       }
       pastDays = first == past.length ? null : first == 0 ? past : Arrays.copyOfRange(past, first, past.length);
+    }
+    HashMap<String, long[]> ops = operationDays;
+    if (ops != null) {
+      ops.replaceAll((operation, days) -> withoutDays(days, Long.MIN_VALUE, oldestKept - 1));
+      ops.values().removeIf(days -> days.length == 0);
+      for (long[] days : ops.values()) {
+        extend((days[days.length - 2] + 1) * DAY_MILLIS + historyRetentionMillis);
+      }
+      operationDays = ops.isEmpty() ? null : ops;
     }
     if (todayEpochDay != Long.MIN_VALUE) {
       if (todayEpochDay < oldestKept) {
@@ -380,6 +418,47 @@ final class ClientState {
       }
     }
     addDaily(held.epochDay, -credits);
+    if (held.operation != null) {
+      addOperationDaily(held.operation, held.epochDay, -credits);
+    }
+  }
+
+  private void addOperationDaily(String operation, long epochDay, long credits) {
+    HashMap<String, long[]> ops = operationDays;
+    if (ops == null) {
+      ops = new HashMap<>(2);
+      operationDays = ops;
+    }
+    long[] days = ops.get(operation);
+    int i = days == null ? 0 : days.length;
+    while (i > 0 && days[i - 2] > epochDay) {
+      i -= 2;
+    }
+    if (i == 0 || days[i - 2] != epochDay) {
+      long[] grown = new long[days == null ? 2 : days.length + 2];
+      if (days != null) {
+        System.arraycopy(days, 0, grown, 0, i);
+        System.arraycopy(days, i, grown, i + 2, days.length - i);
+      }
+      grown[i] = epochDay;
+      days = grown;
+      ops.put(operation, days);
+      i += 2;
+    }
+    days[i - 1] = saturated(days[i - 1] + credits);
+  }
+
+  /** The {@code (epochDay, total)} pairs of {@code days} outside {@code from} to {@code to} inclusive. */
+  private static long[] withoutDays(long[] days, long from, long to) {
+    int kept = 0;
+    long[] result = new long[days.length];
+    for (int i = 0; i < days.length; i += 2) {
+      if (days[i] < from || days[i] > to) {
+        result[kept++] = days[i];
+        result[kept++] = days[i + 1];
+      }
+    }
+    return kept == days.length ? days : Arrays.copyOf(result, kept);
   }
 
   private void addDaily(long epochDay, long credits) {
@@ -506,6 +585,6 @@ final class ClientState {
 
   private record Outcome(@Nullable String reservationId, long expiresAt) {}
 
-  private record Held(
-      List<WindowSlot> slots, long credits, long epochDay, long expiresAt, @Nullable String idempotencyKey) {}
+  private record Held(List<WindowSlot> slots, long credits, long epochDay, long expiresAt,
+      @Nullable String idempotencyKey, @Nullable String operation) {}
 }

@@ -125,6 +125,18 @@ public final class InMemoryUsageStore implements UsageStore {
   }
 
   @Override
+  public List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    List<DayTotal> result = new ArrayList<>();
+    Map<Long, Long> days = locked(clientId, false, s -> s.history(operation, fromEpochDay, toEpochDay));
+    if (days != null) {
+      for (Map.Entry<Long, Long> e : days.entrySet()) {
+        result.add(new DayTotal(e.getKey(), e.getValue()));
+      }
+    }
+    return result;
+  }
+
+  @Override
   public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
     Long days = locked(clientId, false, s -> s.deleteHistory(fromEpochDay, toEpochDay));
     return days != null ? days : 0;
