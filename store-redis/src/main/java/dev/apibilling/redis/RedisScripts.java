@@ -10,7 +10,8 @@ package dev.apibilling.redis;
  * the strings they are.
  *
  * <p>Every key a script writes has the client's hash tag: keys built from {@code base} (ARGV[1]) while
- * giving back expired reservations share the slot of the declared KEYS.
+ * giving back expired reservations, and an operation's daily totals and the client's set of operations,
+ * share the slot of the declared KEYS.
  */
 final class RedisScripts {
 
