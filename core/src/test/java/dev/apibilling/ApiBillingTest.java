@@ -8,7 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apibilling.memory.InMemoryUsageStore;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
+import dev.apibilling.spi.DayTotal;
+import dev.apibilling.spi.SettleRequest;
+import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.WindowSlot;
 import dev.apibilling.tck.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -280,6 +286,47 @@ final class ApiBillingTest {
     assertThatThrownBy(() -> billing.usageHistory("acme", LocalDate.of(2026, 2, 1), LocalDate.of(2026, 1, 1)))
         .hasMessage("from must be <= to but was 2026-02-01 > 2026-01-01");
     assertThat(billing.status("acme").lowest().used()).isZero();
+  }
+
+  @Test
+  void operationHistoryIsValidatedAndAStoreWithoutOneSaysSo() {
+    LocalDate day = LocalDate.of(2026, 1, 31);
+    assertThatThrownBy(() -> billing.usageHistory("acme", "bad name", day, day))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("operation must be 1 to 64 of [A-Za-z0-9_.-]");
+    assertThatThrownBy(() -> billing.usageHistory("acme", "report", day, day.minusDays(1)))
+        .hasMessage("from must be <= to but was 2026-01-31 > 2026-01-30");
+    UsageStore old = new UsageStore() {
+      @Override
+      public ChargeResult charge(ChargeRequest request) {
+        return store.charge(request);
+      }
+
+      @Override
+      public boolean settle(SettleRequest request) {
+        return store.settle(request);
+      }
+
+      @Override
+      public long[] usage(String clientId, List<WindowSlot> windows, long now) {
+        return store.usage(clientId, windows, now);
+      }
+
+      @Override
+      public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
+        return store.history(clientId, fromEpochDay, toEpochDay);
+      }
+
+      @Override
+      public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
+        return store.deleteHistory(clientId, fromEpochDay, toEpochDay);
+      }
+    };
+    ApiBilling overOld = ApiBilling.builder().store(old).clock(clock).build();
+
+    assertThatThrownBy(() -> overOld.usageHistory("acme", "report", day, day))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("keeps no daily totals per operation");
   }
 
   @Test
