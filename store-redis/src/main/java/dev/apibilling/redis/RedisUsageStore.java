@@ -55,8 +55,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each operation is one round trip: a decision, a settlement, a usage read and a history delete each
  * run one Lua script ({@code EVALSHA}, loaded when the store is built and reloaded after a
- * {@code NOSCRIPT}); a history read, of the client or of one operation, is one {@code HGETALL}. Every key of a client carries the client's
- * hash tag, so one decision touches one Redis Cluster slot. Keys expire by themselves: a window counter
+ * {@code NOSCRIPT}); a history read, of the client or of one operation, is one {@code HGETALL}. Every
+ * key of a client carries the client's hash tag, so one decision touches one Redis Cluster slot. Keys expire by themselves: a window counter
  * at its window end plus {@link Builder#windowGrace}, computed relative to the caller's {@code now}.
  *
  * <p>Thread safe. Every method throws {@link UsageStoreException} within the command timeout when Redis
