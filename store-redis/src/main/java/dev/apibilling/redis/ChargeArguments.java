@@ -37,8 +37,10 @@ final class ChargeArguments {
   static final int RESERVATION_ID = 10;
   /** ARGV: when an unsettled reservation is given back. */
   static final int RESERVATION_EXPIRY = 11;
+  /** ARGV: the operation whose daily totals the credits also count towards, or '' for none. */
+  static final int OPERATION = 12;
   /** ARGV: the limit of the first window; its end follows, then the limit and end of the next window. */
-  static final int FIRST_WINDOW = 12;
+  static final int FIRST_WINDOW = 13;
 
   /** KEYS: the client's reservation index. */
   static final int K_RESERVATIONS = 0;
@@ -88,6 +90,7 @@ final class ChargeArguments {
     a[OUTCOME_EXPIRY] = idempotencyKey == null ? "" : Long.toString(request.idempotencyExpiresAt());
     a[RESERVATION_ID] = reserve ? request.reservationId() : "";
     a[RESERVATION_EXPIRY] = Long.toString(request.reservationExpiresAt());
+    a[OPERATION] = request.operation() == null ? "" : request.operation();
     for (int i = 0; i < n; i++) {
       WindowSlot slot = slots.get(i);
       a[FIRST_WINDOW + 2 * i] = Long.toString(slot.limit());

@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * readable sanitized head of the id, {@code ~}, and the SHA-256 hex of the id: ids of any length or
  * character never break out of the braces, never collide, and every key of a client shares one Redis
  * Cluster hash slot. Suffixes: {@code w:<policy>:<start>} a window counter, {@code d} the daily totals
- * (hash of epoch day to credits), {@code r} the reservations (sorted set scored by expiry),
- * {@code r:<id>} one reservation (hash of credits, day and window suffixes), {@code i:<key>} one
+ * (hash of epoch day to credits), {@code d:<operation>} the daily totals of one operation, {@code o} the
+ * operations that have daily totals (a set), {@code r} the reservations (sorted set scored by expiry),
+ * {@code r:<id>} one reservation (hash of credits, day, window suffixes, operation), {@code i:<key>} one
  * recorded idempotent outcome, {@code e:<day>} the client's usage events of a day (outbox entry ids).
  * Outside any client: {@code events}, {@code events:claims}, {@code events:cursor} and {@code
  * events:claimed}, the usage-event outbox and its claims; on Redis Cluster one such set per slot that has
@@ -69,6 +70,16 @@ final class RedisKeys {
 
   static String days(String base) {
     return base + 'd';
+  }
+
+  /** The daily totals of one operation of the client (hash of epoch day to credits). */
+  static String operationDays(String base, String operation) {
+    return base + "d:" + operation;
+  }
+
+  /** The client's operations that have daily totals (a set of operation names). */
+  static String operations(String base) {
+    return base + 'o';
   }
 
   static String reservations(String base) {

@@ -10,7 +10,8 @@ package dev.apibilling.redis;
  * the strings they are.
  *
  * <p>Every key a script writes has the client's hash tag: keys built from {@code base} (ARGV[1]) while
- * giving back expired reservations share the slot of the declared KEYS.
+ * giving back expired reservations, and an operation's daily totals and the client's set of operations,
+ * share the slot of the declared KEYS.
  */
 final class RedisScripts {
 
@@ -47,8 +48,22 @@ final class RedisScripts {
         return tonumber(value), true
       end
 
-      -- Gives credits back to the window counters and the day total that still exist, never below 0.
-      local function giveBack(base, windows, day, credits)
+      -- Takes credits off a day of a daily-totals hash, if that day is there, never below 0.
+      local function takeOffDay(days, day, credits)
+        local total = tonumber(redis.call('HGET', days, day))
+        if total then
+          if total <= credits then
+            redis.call('HDEL', days, day)
+          else
+            redis.call('HINCRBY', days, day, int(-credits))
+          end
+        end
+      end
+
+      -- Gives credits back to the window counters and the day totals that still exist, never below 0: the
+      -- client's, and the operation's when the reservation names one (reservations recorded before
+      -- operations had totals have none).
+      local function giveBack(base, windows, day, credits, operation)
         if credits <= 0 then
           return
         end
@@ -59,14 +74,9 @@ final class RedisScripts {
             redis.call('DECRBY', key, int(math.min(used, credits)))
           end
         end
-        local days = base .. 'd'
-        local total = tonumber(redis.call('HGET', days, day))
-        if total then
-          if total <= credits then
-            redis.call('HDEL', days, day)
-          else
-            redis.call('HINCRBY', days, day, int(-credits))
-          end
+        takeOffDay(base .. 'd', day, credits)
+        if operation and operation ~= '' then
+          takeOffDay(base .. 'd:' .. operation, day, credits)
         end
       end
 
@@ -87,9 +97,9 @@ final class RedisScripts {
         local ids = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 1000)
         for _, id in ipairs(ids) do
           local key = base .. 'r:' .. id
-          local held = redis.call('HMGET', key, 'c', 'd', 'w', 'o')
+          local held = redis.call('HMGET', key, 'c', 'd', 'w', 'o', 'p')
           if held[1] then
-            giveBack(base, held[3], held[2], tonumber(held[1]))
+            giveBack(base, held[3], held[2], tonumber(held[1]), held[5])
             forgetOutcome(base, held[4], id)
             redis.call('DEL', key)
           end
@@ -140,11 +150,34 @@ final class RedisScripts {
       --   OUTCOME_EXPIRY      when the outcome under the idempotency key is forgotten, or ''
       --   RESERVATION_ID      the reservation's id in reserve mode, else ''
       --   RESERVATION_EXPIRY  when an unsettled reservation is given back
+      --   OPERATION           the operation whose daily totals the credits also count towards, or ''
       --   FIRST_WINDOW        limit of window 1; its end follows, then limit and end of window 2, ...
       --   after the windows   the event's compact record ('' for none) and the event retention, ms
+      -- An operation's keys are built from BASE (same hash tag): its daily totals <base>d:<operation> and
+      -- the set of the client's operations that have daily totals, <base>o.
       local BASE, NOW, CREDITS, MODE, WINDOWS, DAY, DAYS_TTL, OLDEST_DAY, GRACE, OUTCOME_EXPIRY,
-        RESERVATION_ID, RESERVATION_EXPIRY, FIRST_WINDOW = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+        RESERVATION_ID, RESERVATION_EXPIRY, OPERATION, FIRST_WINDOW = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
       local K_RESERVATIONS, K_DAYS, K_FIRST_WINDOW = 1, 2, 3
+
+      -- Adds the credits (ARGV[CREDITS], exact) to a day of a daily-totals hash, setting a total that would
+      -- pass MAX to MAX. The first credits of a day drop the days older than the retention and extend the
+      -- hash's expiry; returns whether they were the first.
+      local function addToDay(days, day, credits, oldest, ttl)
+        local total = redis.call('HINCRBY', days, day, ARGV[CREDITS])
+        if total > MAX then
+          redis.call('HSET', days, day, int(MAX))
+        end
+        if total ~= credits then
+          return false
+        end
+        for _, d in ipairs(redis.call('HKEYS', days)) do
+          if tonumber(d) < oldest then
+            redis.call('HDEL', days, d)
+          end
+        end
+        extend(days, ttl)
+        return true
+      end
 
       local base = ARGV[BASE]
       local now = tonumber(ARGV[NOW])
@@ -214,21 +247,14 @@ final class RedisScripts {
           end
         end
 
-        -- the first charge of a day drops days past the retention and extends the hash's expiry; a total
-        -- that would pass MAX is set to MAX
-        local days = KEYS[K_DAYS]
-        local total = redis.call('HINCRBY', days, day, ARGV[CREDITS])
-        if total > MAX then
-          redis.call('HSET', days, day, int(MAX))
-        end
-        if total == credits then
-          local oldest = tonumber(ARGV[OLDEST_DAY])
-          for _, d in ipairs(redis.call('HKEYS', days)) do
-            if tonumber(d) < oldest then
-              redis.call('HDEL', days, d)
-            end
-          end
-          extend(days, tonumber(ARGV[DAYS_TTL]))
+        local oldest = tonumber(ARGV[OLDEST_DAY])
+        local daysTtl = tonumber(ARGV[DAYS_TTL])
+        addToDay(KEYS[K_DAYS], day, credits, oldest, daysTtl)
+        local operation = ARGV[OPERATION]
+        if operation ~= '' and addToDay(base .. 'd:' .. operation, day, credits, oldest, daysTtl) then
+          local operations = base .. 'o'
+          redis.call('SADD', operations, operation)
+          extend(operations, daysTtl)
         end
 
         if mode == '2' then
@@ -244,7 +270,12 @@ final class RedisScripts {
           if outcome then
             o = string.sub(outcome, #base + 1)
           end
-          redis.call('HSET', key, 'c', ARGV[CREDITS], 'd', day, 'w', table.concat(suffixes, ' '), 'o', o)
+          if operation == '' then
+            redis.call('HSET', key, 'c', ARGV[CREDITS], 'd', day, 'w', table.concat(suffixes, ' '), 'o', o)
+          else
+            redis.call('HSET', key, 'c', ARGV[CREDITS], 'd', day, 'w', table.concat(suffixes, ' '), 'o', o,
+              'p', operation)
+          end
           redis.call('PEXPIRE', key, int(keep))
           redis.call('ZADD', KEYS[K_RESERVATIONS], ARGV[RESERVATION_EXPIRY], reservation)
           extend(KEYS[K_RESERVATIONS], keep)
@@ -284,7 +315,7 @@ final class RedisScripts {
    */
   static final String SETTLE = COMMON + EVENTS + """
       expireReservations(ARGV[1], ARGV[2])
-      local held = redis.call('HMGET', KEYS[2], 'c', 'd', 'w', 'o')
+      local held = redis.call('HMGET', KEYS[2], 'c', 'd', 'w', 'o', 'p')
       if not held[1] then
         return {0, 0}
       end
@@ -293,7 +324,7 @@ final class RedisScripts {
       if actual > reserved then
         return {-1, reserved}
       end
-      giveBack(ARGV[1], held[3], held[2], reserved - actual)
+      giveBack(ARGV[1], held[3], held[2], reserved - actual, held[5])
       if actual == 0 then
         forgetOutcome(ARGV[1], held[4], ARGV[3])
       end
@@ -322,21 +353,33 @@ final class RedisScripts {
       """;
 
   /**
-   * Deletes daily totals. KEYS: 1 daily totals. ARGV: 1 first day, 2 last day (inclusive). Returns the
-   * number of days deleted.
+   * Deletes daily totals: the client's and those of each of its operations (the set {@code <base>o} names
+   * them; an operation left without totals leaves the set). KEYS: 1 the client's daily totals, 2 the set of
+   * its operations. ARGV: 1 first day, 2 last day (inclusive), 3 base. Returns the number of the client's
+   * days deleted.
    */
   static final String DELETE_HISTORY = """
       local from = tonumber(ARGV[1])
       local to = tonumber(ARGV[2])
-      local deleted = 0
-      for _, d in ipairs(redis.call('HKEYS', KEYS[1])) do
-        local day = tonumber(d)
-        if day >= from and day <= to then
-          redis.call('HDEL', KEYS[1], d)
-          deleted = deleted + 1
+      local function delete(days)
+        local deleted = 0
+        for _, d in ipairs(redis.call('HKEYS', days)) do
+          local day = tonumber(d)
+          if day >= from and day <= to then
+            redis.call('HDEL', days, d)
+            deleted = deleted + 1
+          end
+        end
+        return deleted
+      end
+      for _, operation in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+        local days = ARGV[3] .. 'd:' .. operation
+        delete(days)
+        if redis.call('EXISTS', days) == 0 then
+          redis.call('SREM', KEYS[2], operation)
         end
       end
-      return deleted
+      return delete(KEYS[1])
       """;
 
   /**

@@ -55,8 +55,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each operation is one round trip: a decision, a settlement, a usage read and a history delete each
  * run one Lua script ({@code EVALSHA}, loaded when the store is built and reloaded after a
- * {@code NOSCRIPT}); a history read is one {@code HGETALL}. Every key of a client carries the client's
- * hash tag, so one decision touches one Redis Cluster slot. Keys expire by themselves: a window counter
+ * {@code NOSCRIPT}); a history read, of the client or of one operation, is one {@code HGETALL}. Every
+ * key of a client carries the client's hash tag, so one decision touches one Redis Cluster slot. Keys expire by themselves: a window counter
  * at its window end plus {@link Builder#windowGrace}, computed relative to the caller's {@code now}.
  *
  * <p>Thread safe. Every method throws {@link UsageStoreException} within the command timeout when Redis
@@ -234,7 +234,16 @@ public final class RedisUsageStore implements UsageStore {
 
   @Override
   public List<DayTotal> history(String clientId, long fromEpochDay, long toEpochDay) {
-    String totals = RedisKeys.days(keys.base(clientId));
+    return dailyTotals(RedisKeys.days(keys.base(clientId)), fromEpochDay, toEpochDay);
+  }
+
+  /** The daily totals of the operation, kept for charges that named it (one {@code HGETALL}). */
+  @Override
+  public List<DayTotal> history(String clientId, String operation, long fromEpochDay, long toEpochDay) {
+    return dailyTotals(RedisKeys.operationDays(keys.base(clientId), operation), fromEpochDay, toEpochDay);
+  }
+
+  private List<DayTotal> dailyTotals(String totals, long fromEpochDay, long toEpochDay) {
     Map<String, String> all = call(() -> redis.hgetall(totals));
     TreeMap<Long, Long> days = new TreeMap<>();
     for (Map.Entry<String, String> e : all.entrySet()) {
@@ -251,9 +260,10 @@ public final class RedisUsageStore implements UsageStore {
 
   @Override
   public long deleteHistory(String clientId, long fromEpochDay, long toEpochDay) {
-    String[] k = {RedisKeys.days(keys.base(clientId))};
+    String base = keys.base(clientId);
+    String[] k = {RedisKeys.days(base), RedisKeys.operations(base)};
     Long deleted = eval(deleteHistory, ScriptOutputType.INTEGER, k,
-        Long.toString(fromEpochDay), Long.toString(toEpochDay));
+        Long.toString(fromEpochDay), Long.toString(toEpochDay), base);
     return deleted;
   }
 

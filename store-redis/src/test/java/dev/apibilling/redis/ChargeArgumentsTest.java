@@ -35,6 +35,6 @@ final class ChargeArgumentsTest {
         java.put(f.getName(), f.getInt(null) + 1);
       }
     }
-    assertThat(lua).hasSize(16).isEqualTo(java);
+    assertThat(lua).hasSize(17).isEqualTo(java);
   }
 }
