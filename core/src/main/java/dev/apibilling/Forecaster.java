@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * each client's entry is guarded by its own lock, except for the commonest observation (no listeners, the
  * same millisecond and windows as the last one), which only records the latest counts: the decayed sum is
  * kept as {@code base + lastUsed}, so within a millisecond (where nothing decays) that is all that changes.
+ * Those counts go to a slot of the calling thread's own (one cache line per slot, see {@link Track#latest}),
+ * so threads deciding for one client write no line in common here; the lock folds the slots back in.
  */
 final class Forecaster {
 
@@ -82,6 +85,9 @@ final class Forecaster {
           over[i] = isOver;
         }
       }
+      if (!trend.shortcut) {
+        trend.shortcut = true;
+      }
     }
     if (events != null) {
       List<QuotaState> states = windows.states(used);
@@ -96,6 +102,22 @@ final class Forecaster {
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * A reservation of the client gave credits back, so its counts went down: the next observation takes
+   * the lock, as the lock-free ones keep the highest count of a millisecond.
+   */
+  void countsDropped(String clientId) {
+    Trend trend = trends.getIfPresent(clientId);
+    if (trend != null) {
+      synchronized (trend) {
+        for (Track t : trend.tracks) {
+          t.fold();
+        }
+        trend.shortcut = false;
       }
     }
   }
@@ -176,6 +198,11 @@ final class Forecaster {
    */
   private static final class Trend {
     private volatile Track[] tracks = new Track[0];
+    /**
+     * Whether an observation may skip the lock; false from a count drop ({@link #countsDropped}) to the
+     * next observation under the lock, so that the highest count recorded since is the latest.
+     */
+    private volatile boolean shortcut;
     private final Map<String, Track> kept = new HashMap<>();
 
     /**
@@ -185,7 +212,7 @@ final class Forecaster {
     boolean observeInSameMillisecond(Plan.Snapshot windows, long[] used, long now) {
       Track[] ts = tracks;
       List<WindowSlot> slots = windows.slots;
-      if (ts.length != used.length) {
+      if (ts.length != used.length || !shortcut) {
         return false;
       }
       for (int i = 0; i < ts.length; i++) {
@@ -196,14 +223,21 @@ final class Forecaster {
           return false;
         }
       }
+      int slot = Track.slot();
       for (int i = 0; i < ts.length; i++) {
-        Track.LAST_USED.setOpaque(ts[i], used[i]);
+        ts[i].record(slot, used[i]);
       }
       return true;
     }
 
-    /** The tracks of {@code windows}' quotas, carrying over those of slot names seen before. */
+    /**
+     * Under the lock: the tracks of {@code windows}' quotas, carrying over those of slot names seen before,
+     * with the counts recorded without the lock folded in.
+     */
     Track[] tracks(Plan.Snapshot windows) {
+      for (Track t : tracks) {
+        t.fold();
+      }
       List<WindowSlot> slots = windows.slots;
       boolean same = tracks.length == slots.size();
       for (int i = 0; same && i < tracks.length; i++) {
@@ -229,16 +263,29 @@ final class Forecaster {
   /** The decayed sum of one quota of one client. */
   private static final class Track {
     static final VarHandle LAST_AT;
-    static final VarHandle LAST_USED;
+    static final VarHandle LATEST;
+    static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Slots of {@link #latest}: a power of two, about the number of processors. */
+    static final int SLOTS = Math.min(16, Integer.highestOneBit(
+        Math.max(2, Runtime.getRuntime().availableProcessors() * 2 - 1)));
+    /** Longs between two slots: 64 bytes, so two slots never share a cache line. */
+    static final int STRIDE = 8;
+    /** A slot with no count recorded since the last fold. */
+    static final long NONE = -1;
 
     static {
       try {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         LAST_AT = lookup.findVarHandle(Track.class, "lastAt", long.class);
-        LAST_USED = lookup.findVarHandle(Track.class, "lastUsed", long.class);
+        LATEST = lookup.findVarHandle(Track.class, "latest", long[].class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
+    }
+
+    /** The calling thread's slot (threads whose ids collide share one, as all threads did before). */
+    static int slot() {
+      return (int) Thread.currentThread().getId() & (SLOTS - 1);
     }
 
     final String policy;
@@ -247,8 +294,16 @@ final class Forecaster {
     long windowStart;
     long windowEnd;
     long lastAt;
-    /** The counts last seen: written without the lock within a millisecond, so read with opaque access. */
+    /** The count last seen, as of the last {@link #fold}. */
     long lastUsed;
+    /**
+     * The counts seen without the lock since the last {@link #fold}, one slot per thread (index
+     * {@code slot * STRIDE}), {@link #NONE} where none; null until the first. A slot holds its thread's
+     * latest count; the fold takes the highest of them (counts only grow within a window, so that is the
+     * latest; when two threads race with a count going down, as after a reservation settles, either count
+     * is one the lock-free write of a single field could have left too).
+     */
+    private volatile long @Nullable [] latest;
     /** The decayed sum minus {@link #lastUsed}. */
     double base;
     boolean overReported;
@@ -277,12 +332,40 @@ final class Forecaster {
       base = sum - used;
       windowStart = slot.start();
       windowEnd = slot.end();
-      LAST_USED.setOpaque(this, used);
+      lastUsed = used;
       LAST_AT.setOpaque(this, now);
     }
 
     long lastUsed() {
-      return (long) LAST_USED.getOpaque(this);
+      return lastUsed;
+    }
+
+    /** Without the lock: records {@code used} as the calling thread's latest count. */
+    void record(int slot, long used) {
+      long[] l = latest;
+      if (l == null) {
+        long[] fresh = new long[SLOTS * STRIDE];
+        Arrays.fill(fresh, NONE);
+        l = LATEST.compareAndSet(this, null, fresh) ? fresh : latest;
+      }
+      ELEMENT.setOpaque(l, slot * STRIDE, used);
+    }
+
+    /** Under the lock: takes the counts recorded without it into {@link #lastUsed}, emptying the slots. */
+    void fold() {
+      long[] l = latest;
+      if (l == null) {
+        return;
+      }
+      long newest = NONE;
+      for (int i = 0; i < l.length; i += STRIDE) {
+        if ((long) ELEMENT.getOpaque(l, i) != NONE) {
+          newest = Math.max(newest, (long) ELEMENT.getAndSet(l, i, NONE));
+        }
+      }
+      if (newest != NONE) {
+        lastUsed = newest;
+      }
     }
 
     /** The decayed sum as of {@link #lastAt}. */
