@@ -85,9 +85,6 @@ final class Forecaster {
           over[i] = isOver;
         }
       }
-      if (!trend.shortcut) {
-        trend.shortcut = true;
-      }
     }
     if (events != null) {
       List<QuotaState> states = windows.states(used);
@@ -107,8 +104,8 @@ final class Forecaster {
   }
 
   /**
-   * A reservation of the client gave credits back, so its counts went down: the next observation takes
-   * the lock, as the lock-free ones keep the highest count of a millisecond.
+   * A reservation of the client gave credits back, so its counts went down: folds the counts recorded
+   * without the lock before any lower one is recorded, as a fold keeps the highest.
    */
   void countsDropped(String clientId) {
     Trend trend = trends.getIfPresent(clientId);
@@ -117,7 +114,6 @@ final class Forecaster {
         for (Track t : trend.tracks) {
           t.fold();
         }
-        trend.shortcut = false;
       }
     }
   }
@@ -198,11 +194,6 @@ final class Forecaster {
    */
   private static final class Trend {
     private volatile Track[] tracks = new Track[0];
-    /**
-     * Whether an observation may skip the lock; false from a count drop ({@link #countsDropped}) to the
-     * next observation under the lock, so that the highest count recorded since is the latest.
-     */
-    private volatile boolean shortcut;
     private final Map<String, Track> kept = new HashMap<>();
 
     /**
@@ -212,7 +203,7 @@ final class Forecaster {
     boolean observeInSameMillisecond(Plan.Snapshot windows, long[] used, long now) {
       Track[] ts = tracks;
       List<WindowSlot> slots = windows.slots;
-      if (ts.length != used.length || !shortcut) {
+      if (ts.length != used.length) {
         return false;
       }
       for (int i = 0; i < ts.length; i++) {
