@@ -2,6 +2,7 @@ package dev.apibilling;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import dev.apibilling.spi.WindowSlot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -28,6 +29,7 @@ final class Forecaster {
   private final double horizon;
   private final Map<String, Long> reserves;
   private final Cache<String, Trend> trends;
+  private final Policy<String, Trend> quietly;
 
   private Forecaster(ForecastSettings settings) {
     this.horizon = settings.horizon();
@@ -36,6 +38,7 @@ final class Forecaster {
         .maximumSize(settings.maximumClients())
         .executor(Runnable::run)
         .build();
+    this.quietly = trends.policy();
   }
 
   /** A forecaster for {@code settings}, or null when forecasts are off. */
@@ -49,9 +52,10 @@ final class Forecaster {
    * within it for the first time after that ({@link BillingListener#onProjectionCrossed}).
    */
   void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
-    Trend trend = trends.get(clientId, id -> new Trend());
-    if (listeners.length != 0 || !trend.observeInSameMillisecond(windows, used, now)) {
-      observeLocked(clientId, trend, windows, used, now, listeners);
+    // looked up quietly: the cache hears of the access by the lookup below, at least once per millisecond
+    Trend trend = listeners.length != 0 ? null : quietly.getIfPresentQuietly(clientId);
+    if (trend == null || !trend.observeInSameMillisecond(windows, used, now)) {
+      observeLocked(clientId, trends.get(clientId, id -> new Trend()), windows, used, now, listeners);
     }
   }
 
