@@ -289,12 +289,6 @@ public final class ApiBilling implements AutoCloseable {
             mode, windows);
       }
     }
-    return decideInStore(clientId, credits, key, metadata, mode, ttlMillis, now, windows);
-  }
-
-  /** A decision by the store's {@link UsageStore#charge}; kept out of {@link #decide} so that it inlines. */
-  private BillingDecision decideInStore(String clientId, long credits, @Nullable String key,
-      Map<String, String> metadata, ChargeMode mode, long ttlMillis, long now, Plan.Snapshot windows) {
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
     UsageEvent event = eventSource == null || mode == ChargeMode.CHECK ? null
         : new UsageEvent(key != null ? key : Events.nextId(now), clientId, credits, Instant.ofEpochMilli(now),
@@ -533,14 +527,12 @@ public final class ApiBilling implements AutoCloseable {
 
   private long epochDay(long now) {
     Day d = day;
-    return now < d.start || now >= d.end ? nextDay(now) : d.epochDay;
-  }
-
-  private long nextDay(long now) {
-    LocalDate date = Instant.ofEpochMilli(now).atZone(historyZone).toLocalDate();
-    Day d = new Day(date.atStartOfDay(historyZone).toInstant().toEpochMilli(),
-        date.plusDays(1).atStartOfDay(historyZone).toInstant().toEpochMilli(), date.toEpochDay());
-    day = d;
+    if (now < d.start || now >= d.end) {
+      LocalDate date = Instant.ofEpochMilli(now).atZone(historyZone).toLocalDate();
+      d = new Day(date.atStartOfDay(historyZone).toInstant().toEpochMilli(),
+          date.plusDays(1).atStartOfDay(historyZone).toInstant().toEpochMilli(), date.toEpochDay());
+      day = d;
+    }
     return d.epochDay;
   }
 

@@ -145,10 +145,9 @@ final class Forecaster {
    * seen) reaches its limit before the reset may use only {@code limit - reserve}.
    */
   Plan.Snapshot guard(String clientId, Plan.Snapshot windows, long now) {
-    return reserves.isEmpty() ? windows : reserved(clientId, windows, now);
-  }
-
-  private Plan.Snapshot reserved(String clientId, Plan.Snapshot windows, long now) {
+    if (reserves.isEmpty()) {
+      return windows;
+    }
     long[] limits = null;
     boolean[] over = predicted(clientId, windows, now);
     for (int i = 0; over != null && i < over.length; i++) {
