@@ -54,9 +54,6 @@ final class ClientState {
   /** Set (under the monitor) when the cache dropped this state; a caller holding it must retry. */
   boolean removed;
 
-  /** The last millisecond a quick charge told the store's cache of an access (racy, a hint). */
-  long touchedAt = Long.MIN_VALUE;
-
   /** When every window, record and reservation in this state has expired, epoch milliseconds. */
   volatile long expiresAt;
 

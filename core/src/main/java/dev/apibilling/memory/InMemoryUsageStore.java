@@ -2,7 +2,6 @@ package dev.apibilling.memory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.apibilling.Requirements;
 import dev.apibilling.spi.ChargeMode;
@@ -40,7 +39,6 @@ import org.jspecify.annotations.Nullable;
 public final class InMemoryUsageStore implements UsageStore {
 
   private final Cache<String, ClientState> clients;
-  private final Policy<String, ClientState> quietly;
   private final Function<String, ClientState> factory;
   private final long historyRetentionMillis;
   private final long sweepIntervalMillis;
@@ -53,7 +51,6 @@ public final class InMemoryUsageStore implements UsageStore {
         .maximumSize(b.maximumClients)
         .evictionListener((String k, ClientState s, RemovalCause c) -> markRemoved(s))
         .build();
-    this.quietly = clients.policy();
     this.historyRetentionMillis = b.historyRetention.toMillis();
     this.factory = k -> new ClientState();
     this.sweepIntervalMillis = b.sweepInterval.toMillis();
@@ -92,17 +89,8 @@ public final class InMemoryUsageStore implements UsageStore {
   public long @Nullable [] chargeQuickly(String clientId, List<WindowSlot> windows, long credits, long epochDay,
       long now) {
     maybeSweep(now);
-    ClientState s = quietly.getIfPresentQuietly(clientId);
-    if (s == null) {
-      return null;
-    }
-    if (s.touchedAt != now) {
-      // the cache hears of the access once per millisecond, which keeps the client as valued in eviction
-      // as an access per decision would, without a write to the cache's shared read buffer per decision
-      s.touchedAt = now;
-      clients.getIfPresent(clientId);
-    }
-    return s.chargeQuickly(windows, credits, epochDay);
+    ClientState s = clients.getIfPresent(clientId);
+    return s == null ? null : s.chargeQuickly(windows, credits, epochDay);
   }
 
   @Override
