@@ -89,11 +89,6 @@ final class Forecaster {
           over[i] = isOver;
         }
       }
-      boolean allNow = true;
-      for (Track t : tracks) {
-        allNow &= t.lastAt == now;
-      }
-      trend.seen = allNow ? new Seen(windows, now) : null;
     }
     if (events != null) {
       List<QuotaState> states = windows.states(used);
@@ -203,11 +198,6 @@ final class Forecaster {
    */
   private static final class Trend {
     private volatile Track[] tracks = new Track[0];
-    /**
-     * The windows and millisecond that every track last observed under the lock, or null: when a decision
-     * brings the same {@link Plan.Snapshot} object in the same millisecond, the per-track check is known.
-     */
-    private volatile @Nullable Seen seen;
     private final Map<String, Track> kept = new HashMap<>();
 
     /**
@@ -216,18 +206,10 @@ final class Forecaster {
      */
     boolean observeInSameMillisecond(Plan.Snapshot windows, long[] used, long now) {
       Track[] ts = tracks;
+      List<WindowSlot> slots = windows.slots;
       if (ts.length != used.length) {
         return false;
       }
-      Seen seen = this.seen;
-      if (seen != null && seen.windows == windows && seen.at == now) {
-        int slot = Track.slot();
-        for (int i = 0; i < ts.length; i++) {
-          ts[i].record(slot, used[i]);
-        }
-        return true;
-      }
-      List<WindowSlot> slots = windows.slots;
       for (int i = 0; i < ts.length; i++) {
         Track t = ts[i];
         WindowSlot slot = slots.get(i);
@@ -257,7 +239,6 @@ final class Forecaster {
         same = tracks[i].policy.equals(slots.get(i).policy());
       }
       if (!same) {
-        seen = null;
         for (Track t : tracks) {
           kept.put(t.policy, t);
         }
@@ -273,9 +254,6 @@ final class Forecaster {
       return tracks;
     }
   }
-
-  /** See {@link Trend#seen}. */
-  private record Seen(Plan.Snapshot windows, long at) {}
 
   /** The decayed sum of one quota of one client. */
   private static final class Track {
