@@ -294,9 +294,11 @@ final class Forecaster {
     /**
      * The counts seen without the lock since the last {@link #fold}, one slot per thread (index
      * {@code slot * STRIDE}), {@link #NONE} where none; null until the first. A slot holds its thread's
-     * latest count; the fold takes the highest of them (counts only grow within a window, so that is the
-     * latest; when two threads race with a count going down, as after a reservation settles, either count
-     * is one the lock-free write of a single field could have left too).
+     * latest count, and the fold takes the highest of them: a window's count only grows between the
+     * settlements that give credits back, and {@link Forecaster#countsDropped} folds before those. (A count
+     * that goes down otherwise, by a reservation expiring or a background settlement, and is seen in the
+     * same millisecond by another thread than the higher one, is taken in at the next millisecond; so is
+     * one whose thread races the fold, as with the single field written by every thread before.)
      */
     private volatile long @Nullable [] latest;
     /** The decayed sum minus {@link #lastUsed}. */
