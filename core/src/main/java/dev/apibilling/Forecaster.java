@@ -263,8 +263,11 @@ final class Forecaster {
     /** Slots of {@link #latest}: a power of two, about the number of processors. */
     static final int SLOTS = Math.min(16, Integer.highestOneBit(
         Math.max(2, Runtime.getRuntime().availableProcessors() * 2 - 1)));
-    /** Longs between two slots: 64 bytes, so two slots never share a cache line. */
-    static final int STRIDE = 8;
+    /**
+     * Longs between two slots: 128 bytes, so two slots never share a cache line, nor the pair of lines
+     * that some processors fetch together.
+     */
+    static final int STRIDE = 16;
     /** A slot with no count recorded since the last fold. */
     static final long NONE = -1;
 
