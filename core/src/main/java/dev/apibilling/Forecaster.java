@@ -245,6 +245,7 @@ final class Forecaster {
         Track[] next = new Track[slots.size()];
         for (int i = 0; i < next.length; i++) {
           next[i] = kept.computeIfAbsent(slots.get(i).policy(), Track::new);
+          next[i].fold(); // a track coming back may hold counts recorded while it was last in use
         }
         if (kept.size() > 4 * next.length + 16) {
           kept.clear(); // a plan change left names no quota has any more
