@@ -39,8 +39,12 @@ final class ForecastShortcutTest {
   }
 
   private ApiBilling billing() {
+    return billing(QUOTAS);
+  }
+
+  private ApiBilling billing(List<QuotaDefinition> quotas) {
     ApiBilling billing = ApiBilling.builder().store(InMemoryUsageStore.create()).clock(clock).build();
-    billing.updateClientQuotas("acme", QUOTAS);
+    billing.updateClientQuotas("acme", quotas);
     return billing;
   }
 
@@ -75,6 +79,38 @@ final class ForecastShortcutTest {
     List<ClientStatus> twoThreads = script(billing(), a, b);
     assertThat(twoThreads).isEqualTo(oneThread);
     assertThat(twoThreads.get(twoThreads.size() - 1).quotas().get(0).used()).isEqualTo(510);
+  }
+
+  /**
+   * Charges of an operation see more quotas than plain ones, so the client's tracks change between
+   * decisions of one millisecond and come back with what was recorded while they were last in use.
+   */
+  @Test
+  void threadsTakingTurnsBetweenAnOperationAndPlainChargesGetTheForecastsOfOneThread() throws Exception {
+    List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(MINUTE, 100_000_000),
+        QuotaDefinition.of(MINUTE, 100_000_000).forOperation("search"));
+    List<List<ClientStatus>> runs = new ArrayList<>();
+    for (ExecutorService second : List.of(a, b)) {
+      ApiBilling billing = billing(quotas);
+      clock.set(Instant.parse("2026-03-10T08:00:00Z"));
+      List<ClientStatus> seen = new ArrayList<>();
+      for (int ms = 0; ms < 40; ms++) {
+        clock.advance(Duration.ofMillis(1 + ms % 5 * 300));
+        on(a, () -> billing.tryTrackClientUsage("acme", 2));
+        on(second, () -> billing.tryTrackClientUsage("acme", 1));
+        on(a, () -> billing.tryCharge(Charge.of("acme", 3).operation("search")));
+        on(second, () -> billing.tryCharge(Charge.of("acme", 1).operation("search")));
+        on(a, () -> billing.tryTrackClientUsage("acme", 1));
+        if (ms % 4 == 3) {
+          seen.add(on(second, () -> billing.status("acme")));
+        }
+      }
+      clock.advance(Duration.ofSeconds(2));
+      seen.add(on(a, () -> billing.status("acme")));
+      runs.add(seen);
+    }
+    assertThat(runs.get(1)).isEqualTo(runs.get(0));
+    assertThat(runs.get(1).get(runs.get(1).size() - 1).quotas().get(1).used()).isEqualTo(40 * 4);
   }
 
   @Test
