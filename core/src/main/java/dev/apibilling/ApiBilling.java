@@ -252,7 +252,11 @@ public final class ApiBilling implements AutoCloseable {
     SettleRequest request =
         new SettleRequest(reservation.clientId(), reservation.id(), actualCredits, clock.millis(), event);
     try {
-      return timedCall("settle", () -> store.settle(request));
+      boolean settled = timedCall("settle", () -> store.settle(request));
+      if (settled && actualCredits < reservation.credits() && forecaster != null) {
+        forecaster.countsDropped(reservation.clientId());
+      }
+      return settled;
     } catch (UsageStoreException e) {
       settlements.retry(request, reservation.expiresAt().toEpochMilli());
       throw e;

@@ -24,7 +24,6 @@ public final class BillingDecision {
   private final @Nullable Reservation reservation;
   private final Map<String, String> metadata;
   private @Nullable List<QuotaState> quotas;
-  private @Nullable QuotaState violated;
 
   BillingDecision(String clientId, long requested, boolean granted, boolean replayed, long atMillis,
       Plan.Snapshot windows, long[] used, @Nullable Reservation reservation, Map<String, String> metadata) {
@@ -105,22 +104,17 @@ public final class BillingDecision {
     if (granted) {
       return null;
     }
-    QuotaState v = violated;
-    if (v == null) {
-      List<QuotaState> states = quotas();
-      for (int i = 0; i < states.size(); i++) {
-        QuotaState q = states.get(i);
-        if (!windows.slots.get(i).admits(q.used(), requested)
-            && (v == null || q.resetAt().isAfter(v.resetAt()))) {
-          v = q;
-        }
+    // found again on each call rather than kept: a field would grow every decision by 8 bytes
+    QuotaState v = null;
+    List<QuotaState> states = quotas();
+    for (int i = 0; i < states.size(); i++) {
+      QuotaState q = states.get(i);
+      if (!windows.slots.get(i).admits(q.used(), requested)
+          && (v == null || q.resetAt().isAfter(v.resetAt()))) {
+        v = q;
       }
-      if (v == null) {
-        v = Quotas.lowest(states);
-      }
-      violated = v;
     }
-    return v;
+    return v != null ? v : Quotas.lowest(states);
   }
 
   /** The used counts after the decision, per quota (not to be written). */
