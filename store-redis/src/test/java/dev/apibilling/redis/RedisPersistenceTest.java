@@ -257,14 +257,22 @@ final class RedisPersistenceTest {
   @Test
   void scriptsAreLoadedAgainAfterNoScript() throws Exception {
     store = builder().unloadedScripts(UUID.randomUUID().toString()).build();
-    String sha = HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-1").digest(store.chargeScript().getBytes(StandardCharsets.UTF_8)));
-    assertThat(REDIS.sync().scriptExists(sha)).containsExactly(false);
+    String plain = sha1(store.plainChargeScript());
+    String charge = sha1(store.chargeScript());
+    assertThat(REDIS.sync().scriptExists(plain, charge)).containsExactly(false, false);
     ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
     billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 100)));
     assertThat(billing.trackClientUsage(client, 3).lowest().used()).isEqualTo(3);
-    assertThat(REDIS.sync().scriptExists(sha)).containsExactly(true);
+    assertThat(REDIS.sync().scriptExists(plain, charge)).as("a plain charge").containsExactly(true, false);
     assertThat(billing.trackClientUsage(client, 4).lowest().used()).isEqualTo(7);
+    assertThat(billing.tryCharge(Charge.of(client, 5).idempotencyKey("k")).lowest().used()).isEqualTo(12);
+    assertThat(REDIS.sync().scriptExists(plain, charge)).containsExactly(true, true);
+    assertThat(billing.tryCharge(Charge.of(client, 5).idempotencyKey("k2")).lowest().used()).isEqualTo(17);
+  }
+
+  private static String sha1(String script) throws Exception {
+    return HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
