@@ -431,7 +431,7 @@ public final class RedisUsageStore implements UsageStore {
     throw new UsageStoreException("unexpected reply from Redis: " + o);
   }
 
-  /** An array of integers, as a {@code long[]}. */
+  /** An array of integers, as a {@code long[]}; an element that is no integer fails the command. */
   static final class LongsOutput extends CommandOutput<String, String, long[]> {
     private int next;
 
@@ -455,7 +455,12 @@ public final class RedisUsageStore implements UsageStore {
 
     @Override
     public void set(ByteBuffer bytes) {
-      set(bytes == null ? 0 : number(decodeString(bytes)));
+      String text = bytes == null ? null : decodeString(bytes);
+      try {
+        set(Long.parseLong(text));
+      } catch (NumberFormatException e) {
+        setError("unexpected reply from Redis: " + text);
+      }
     }
   }
 
