@@ -179,7 +179,7 @@ public class RedisBenchmark {
   /** The floor: one EVALSHA of a 4-command counter script per decision. */
   @State(Scope.Benchmark)
   public static class Floor {
-    private static final String SCRIPT = """
+    static final String SCRIPT = """
         local used = tonumber(redis.call('get', KEYS[1]) or '0')
         if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return -1 end
         local n = redis.call('incrby', KEYS[1], ARGV[1])

@@ -307,6 +307,110 @@ final class RedisScripts {
       """;
 
   /**
+   * One plain charge: {@link dev.apibilling.spi.ChargeMode#CHARGE} without an idempotency key, a usage event or an operation,
+   * the common decision, with the semantics of {@link #CHARGE} for it and less work: fewer arguments (the
+   * TTLs come computed), one {@code EXISTS} instead of the reservation scan while the client holds no
+   * reservation, each window counted by its {@code INCRBY} (taken back when the charge is denied) instead
+   * of a {@code GET} first, and no functions or tables for the features it does not use. KEYS and ARGV as
+   * the table in the script says, mirrored by {@link PlainChargeArguments}. Returns {granted, used...}:
+   * the counts after the charge when granted, before it when denied.
+   */
+  static final String PLAIN_CHARGE = """
+      -- KEYS (mirrored by PlainChargeArguments.K_*):
+      --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters
+      -- ARGV (mirrored by PlainChargeArguments):
+      --   NOW           the caller's clock, epoch ms
+      --   CREDITS       credits asked for
+      --   DAY           the epoch day the credits count towards
+      --   DAYS_TTL      TTL of the daily totals, ms
+      --   OLDEST_DAY    the oldest epoch day kept
+      --   FIRST_WINDOW  window 1: its limit (-1 unlimited), the TTL its counter gets (window end + grace
+      --                 - now, at least 1), the PTTL below which an existing counter is extended to that
+      --                 TTL (the TTL less half the grace); then the same three of window 2, ...
+      local NOW, CREDITS, DAY, DAYS_TTL, OLDEST_DAY, FIRST_WINDOW = 1, 2, 3, 4, 5, 6
+      local K_RESERVATIONS, K_DAYS, K_FIRST_WINDOW = 1, 2, 3
+      local MAX = 9007199254740991
+
+      -- the reservation index exists while the client holds reservations: give back the expired ones
+      if redis.call('EXISTS', KEYS[K_RESERVATIONS]) == 1 then
+      """ + COMMON + """
+        expireReservations(string.sub(KEYS[K_RESERVATIONS], 1, -2), ARGV[NOW])
+      end
+
+      -- count the credits in every window: reply[1 + i] is window i's count after, added[i] (when not
+      -- all the credits) what was added to it
+      local credits = tonumber(ARGV[CREDITS])
+      local n = #KEYS - 2
+      local reply = {1}
+      local added = nil
+      for i = 1, n do
+        local key = KEYS[K_FIRST_WINDOW + i - 1]
+        local a = FIRST_WINDOW + 3 * (i - 1) -- ARGV[a] the limit, ARGV[a + 1] the TTL, ARGV[a + 2] extend below
+        local limit = ARGV[a]
+        local used = redis.call('INCRBY', key, ARGV[CREDITS])
+        if used > MAX then
+          -- past MAX Lua's numbers are not exact: take the credits back (Redis counts exactly); a limited
+          -- window (limit <= MAX) denies, an unlimited one saturates at MAX
+          used = redis.call('DECRBY', key, ARGV[CREDITS])
+          added = added or {}
+          added[i] = 0
+          if limit == '-1' then
+            added[i] = MAX - used
+            used = redis.call('INCRBY', key, string.format('%d', added[i]))
+          else
+            reply[1] = 0
+          end
+        elseif limit ~= '-1' and used > tonumber(limit) then
+          reply[1] = 0
+        end
+        reply[1 + i] = used
+        -- a new counter lives until its window's end plus the grace; an existing one is extended to that
+        -- when a plan change made its window end later (see count in the decision script)
+        local pttl = redis.call('PTTL', key)
+        if pttl == -1 or tonumber(ARGV[a + 2]) > pttl then
+          redis.call('PEXPIRE', key, ARGV[a + 1])
+        end
+      end
+
+      -- a denial takes back what it added (a counter it created goes) and reports the counts before
+      if reply[1] == 0 then
+        for i = 1, n do
+          local key = KEYS[K_FIRST_WINDOW + i - 1]
+          local add = added and added[i] or credits
+          local before = reply[1 + i] - add
+          if before == 0 then
+            redis.call('DEL', key)
+          elseif add == credits then
+            redis.call('DECRBY', key, ARGV[CREDITS])
+          elseif add > 0 then
+            redis.call('DECRBY', key, string.format('%d', add))
+          end
+          reply[1 + i] = before
+        end
+        return reply
+      end
+
+      -- the day's total, as the decision script counts it
+      local days = KEYS[K_DAYS]
+      local total = redis.call('HINCRBY', days, ARGV[DAY], ARGV[CREDITS])
+      if total > MAX then
+        redis.call('HSET', days, ARGV[DAY], string.format('%d', MAX))
+      end
+      if total == credits then
+        local oldest = tonumber(ARGV[OLDEST_DAY])
+        for _, d in ipairs(redis.call('HKEYS', days)) do
+          if tonumber(d) < oldest then
+            redis.call('HDEL', days, d)
+          end
+        end
+        if tonumber(ARGV[DAYS_TTL]) > redis.call('PTTL', days) then
+          redis.call('PEXPIRE', days, ARGV[DAYS_TTL])
+        end
+      end
+      return reply
+      """;
+
+  /**
    * Settles a reservation. KEYS: 1 reservation index, 2 the reservation, then (with a usage event) the
    * event outbox. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits, then (with a usage event) the
    * event's compact record and the event retention, as {@link #EVENTS} writes them. Returns {1, reserved}

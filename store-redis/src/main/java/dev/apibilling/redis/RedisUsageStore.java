@@ -27,13 +27,17 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -79,6 +83,7 @@ public final class RedisUsageStore implements UsageStore {
   private final long graceMillis;
   private final long retentionMillis;
   private final Script charge;
+  private final Script plainCharge;
   private final Script settle;
   private final Script usage;
   private final Script deleteHistory;
@@ -100,6 +105,7 @@ public final class RedisUsageStore implements UsageStore {
     this.retentionMillis = b.historyRetention.toMillis();
     String nonce = b.scriptNonce == null ? "" : "\n-- " + b.scriptNonce + "\n";
     this.charge = new Script(RedisScripts.CHARGE + nonce);
+    this.plainCharge = new Script(RedisScripts.PLAIN_CHARGE + nonce);
     this.settle = new Script(RedisScripts.SETTLE + nonce);
     this.usage = new Script(RedisScripts.USAGE + nonce);
     this.deleteHistory = new Script(RedisScripts.DELETE_HISTORY + nonce);
@@ -169,11 +175,15 @@ public final class RedisUsageStore implements UsageStore {
     String base = keys.base(request.clientId());
     long now = request.now();
     long epochDay = request.epochDay();
+    long daysTtl = Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now);
+    long oldestDay = Math.floorDiv(now - retentionMillis, DAY_MILLIS);
+    if (isPlain(request)) {
+      return plainCharge(new PlainChargeArguments(request, base, daysTtl, oldestDay, graceMillis));
+    }
     String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
         ? events.outboxOf(base).stream() : null;
-    ChargeArguments args = new ChargeArguments(request, base,
-        Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now),
-        Math.floorDiv(now - retentionMillis, DAY_MILLIS), graceMillis, outbox, eventRetentionMillis);
+    ChargeArguments args = new ChargeArguments(request, base, daysTtl, oldestDay, graceMillis, outbox,
+        eventRetentionMillis);
     List<Object> reply = eval(charge, ScriptOutputType.MULTI, args.keys, args.argv);
     long[] used = new long[reply.size() - 5];
     for (int i = 0; i < used.length; i++) {
@@ -182,6 +192,21 @@ public final class RedisUsageStore implements UsageStore {
     String held = reply.get(2).toString();
     return new ChargeResult(number(reply.get(0)) == 1, used, number(reply.get(1)) == 1,
         held.isEmpty() ? null : held, number(reply.get(3)), number(reply.get(4)));
+  }
+
+  /** Whether {@code request} is a plain charge: no idempotency key, usage event or operation. */
+  private static boolean isPlain(ChargeRequest request) {
+    return request.mode() == ChargeMode.CHARGE && request.idempotencyKey() == null && request.event() == null
+        && request.operation() == null;
+  }
+
+  /** A plain charge by its own, leaner script ({@link RedisScripts#PLAIN_CHARGE}). */
+  private ChargeResult plainCharge(PlainChargeArguments args) {
+    long[] reply = evalLongs(plainCharge, args);
+    if (reply.length != args.keys.length - PlainChargeArguments.K_FIRST_WINDOW + 1) {
+      throw new UsageStoreException("unexpected reply from Redis: " + Arrays.toString(reply));
+    }
+    return new ChargeResult(reply[0] == 1, Arrays.copyOfRange(reply, 1, reply.length), false, null, 0, 0);
   }
 
   @Override
@@ -325,6 +350,11 @@ public final class RedisUsageStore implements UsageStore {
     return charge.text;
   }
 
+  /** The text of the plain-charge script, for tests of this package. */
+  String plainChargeScript() {
+    return plainCharge.text;
+  }
+
   /**
    * Runs a script by its SHA-1; after a NOSCRIPT (script cache flushed, failover) runs its text, which
    * loads it, within what is left of the same deadline.
@@ -344,9 +374,25 @@ public final class RedisUsageStore implements UsageStore {
     }
   }
 
+  /**
+   * Runs a script whose reply is an array of integers by its SHA-1 with {@code args} (numbers go to the
+   * command as digits, and the reply into a {@code long[]}, without strings or boxes in between); after a
+   * NOSCRIPT as {@link #eval} does.
+   */
+  private long[] evalLongs(Script script, PlainChargeArguments args) {
+    long end = System.nanoTime() + timeoutNanos;
+    try {
+      return call(() -> redis.dispatch(CommandType.EVALSHA, new LongsOutput(), args.commandArgs(script.sha)),
+          timeoutNanos);
+    } catch (RedisNoScriptException e) {
+      return call(() -> redis.dispatch(CommandType.EVAL, new LongsOutput(), args.commandArgs(script.text)),
+          Math.max(1, end - System.nanoTime()));
+    }
+  }
+
   /** Loads every script (on every node of a cluster), so that calls can run them by SHA-1. */
   private void loadScripts() {
-    List<Script> all = new ArrayList<>(List.of(charge, settle, usage, deleteHistory));
+    List<Script> all = new ArrayList<>(List.of(charge, plainCharge, settle, usage, deleteHistory));
     all.addAll(events.scripts());
     for (Script s : all) {
       String loaded = call(() -> redis.scriptLoad(s.text));
@@ -393,6 +439,39 @@ public final class RedisUsageStore implements UsageStore {
       return Long.parseLong(s);
     }
     throw new UsageStoreException("unexpected reply from Redis: " + o);
+  }
+
+  /** An array of integers, as a {@code long[]}; an element that is no integer fails the command. */
+  static final class LongsOutput extends CommandOutput<String, String, long[]> {
+    private int next;
+
+    LongsOutput() {
+      super(StringCodec.UTF8, null);
+    }
+
+    @Override
+    public void multi(int count) {
+      if (output == null) {
+        output = new long[Math.max(count, 0)];
+      }
+    }
+
+    @Override
+    public void set(long integer) {
+      if (output != null && next < output.length) {
+        output[next++] = integer;
+      }
+    }
+
+    @Override
+    public void set(ByteBuffer bytes) {
+      String text = bytes == null ? null : decodeString(bytes);
+      try {
+        set(Long.parseLong(text));
+      } catch (NumberFormatException e) {
+        setError("unexpected reply from Redis: " + text);
+      }
+    }
   }
 
   /** A script's text and the SHA-1 Redis knows it by. */

@@ -10,7 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The decision script and {@link ChargeArguments} name the same KEYS and ARGV slots. */
+/**
+ * The decision script and {@link ChargeArguments}, the plain-charge script and {@link PlainChargeArguments},
+ * name the same KEYS and ARGV slots.
+ */
 final class ChargeArgumentsTest {
 
   /** {@code local A, B, C = 1, 2, 3}, possibly over several lines (a list: single constants are not slots). */
@@ -19,8 +22,17 @@ final class ChargeArgumentsTest {
 
   @Test
   void everySlotTheScriptNamesHasTheSameIndexInJava() throws IllegalAccessException {
+    assertThat(named(RedisScripts.CHARGE)).hasSize(17).isEqualTo(javaSlots(ChargeArguments.class));
+  }
+
+  @Test
+  void everySlotThePlainChargeScriptNamesHasTheSameIndexInJava() throws IllegalAccessException {
+    assertThat(named(RedisScripts.PLAIN_CHARGE)).hasSize(9).isEqualTo(javaSlots(PlainChargeArguments.class));
+  }
+
+  private static Map<String, Integer> named(String script) {
     Map<String, Integer> lua = new LinkedHashMap<>();
-    Matcher m = NAMED.matcher(RedisScripts.CHARGE);
+    Matcher m = NAMED.matcher(script);
     while (m.find()) {
       String[] names = m.group(1).trim().split("[,\\s]+");
       String[] numbers = m.group(2).trim().split("[,\\s]+");
@@ -29,12 +41,16 @@ final class ChargeArgumentsTest {
         lua.put(names[i], Integer.parseInt(numbers[i]));
       }
     }
+    return lua;
+  }
+
+  private static Map<String, Integer> javaSlots(Class<?> arguments) throws IllegalAccessException {
     Map<String, Integer> java = new LinkedHashMap<>();
-    for (Field f : ChargeArguments.class.getDeclaredFields()) {
+    for (Field f : arguments.getDeclaredFields()) {
       if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class) {
         java.put(f.getName(), f.getInt(null) + 1);
       }
     }
-    assertThat(lua).hasSize(17).isEqualTo(java);
+    return java;
   }
 }

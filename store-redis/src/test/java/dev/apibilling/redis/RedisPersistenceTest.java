@@ -124,6 +124,75 @@ final class RedisPersistenceTest {
   }
 
   @Test
+  void plainChargeKeysExpireRelativeToTheCallersNow() {
+    store = builder().windowGrace(Duration.ofMinutes(3)).historyRetention(Duration.ofDays(30)).build();
+    long now = clock.millis();
+    long dayStart = Math.floorDiv(now, DAY_MS) * DAY_MS;
+    WindowSlot day = new WindowSlot("day", dayStart, dayStart + DAY_MS, 100);
+    WindowSlot minute = new WindowSlot("minute", now - now % MINUTE_MS, now - now % MINUTE_MS + MINUTE_MS,
+        WindowSlot.UNLIMITED);
+    long epochDay = Math.floorDiv(now, DAY_MS);
+    ChargeResult r = store.charge(new ChargeRequest(client, List.of(day, minute), 4, ChargeMode.CHARGE, null, 0,
+        null, 0, epochDay, Map.of(), now));
+    assertThat(r.granted()).isTrue();
+    assertThat(r.used()).containsExactly(4, 4);
+
+    String base = store.keys().base(client);
+    long grace = Duration.ofMinutes(3).toMillis();
+    assertTtl(RedisKeys.window(base, day), dayStart + DAY_MS + grace - now);
+    assertTtl(RedisKeys.window(base, minute), minute.end() + grace - now);
+    assertTtl(RedisKeys.days(base), (epochDay + 1) * DAY_MS + Duration.ofDays(30).toMillis() - now);
+    assertThat(REDIS.keys(base)).hasSize(3);
+  }
+
+  @Test
+  void deniedPlainChargeLeavesEveryKeyAsItWas() {
+    store = builder().build();
+    ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
+    billing.updateClientQuotas(client, List.of(QuotaDefinition.of(QuotaDuration.MINUTE, 10),
+        QuotaDefinition.of(DAY, 5), QuotaDefinition.unlimited(MONTH)));
+    String base = store.keys().base(client);
+
+    BillingDecision first = billing.tryTrackClientUsage(client, 6);
+    assertThat(first.granted()).isFalse();
+    assertThat(first.quotas()).extracting(QuotaState::used).containsExactly(0L, 0L, 0L);
+    assertThat(REDIS.keys(base)).as("a denial creates no counter").isEmpty();
+
+    billing.trackClientUsage(client, 3);
+    Map<String, String> counts = new java.util.TreeMap<>();
+    for (String key : REDIS.keys(base + "w:")) {
+      counts.put(key, REDIS.sync().get(key));
+    }
+    assertThat(counts).hasSize(3).containsValues("3");
+    BillingDecision denied = billing.tryTrackClientUsage(client, 3);
+    assertThat(denied.granted()).isFalse();
+    assertThat(denied.quotas()).extracting(QuotaState::used).containsExactly(3L, 3L, 3L);
+    for (Map.Entry<String, String> e : counts.entrySet()) {
+      assertThat(REDIS.sync().get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+    }
+    assertThat(REDIS.keys(base + "w:")).hasSize(3);
+    assertThat(billing.usageHistory(client, LocalDate.of(2021, 6, 15), LocalDate.of(2021, 6, 15)))
+        .containsExactly(new DailyUsage(LocalDate.of(2021, 6, 15), 3));
+  }
+
+  @Test
+  void deniedPlainChargeTakesBackWhatASaturatedWindowGotAndNoMore() {
+    long max = Requirements.MAX_CREDITS;
+    store = builder().build();
+    ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
+    billing.updateClientQuotas(client, List.of(QuotaDefinition.unlimited(MONTH), QuotaDefinition.of(DAY, max)));
+    billing.trackClientUsage(client, max - 5);
+
+    BillingDecision denied = billing.tryTrackClientUsage(client, 10);
+    assertThat(denied.granted()).isFalse();
+    assertThat(denied.quotas()).extracting(QuotaState::used).containsExactly(max - 5, max - 5);
+    assertThat(billing.status(client).quotas()).extracting(QuotaState::used).containsExactly(max - 5, max - 5);
+    assertThat(billing.trackClientUsage(client, 5).quotas()).extracting(QuotaState::used).containsExactly(max, max);
+    assertThat(billing.tryTrackClientUsage(client, 1).granted()).isFalse();
+    assertThat(billing.status(client).quotas()).extracting(QuotaState::used).containsExactly(max, max);
+  }
+
+  @Test
   void keptWindowsCounterLivesUntilTheEndOfTheWindowThatIsCurrentNow() {
     store = builder().windowGrace(Duration.ofMinutes(3)).build();
     long grace = Duration.ofMinutes(3).toMillis();
@@ -257,14 +326,22 @@ final class RedisPersistenceTest {
   @Test
   void scriptsAreLoadedAgainAfterNoScript() throws Exception {
     store = builder().unloadedScripts(UUID.randomUUID().toString()).build();
-    String sha = HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-1").digest(store.chargeScript().getBytes(StandardCharsets.UTF_8)));
-    assertThat(REDIS.sync().scriptExists(sha)).containsExactly(false);
+    String plain = sha1(store.plainChargeScript());
+    String charge = sha1(store.chargeScript());
+    assertThat(REDIS.sync().scriptExists(plain, charge)).containsExactly(false, false);
     ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build();
     billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 100)));
     assertThat(billing.trackClientUsage(client, 3).lowest().used()).isEqualTo(3);
-    assertThat(REDIS.sync().scriptExists(sha)).containsExactly(true);
+    assertThat(REDIS.sync().scriptExists(plain, charge)).as("a plain charge").containsExactly(true, false);
     assertThat(billing.trackClientUsage(client, 4).lowest().used()).isEqualTo(7);
+    assertThat(billing.tryCharge(Charge.of(client, 5).idempotencyKey("k")).lowest().used()).isEqualTo(12);
+    assertThat(REDIS.sync().scriptExists(plain, charge)).containsExactly(true, true);
+    assertThat(billing.tryCharge(Charge.of(client, 5).idempotencyKey("k2")).lowest().used()).isEqualTo(17);
+  }
+
+  private static String sha1(String script) throws Exception {
+    return HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
