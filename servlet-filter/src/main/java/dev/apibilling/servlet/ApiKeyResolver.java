@@ -36,7 +36,8 @@ final class ApiKeyResolver implements ClientResolver {
   @Override
   public ClientResolution resolve(HttpServletRequest request) {
     String key = null;
-    Enumeration<String> values = request.getHeaders(header);
+    // getHeader first: no enumeration to allocate when the field is absent
+    Enumeration<String> values = request.getHeader(header) == null ? null : request.getHeaders(header);
     while (values != null && values.hasMoreElements()) {
       String value = values.nextElement();
       if (value != null && !value.isBlank()) {
@@ -48,7 +49,8 @@ final class ApiKeyResolver implements ClientResolver {
       }
     }
     if (bearer) {
-      Enumeration<String> auth = request.getHeaders("Authorization");
+      Enumeration<String> auth = request.getHeader("Authorization") == null ? null
+          : request.getHeaders("Authorization");
       while (auth != null && auth.hasMoreElements()) {
         String token = bearerToken(auth.nextElement());
         if (token != null) {

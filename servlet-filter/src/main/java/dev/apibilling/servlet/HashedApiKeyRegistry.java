@@ -2,22 +2,47 @@ package dev.apibilling.servlet;
 
 import dev.apibilling.Requirements;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable. */
+/**
+ * Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable. A lookup allocates nothing
+ * for a key of up to {@value #SCRATCH_BYTES} ASCII characters: each thread hashes into its own
+ * {@link MessageDigest} and buffers, and the digests sit in an open-addressing table probed by the presented
+ * digest's first bytes.
+ */
 final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   static final String PREFIX = "sha256:";
   private static final MessageDigest PROTOTYPE = newDigest();
+  private static final int SCRATCH_BYTES = 128;
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private final Map<Digest, String> clients;
+  /** Stored digests by {@link Digest#hash}, linear probing, at most half full; null ends a probe. */
+  private final byte[][] digests;
+  private final String[] owners;
+  private final int mask;
 
   private HashedApiKeyRegistry(Map<Digest, String> clients) {
     this.clients = clients;
+    int capacity = Integer.highestOneBit(Math.max(4, clients.size() * 2 - 1)) << 1;
+    this.digests = new byte[capacity][];
+    this.owners = new String[capacity];
+    this.mask = capacity - 1;
+    for (Map.Entry<Digest, String> e : clients.entrySet()) {
+      int i = e.getKey().hash & mask;
+      while (digests[i] != null) {
+        i = (i + 1) & mask;
+      }
+      digests[i] = e.getKey().bytes;
+      owners[i] = e.getValue();
+    }
   }
 
   static HashedApiKeyRegistry of(Map<String, String> keysToClients) {
@@ -77,9 +102,17 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   @Override
   public @Nullable String clientOf(String apiKey) {
-    Digest presented = new Digest(digest(apiKey));
-    // The map finds candidates by a hash of the digest; Digest.equals confirms with MessageDigest.isEqual.
-    return clients.get(presented);
+    byte[] presented = SCRATCH.get().digest(apiKey);
+    // Candidates are found by a hash of the digest and confirmed with MessageDigest.isEqual.
+    for (int i = Digest.hashOf(presented) & mask; ; i = (i + 1) & mask) {
+      byte[] stored = digests[i];
+      if (stored == null) {
+        return null;
+      }
+      if (MessageDigest.isEqual(stored, presented)) {
+        return owners[i];
+      }
+    }
   }
 
   static byte[] digest(String key) {
@@ -138,7 +171,11 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
     Digest(byte[] bytes) {
       this.bytes = bytes;
-      this.hash = (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
+      this.hash = hashOf(bytes);
+    }
+
+    static int hashOf(byte[] bytes) {
+      return (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
     }
 
     @Override
@@ -149,6 +186,44 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
     @Override
     public int hashCode() {
       return hash;
+    }
+  }
+
+  /** One thread's SHA-256 and buffers; the digest it returns is overwritten by the thread's next call. */
+  private static final class Scratch {
+    private final MessageDigest md = newDigestLike();
+    private final byte[] in = new byte[SCRATCH_BYTES];
+    private final byte[] out = new byte[32];
+
+    byte[] digest(String key) {
+      int n = key.length();
+      int copied = 0;
+      if (n <= in.length) {
+        while (copied < n && key.charAt(copied) < 0x80) {
+          in[copied] = (byte) key.charAt(copied);
+          copied++;
+        }
+      }
+      if (copied == n) {
+        md.update(in, 0, n);
+      } else {
+        md.update(key.getBytes(StandardCharsets.UTF_8));
+      }
+      Arrays.fill(in, 0, copied, (byte) 0); // no key text left behind
+      try {
+        md.digest(out, 0, out.length);
+      } catch (DigestException e) {
+        throw new IllegalStateException("SHA-256 digest of 32 bytes", e);
+      }
+      return out;
+    }
+
+    private static MessageDigest newDigestLike() {
+      try {
+        return (MessageDigest) PROTOTYPE.clone();
+      } catch (CloneNotSupportedException e) {
+        return newDigest();
+      }
     }
   }
 }
