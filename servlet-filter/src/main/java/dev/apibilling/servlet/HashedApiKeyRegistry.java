@@ -8,26 +8,30 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable. A lookup allocates nothing
- * for a key of up to {@value #SCRATCH_BYTES} ASCII characters: each thread hashes into its own
- * {@link MessageDigest} and buffers, and the digests sit in an open-addressing table probed by the presented
- * digest's first bytes.
+ * Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable but for a small pool of
+ * {@link MessageDigest}s and buffers that lookups take and give back (no thread locals: a redeployed web
+ * app's classes must not stay reachable from the server's threads), so a lookup of a key of up to
+ * {@value #SCRATCH_BYTES} ASCII characters allocates nothing; the digests sit in an open-addressing table
+ * probed by the presented digest's first bytes.
  */
 final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   static final String PREFIX = "sha256:";
   private static final MessageDigest PROTOTYPE = newDigest();
   private static final int SCRATCH_BYTES = 128;
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  private static final int POOL = 8;
 
   private final Map<Digest, String> clients;
   /** Stored digests by {@link Digest#hash}, linear probing, at most half full; null ends a probe. */
   private final byte[][] digests;
   private final String[] owners;
   private final int mask;
+  /** Scratch objects, taken by {@code getAndSet(slot, null)}; a thread finding its slot empty makes one. */
+  private final AtomicReferenceArray<Scratch> pool = new AtomicReferenceArray<>(POOL);
 
   private HashedApiKeyRegistry(Map<Digest, String> clients) {
     this.clients = clients;
@@ -102,8 +106,18 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   @Override
   public @Nullable String clientOf(String apiKey) {
-    byte[] presented = SCRATCH.get().digest(apiKey);
-    // Candidates are found by a hash of the digest and confirmed with MessageDigest.isEqual.
+    int slot = (int) Thread.currentThread().getId() & (POOL - 1);
+    Scratch scratch = pool.getAndSet(slot, null);
+    if (scratch == null) {
+      scratch = new Scratch();
+    }
+    String client = find(scratch.digest(apiKey));
+    pool.setRelease(slot, scratch);
+    return client;
+  }
+
+  /** The client of {@code presented}: found by a hash of the digest, confirmed with MessageDigest.isEqual. */
+  private @Nullable String find(byte[] presented) {
     for (int i = Digest.hashOf(presented) & mask; ; i = (i + 1) & mask) {
       byte[] stored = digests[i];
       if (stored == null) {
@@ -189,7 +203,7 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
     }
   }
 
-  /** One thread's SHA-256 and buffers; the digest it returns is overwritten by the thread's next call. */
+  /** A SHA-256 and its buffers, used by one lookup at a time; the digest it returns is overwritten by the next. */
   private static final class Scratch {
     private final MessageDigest md = newDigestLike();
     private final byte[] in = new byte[SCRATCH_BYTES];
