@@ -36,8 +36,7 @@ final class ApiKeyResolver implements ClientResolver {
   @Override
   public ClientResolution resolve(HttpServletRequest request) {
     String key = null;
-    // getHeader first: no enumeration to allocate when the field is absent
-    Enumeration<String> values = request.getHeader(header) == null ? null : request.getHeaders(header);
+    Enumeration<String> values = request.getHeaders(header);
     while (values != null && values.hasMoreElements()) {
       String value = values.nextElement();
       if (value != null && !value.isBlank()) {
@@ -49,6 +48,7 @@ final class ApiKeyResolver implements ClientResolver {
       }
     }
     if (bearer) {
+      // getHeader first: usually absent when the key came in the header, and then no enumeration is made
       Enumeration<String> auth = request.getHeader("Authorization") == null ? null
           : request.getHeaders("Authorization");
       while (auth != null && auth.hasMoreElements()) {
