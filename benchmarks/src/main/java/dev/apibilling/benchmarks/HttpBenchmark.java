@@ -62,10 +62,9 @@ import org.openjdk.jmh.infra.IterationParams;
  * {@code withFilterIetfHeaders} and {@code withFilterNoHeaders} are {@code withFilter} with
  * {@code HeaderStyle.IETF} (two fields) and {@code HeaderStyle.NONE} (none), for what the fields cost;
  * {@code withFilterNotAsync} registers {@code ApiBillingFilter} without async support (the web.xml
- * default), so the request cannot go
- * asynchronous and the filter passes it on unwrapped. The JVM's CPU time per request (server
- * and client together) is recorded for {@link Suite} too: on a shared machine it is steadier than the
- * throughput.
+ * default), so the request cannot go asynchronous and the filter passes it on unwrapped. The JVM's CPU
+ * time per request (server and client together) is recorded for {@link Suite} too: on a shared machine it
+ * is steadier than the throughput.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
