@@ -616,7 +616,7 @@ public final class ApiBilling implements AutoCloseable {
     return forecaster;
   }
 
-  /** 32 lowercase hex digits, the first of each half at least 8 (as two {@code Long.toHexString} of negative longs). */
+  /** 32 lowercase hex digits, each half's first at least 8: two {@code Long.toHexString} of negative longs. */
   private static String newId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     byte[] digits = new byte[32];

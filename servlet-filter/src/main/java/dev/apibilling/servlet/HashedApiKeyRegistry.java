@@ -203,7 +203,7 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
     }
   }
 
-  /** A SHA-256 and its buffers, used by one lookup at a time; the digest it returns is overwritten by the next. */
+  /** A SHA-256 and its buffers for one lookup at a time; the digest it returns is overwritten by the next. */
   private static final class Scratch {
     private final MessageDigest md = newDigestLike();
     private final byte[] in = new byte[SCRATCH_BYTES];
