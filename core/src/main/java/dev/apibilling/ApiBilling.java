@@ -14,6 +14,7 @@ import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.UsageStores;
 import dev.apibilling.spi.WindowSlot;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -619,10 +620,23 @@ public final class ApiBilling implements AutoCloseable {
     return forecaster;
   }
 
+  /** 32 lowercase hex digits, each half's first at least 8: two {@code Long.toHexString} of negative longs. */
   private static String newId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+    byte[] digits = new byte[32];
+    hex(r.nextLong() | Long.MIN_VALUE, digits, 0);
+    hex(r.nextLong() | Long.MIN_VALUE, digits, 16);
+    return new String(digits, StandardCharsets.ISO_8859_1);
   }
+
+  private static void hex(long value, byte[] into, int at) {
+    for (int i = 15; i >= 0; i--) {
+      into[at + i] = HEX[(int) (value & 0xf)];
+      value >>>= 4;
+    }
+  }
+
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
   private record Day(long start, long end, long epochDay) {}
 

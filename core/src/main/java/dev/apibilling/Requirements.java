@@ -219,11 +219,22 @@ public final class Requirements {
       throw new IllegalArgumentException("metadata must have at most " + MAX_METADATA_ENTRIES
           + " entries but had " + metadata.size());
     }
-    for (Map.Entry<String, String> e : metadata.entrySet()) {
-      metadataText("metadata key", e.getKey());
-      metadataText("metadata value of '" + e.getKey() + "'", e.getValue());
-    }
+    metadata.forEach(Requirements::metadataEntry);
     return Map.copyOf(metadata);
+  }
+
+  /** One metadata entry; the message is built only for an invalid one (this runs on every charge). */
+  private static void metadataEntry(@Nullable String key, @Nullable String value) {
+    if (!isMetadataText(key)) {
+      metadataText("metadata key", key);
+    }
+    if (!isMetadataText(value)) {
+      metadataText("metadata value of '" + key + "'", value);
+    }
+  }
+
+  private static boolean isMetadataText(@Nullable String text) {
+    return text != null && !text.isEmpty() && text.length() <= MAX_METADATA_LENGTH && !hasControl(text);
   }
 
   /**

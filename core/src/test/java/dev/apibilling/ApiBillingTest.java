@@ -267,6 +267,28 @@ final class ApiBillingTest {
   }
 
   @Test
+  void reservationIdsAre32HexDigitsAndDistinct() {
+    billing.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 10_000)));
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      String id = billing.reserve(Charge.of("acme", 1)).reservation().orElseThrow().id();
+      assertThat(id).matches("[89a-f][0-9a-f]{15}[89a-f][0-9a-f]{15}");
+      ids.add(id);
+    }
+    assertThat(ids).hasSize(1000);
+  }
+
+  @Test
+  void invalidMetadataIsNamedByEntry() {
+    assertThatThrownBy(() -> Requirements.metadata(Map.of("route", "GET /a\u0000")))
+        .hasMessage("metadata value of 'route' must be 1 to 256 characters without control characters but was "
+            + "'GET /a\\u0000'");
+    assertThatThrownBy(() -> Requirements.metadata(Map.of("", "x")))
+        .hasMessageStartingWith("metadata key must be 1 to 256 characters");
+    assertThat(Requirements.metadata(Map.of("route", "GET /a"))).isEqualTo(Map.of("route", "GET /a"));
+  }
+
+  @Test
   void badInputIsRejectedWithAClearMessageAndChangesNothing() {
     billing.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 10)));
     assertThatThrownBy(() -> billing.trackClientUsage("acme", 0)).hasMessage("credits must be > 0 but was 0");

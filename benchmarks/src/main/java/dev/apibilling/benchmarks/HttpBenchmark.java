@@ -4,6 +4,7 @@ import dev.apibilling.ApiBilling;
 import dev.apibilling.servlet.ApiBillingFilter;
 import dev.apibilling.servlet.ApiKeyRegistry;
 import dev.apibilling.servlet.ClientResolver;
+import dev.apibilling.servlet.HeaderStyle;
 import dev.apibilling.servlet.RequestBilling;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -53,15 +54,17 @@ import org.openjdk.jmh.infra.IterationParams;
  * byte, failing on any status but 200. {@code withFilter} sends one client's key on every connection (its
  * decisions contend for that client); {@code withFilterOwnClients} one client per connection.
  * {@code passThroughFilter} is the same Jetty with a filter that only calls the chain: what any filter
- * costs, for reading the others. Three more diagnostics take the filter apart (not in the suite's table):
+ * costs, for reading the others. More diagnostics take the filter apart (not in the suite's table):
  * {@code wrappingFilter} passes an {@code HttpServletRequestWrapper} down the chain, as
- * {@code ApiBillingFilter} does for every billed request that can go asynchronous; {@code headersFilter} sets the same five
- * rate-limit fields and one request attribute, and nothing else (both registered with async support, as
- * the others are, so Jetty adds no wrapper of its own); {@code withFilterNotAsync} registers
- * {@code ApiBillingFilter} without async support (the web.xml default), so the request cannot go
- * asynchronous and the filter passes it on unwrapped. The JVM's CPU time per request (server
- * and client together) is recorded for {@link Suite} too: on a shared machine it is steadier than the
- * throughput.
+ * {@code ApiBillingFilter} does for every billed request that can go asynchronous;
+ * {@code headersFilter} sets the same five rate-limit fields and one request attribute, and nothing else
+ * (both registered with async support, as the others are, so Jetty adds no wrapper of its own);
+ * {@code withFilterIetfHeaders} and {@code withFilterNoHeaders} are {@code withFilter} with
+ * {@code HeaderStyle.IETF} (two fields) and {@code HeaderStyle.NONE} (none), for what the fields cost;
+ * {@code withFilterNotAsync} registers {@code ApiBillingFilter} without async support (the web.xml
+ * default), so the request cannot go asynchronous and the filter passes it on unwrapped. The JVM's CPU
+ * time per request (server and client together) is recorded for {@link Suite} too: on a shared machine it
+ * is steadier than the throughput.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -146,8 +149,11 @@ public class HttpBenchmark {
           billing.updateClientQuotas(CLIENT + i, Limits.oneQuota());
           keys.put(KEY + i, CLIENT + i);
         }
+        HeaderStyle style = benchmark.endsWith("IetfHeaders") ? HeaderStyle.IETF
+            : benchmark.endsWith("NoHeaders") ? HeaderStyle.NONE : HeaderStyle.BOTH;
         RequestBilling flow = RequestBilling.builder(billing)
             .clientResolver(ClientResolver.apiKey(ApiKeyRegistry.of(keys)))
+            .headerStyle(style)
             .build();
         FilterHolder filter = new FilterHolder(new ApiBillingFilter(flow));
         filter.setAsyncSupported(!benchmark.endsWith("NotAsync"));
@@ -339,6 +345,20 @@ public class HttpBenchmark {
   @Benchmark
   @Threads(CLIENTS)
   public int withFilterOwnClients(Jetty jetty, Client client) throws IOException {
+    return client.get(jetty);
+  }
+
+  /** Diagnostic: {@code withFilter} with {@code HeaderStyle.IETF} (two fields instead of five). */
+  @Benchmark
+  @Threads(CLIENTS)
+  public int withFilterIetfHeaders(Jetty jetty, Client client) throws IOException {
+    return client.get(jetty);
+  }
+
+  /** Diagnostic: {@code withFilter} with {@code HeaderStyle.NONE}: billing without rate-limit fields. */
+  @Benchmark
+  @Threads(CLIENTS)
+  public int withFilterNoHeaders(Jetty jetty, Client client) throws IOException {
     return client.get(jetty);
   }
 }

@@ -48,7 +48,9 @@ final class ApiKeyResolver implements ClientResolver {
       }
     }
     if (bearer) {
-      Enumeration<String> auth = request.getHeaders("Authorization");
+      // getHeader first: usually absent when the key came in the header, and then no enumeration is made
+      Enumeration<String> auth = request.getHeader("Authorization") == null ? null
+          : request.getHeaders("Authorization");
       while (auth != null && auth.hasMoreElements()) {
         String token = bearerToken(auth.nextElement());
         if (token != null) {

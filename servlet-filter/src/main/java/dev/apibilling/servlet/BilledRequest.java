@@ -35,6 +35,8 @@ public final class BilledRequest {
   private final String clientId;
   private final long reservedCredits;
   private final @Nullable BillingDecision decision;
+  /** The decision's reservation, read once (the decision hands it out as a new {@code Optional}). */
+  private final @Nullable Reservation reservation;
   private static final int SETTLED = 1;
   private static final int LISTENING = 2;
   private static final VarHandle STATE;
@@ -56,6 +58,7 @@ public final class BilledRequest {
     this.clientId = clientId;
     this.reservedCredits = reservedCredits;
     this.decision = decision;
+    this.reservation = decision == null ? null : decision.reservation().orElse(null);
   }
 
   /** The billing of {@code request}, if it is being billed. */
@@ -98,7 +101,7 @@ public final class BilledRequest {
 
   /** Whether credits are held that will be committed or released when the request completes. */
   public boolean holdsReservation() {
-    return decision != null && !decision.replayed() && decision.reservation().isPresent();
+    return decision != null && reservation != null && !decision.replayed();
   }
 
   /**
@@ -145,7 +148,7 @@ public final class BilledRequest {
   }
 
   @Nullable Reservation reservation() {
-    return decision == null ? null : decision.reservation().orElse(null);
+    return reservation;
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.apibilling.servlet;
 import dev.apibilling.Requirements;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +33,8 @@ public final class CostRule {
   private final @Nullable String operation;
   private final PathPattern path;
   private final String route;
+  private final Map<String, String> routeMetadata;
+  private final boolean routeMetadataValid;
 
   /**
    * @param method an HTTP method such as {@code POST}, matched exactly, or {@code *} for any
@@ -79,11 +82,35 @@ public final class CostRule {
     }
     this.path = new PathPattern(segments);
     this.route = method + " " + pattern;
+    this.routeMetadata = Map.of("route", route);
+    this.routeMetadataValid = validMetadata(routeMetadata);
+  }
+
+  private static boolean validMetadata(Map<String, String> metadata) {
+    try {
+      Requirements.metadata(metadata);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** {@code method pattern}, as a charge's {@code route} metadata names the rule; built once. */
   String route() {
     return route;
+  }
+
+  /** {@code route} and {@link #route()} as a charge's metadata; built once. */
+  Map<String, String> routeMetadata() {
+    return routeMetadata;
+  }
+
+  /**
+   * Whether {@link #routeMetadata()} is valid metadata ({@link Requirements#metadata}), checked once: it
+   * is unless the pattern has a C1 control character, which the pattern's own check lets through.
+   */
+  boolean routeMetadataValid() {
+    return routeMetadataValid;
   }
 
   /** The method, or {@code *}. */

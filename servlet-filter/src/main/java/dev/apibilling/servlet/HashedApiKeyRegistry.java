@@ -2,22 +2,51 @@ package dev.apibilling.servlet;
 
 import dev.apibilling.Requirements;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
-/** Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable. */
+/**
+ * Keys kept as SHA-256 digests; lookups confirmed in constant time. Immutable but for a small pool of
+ * {@link MessageDigest}s and buffers that lookups take and give back (no thread locals: a redeployed web
+ * app's classes must not stay reachable from the server's threads), so a lookup of a key of up to
+ * {@value #SCRATCH_BYTES} ASCII characters allocates nothing; the digests sit in an open-addressing table
+ * probed by the presented digest's first bytes.
+ */
 final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   static final String PREFIX = "sha256:";
   private static final MessageDigest PROTOTYPE = newDigest();
+  private static final int SCRATCH_BYTES = 128;
+  private static final int POOL = 8;
 
   private final Map<Digest, String> clients;
+  /** Stored digests by {@link Digest#hash}, linear probing, at most half full; null ends a probe. */
+  private final byte[][] digests;
+  private final String[] owners;
+  private final int mask;
+  /** Scratch objects, taken by {@code getAndSet(slot, null)}; a thread finding its slot empty makes one. */
+  private final AtomicReferenceArray<Scratch> pool = new AtomicReferenceArray<>(POOL);
 
   private HashedApiKeyRegistry(Map<Digest, String> clients) {
     this.clients = clients;
+    int capacity = Integer.highestOneBit(Math.max(4, clients.size() * 2 - 1)) << 1;
+    this.digests = new byte[capacity][];
+    this.owners = new String[capacity];
+    this.mask = capacity - 1;
+    for (Map.Entry<Digest, String> e : clients.entrySet()) {
+      int i = e.getKey().hash & mask;
+      while (digests[i] != null) {
+        i = (i + 1) & mask;
+      }
+      digests[i] = e.getKey().bytes;
+      owners[i] = e.getValue();
+    }
   }
 
   static HashedApiKeyRegistry of(Map<String, String> keysToClients) {
@@ -77,9 +106,27 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   @Override
   public @Nullable String clientOf(String apiKey) {
-    Digest presented = new Digest(digest(apiKey));
-    // The map finds candidates by a hash of the digest; Digest.equals confirms with MessageDigest.isEqual.
-    return clients.get(presented);
+    int slot = (int) Thread.currentThread().getId() & (POOL - 1);
+    Scratch scratch = pool.getAndSet(slot, null);
+    if (scratch == null) {
+      scratch = new Scratch();
+    }
+    String client = find(scratch.digest(apiKey));
+    pool.setRelease(slot, scratch);
+    return client;
+  }
+
+  /** The client of {@code presented}: found by a hash of the digest, confirmed with MessageDigest.isEqual. */
+  private @Nullable String find(byte[] presented) {
+    for (int i = Digest.hashOf(presented) & mask; ; i = (i + 1) & mask) {
+      byte[] stored = digests[i];
+      if (stored == null) {
+        return null;
+      }
+      if (MessageDigest.isEqual(stored, presented)) {
+        return owners[i];
+      }
+    }
   }
 
   static byte[] digest(String key) {
@@ -138,7 +185,11 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
     Digest(byte[] bytes) {
       this.bytes = bytes;
-      this.hash = (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
+      this.hash = hashOf(bytes);
+    }
+
+    static int hashOf(byte[] bytes) {
+      return (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
     }
 
     @Override
@@ -149,6 +200,44 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
     @Override
     public int hashCode() {
       return hash;
+    }
+  }
+
+  /** A SHA-256 and its buffers for one lookup at a time; the digest it returns is overwritten by the next. */
+  private static final class Scratch {
+    private final MessageDigest md = newDigestLike();
+    private final byte[] in = new byte[SCRATCH_BYTES];
+    private final byte[] out = new byte[32];
+
+    byte[] digest(String key) {
+      int n = key.length();
+      int copied = 0;
+      if (n <= in.length) {
+        while (copied < n && key.charAt(copied) < 0x80) {
+          in[copied] = (byte) key.charAt(copied);
+          copied++;
+        }
+      }
+      if (copied == n) {
+        md.update(in, 0, n);
+      } else {
+        md.update(key.getBytes(StandardCharsets.UTF_8));
+      }
+      Arrays.fill(in, 0, copied, (byte) 0); // no key text left behind
+      try {
+        md.digest(out, 0, out.length);
+      } catch (DigestException e) {
+        throw new IllegalStateException("SHA-256 digest of 32 bytes", e);
+      }
+      return out;
+    }
+
+    private static MessageDigest newDigestLike() {
+      try {
+        return (MessageDigest) PROTOTYPE.clone();
+      } catch (CloneNotSupportedException e) {
+        return newDigest();
+      }
     }
   }
 }

@@ -24,6 +24,9 @@ final class IdempotencyKeys {
    * @throws IllegalArgumentException if the header is repeated or its value malformed
    */
   static @Nullable String of(HttpServletRequest request, long credits) {
+    if (request.getHeader(RequestBilling.IDEMPOTENCY_KEY_HEADER) == null) {
+      return null; // the common case, without an enumeration
+    }
     Enumeration<String> values = request.getHeaders(RequestBilling.IDEMPOTENCY_KEY_HEADER);
     if (values == null || !values.hasMoreElements()) {
       return null;

@@ -158,6 +158,32 @@ public final class RateLimitHeaders {
     return Math.floorDiv(millis + 999, 1000);
   }
 
+  /** {@link QuotaState#windowSeconds()}, without the {@code Duration} (this runs on every request). */
+  static long windowSeconds(QuotaState q) {
+    Instant start = q.windowStart();
+    Instant end = q.resetAt();
+    long seconds = end.getEpochSecond() - start.getEpochSecond();
+    return end.getNano() < start.getNano() ? seconds - 1 : seconds;
+  }
+
+  /**
+   * {@code ceilSeconds(q.resetAfter(now).toMillis())}: whole seconds until {@code q} resets, rounded up,
+   * never negative, computed as {@code Duration} would compute it but without one.
+   */
+  static long secondsUntilReset(QuotaState q, Instant now) {
+    Instant end = q.resetAt();
+    long seconds = end.getEpochSecond() - now.getEpochSecond();
+    long nanos = end.getNano() - now.getNano();
+    if (nanos < 0) {
+      nanos += 1_000_000_000L;
+      seconds--;
+    }
+    if (seconds < 0) {
+      return 0; // resetAfter is never negative
+    }
+    return ceilSeconds(Math.addExact(Math.multiplyExact(seconds, 1000), nanos / 1_000_000));
+  }
+
   /** {@code X-RateLimit-Reset} of {@code q}: the epoch second its window resets, rounded up. */
   private static String resetText(QuotaState q) {
     return Long.toString(ceilSeconds(q.resetAt().toEpochMilli()));
@@ -225,7 +251,7 @@ public final class RateLimitHeaders {
       for (int i = 0; i < quotas.size(); i++) {
         QuotaState q = quotas.get(i);
         hash = 31 * (31 * (31 * (31 * hash + q.policy().hashCode()) + Objects.hashCode(q.operation()))
-            + Long.hashCode(q.limit())) + Long.hashCode(q.windowSeconds());
+            + Long.hashCode(q.limit())) + Long.hashCode(windowSeconds(q));
       }
       int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
       Policy p = CACHE[slot];
@@ -243,7 +269,7 @@ public final class RateLimitHeaders {
       }
       for (int i = 0; i < names.length; i++) {
         QuotaState q = quotas.get(i);
-        if (q.limit() != limitValues[i] || q.windowSeconds() != windows[i] || !q.policy().equals(names[i])
+        if (q.limit() != limitValues[i] || windowSeconds(q) != windows[i] || !q.policy().equals(names[i])
             || !Objects.equals(q.operation(), operations[i])) {
           return false;
         }
@@ -261,7 +287,7 @@ public final class RateLimitHeaders {
           continue;
         }
         QuotaState q = quotas.get(i);
-        long t = ceilSeconds(q.resetAfter(now).toMillis());
+        long t = secondsUntilReset(q, now);
         if (single == null && b == null) {
           single = prefix + q.remaining() + ";t=" + t;
           continue;

@@ -215,11 +215,13 @@ public final class RequestBilling {
       return false;
     }
     Map<String, String> metadata = metadata(request, rule);
-    try {
-      Requirements.metadata(metadata);
-    } catch (IllegalArgumentException e) {
-      problems.badRequest("A header recorded with the charge is invalid: " + e.getMessage()).write(response);
-      return false;
+    if (!metadataHeaders.isEmpty() || (rule != null && !rule.routeMetadataValid())) { // else checked once
+      try {
+        Requirements.metadata(metadata);
+      } catch (IllegalArgumentException e) {
+        problems.badRequest("A header recorded with the charge is invalid: " + e.getMessage()).write(response);
+        return false;
+      }
     }
     String operation = ruleOperation;
     Object named = request.getAttribute(operationAttribute);
@@ -263,7 +265,7 @@ public final class RequestBilling {
   /** The charge's metadata: the matched cost rule as {@code route}, then the recorded headers. */
   private Map<String, String> metadata(HttpServletRequest request, @Nullable CostRule rule) {
     if (metadataHeaders.isEmpty()) {
-      return rule == null ? Map.of() : Map.of("route", rule.route());
+      return rule == null ? Map.of() : rule.routeMetadata();
     }
     Map<String, String> metadata = new HashMap<>();
     if (rule != null) {

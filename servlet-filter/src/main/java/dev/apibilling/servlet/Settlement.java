@@ -1,6 +1,7 @@
 package dev.apibilling.servlet;
 
 import dev.apibilling.ApiBilling;
+import dev.apibilling.EventDetails;
 import dev.apibilling.Reservation;
 import dev.apibilling.spi.UsageStoreException;
 import jakarta.servlet.ServletRequest;
@@ -35,7 +36,10 @@ final class Settlement {
     boolean charged = !BillingRefusals.marked(request) && chargePolicy.charges(status);
     long credits = charged ? actualCredits.toCommit(billed, request) : 0;
     try {
-      if (!billing.commit(reservation, credits, UsageEventDetails.of(billed, request, status))) {
+      // the details go only into the usage event: none to record, none to read from the request
+      EventDetails details = reservation.event() == null ? EventDetails.NONE
+          : UsageEventDetails.of(billed, request, status);
+      if (!billing.commit(reservation, credits, details)) {
         log.warn("reservation of client '" + billed.clientId() + "' expired before its request "
             + "completed, so it was not charged; raise the billing's reservation TTL above the longest "
             + "request", null);

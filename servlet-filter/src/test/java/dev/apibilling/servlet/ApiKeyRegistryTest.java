@@ -3,7 +3,14 @@ package dev.apibilling.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 final class ApiKeyRegistryTest {
@@ -50,5 +57,66 @@ final class ApiKeyRegistryTest {
     assertThat(r.toString()).isEqualTo("api-key(X-Key)");
     assertThatThrownBy(() -> ClientResolver.apiKey(ApiKeyRegistry.parse("k1 = acme"), "X Key", true))
         .hasMessageContaining("header name");
+  }
+
+  @Test
+  void everyKeyOfALargeRegistryFindsItsClientAndNoOtherKeyDoes() {
+    Map<String, String> keysToClients = new HashMap<>();
+    for (int i = 0; i < 1000; i++) {
+      keysToClients.put("key-" + i, "client-" + i);
+    }
+    ApiKeyRegistry keys = ApiKeyRegistry.of(keysToClients);
+
+    for (int i = 0; i < 1000; i++) {
+      assertThat(keys.clientOf("key-" + i)).isEqualTo("client-" + i);
+      assertThat(keys.clientOf("key-" + (i + 1000))).isNull();
+    }
+    assertThat(ApiKeyRegistry.of(Map.of()).clientOf("key-1")).isNull();
+  }
+
+  @Test
+  void nonAsciiAndLongKeysAreHashedAsUtf8() {
+    String longKey = "k".repeat(129);
+    String accented = "cl\u00e9-\u20ac";
+    ApiKeyRegistry keys = ApiKeyRegistry.of(Map.of(longKey, "long", accented, "accented",
+        ApiKeyRegistry.sha256Of("\u00e9t\u00e9"), "summer"));
+
+    assertThat(keys.clientOf(longKey)).isEqualTo("long");
+    assertThat(keys.clientOf(longKey.substring(1))).isNull();
+    assertThat(keys.clientOf(accented)).isEqualTo("accented");
+    assertThat(keys.clientOf("\u00e9t\u00e9")).isEqualTo("summer");
+    assertThat(keys.clientOf("ete")).isNull();
+  }
+
+  @Test
+  void concurrentLookupsEachGetTheirOwnClient() throws Exception {
+    Map<String, String> keysToClients = new HashMap<>();
+    for (int i = 0; i < 64; i++) {
+      keysToClients.put("key-" + i, "client-" + i);
+    }
+    ApiKeyRegistry keys = ApiKeyRegistry.of(keysToClients);
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Callable<Integer>> tasks = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        int thread = t;
+        tasks.add(() -> {
+          int wrong = 0;
+          for (int n = 0; n < 2000; n++) {
+            int i = (n * 7 + thread) % 80; // 64 known keys and 16 unknown ones
+            String expected = i < 64 ? "client-" + i : null;
+            if (!java.util.Objects.equals(keys.clientOf("key-" + i), expected)) {
+              wrong++;
+            }
+          }
+          return wrong;
+        });
+      }
+      for (Future<Integer> f : pool.invokeAll(tasks)) {
+        assertThat(f.get()).isZero();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

@@ -141,4 +141,18 @@ final class CostRulesTest {
     assertThatThrownBy(() -> CostRules.parse(1, "GET /x = 5 as send/mail"))
         .hasMessageContaining("operation must be 1 to 64").hasMessageContaining("'GET /x = 5 as send/mail'");
   }
+
+  @Test
+  void routeMetadataIsCheckedOnceAsTheChargeWouldCheckIt() {
+    CostRule plain = new CostRule("POST", "/api/reports/*", 5);
+    assertThat(plain.routeMetadata()).isEqualTo(java.util.Map.of("route", "POST /api/reports/*"));
+    assertThat(plain.routeMetadataValid()).isTrue();
+    assertThat(new CostRule("*", "/" + "a".repeat(CostRule.MAX_PATTERN_LENGTH - 1), 1).routeMetadataValid())
+        .as("the longest pattern and a method still fit a metadata value").isTrue();
+
+    CostRule c1 = new CostRule("GET", "/a\u0085b", 1); // NEL: not a space, but a control character
+    assertThat(c1.routeMetadataValid()).isFalse();
+    assertThatThrownBy(() -> dev.apibilling.Requirements.metadata(c1.routeMetadata()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

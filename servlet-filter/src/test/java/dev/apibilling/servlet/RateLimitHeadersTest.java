@@ -152,4 +152,22 @@ final class RateLimitHeadersTest {
   private String policy(String client) {
     return RateLimitHeaders.fields(billing.tryTrackClientUsage(client, 1), HeaderStyle.IETF).get("RateLimit-Policy");
   }
+
+  @Test
+  void windowAndResetSecondsAreWhatDurationsGive() {
+    java.util.Random random = new java.util.Random(17);
+    java.time.Instant base = java.time.Instant.parse("2026-03-10T12:00:00Z");
+    for (int n = 0; n < 10_000; n++) {
+      // millisecond and sub-millisecond instants, windows of any length, "now" before, inside and after
+      java.time.Instant start = base.plusNanos(random.nextLong() % 5_000_000_000_000L);
+      java.time.Instant end = start.plusNanos(1 + Math.abs(random.nextLong() % 3_000_000_000_000_000L));
+      java.time.Instant now = n % 2 == 0 ? start.plusMillis(random.nextInt(1_000_000_000))
+          : end.plusNanos(random.nextLong() % 3_000_000_000L);
+      QuotaState q = new QuotaState("day", QuotaDuration.DAY, 10, 3, start, end);
+
+      assertThat(RateLimitHeaders.windowSeconds(q)).isEqualTo(q.windowSeconds());
+      assertThat(RateLimitHeaders.secondsUntilReset(q, now))
+          .isEqualTo(Math.floorDiv(q.resetAfter(now).toMillis() + 999, 1000));
+    }
+  }
 }
