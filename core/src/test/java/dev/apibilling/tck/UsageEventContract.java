@@ -141,6 +141,21 @@ public abstract class UsageEventContract {
   }
 
   @Test
+  void plainChargesRefusedByTheirCountsRecordNothing() {
+    String two = "two-" + client;
+    billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 10)));
+    billing.updateClientQuotas(two, List.of(QuotaDefinition.of(DAY, 100), QuotaDefinition.of(MONTH, 10)));
+    assertThat(billing.tryCharge(Charge.of(client, 6)).granted()).isTrue();
+    assertThat(billing.tryCharge(Charge.of(client, 6)).granted()).isFalse(); // its one window refuses
+    assertThat(billing.tryCharge(Charge.of(two, 6)).granted()).isTrue();
+    assertThat(billing.tryCharge(Charge.of(two, 6)).granted()).isFalse(); // the month refuses, the day did not
+    assertThat(billing.tryCharge(Charge.of(client, 4)).granted()).isTrue();
+    assertThat(eventsOf(client)).extracting(UsageEvent::credits).containsExactly(6L, 4L);
+    assertThat(eventsOf(two)).extracting(UsageEvent::credits).containsExactly(6L);
+    assertThat(log(store).undelivered()).isEqualTo(3);
+  }
+
+  @Test
   void chargesWithoutKeyGetUniqueTimeOrderedIds() {
     for (int i = 0; i < 5; i++) {
       billing.trackClientUsage(client, 1);
