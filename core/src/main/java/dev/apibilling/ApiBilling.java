@@ -253,11 +253,7 @@ public final class ApiBilling implements AutoCloseable {
     SettleRequest request =
         new SettleRequest(reservation.clientId(), reservation.id(), actualCredits, clock.millis(), event);
     try {
-      boolean settled = timedCall("settle", () -> store.settle(request));
-      if (settled && actualCredits < reservation.credits() && forecaster != null) {
-        forecaster.countsDropped(reservation.clientId());
-      }
-      return settled;
+      return timedCall("settle", () -> store.settle(request));
     } catch (UsageStoreException e) {
       settlements.retry(request, reservation.expiresAt().toEpochMilli());
       throw e;

@@ -2,14 +2,12 @@ package dev.apibilling;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Policy;
 import dev.apibilling.spi.WindowSlot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +19,12 @@ import org.jspecify.annotations.Nullable;
  * each client's entry is guarded by its own lock, except for the commonest observation (no listeners, the
  * same millisecond and windows as the last one), which only records the latest counts: the decayed sum is
  * kept as {@code base + lastUsed}, so within a millisecond (where nothing decays) that is all that changes.
- * Those counts go to a slot of the calling thread's own (one cache line per slot, see {@link Track#latest}),
- * so threads deciding for one client write no line in common here; the lock folds the slots back in.
  */
 final class Forecaster {
 
   private final double horizon;
   private final Map<String, Long> reserves;
   private final Cache<String, Trend> trends;
-  private final Policy<String, Trend> quietly;
 
   private Forecaster(ForecastSettings settings) {
     this.horizon = settings.horizon();
@@ -38,7 +33,6 @@ final class Forecaster {
         .maximumSize(settings.maximumClients())
         .executor(Runnable::run)
         .build();
-    this.quietly = trends.policy();
   }
 
   /** A forecaster for {@code settings}, or null when forecasts are off. */
@@ -52,10 +46,9 @@ final class Forecaster {
    * within it for the first time after that ({@link BillingListener#onProjectionCrossed}).
    */
   void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
-    // looked up quietly: the cache hears of the access by the lookup below, at least once per millisecond
-    Trend trend = listeners.length != 0 ? null : quietly.getIfPresentQuietly(clientId);
-    if (trend == null || !trend.observeInSameMillisecond(windows, used, now)) {
-      observeLocked(clientId, trends.get(clientId, id -> new Trend()), windows, used, now, listeners);
+    Trend trend = trends.get(clientId, id -> new Trend());
+    if (listeners.length != 0 || !trend.observeInSameMillisecond(windows, used, now)) {
+      observeLocked(clientId, trend, windows, used, now, listeners);
     }
   }
 
@@ -102,21 +95,6 @@ final class Forecaster {
               // listeners must not break billing
             }
           }
-        }
-      }
-    }
-  }
-
-  /**
-   * A reservation of the client gave credits back, so its counts went down: folds the counts recorded
-   * without the lock before any lower one is recorded, as a fold keeps the highest.
-   */
-  void countsDropped(String clientId) {
-    Trend trend = trends.getIfPresent(clientId);
-    if (trend != null) {
-      synchronized (trend) {
-        for (Track t : trend.tracks) {
-          t.fold();
         }
       }
     }
@@ -218,21 +196,14 @@ final class Forecaster {
           return false;
         }
       }
-      int slot = Track.slot();
       for (int i = 0; i < ts.length; i++) {
-        ts[i].record(slot, used[i]);
+        Track.LAST_USED.setOpaque(ts[i], used[i]);
       }
       return true;
     }
 
-    /**
-     * Under the lock: the tracks of {@code windows}' quotas, carrying over those of slot names seen before,
-     * with the counts recorded without the lock folded in.
-     */
+    /** The tracks of {@code windows}' quotas, carrying over those of slot names seen before. */
     Track[] tracks(Plan.Snapshot windows) {
-      for (Track t : tracks) {
-        t.fold();
-      }
       List<WindowSlot> slots = windows.slots;
       boolean same = tracks.length == slots.size();
       for (int i = 0; same && i < tracks.length; i++) {
@@ -245,7 +216,6 @@ final class Forecaster {
         Track[] next = new Track[slots.size()];
         for (int i = 0; i < next.length; i++) {
           next[i] = kept.computeIfAbsent(slots.get(i).policy(), Track::new);
-          next[i].fold(); // a track coming back may hold counts recorded while it was last in use
         }
         if (kept.size() > 4 * next.length + 16) {
           kept.clear(); // a plan change left names no quota has any more
@@ -259,32 +229,16 @@ final class Forecaster {
   /** The decayed sum of one quota of one client. */
   private static final class Track {
     static final VarHandle LAST_AT;
-    static final VarHandle LATEST;
-    static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
-    /** Slots of {@link #latest}: a power of two, about the number of processors. */
-    static final int SLOTS = Math.min(16, Integer.highestOneBit(
-        Math.max(2, Runtime.getRuntime().availableProcessors() * 2 - 1)));
-    /**
-     * Longs between two slots: 128 bytes, so two slots never share a cache line, nor the pair of lines
-     * that some processors fetch together.
-     */
-    static final int STRIDE = 16;
-    /** A slot with no count recorded since the last fold. */
-    static final long NONE = -1;
+    static final VarHandle LAST_USED;
 
     static {
       try {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         LAST_AT = lookup.findVarHandle(Track.class, "lastAt", long.class);
-        LATEST = lookup.findVarHandle(Track.class, "latest", long[].class);
+        LAST_USED = lookup.findVarHandle(Track.class, "lastUsed", long.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
-    }
-
-    /** The calling thread's slot (threads whose ids collide share one, as all threads did before). */
-    static int slot() {
-      return (int) Thread.currentThread().getId() & (SLOTS - 1);
     }
 
     final String policy;
@@ -293,18 +247,8 @@ final class Forecaster {
     long windowStart;
     long windowEnd;
     long lastAt;
-    /** The count last seen, as of the last {@link #fold}. */
+    /** The counts last seen: written without the lock within a millisecond, so read with opaque access. */
     long lastUsed;
-    /**
-     * The counts seen without the lock since the last {@link #fold}, one slot per thread (index
-     * {@code slot * STRIDE}), {@link #NONE} where none; null until the first. A slot holds its thread's
-     * latest count, and the fold takes the highest of them: a window's count only grows between the
-     * settlements that give credits back, and {@link Forecaster#countsDropped} folds before those. (A count
-     * that goes down otherwise, by a reservation expiring or a background settlement, and is seen in the
-     * same millisecond by another thread than the higher one, is taken in at the next millisecond; so is
-     * one whose thread races the fold, as with the single field written by every thread before.)
-     */
-    private volatile long @Nullable [] latest;
     /** The decayed sum minus {@link #lastUsed}. */
     double base;
     boolean overReported;
@@ -333,40 +277,12 @@ final class Forecaster {
       base = sum - used;
       windowStart = slot.start();
       windowEnd = slot.end();
-      lastUsed = used;
+      LAST_USED.setOpaque(this, used);
       LAST_AT.setOpaque(this, now);
     }
 
     long lastUsed() {
-      return lastUsed;
-    }
-
-    /** Without the lock: records {@code used} as the calling thread's latest count. */
-    void record(int slot, long used) {
-      long[] l = latest;
-      if (l == null) {
-        long[] fresh = new long[SLOTS * STRIDE];
-        Arrays.fill(fresh, NONE);
-        l = LATEST.compareAndSet(this, null, fresh) ? fresh : latest;
-      }
-      ELEMENT.setOpaque(l, slot * STRIDE, used);
-    }
-
-    /** Under the lock: takes the counts recorded without it into {@link #lastUsed}, emptying the slots. */
-    void fold() {
-      long[] l = latest;
-      if (l == null) {
-        return;
-      }
-      long newest = NONE;
-      for (int i = 0; i < l.length; i += STRIDE) {
-        if ((long) ELEMENT.getOpaque(l, i) != NONE) {
-          newest = Math.max(newest, (long) ELEMENT.getAndSet(l, i, NONE));
-        }
-      }
-      if (newest != NONE) {
-        lastUsed = newest;
-      }
+      return (long) LAST_USED.getOpaque(this);
     }
 
     /** The decayed sum as of {@link #lastAt}. */

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The forecasts' lock-free observations (a billing without listeners, several decisions in one
- * millisecond) report the same whichever threads make the decisions: each thread records its counts in
- * its own slot, and the next observation under the lock must still see the latest count.
+ * millisecond) report the same whichever threads make the decisions: the next observation under the lock
+ * must see the latest count, whichever thread recorded it.
  */
 final class ForecastShortcutTest {
 
