@@ -4,15 +4,23 @@ import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.WindowSlot;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * The KEYS and ARGV of the plain-charge script ({@link RedisScripts#PLAIN_CHARGE}), by name, as
  * {@link ChargeArguments} names those of the decision script: Java indexes are the script's Lua indexes
- * minus one, and the script's commented table names the same slots. Every ARGV is a number, written to
- * the command as decimal digits without a string in between.
+ * minus one, and the script's commented table names the same slots.
+ *
+ * <p>They are the arguments of the {@code EVALSHA} (or {@code EVAL}) command itself: written straight into
+ * the command's buffer, keys from the client's tag and the window's policy and start, every ARGV as decimal
+ * digits, without a string, array or Lettuce argument object in between.
  */
-final class PlainChargeArguments {
+final class PlainChargeArguments extends CommandArgs<String, String> {
 
   /** ARGV: the caller's clock, epoch milliseconds. */
   static final int NOW = 0;
@@ -38,17 +46,27 @@ final class PlainChargeArguments {
   /** KEYS: the first window counter; the others follow. */
   static final int K_FIRST_WINDOW = 2;
 
-  final String[] keys;
-  final long[] argv;
+  private static final byte[] CR_LF = {'\r', '\n'};
+  private static final byte[] WINDOW_SUFFIX = {'w', ':'};
 
-  /** The arguments of {@code request} for the client keys under {@code base}. */
-  PlainChargeArguments(ChargeRequest request, String base, long daysTtl, long oldestDay, long graceMillis) {
-    List<WindowSlot> slots = request.windows();
-    int n = slots.size();
+  /** The key prefix (ASCII, see {@link RedisKeys#validPrefix}). */
+  private final byte[] prefix;
+  /** The client's hash tag (ASCII, see {@link RedisKeys#tag}). */
+  private final String tag;
+  private final List<WindowSlot> slots;
+  final long[] argv;
+  /** The SHA-1 (or the text) of the script, the first argument. */
+  private byte[] script;
+
+  /** The arguments of {@code request} for the client tagged {@code tag} in keys that start with {@code prefix}. */
+  PlainChargeArguments(ChargeRequest request, byte[] prefix, String tag, long daysTtl, long oldestDay,
+      long graceMillis) {
+    super(StringCodec.UTF8);
+    this.prefix = prefix;
+    this.tag = tag;
+    List<WindowSlot> s = request.windows();
+    int n = s.size();
     long now = request.now();
-    String[] k = new String[K_FIRST_WINDOW + n];
-    k[K_RESERVATIONS] = RedisKeys.reservations(base);
-    k[K_DAYS] = RedisKeys.days(base);
     long[] a = new long[FIRST_WINDOW + 3 * n];
     a[NOW] = now;
     a[CREDITS] = request.credits();
@@ -56,27 +74,149 @@ final class PlainChargeArguments {
     a[DAYS_TTL] = daysTtl;
     a[OLDEST_DAY] = oldestDay;
     for (int i = 0; i < n; i++) {
-      WindowSlot slot = slots.get(i);
-      k[K_FIRST_WINDOW + i] = RedisKeys.window(base, slot);
+      WindowSlot slot = s.get(i);
       long ttl = slot.end() + graceMillis - now;
       a[FIRST_WINDOW + 3 * i] = slot.limit();
       a[FIRST_WINDOW + 3 * i + 1] = Math.max(ttl, 1);
       // the decision script extends when ttl - grace / 2 > PTTL (Lua's division): PTTL < ttl - floor(grace / 2)
       a[FIRST_WINDOW + 3 * i + 2] = ttl - graceMillis / 2;
     }
-    this.keys = k;
+    this.slots = s;
     this.argv = a;
   }
 
-  /** The arguments of {@code EVALSHA} (or {@code EVAL}) after the script's SHA-1 (or text). */
-  CommandArgs<String, String> commandArgs(String script) {
-    CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length);
-    for (String key : keys) {
-      args.addKey(key);
+  /** The number of windows, so of the counts the script replies after the grant. */
+  int windows() {
+    return slots.size();
+  }
+
+  /** Makes these the arguments of a command of {@code script}: its SHA-1 or its text, as UTF-8. */
+  PlainChargeArguments script(byte[] script) {
+    this.script = script;
+    return this;
+  }
+
+  @Override
+  public int count() {
+    // the script, the number of keys, the keys, the ARGV
+    return 2 + K_FIRST_WINDOW + slots.size() + argv.length;
+  }
+
+  @Override
+  public void encode(ByteBuf buf) {
+    bulk(buf, script);
+    number(buf, K_FIRST_WINDOW + slots.size());
+    int base = prefix.length + tag.length() + 3;
+    key(buf, base + 1, 'r');
+    key(buf, base + 1, 'd');
+    for (WindowSlot slot : slots) {
+      long start = slot.start();
+      int length = base + 2 + ByteBufUtil.utf8Bytes(slot.policy()) + 1 + digits(start);
+      keyHead(buf, length);
+      buf.writeBytes(WINDOW_SUFFIX);
+      ByteBufUtil.writeUtf8(buf, slot.policy());
+      buf.writeByte(':');
+      writeDigits(buf, start);
+      buf.writeBytes(CR_LF);
     }
     for (long value : argv) {
-      args.add(value);
+      number(buf, value);
     }
-    return args;
+  }
+
+  /** Writes a key {@code <prefix>{<tag>}:<suffix>} of {@code length} bytes (a one-character suffix). */
+  private void key(ByteBuf buf, int length, char suffix) {
+    keyHead(buf, length);
+    buf.writeByte(suffix);
+    buf.writeBytes(CR_LF);
+  }
+
+  /** Writes the bulk length of a key and its {@code <prefix>{<tag>}:}. */
+  private void keyHead(ByteBuf buf, int length) {
+    buf.writeByte('$');
+    writeDigits(buf, length);
+    buf.writeBytes(CR_LF);
+    buf.writeBytes(prefix);
+    buf.writeByte('{');
+    buf.writeCharSequence(tag, StandardCharsets.US_ASCII);
+    buf.writeByte('}');
+    buf.writeByte(':');
+  }
+
+  /** The reservation index, the first key: Redis Cluster routes the command by its slot. */
+  @Override
+  public ByteBuffer getFirstEncodedKey() {
+    ByteBuf buf = Unpooled.buffer(prefix.length + tag.length() + 4);
+    buf.writeBytes(prefix).writeByte('{').writeCharSequence(tag, StandardCharsets.US_ASCII);
+    buf.writeByte('}').writeByte(':').writeByte('r');
+    return ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
+  }
+
+  @Override
+  public String toCommandString() {
+    String base = new String(prefix, StandardCharsets.US_ASCII) + '{' + tag + "}:";
+    StringBuilder b = new StringBuilder("<script> ").append(K_FIRST_WINDOW + slots.size()).append(' ')
+        .append(RedisKeys.reservations(base)).append(' ').append(RedisKeys.days(base));
+    for (WindowSlot slot : slots) {
+      b.append(' ').append(RedisKeys.window(base, slot));
+    }
+    for (long value : argv) {
+      b.append(' ').append(value);
+    }
+    return b.toString();
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + " [" + toCommandString() + "]";
+  }
+
+  private static void bulk(ByteBuf buf, byte[] bytes) {
+    buf.writeByte('$');
+    writeDigits(buf, bytes.length);
+    buf.writeBytes(CR_LF);
+    buf.writeBytes(bytes);
+    buf.writeBytes(CR_LF);
+  }
+
+  /** Writes {@code value} as a bulk string of its decimal digits. */
+  static void number(ByteBuf buf, long value) {
+    buf.writeByte('$');
+    writeDigits(buf, digits(value));
+    buf.writeBytes(CR_LF);
+    writeDigits(buf, value);
+    buf.writeBytes(CR_LF);
+  }
+
+  /** The number of characters of {@code value} in decimal, the sign included. */
+  static int digits(long value) {
+    if (value == Long.MIN_VALUE) {
+      return 20;
+    }
+    int n = value < 0 ? 2 : 1;
+    for (long v = Math.abs(value); v >= 10; v /= 10) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Writes {@code value} in decimal, the sign included. */
+  static void writeDigits(ByteBuf buf, long value) {
+    if (value == Long.MIN_VALUE) {
+      buf.writeCharSequence("-9223372036854775808", StandardCharsets.US_ASCII);
+      return;
+    }
+    if (value < 0) {
+      buf.writeByte('-');
+      value = -value;
+    }
+    int n = digits(value);
+    int at = buf.writerIndex();
+    buf.ensureWritable(n);
+    for (int i = n - 1; i >= 0; i--) {
+      buf.setByte(at + i, (int) ('0' + value % 10));
+      value /= 10;
+    }
+    buf.writerIndex(at + n);
   }
 }
