@@ -173,7 +173,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
 
   private static void bulk(ByteBuf buf, byte[] bytes) {
     buf.writeByte('$');
-    writeDigits(buf, bytes.length);
+    writeDigits(buf, bytes.length, digits(bytes.length));
     buf.writeBytes(CR_LF);
     buf.writeBytes(bytes);
     buf.writeBytes(CR_LF);
@@ -181,42 +181,58 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
 
   /** Writes {@code value} as a bulk string of its decimal digits. */
   static void number(ByteBuf buf, long value) {
+    int n = digits(value);
     buf.writeByte('$');
-    writeDigits(buf, digits(value));
+    writeDigits(buf, n, digits(n));
     buf.writeBytes(CR_LF);
-    writeDigits(buf, value);
+    writeDigits(buf, value, n);
     buf.writeBytes(CR_LF);
   }
 
   /** The number of characters of {@code value} in decimal, the sign included. */
   static int digits(long value) {
-    if (value == Long.MIN_VALUE) {
-      return 20;
+    if (value < 0) {
+      return value == Long.MIN_VALUE ? 20 : 1 + digits(-value);
     }
-    int n = value < 0 ? 2 : 1;
-    for (long v = Math.abs(value); v >= 10; v /= 10) {
-      n++;
+    long power = 10;
+    for (int n = 1; n < 19; n++) {
+      if (value < power) {
+        return n;
+      }
+      power *= 10;
     }
-    return n;
+    return 19;
   }
 
   /** Writes {@code value} in decimal, the sign included. */
   static void writeDigits(ByteBuf buf, long value) {
+    writeDigits(buf, value, digits(value));
+  }
+
+  /** Writes {@code value} in decimal: {@code n} characters, the sign included. */
+  private static void writeDigits(ByteBuf buf, long value, int n) {
     if (value == Long.MIN_VALUE) {
       buf.writeCharSequence("-9223372036854775808", StandardCharsets.US_ASCII);
       return;
     }
-    if (value < 0) {
-      buf.writeByte('-');
-      value = -value;
-    }
-    int n = digits(value);
     int at = buf.writerIndex();
     buf.ensureWritable(n);
-    for (int i = n - 1; i >= 0; i--) {
-      buf.setByte(at + i, (int) ('0' + value % 10));
-      value /= 10;
+    if (value < 0) {
+      buf.setByte(at, '-');
+      value = -value;
     }
+    int i = at + n - 1;
+    for (; value > Integer.MAX_VALUE; i--) {
+      long q = value / 10;
+      buf.setByte(i, (int) ('0' + value - q * 10));
+      value = q;
+    }
+    int v = (int) value;
+    do {
+      int q = v / 10;
+      buf.setByte(i--, '0' + v - q * 10);
+      v = q;
+    } while (v != 0);
     buf.writerIndex(at + n);
   }
 }
