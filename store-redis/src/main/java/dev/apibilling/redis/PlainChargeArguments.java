@@ -7,6 +7,7 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -46,8 +47,22 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
   /** KEYS: the first window counter; the others follow. */
   static final int K_FIRST_WINDOW = 2;
 
-  private static final byte[] CR_LF = {'\r', '\n'};
-  private static final byte[] WINDOW_SUFFIX = {'w', ':'};
+  /** A scratch array of each thread that encodes: room for a few numbers and keys before a copy. */
+  private static final class Scratch {
+    /** The longest key head {@link #keyHead} puts: bulk length, prefix, tag (see {@link RedisKeys}). */
+    static final int MAX_KEY_HEAD = 1 + 20 + 2 + 64 + 1 + RedisKeys.HASHED_HEAD_LENGTH + 1 + 64 + 2;
+    static final int SIZE = 1024;
+    /** Past this the scratch goes to the buffer before the next key or number. */
+    static final int FLUSH = SIZE - MAX_KEY_HEAD - 32;
+    static final FastThreadLocal<byte[]> OF_THREAD = new FastThreadLocal<>() {
+      @Override
+      protected byte[] initialValue() {
+        return new byte[SIZE];
+      }
+    };
+
+    private Scratch() {}
+  }
 
   /** The key prefix (ASCII, see {@link RedisKeys#validPrefix}). */
   private final byte[] prefix;
@@ -104,43 +119,82 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
 
   @Override
   public void encode(ByteBuf buf) {
-    bulk(buf, script);
-    number(buf, K_FIRST_WINDOW + slots.size());
+    // small pieces go to a scratch array first, which reaches the buffer in a few bulk copies
+    byte[] s = Scratch.OF_THREAD.get();
+    int p = head(s, 0, script.length);
+    buf.writeBytes(s, 0, p);
+    buf.writeBytes(script);
+    p = crLf(s, 0);
+    p = number(s, p, K_FIRST_WINDOW + slots.size());
     int base = prefix.length + tag.length() + 3;
-    key(buf, base + 1, 'r');
-    key(buf, base + 1, 'd');
+    p = keyHead(s, p, base + 1);
+    s[p++] = 'r';
+    p = crLf(s, p);
+    p = keyHead(s, p, base + 1);
+    s[p++] = 'd';
+    p = crLf(s, p);
     for (WindowSlot slot : slots) {
       long start = slot.start();
-      int length = base + 2 + ByteBufUtil.utf8Bytes(slot.policy()) + 1 + digits(start);
-      keyHead(buf, length);
-      buf.writeBytes(WINDOW_SUFFIX);
+      int policyLength = ByteBufUtil.utf8Bytes(slot.policy());
+      if (p > Scratch.FLUSH) {
+        buf.writeBytes(s, 0, p);
+        p = 0;
+      }
+      p = keyHead(s, p, base + 2 + policyLength + 1 + digits(start));
+      s[p++] = 'w';
+      s[p++] = ':';
+      buf.writeBytes(s, 0, p);
       ByteBufUtil.writeUtf8(buf, slot.policy());
-      buf.writeByte(':');
-      writeDigits(buf, start);
-      buf.writeBytes(CR_LF);
+      s[0] = ':';
+      p = digits(s, 1, start);
+      p = crLf(s, p);
     }
     for (long value : argv) {
-      number(buf, value);
+      if (p > Scratch.FLUSH) {
+        buf.writeBytes(s, 0, p);
+        p = 0;
+      }
+      p = number(s, p, value);
     }
+    buf.writeBytes(s, 0, p);
   }
 
-  /** Writes a key {@code <prefix>{<tag>}:<suffix>} of {@code length} bytes (a one-character suffix). */
-  private void key(ByteBuf buf, int length, char suffix) {
-    keyHead(buf, length);
-    buf.writeByte(suffix);
-    buf.writeBytes(CR_LF);
+  /**
+   * Puts the bulk length of a key and its {@code <prefix>{<tag>}:} at {@code p} of {@code s}; returns where
+   * it ends (at most {@link Scratch#MAX_KEY_HEAD} bytes on).
+   */
+  private int keyHead(byte[] s, int p, int length) {
+    p = head(s, p, length);
+    System.arraycopy(prefix, 0, s, p, prefix.length);
+    p += prefix.length;
+    s[p++] = '{';
+    for (int i = 0; i < tag.length(); i++) {
+      s[p++] = (byte) tag.charAt(i);
+    }
+    s[p++] = '}';
+    s[p++] = ':';
+    return p;
   }
 
-  /** Writes the bulk length of a key and its {@code <prefix>{<tag>}:}. */
-  private void keyHead(ByteBuf buf, int length) {
-    buf.writeByte('$');
-    writeDigits(buf, length);
-    buf.writeBytes(CR_LF);
-    buf.writeBytes(prefix);
-    buf.writeByte('{');
-    buf.writeCharSequence(tag, StandardCharsets.US_ASCII);
-    buf.writeByte('}');
-    buf.writeByte(':');
+  /** Puts {@code $<length>\r\n} at {@code p} of {@code s}; returns where it ends. */
+  private static int head(byte[] s, int p, long length) {
+    s[p++] = '$';
+    return crLf(s, digits(s, p, length));
+  }
+
+  private static int crLf(byte[] s, int p) {
+    s[p++] = '\r';
+    s[p++] = '\n';
+    return p;
+  }
+
+  /** Puts {@code value} as a bulk string of its decimal digits at {@code p} of {@code s}; returns where it ends. */
+  private static int number(byte[] s, int p, long value) {
+    int n = digits(value);
+    s[p++] = '$';
+    p = digits(s, p, n);
+    p = crLf(s, p);
+    return crLf(s, digits(s, p, value));
   }
 
   /** The reservation index, the first key: Redis Cluster routes the command by its slot. */
@@ -171,24 +225,6 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
     return getClass().getSimpleName() + " [" + toCommandString() + "]";
   }
 
-  private static void bulk(ByteBuf buf, byte[] bytes) {
-    buf.writeByte('$');
-    writeDigits(buf, bytes.length, digits(bytes.length));
-    buf.writeBytes(CR_LF);
-    buf.writeBytes(bytes);
-    buf.writeBytes(CR_LF);
-  }
-
-  /** Writes {@code value} as a bulk string of its decimal digits. */
-  static void number(ByteBuf buf, long value) {
-    int n = digits(value);
-    buf.writeByte('$');
-    writeDigits(buf, n, digits(n));
-    buf.writeBytes(CR_LF);
-    writeDigits(buf, value, n);
-    buf.writeBytes(CR_LF);
-  }
-
   /** The number of characters of {@code value} in decimal, the sign included. */
   static int digits(long value) {
     if (value < 0) {
@@ -204,35 +240,31 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
     return 19;
   }
 
-  /** Writes {@code value} in decimal, the sign included. */
-  static void writeDigits(ByteBuf buf, long value) {
-    writeDigits(buf, value, digits(value));
-  }
-
-  /** Writes {@code value} in decimal: {@code n} characters, the sign included. */
-  private static void writeDigits(ByteBuf buf, long value, int n) {
+  /** Puts {@code value} in decimal, the sign included, at {@code p} of {@code s}; returns where it ends. */
+  static int digits(byte[] s, int p, long value) {
     if (value == Long.MIN_VALUE) {
-      buf.writeCharSequence("-9223372036854775808", StandardCharsets.US_ASCII);
-      return;
+      for (byte c : "-9223372036854775808".getBytes(StandardCharsets.US_ASCII)) {
+        s[p++] = c;
+      }
+      return p;
     }
-    int at = buf.writerIndex();
-    buf.ensureWritable(n);
+    int end = p + digits(value);
     if (value < 0) {
-      buf.setByte(at, '-');
+      s[p] = '-';
       value = -value;
     }
-    int i = at + n - 1;
+    int i = end - 1;
     for (; value > Integer.MAX_VALUE; i--) {
       long q = value / 10;
-      buf.setByte(i, (int) ('0' + value - q * 10));
+      s[i] = (byte) ('0' + value - q * 10);
       value = q;
     }
     int v = (int) value;
     do {
       int q = v / 10;
-      buf.setByte(i--, '0' + v - q * 10);
+      s[i--] = (byte) ('0' + v - q * 10);
       v = q;
     } while (v != 0);
-    buf.writerIndex(at + n);
+    return end;
   }
 }

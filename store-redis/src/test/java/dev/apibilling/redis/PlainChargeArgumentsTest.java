@@ -27,7 +27,8 @@ class PlainChargeArgumentsTest {
     List<WindowSlot> windows = List.of(
         new WindowSlot("minute", 1_700_000_040_000L, 1_700_000_100_000L, 5),
         new WindowSlot("jour-été ✓", 0, 86_400_000L, WindowSlot.UNLIMITED),
-        new WindowSlot("p", -42, Long.MAX_VALUE / 2, Long.MAX_VALUE));
+        new WindowSlot("p", -42, Long.MAX_VALUE / 2, Long.MAX_VALUE),
+        new WindowSlot("long-" + "p".repeat(3000), 7, 10, 1));
     for (String client : List.of("acme", "a", "x".repeat(65), "ünïcode {braces} and spaces", "")) {
       for (long now : List.of(1_700_000_050_000L, 0L, 9L, 10L, 99_999L)) {
         assertSame(request(client, windows, 3, now), "apibilling:", 1000, 123_456, 60_000);
@@ -35,6 +36,12 @@ class PlainChargeArgumentsTest {
       }
     }
     assertSame(request("acme", List.of(), 1, 5), "apibilling:", 1, 2, 4);
+    List<WindowSlot> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      many.add(new WindowSlot("q" + i, -i * 1_000_000_007L, i + 1, i % 3 == 0 ? WindowSlot.UNLIMITED : i));
+    }
+    assertSame(request("y".repeat(100), many, Long.MAX_VALUE, Long.MIN_VALUE + 1), "a".repeat(64), 1,
+        Long.MIN_VALUE, Long.MAX_VALUE);
   }
 
   @Test
@@ -42,9 +49,9 @@ class PlainChargeArgumentsTest {
     long[] values = {0, 1, -1, 9, 10, -10, 99, 100, 1_000_000_007L, -999_999_999_999L, Long.MAX_VALUE,
         Long.MIN_VALUE, Long.MIN_VALUE + 1};
     for (long v : values) {
-      ByteBuf buf = Unpooled.buffer(1);
-      PlainChargeArguments.writeDigits(buf, v);
-      assertThat(buf.toString(StandardCharsets.US_ASCII)).isEqualTo(Long.toString(v));
+      byte[] s = new byte[24];
+      int end = PlainChargeArguments.digits(s, 2, v);
+      assertThat(new String(s, 2, end - 2, StandardCharsets.US_ASCII)).isEqualTo(Long.toString(v));
       assertThat(PlainChargeArguments.digits(v)).isEqualTo(Long.toString(v).length());
     }
   }
