@@ -4,15 +4,24 @@ import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.WindowSlot;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * The KEYS and ARGV of the plain-charge script ({@link RedisScripts#PLAIN_CHARGE}), by name, as
  * {@link ChargeArguments} names those of the decision script: Java indexes are the script's Lua indexes
- * minus one, and the script's commented table names the same slots. Every ARGV is a number, written to
- * the command as decimal digits without a string in between.
+ * minus one, and the script's commented table names the same slots.
+ *
+ * <p>They are the arguments of the {@code EVALSHA} (or {@code EVAL}) command itself: written straight into
+ * the command's buffer, keys from the client's tag and the window's policy and start, every ARGV as decimal
+ * digits, without a string, array or Lettuce argument object in between.
  */
-final class PlainChargeArguments {
+final class PlainChargeArguments extends CommandArgs<String, String> {
 
   /** ARGV: the caller's clock, epoch milliseconds. */
   static final int NOW = 0;
@@ -38,17 +47,41 @@ final class PlainChargeArguments {
   /** KEYS: the first window counter; the others follow. */
   static final int K_FIRST_WINDOW = 2;
 
-  final String[] keys;
-  final long[] argv;
+  /** A scratch array of each thread that encodes: room for a few numbers and keys before a copy. */
+  private static final class Scratch {
+    /** The longest key head {@link #keyHead} puts: bulk length, prefix, tag (see {@link RedisKeys}). */
+    static final int MAX_KEY_HEAD = 1 + 20 + 2 + 64 + 1 + RedisKeys.HASHED_HEAD_LENGTH + 1 + 64 + 2;
+    static final int SIZE = 1024;
+    /** Past this the scratch goes to the buffer before the next key or number. */
+    static final int FLUSH = SIZE - MAX_KEY_HEAD - 32;
+    static final FastThreadLocal<byte[]> OF_THREAD = new FastThreadLocal<>() {
+      @Override
+      protected byte[] initialValue() {
+        return new byte[SIZE];
+      }
+    };
 
-  /** The arguments of {@code request} for the client keys under {@code base}. */
-  PlainChargeArguments(ChargeRequest request, String base, long daysTtl, long oldestDay, long graceMillis) {
-    List<WindowSlot> slots = request.windows();
-    int n = slots.size();
+    private Scratch() {}
+  }
+
+  /** The key prefix (ASCII, see {@link RedisKeys#validPrefix}). */
+  private final byte[] prefix;
+  /** The client's hash tag (ASCII, see {@link RedisKeys#tag}). */
+  private final String tag;
+  private final List<WindowSlot> slots;
+  final long[] argv;
+  /** The SHA-1 (or the text) of the script, the first argument. */
+  private byte[] script;
+
+  /** The arguments of {@code request} for the client tagged {@code tag} in keys that start with {@code prefix}. */
+  PlainChargeArguments(ChargeRequest request, byte[] prefix, String tag, long daysTtl, long oldestDay,
+      long graceMillis) {
+    super(StringCodec.UTF8);
+    this.prefix = prefix;
+    this.tag = tag;
+    List<WindowSlot> s = request.windows();
+    int n = s.size();
     long now = request.now();
-    String[] k = new String[K_FIRST_WINDOW + n];
-    k[K_RESERVATIONS] = RedisKeys.reservations(base);
-    k[K_DAYS] = RedisKeys.days(base);
     long[] a = new long[FIRST_WINDOW + 3 * n];
     a[NOW] = now;
     a[CREDITS] = request.credits();
@@ -56,27 +89,182 @@ final class PlainChargeArguments {
     a[DAYS_TTL] = daysTtl;
     a[OLDEST_DAY] = oldestDay;
     for (int i = 0; i < n; i++) {
-      WindowSlot slot = slots.get(i);
-      k[K_FIRST_WINDOW + i] = RedisKeys.window(base, slot);
+      WindowSlot slot = s.get(i);
       long ttl = slot.end() + graceMillis - now;
       a[FIRST_WINDOW + 3 * i] = slot.limit();
       a[FIRST_WINDOW + 3 * i + 1] = Math.max(ttl, 1);
       // the decision script extends when ttl - grace / 2 > PTTL (Lua's division): PTTL < ttl - floor(grace / 2)
       a[FIRST_WINDOW + 3 * i + 2] = ttl - graceMillis / 2;
     }
-    this.keys = k;
+    this.slots = s;
     this.argv = a;
   }
 
-  /** The arguments of {@code EVALSHA} (or {@code EVAL}) after the script's SHA-1 (or text). */
-  CommandArgs<String, String> commandArgs(String script) {
-    CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length);
-    for (String key : keys) {
-      args.addKey(key);
+  /** The number of windows, so of the counts the script replies after the grant. */
+  int windows() {
+    return slots.size();
+  }
+
+  /** Makes these the arguments of a command of {@code script}: its SHA-1 or its text, as UTF-8. */
+  PlainChargeArguments script(byte[] script) {
+    this.script = script;
+    return this;
+  }
+
+  @Override
+  public int count() {
+    // the script, the number of keys, the keys, the ARGV
+    return 2 + K_FIRST_WINDOW + slots.size() + argv.length;
+  }
+
+  @Override
+  public void encode(ByteBuf buf) {
+    // small pieces go to a scratch array first, which reaches the buffer in a few bulk copies
+    byte[] s = Scratch.OF_THREAD.get();
+    int p = head(s, 0, script.length);
+    buf.writeBytes(s, 0, p);
+    buf.writeBytes(script);
+    p = crLf(s, 0);
+    p = number(s, p, K_FIRST_WINDOW + slots.size());
+    int base = prefix.length + tag.length() + 3;
+    p = keyHead(s, p, base + 1);
+    s[p++] = 'r';
+    p = crLf(s, p);
+    p = keyHead(s, p, base + 1);
+    s[p++] = 'd';
+    p = crLf(s, p);
+    for (WindowSlot slot : slots) {
+      long start = slot.start();
+      int policyLength = ByteBufUtil.utf8Bytes(slot.policy());
+      if (p > Scratch.FLUSH) {
+        buf.writeBytes(s, 0, p);
+        p = 0;
+      }
+      p = keyHead(s, p, base + 2 + policyLength + 1 + digits(start));
+      s[p++] = 'w';
+      s[p++] = ':';
+      buf.writeBytes(s, 0, p);
+      ByteBufUtil.writeUtf8(buf, slot.policy());
+      s[0] = ':';
+      p = digits(s, 1, start);
+      p = crLf(s, p);
     }
     for (long value : argv) {
-      args.add(value);
+      if (p > Scratch.FLUSH) {
+        buf.writeBytes(s, 0, p);
+        p = 0;
+      }
+      p = number(s, p, value);
     }
-    return args;
+    buf.writeBytes(s, 0, p);
+  }
+
+  /**
+   * Puts the bulk length of a key and its {@code <prefix>{<tag>}:} at {@code p} of {@code s}; returns where
+   * it ends (at most {@link Scratch#MAX_KEY_HEAD} bytes on).
+   */
+  private int keyHead(byte[] s, int p, int length) {
+    p = head(s, p, length);
+    System.arraycopy(prefix, 0, s, p, prefix.length);
+    p += prefix.length;
+    s[p++] = '{';
+    for (int i = 0; i < tag.length(); i++) {
+      s[p++] = (byte) tag.charAt(i);
+    }
+    s[p++] = '}';
+    s[p++] = ':';
+    return p;
+  }
+
+  /** Puts {@code $<length>\r\n} at {@code p} of {@code s}; returns where it ends. */
+  private static int head(byte[] s, int p, long length) {
+    s[p++] = '$';
+    return crLf(s, digits(s, p, length));
+  }
+
+  private static int crLf(byte[] s, int p) {
+    s[p++] = '\r';
+    s[p++] = '\n';
+    return p;
+  }
+
+  /** Puts {@code value} as a bulk string of its decimal digits at {@code p} of {@code s}; returns where it ends. */
+  private static int number(byte[] s, int p, long value) {
+    int n = digits(value);
+    s[p++] = '$';
+    p = digits(s, p, n);
+    p = crLf(s, p);
+    return crLf(s, digits(s, p, value));
+  }
+
+  /** The reservation index, the first key: Redis Cluster routes the command by its slot. */
+  @Override
+  public ByteBuffer getFirstEncodedKey() {
+    ByteBuf buf = Unpooled.buffer(prefix.length + tag.length() + 4);
+    buf.writeBytes(prefix).writeByte('{').writeCharSequence(tag, StandardCharsets.US_ASCII);
+    buf.writeByte('}').writeByte(':').writeByte('r');
+    return ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
+  }
+
+  @Override
+  public String toCommandString() {
+    String base = new String(prefix, StandardCharsets.US_ASCII) + '{' + tag + "}:";
+    StringBuilder b = new StringBuilder("<script> ").append(K_FIRST_WINDOW + slots.size()).append(' ')
+        .append(RedisKeys.reservations(base)).append(' ').append(RedisKeys.days(base));
+    for (WindowSlot slot : slots) {
+      b.append(' ').append(RedisKeys.window(base, slot));
+    }
+    for (long value : argv) {
+      b.append(' ').append(value);
+    }
+    return b.toString();
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + " [" + toCommandString() + "]";
+  }
+
+  /** The number of characters of {@code value} in decimal, the sign included. */
+  static int digits(long value) {
+    if (value < 0) {
+      return value == Long.MIN_VALUE ? 20 : 1 + digits(-value);
+    }
+    long power = 10;
+    for (int n = 1; n < 19; n++) {
+      if (value < power) {
+        return n;
+      }
+      power *= 10;
+    }
+    return 19;
+  }
+
+  /** Puts {@code value} in decimal, the sign included, at {@code p} of {@code s}; returns where it ends. */
+  static int digits(byte[] s, int p, long value) {
+    if (value == Long.MIN_VALUE) {
+      for (byte c : "-9223372036854775808".getBytes(StandardCharsets.US_ASCII)) {
+        s[p++] = c;
+      }
+      return p;
+    }
+    int end = p + digits(value);
+    if (value < 0) {
+      s[p] = '-';
+      value = -value;
+    }
+    int i = end - 1;
+    for (; value > Integer.MAX_VALUE; i--) {
+      long q = value / 10;
+      s[i] = (byte) ('0' + value - q * 10);
+      value = q;
+    }
+    int v = (int) value;
+    do {
+      int q = v / 10;
+      s[i--] = (byte) ('0' + v - q * 10);
+      v = q;
+    } while (v != 0);
+    return end;
   }
 }

@@ -157,7 +157,10 @@ final class RedisKeys {
     }
   }
 
-  /** The hash tag of a client: the id when plain and short, else a sanitized head + '~' + SHA-256 hex. */
+  /**
+   * The hash tag of a client: the id when plain and short, else a sanitized head + {@code ~} + SHA-256 hex;
+   * always ASCII.
+   */
   static String tag(String clientId) {
     if (clientId.length() <= MAX_VERBATIM_LENGTH && isPlain(clientId)) {
       return clientId;

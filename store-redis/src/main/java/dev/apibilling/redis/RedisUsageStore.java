@@ -78,6 +78,8 @@ public final class RedisUsageStore implements UsageStore {
   private final @Nullable AbstractRedisClient ownedClient;
   private final @Nullable ClientResources ownedResources;
   private final RedisKeys keys;
+  /** The key prefix as bytes (ASCII by {@link RedisKeys#validPrefix}). */
+  private final byte[] prefixBytes;
   private final Duration commandTimeout;
   private final long timeoutNanos;
   private final long graceMillis;
@@ -99,6 +101,7 @@ public final class RedisUsageStore implements UsageStore {
     this.ownedClient = ownedClient;
     this.ownedResources = ownedResources;
     this.keys = new RedisKeys(b.keyPrefix);
+    this.prefixBytes = keys.prefix().getBytes(StandardCharsets.US_ASCII);
     this.commandTimeout = b.commandTimeout;
     this.timeoutNanos = b.commandTimeout.toNanos();
     this.graceMillis = b.windowGrace.toMillis();
@@ -172,14 +175,15 @@ public final class RedisUsageStore implements UsageStore {
 
   @Override
   public ChargeResult charge(ChargeRequest request) {
-    String base = keys.base(request.clientId());
     long now = request.now();
     long epochDay = request.epochDay();
     long daysTtl = Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now);
     long oldestDay = Math.floorDiv(now - retentionMillis, DAY_MILLIS);
     if (isPlain(request)) {
-      return plainCharge(new PlainChargeArguments(request, base, daysTtl, oldestDay, graceMillis));
+      return plainCharge(new PlainChargeArguments(request, prefixBytes, RedisKeys.tag(request.clientId()),
+          daysTtl, oldestDay, graceMillis));
     }
+    String base = keys.base(request.clientId());
     String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
         ? events.outboxOf(base).stream() : null;
     ChargeArguments args = new ChargeArguments(request, base, daysTtl, oldestDay, graceMillis, outbox,
@@ -203,7 +207,7 @@ public final class RedisUsageStore implements UsageStore {
   /** A plain charge by its own, leaner script ({@link RedisScripts#PLAIN_CHARGE}). */
   private ChargeResult plainCharge(PlainChargeArguments args) {
     long[] reply = evalLongs(plainCharge, args);
-    if (reply.length != args.keys.length - PlainChargeArguments.K_FIRST_WINDOW + 1) {
+    if (reply.length != args.windows() + 1) {
       throw new UsageStoreException("unexpected reply from Redis: " + Arrays.toString(reply));
     }
     return new ChargeResult(reply[0] == 1, Arrays.copyOfRange(reply, 1, reply.length), false, null, 0, 0);
@@ -382,10 +386,11 @@ public final class RedisUsageStore implements UsageStore {
   private long[] evalLongs(Script script, PlainChargeArguments args) {
     long end = System.nanoTime() + timeoutNanos;
     try {
-      return call(() -> redis.dispatch(CommandType.EVALSHA, new LongsOutput(), args.commandArgs(script.sha)),
+      return call(() -> redis.dispatch(CommandType.EVALSHA, new LongsOutput(), args.script(script.shaBytes)),
           timeoutNanos);
     } catch (RedisNoScriptException e) {
-      return call(() -> redis.dispatch(CommandType.EVAL, new LongsOutput(), args.commandArgs(script.text)),
+      byte[] text = script.text.getBytes(StandardCharsets.UTF_8);
+      return call(() -> redis.dispatch(CommandType.EVAL, new LongsOutput(), args.script(text)),
           Math.max(1, end - System.nanoTime()));
     }
   }
@@ -478,10 +483,13 @@ public final class RedisUsageStore implements UsageStore {
   static final class Script {
     final String text;
     final String sha;
+    /** {@link #sha} as ASCII bytes. */
+    final byte[] shaBytes;
 
     Script(String text) {
       this.text = text;
       this.sha = sha1(text);
+      this.shaBytes = sha.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String sha1(String text) {
