@@ -7,7 +7,6 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,12 +53,12 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
     static final int SIZE = 1024;
     /** Past this the scratch goes to the buffer before the next key or number. */
     static final int FLUSH = SIZE - MAX_KEY_HEAD - 32;
-    static final FastThreadLocal<byte[]> OF_THREAD = new FastThreadLocal<>() {
-      @Override
-      protected byte[] initialValue() {
-        return new byte[SIZE];
-      }
-    };
+    /**
+     * A plain {@code ThreadLocal} (not Netty's {@code FastThreadLocal}, whose thread map keeps its instances
+     * strongly): the encoding threads may outlive a redeployed web application, and its classes must not stay
+     * reachable from them; the value is a JDK array and the thread map holds the key weakly.
+     */
+    static final ThreadLocal<byte[]> OF_THREAD = ThreadLocal.withInitial(() -> new byte[SIZE]);
 
     private Scratch() {}
   }
