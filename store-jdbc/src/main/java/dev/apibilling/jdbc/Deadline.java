@@ -44,6 +44,11 @@ final class Deadline {
     bounded = true;
   }
 
+  /** Whether the connection of this call is {@link #bound bound} to this deadline. */
+  boolean isBound() {
+    return bounded;
+  }
+
   /** Shortens the socket timeout of a connection {@link #bound bound} to this deadline to what is left. */
   void rebound(Connection c) throws SQLException {
     if (bounded) {

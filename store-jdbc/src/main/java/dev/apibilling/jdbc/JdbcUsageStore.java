@@ -351,7 +351,9 @@ public final class JdbcUsageStore implements UsageStore {
           deadline.bound(c);
         }
         T result = work.run(c, deadline);
-        deadline.rebound(c);          // the commit's round trip ends at the deadline too
+        if (!c.getAutoCommit()) {
+          deadline.rebound(c);        // the commit's round trip ends at the deadline too (none in auto-commit)
+        }
         return committed(c, result);
       } catch (SQLException e) {
         if (attempt < MAX_ATTEMPTS && Failures.retryable(e) && !deadline.expired()) {

@@ -84,7 +84,7 @@ final class PostgresOperations extends Operations {
       ends[i] = s.end();
       limits[i] = s.limit();
     }
-    try (PreparedStatement ps = prepare(c, charge, d)) {
+    try (PreparedStatement ps = preparePg(c, charge, d)) {
       ps.setString(PostgresCharge.CLIENT.at(), r.clientId());
       ps.setArray(PostgresCharge.POLICIES.at(), c.createArrayOf("text", policies));
       ps.setArray(PostgresCharge.STARTS.at(), c.createArrayOf("bigint", starts));
@@ -117,9 +117,20 @@ final class PostgresOperations extends Operations {
     }
   }
 
+  /**
+   * A statement bounded by what is left of the call's deadline. On a connection {@link Deadline#bound bound}
+   * to it, the socket timeout alone: pgjdbc's query timeout is a timer task on the client (scheduled and
+   * cancelled on one shared timer per statement) that would fire a second after the socket timeout (see
+   * {@link Deadline#seconds}), so after the call has failed; it is set only on connections not bound.
+   */
+  static PreparedStatement preparePg(Connection c, String sql, Deadline d) throws SQLException {
+    d.rebound(c);
+    return d.isBound() ? c.prepareStatement(sql) : prepare(c, sql, d.seconds());
+  }
+
   /** A plain charge of one window: scalars in, the count (or -1 minus it when refused) out. */
   private ChargeResult chargeOne(Connection c, ChargeRequest r, WindowSlot w, Deadline d) throws SQLException {
-    try (PreparedStatement ps = prepare(c, chargeOne, d)) {
+    try (PreparedStatement ps = preparePg(c, chargeOne, d)) {
       ps.setString(PostgresChargeOne.CLIENT.at(), r.clientId());
       ps.setString(PostgresChargeOne.POLICY.at(), w.policy());
       ps.setLong(PostgresChargeOne.START.at(), w.start());
@@ -137,7 +148,7 @@ final class PostgresOperations extends Operations {
 
   @Override
   long settle(Connection c, SettleRequest r, Deadline d) throws SQLException {
-    try (PreparedStatement ps = prepare(c, settle, d)) {
+    try (PreparedStatement ps = preparePg(c, settle, d)) {
       ps.setString(Settle.CLIENT.at(), r.clientId());
       ps.setString(Settle.RESERVATION.at(), r.reservationId());
       ps.setLong(Settle.ACTUAL.at(), r.actualCredits());
@@ -159,7 +170,7 @@ final class PostgresOperations extends Operations {
       starts[i] = windows.get(i).start();
       ends[i] = windows.get(i).end();
     }
-    try (PreparedStatement ps = prepare(c, usage, d)) {
+    try (PreparedStatement ps = preparePg(c, usage, d)) {
       ps.setString(1, clientId);
       ps.setArray(2, c.createArrayOf("text", policies));
       ps.setArray(3, c.createArrayOf("bigint", starts));
@@ -174,7 +185,7 @@ final class PostgresOperations extends Operations {
 
   @Override
   long deleteHistory(Connection c, String clientId, long fromDay, long toDay, Deadline d) throws SQLException {
-    try (PreparedStatement ps = prepare(c, deleteHistory, d)) {
+    try (PreparedStatement ps = preparePg(c, deleteHistory, d)) {
       ps.setString(1, clientId);
       ps.setLong(2, fromDay);
       ps.setLong(3, toDay);
