@@ -354,12 +354,7 @@ public final class ApiBilling implements AutoCloseable {
   public List<DailyUsage> usageHistory(String clientId, LocalDate from, LocalDate to) {
     Requirements.clientId(clientId);
     Requirements.dateRange(from, to);
-    List<DayTotal> days = timedCall("history", () -> store.history(clientId, from.toEpochDay(), to.toEpochDay()));
-    List<DailyUsage> result = new ArrayList<>(days.size());
-    for (DayTotal day : days) {
-      result.add(new DailyUsage(LocalDate.ofEpochDay(day.epochDay()), day.credits()));
-    }
-    return result;
+    return dailyUsage(timedCall("history", () -> store.history(clientId, from.toEpochDay(), to.toEpochDay())));
   }
 
   /**
@@ -375,8 +370,11 @@ public final class ApiBilling implements AutoCloseable {
     Requirements.clientId(clientId);
     Requirements.operation(operation);
     Requirements.dateRange(from, to);
-    List<DayTotal> days = timedCall("history",
-        () -> store.history(clientId, operation, from.toEpochDay(), to.toEpochDay()));
+    return dailyUsage(timedCall("history",
+        () -> store.history(clientId, operation, from.toEpochDay(), to.toEpochDay())));
+  }
+
+  private static List<DailyUsage> dailyUsage(List<DayTotal> days) {
     List<DailyUsage> result = new ArrayList<>(days.size());
     for (DayTotal day : days) {
       result.add(new DailyUsage(LocalDate.ofEpochDay(day.epochDay()), day.credits()));

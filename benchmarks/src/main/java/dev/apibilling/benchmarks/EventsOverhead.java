@@ -16,7 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -89,7 +88,7 @@ public final class EventsOverhead {
         RedisUsageStore on = RedisUsageStore.builder(client).keyPrefix(prefix + "on:").build();
         StatefulRedisConnection<String, String> admin = client.connect()) {
       Supplier<String> stats = () -> admin.sync().info("commandstats");
-      compare(out, "redis", off, on, rounds, stats, () -> cpuSeconds(admin.sync().info("cpu")));
+      compare(out, "redis", off, on, rounds, stats, () -> Measures.redisCpuSeconds(admin.sync().info("cpu")));
     } finally {
       client.shutdown();
       EventExportThroughput.deleteRedisKeys(prefix);
@@ -151,15 +150,15 @@ public final class EventsOverhead {
         ons[i][r] = b[i];
       }
     }
-    double offMedian = median(offs[0]);
-    double onMedian = median(ons[0]);
-    String server = stats == null ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", median(offs[1]), median(ons[1]));
-    boolean serverCpuKnown = !Double.isNaN(median(offs[3]));
-    String serverCpu = !serverCpuKnown ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", median(offs[3]), median(ons[3]));
-    double offCpu = median(offs[2]) + (serverCpuKnown ? median(offs[3]) : 0);
-    double onCpu = median(ons[2]) + (serverCpuKnown ? median(ons[3]) : 0);
+    double offMedian = Measures.median(offs[0]);
+    double onMedian = Measures.median(ons[0]);
+    String server = stats == null ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", Measures.median(offs[1]), Measures.median(ons[1]));
+    boolean serverCpuKnown = !Double.isNaN(Measures.median(offs[3]));
+    String serverCpu = !serverCpuKnown ? "-" : String.format(Locale.ROOT, "%.1f / %.1f", Measures.median(offs[3]), Measures.median(ons[3]));
+    double offCpu = Measures.median(offs[2]) + (serverCpuKnown ? Measures.median(offs[3]) : 0);
+    double onCpu = Measures.median(ons[2]) + (serverCpuKnown ? Measures.median(ons[3]) : 0);
     out.println(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f | %s | %.1f / %.1f | %s | %.2f |", name,
-        offMedian, onMedian, onMedian / offMedian, server, median(offs[2]), median(ons[2]), serverCpu,
+        offMedian, onMedian, onMedian / offMedian, server, Measures.median(offs[2]), Measures.median(ons[2]), serverCpu,
         offCpu / onCpu));
     off.close();
     on.close();
@@ -181,8 +180,8 @@ public final class EventsOverhead {
     double serverCpu = (serverCpuSeconds.getAsDouble() - serverCpuBefore) * 1e6 / Math.max(1, n);
     double micros = Double.NaN;
     if (stats != null) {
-      double[] a = evalsha(stats.get());
-      double[] b = evalsha(before);
+      double[] a = Measures.evalsha(stats.get());
+      double[] b = Measures.evalsha(before);
       micros = (a[1] - b[1]) / Math.max(1, a[0] - b[0]);
     }
     return new double[] {n / seconds, micros, jvmMicros, serverCpu};
@@ -190,17 +189,6 @@ public final class EventsOverhead {
 
   private static final com.sun.management.OperatingSystemMXBean OS =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
-  /** used_cpu_sys + used_cpu_user of an INFO cpu answer, seconds. */
-  private static double cpuSeconds(String info) {
-    double seconds = 0;
-    for (String line : info.split("\r?\n")) {
-      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
-        seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
-      }
-    }
-    return seconds;
-  }
 
   /** Runs {@value #THREADS} threads charging for {@code seconds}; returns the decisions made. */
   private static long phase(ApiBilling billing, int seconds) throws InterruptedException {
@@ -220,32 +208,5 @@ public final class EventsOverhead {
     }
     done.await();
     return count.sum();
-  }
-
-  /** {calls, usec} of evalsha in an INFO commandstats answer. */
-  private static double[] evalsha(String info) {
-    for (String line : info.split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:")) {
-        double calls = 0;
-        double usec = 0;
-        for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
-          String[] kv = part.split("=");
-          if (kv[0].equals("calls")) {
-            calls = Double.parseDouble(kv[1]);
-          } else if (kv[0].equals("usec")) {
-            usec = Double.parseDouble(kv[1]);
-          }
-        }
-        return new double[] {calls, usec};
-      }
-    }
-    return new double[] {0, 0};
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }

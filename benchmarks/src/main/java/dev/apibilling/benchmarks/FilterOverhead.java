@@ -137,7 +137,7 @@ public final class FilterOverhead {
     }
     double[] sorted = cpu.clone();
     Arrays.sort(sorted);
-    System.out.println(String.format(Locale.ROOT, "result\t%.1f\t%.3f\t%.3f", median(rates), median(cpu),
+    System.out.println(String.format(Locale.ROOT, "result\t%.1f\t%.3f\t%.3f", Measures.median(rates), Measures.median(cpu),
         sorted[sorted.length / 4]));
   }
 
@@ -186,12 +186,5 @@ public final class FilterOverhead {
       }
     }
     return Arrays.stream(counts).sum();
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }

@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -79,14 +78,14 @@ public final class RedisHotKeyFloor {
       out.println("| side | decisions/s (median) | of floor | server us per script call | JVM CPU us per decision "
           + "| server CPU us per decision | CPU us per decision |");
       out.println("|---|---:|---:|---:|---:|---:|---:|");
-      row(out, "floor", f, median(f[0]));
-      row(out, "apibilling", o, median(f[0]));
+      row(out, "floor", f, Measures.median(f[0]));
+      row(out, "apibilling", o, Measures.median(f[0]));
       double[] ratios = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         ratios[r] = o[0][r] / f[0][r];
       }
       out.println(String.format(Locale.ROOT, "median of the per-round ratios: %.2f; CPU per decision floor / "
-          + "apibilling: %.2f", median(ratios), (median(f[2]) + median(f[3])) / (median(o[2]) + median(o[3]))));
+          + "apibilling: %.2f", Measures.median(ratios), (Measures.median(f[2]) + Measures.median(f[3])) / (Measures.median(o[2]) + Measures.median(o[3]))));
     } finally {
       floorClient.shutdown();
       ourClient.shutdown();
@@ -97,8 +96,8 @@ public final class RedisHotKeyFloor {
   }
 
   private static void row(PrintStream out, String side, double[][] v, double floorMedian) {
-    out.println(String.format(Locale.ROOT, "| %s | %,.0f | %.2f | %.1f | %.1f | %.1f | %.1f |", side, median(v[0]),
-        median(v[0]) / floorMedian, median(v[1]), median(v[2]), median(v[3]), median(v[2]) + median(v[3])));
+    out.println(String.format(Locale.ROOT, "| %s | %,.0f | %.2f | %.1f | %.1f | %.1f | %.1f |", side, Measures.median(v[0]),
+        Measures.median(v[0]) / floorMedian, Measures.median(v[1]), Measures.median(v[2]), Measures.median(v[3]), Measures.median(v[2]) + Measures.median(v[3])));
   }
 
   /**
@@ -114,10 +113,10 @@ public final class RedisHotKeyFloor {
     double seconds = (System.nanoTime() - start) / 1e9;
     double jvm = (OS.getProcessCpuTime() - cpu) / 1e3 / n;
     String after = stats.info("commandstats") + stats.info("cpu");
-    double[] x = evalsha(after);
-    double[] y = evalsha(before);
+    double[] x = Measures.evalsha(after);
+    double[] y = Measures.evalsha(before);
     double micros = (x[1] - y[1]) / Math.max(1, x[0] - y[0]);
-    double server = (cpuSeconds(after) - cpuSeconds(before)) * 1e6 / n;
+    double server = (Measures.redisCpuSeconds(after) - Measures.redisCpuSeconds(before)) * 1e6 / n;
     return new double[] {n / seconds, micros, jvm, server};
   }
 
@@ -141,49 +140,11 @@ public final class RedisHotKeyFloor {
     return count.sum();
   }
 
-  /** used_cpu_sys + used_cpu_user of an INFO cpu answer, seconds. */
-  private static double cpuSeconds(String info) {
-    double seconds = 0;
-    for (String line : info.split("\r?\n")) {
-      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
-        seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
-      }
-    }
-    return seconds;
-  }
-
-  /** {calls, usec} of evalsha in an INFO commandstats answer. */
-  private static double[] evalsha(String info) {
-    for (String line : info.split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:")) {
-        double calls = 0;
-        double usec = 0;
-        for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
-          String[] kv = part.split("=");
-          if (kv[0].equals("calls")) {
-            calls = Double.parseDouble(kv[1]);
-          } else if (kv[0].equals("usec")) {
-            usec = Double.parseDouble(kv[1]);
-          }
-        }
-        return new double[] {calls, usec};
-      }
-    }
-    return new double[] {0, 0};
-  }
-
   private static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();
     } catch (java.io.IOException e) {
       return "?";
     }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }

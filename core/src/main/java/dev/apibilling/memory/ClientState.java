@@ -66,8 +66,8 @@ final class ClientState {
   private long todayTotal;
   /** {@code (epochDay, total)} pairs of days before {@link #todayEpochDay}, ascending; null if none. */
   private long @Nullable [] pastDays;
-  /** Per operation, its {@code (epochDay, total)} pairs, ascending; null if no operation has a total. */
-  private @Nullable HashMap<String, long[]> operationDays;
+  /** The daily totals of the client's operations; null if no operation has a total. */
+  private @Nullable OperationDays operationDays;
 
   /** The window list the state is hot for (the array in {@link #hot} counts its windows, in order). */
   private volatile @Nullable List<WindowSlot> hotSlots;
@@ -277,14 +277,8 @@ final class ClientState {
 
   /** The daily totals of {@code operation} from {@code from} to {@code to} inclusive, without empty days. */
   Map<Long, Long> history(String operation, long from, long to) {
-    Map<Long, Long> result = new TreeMap<>();
-    long[] days = operationDays == null ? null : operationDays.get(operation);
-    for (int i = 0; days != null && i < days.length; i += 2) {
-      if (days[i] >= from && days[i] <= to && days[i + 1] != 0) {
-        result.put(days[i], days[i + 1]);
-      }
-    }
-    return result;
+    OperationDays ops = operationDays;
+    return ops == null ? Map.of() : ops.history(operation, from, to);
   }
 
   /**
@@ -293,11 +287,8 @@ final class ClientState {
    */
   long deleteHistory(long from, long to) {
     cool();
-    HashMap<String, long[]> ops = operationDays;
-    if (ops != null) {
-      ops.replaceAll((operation, days) -> withoutDays(days, from, to));
-      ops.values().removeIf(days -> days.length == 0);
-      operationDays = ops.isEmpty() ? null : ops;
+    if (operationDays != null && operationDays.delete(from, to) == Long.MIN_VALUE) {
+      operationDays = null;
     }
     long days = 0;
     long[] past = pastDays;
@@ -348,14 +339,13 @@ final class ClientState {
       }
       pastDays = first == past.length ? null : first == 0 ? past : Arrays.copyOfRange(past, first, past.length);
     }
-    HashMap<String, long[]> ops = operationDays;
-    if (ops != null) {
-      ops.replaceAll((operation, days) -> withoutDays(days, Long.MIN_VALUE, oldestKept - 1));
-      ops.values().removeIf(days -> days.length == 0);
-      for (long[] days : ops.values()) {
-        extend((days[days.length - 2] + 1) * DAY_MILLIS + historyRetentionMillis);
+    if (operationDays != null) {
+      long latest = operationDays.delete(Long.MIN_VALUE, oldestKept - 1);
+      if (latest == Long.MIN_VALUE) {
+        operationDays = null;
+      } else {
+        extend((latest + 1) * DAY_MILLIS + historyRetentionMillis);
       }
-      operationDays = ops.isEmpty() ? null : ops;
     }
     if (todayEpochDay != Long.MIN_VALUE) {
       if (todayEpochDay < oldestKept) {
@@ -424,48 +414,10 @@ final class ClientState {
   }
 
   private void addOperationDaily(String operation, long epochDay, long credits) {
-    HashMap<String, long[]> ops = operationDays;
-    if (ops == null) {
-      ops = new HashMap<>(2);
-      operationDays = ops;
+    if (operationDays == null) {
+      operationDays = new OperationDays();
     }
-    long[] days = ops.get(operation);
-    int i = days == null ? 0 : days.length;
-    while (i > 0 && days[i - 2] > epochDay) {
-      i -= 2;
-    }
-    if (i == 0 || days[i - 2] != epochDay) {
-      long[] grown = new long[days == null ? 2 : days.length + 2];
-      if (days != null) {
-        System.arraycopy(days, 0, grown, 0, i);
-        System.arraycopy(days, i, grown, i + 2, days.length - i);
-      }
-      grown[i] = epochDay;
-      days = grown;
-      ops.put(operation, days);
-      i += 2;
-    }
-    days[i - 1] = saturated(days[i - 1] + credits);
-  }
-
-  /** The {@code (epochDay, total)} pairs of {@code days} outside {@code from} to {@code to} inclusive. */
-  private static long[] withoutDays(long[] days, long from, long to) {
-    int dropped = 0;
-    for (int i = 0; i < days.length; i += 2) {
-      dropped += days[i] >= from && days[i] <= to ? 2 : 0;
-    }
-    if (dropped == 0) {
-      return days;
-    }
-    long[] kept = new long[days.length - dropped];
-    int k = 0;
-    for (int i = 0; i < days.length; i += 2) {
-      if (days[i] < from || days[i] > to) {
-        kept[k++] = days[i];
-        kept[k++] = days[i + 1];
-      }
-    }
-    return kept;
+    operationDays.add(operation, epochDay, credits);
   }
 
   private void addDaily(long epochDay, long credits) {
