@@ -70,7 +70,7 @@ final class BilledHttpTest {
 
   @Test
   void usageEventsNameTheHandlerItsRouteTheStatusAndTheRecordedHeader() throws Exception {
-    assertThat(settled(() -> get("/api/sized/xl", "key-events", "X-Workflow-Id", "wf-7")).statusCode())
+    assertThat(settled("events", () -> get("/api/sized/xl", "key-events", "X-Workflow-Id", "wf-7")).statusCode())
         .isEqualTo(200);
     List<UsageEvent> events = billing.usageEvents("events", Instant.EPOCH,
         Instant.parse(BillingTestApp.START).plusSeconds(60), null, 10).events();
@@ -83,7 +83,7 @@ final class BilledHttpTest {
 
   @Test
   void billedMethodCostsOneCreditAndAnswersWithRateLimitFields() throws Exception {
-    HttpResponse<String> r = settled(() -> get("/api/ping", "key-annotated"));
+    HttpResponse<String> r = settled("annotated", () -> get("/api/ping", "key-annotated"));
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("pong");
@@ -100,8 +100,8 @@ final class BilledHttpTest {
 
   @Test
   void creditsOfTheAnnotationAreCharged() throws Exception {
-    assertThat(settled(() -> post("/api/reports", "key-credits")).statusCode()).isEqualTo(200);
-    assertThat(settled(() -> post("/api/reports", "key-credits")).statusCode()).isEqualTo(200);
+    assertThat(settled("credits", () -> post("/api/reports", "key-credits")).statusCode()).isEqualTo(200);
+    assertThat(settled("credits", () -> post("/api/reports", "key-credits")).statusCode()).isEqualTo(200);
 
     assertThat(used("credits", "day")).isEqualTo(10);
     assertThat(used("credits", "month")).isEqualTo(10);
@@ -109,10 +109,10 @@ final class BilledHttpTest {
 
   @Test
   void classLevelBilledAppliesToMethodsAndAMethodAnnotationOverridesIt() throws Exception {
-    assertThat(settled(() -> get("/api/class/inherited", "key-perclass")).statusCode()).isEqualTo(200);
+    assertThat(settled("perclass", () -> get("/api/class/inherited", "key-perclass")).statusCode()).isEqualTo(200);
     assertThat(used("perclass", "day")).isEqualTo(2);
 
-    assertThat(settled(() -> get("/api/class/override", "key-perclass")).statusCode()).isEqualTo(200);
+    assertThat(settled("perclass", () -> get("/api/class/override", "key-perclass")).statusCode()).isEqualTo(200);
     assertThat(used("perclass", "day")).isEqualTo(5);
 
     HttpResponse<String> free = get("/api/class/free", "key-perclass");
@@ -123,15 +123,15 @@ final class BilledHttpTest {
 
   @Test
   void inheritedHandlerMethodIsBilledPerControllerClass() throws Exception {
-    assertThat(settled(() -> get("/api/cheap/items", "key-inherit")).statusCode()).isEqualTo(200);
+    assertThat(settled("inherit", () -> get("/api/cheap/items", "key-inherit")).statusCode()).isEqualTo(200);
     assertThat(used("inherit", "day")).isEqualTo(1);
-    assertThat(settled(() -> get("/api/dear/items", "key-inherit")).statusCode()).isEqualTo(200);
+    assertThat(settled("inherit", () -> get("/api/dear/items", "key-inherit")).statusCode()).isEqualTo(200);
     assertThat(used("inherit", "day")).isEqualTo(1 + 6);
   }
 
   @Test
   void methodsWithoutBilledAreBilledOnlyByCostRules() throws Exception {
-    HttpResponse<String> ruled = settled(() -> get("/api/plain/ruled", "key-ruled"));
+    HttpResponse<String> ruled = settled("ruled", () -> get("/api/plain/ruled", "key-ruled"));
     assertThat(ruled.statusCode()).isEqualTo(200);
     assertThat(used("ruled", "day")).isEqualTo(4);
     assertThat(header(ruled, "X-RateLimit-Remaining")).isEqualTo("96");
@@ -146,11 +146,11 @@ final class BilledHttpTest {
 
   @Test
   void costExpressionPricesTheRequestFromItsParameters() throws Exception {
-    assertThat(settled(() -> get("/api/pages?pages=7", "key-spel")).statusCode()).isEqualTo(200);
+    assertThat(settled("spel", () -> get("/api/pages?pages=7", "key-spel")).statusCode()).isEqualTo(200);
     assertThat(used("spel", "day")).isEqualTo(7);
 
-    assertThat(settled(() -> get("/api/sized/xl", "key-spel")).statusCode()).isEqualTo(200);
-    assertThat(settled(() -> get("/api/sized/s", "key-spel")).statusCode()).isEqualTo(200);
+    assertThat(settled("spel", () -> get("/api/sized/xl", "key-spel")).statusCode()).isEqualTo(200);
+    assertThat(settled("spel", () -> get("/api/sized/s", "key-spel")).statusCode()).isEqualTo(200);
     assertThat(used("spel", "day")).isEqualTo(7 + 10 + 2);
   }
 
@@ -176,7 +176,7 @@ final class BilledHttpTest {
 
   @Test
   void costFunctionBeanPricesTheRequest() throws Exception {
-    assertThat(settled(() -> get("/api/tokens", "key-function", "X-Tokens", "12")).statusCode()).isEqualTo(200);
+    assertThat(settled("function", () -> get("/api/tokens", "key-function", "X-Tokens", "12")).statusCode()).isEqualTo(200);
     assertThat(used("function", "day")).isEqualTo(12);
 
     HttpResponse<String> unpriced = get("/api/tokens", "key-function");
@@ -187,10 +187,10 @@ final class BilledHttpTest {
 
   @Test
   void actualCostReportedByTheHandlerIsCommittedInsteadOfTheReservation() throws Exception {
-    assertThat(settled(() -> get("/api/actual?used=4", "key-actual")).statusCode()).isEqualTo(200);
+    assertThat(settled("actual", () -> get("/api/actual?used=4", "key-actual")).statusCode()).isEqualTo(200);
     assertThat(used("actual", "day")).isEqualTo(4);
 
-    assertThat(settled(() -> get("/api/actual?used=25", "key-actual")).statusCode()).isEqualTo(200);
+    assertThat(settled("actual", () -> get("/api/actual?used=25", "key-actual")).statusCode()).isEqualTo(200);
     assertThat(used("actual", "day")).isEqualTo(4 + 10); // never more than reserved
   }
 
@@ -225,7 +225,7 @@ final class BilledHttpTest {
 
   @Test
   void concurrentBurstIsGrantedExactlyTheLimit() throws Exception {
-    long settledBefore = settleCalls();
+    long settledBefore = settleCalls("burst");
     List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       burst.add(HTTP.sendAsync(request("/api/ping", "key-burst").GET().build(),
@@ -235,7 +235,7 @@ final class BilledHttpTest {
         .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
 
     assertThat(byStatus).containsOnly(entry(200, 5L), entry(429, 15L));
-    awaitSettleCalls(settledBefore + 5);
+    awaitSettleCalls("burst", settledBefore + 5);
     assertThat(used("burst", "day")).isEqualTo(5);
   }
 
@@ -268,9 +268,9 @@ final class BilledHttpTest {
 
   @Test
   void serverErrorsAreRefunded() throws Exception {
-    HttpResponse<String> thrown = settled(() -> get("/api/boom", "key-refund"));
-    HttpResponse<String> caught = settled(() -> get("/api/caught", "key-refund"));
-    HttpResponse<String> answered = settled(() -> get("/api/unavailable", "key-refund"));
+    HttpResponse<String> thrown = settled("refund", () -> get("/api/boom", "key-refund"));
+    HttpResponse<String> caught = settled("refund", () -> get("/api/caught", "key-refund"));
+    HttpResponse<String> answered = settled("refund", () -> get("/api/unavailable", "key-refund"));
 
     assertThat(thrown.statusCode()).isEqualTo(500);
     assertThat(thrown.body()).doesNotContain("\tat ");
@@ -279,28 +279,28 @@ final class BilledHttpTest {
     assertThat(answered.statusCode()).isEqualTo(503);
     assertThat(used("refund", "day")).isZero();
 
-    assertThat(settled(() -> get("/api/ping", "key-refund")).statusCode()).isEqualTo(200);
+    assertThat(settled("refund", () -> get("/api/ping", "key-refund")).statusCode()).isEqualTo(200);
     assertThat(used("refund", "day")).isEqualTo(1);
   }
 
   @Test
   void asyncHandlerIsChargedWhenItCompletes() throws Exception {
-    long settled = settleCalls();
+    long settled = settleCalls("async");
     HttpResponse<String> r = get("/api/async", "key-async");
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("later");
     assertThat(header(r, "X-RateLimit-Remaining")).isEqualTo("97");
-    awaitSettleCalls(settled + 1);
+    awaitSettleCalls("async", settled + 1);
     // committed, not merely held: a reservation left unsettled would be given back once it expires
     clock.advance(Duration.ofMinutes(11));
-    assertThat(settled(() -> get("/api/ping", "key-async")).statusCode()).isEqualTo(200);
+    assertThat(settled("async", () -> get("/api/ping", "key-async")).statusCode()).isEqualTo(200);
     assertThat(used("async", "day")).isEqualTo(3 + 1);
   }
 
   @Test
   void asyncResultReadyBeforeTheHandlerReturnsIsSettledWithItsFinalStatus() throws Exception {
-    HttpResponse<String> r = settled(() -> get("/api/async-ready", "key-asyncready"));
+    HttpResponse<String> r = settled("asyncready", () -> get("/api/async-ready", "key-asyncready"));
 
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(used("asyncready", "day")).as("a 503, not the 200 the response had when async started").isZero();
@@ -308,7 +308,7 @@ final class BilledHttpTest {
 
   @Test
   void retryWithTheSameIdempotencyKeyIsChargedOnce() throws Exception {
-    assertThat(settled(() -> post("/api/reports", "key-idem", "Idempotency-Key", "order-42")).statusCode())
+    assertThat(settled("idem", () -> post("/api/reports", "key-idem", "Idempotency-Key", "order-42")).statusCode())
         .isEqualTo(200);
     HttpResponse<String> retry = post("/api/reports", "key-idem", "Idempotency-Key", "order-42");
     assertThat(retry.statusCode()).isEqualTo(200);
@@ -342,7 +342,7 @@ final class BilledHttpTest {
 
   @Test
   void authenticatedPrincipalIsTheClientBeforeAnyApiKey() throws Exception {
-    HttpResponse<String> r = settled(() -> get("/api/ping", "key-bearer", "X-Test-User", "alice"));
+    HttpResponse<String> r = settled("alice", () -> get("/api/ping", "key-bearer", "X-Test-User", "alice"));
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(used("alice", "day")).isEqualTo(1);
@@ -374,7 +374,7 @@ final class BilledHttpTest {
     assertThat(used("twokeys-a", "day")).isZero();
     assertThat(used("twokeys-b", "day")).isZero();
 
-    HttpResponse<String> same = settled(() -> get("/api/ping", "key-twokeys-a", "X-Api-Key", "key-twokeys-a",
+    HttpResponse<String> same = settled("twokeys-a", () -> get("/api/ping", "key-twokeys-a", "X-Api-Key", "key-twokeys-a",
         "Authorization", "Bearer key-twokeys-a"));
     assertThat(same.statusCode()).as("the same key twice is one key").isEqualTo(200);
     assertThat(used("twokeys-a", "day")).isEqualTo(1);
@@ -384,13 +384,13 @@ final class BilledHttpTest {
 
   @Test
   void headCostsWhatGetCostsByCostRuleAndByAnnotation() throws Exception {
-    HttpResponse<String> ruled = settled(() -> send(request("/api/plain/ruled", "key-head")
+    HttpResponse<String> ruled = settled("head", () -> send(request("/api/plain/ruled", "key-head")
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()));
     assertThat(ruled.statusCode()).isEqualTo(200);
     assertThat(ruled.body()).isEmpty();
     assertThat(used("head", "day")).as("GET /api/plain/ruled = 4").isEqualTo(4);
 
-    HttpResponse<String> annotated = settled(() -> send(request("/api/sized/xl", "key-head")
+    HttpResponse<String> annotated = settled("head", () -> send(request("/api/sized/xl", "key-head")
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build()));
     assertThat(annotated.statusCode()).isEqualTo(200);
     assertThat(used("head", "day")).as("@Billed of the GET handler: 10").isEqualTo(14);
@@ -467,10 +467,10 @@ final class BilledHttpTest {
    * Sends a request that reserves credits and waits until its reservation is settled: the server
    * settles after the handler, which may be just after the client has the whole response.
    */
-  private HttpResponse<String> settled(Call call) throws Exception {
-    long before = settleCalls();
+  private HttpResponse<String> settled(String client, Call call) throws Exception {
+    long before = settleCalls(client);
     HttpResponse<String> r = call.send();
-    awaitSettleCalls(before + 1);
+    awaitSettleCalls(client, before + 1);
     return r;
   }
 
@@ -479,13 +479,13 @@ final class BilledHttpTest {
     HttpResponse<String> send() throws Exception;
   }
 
-  private long settleCalls() {
-    return settles.count();
+  private long settleCalls(String client) {
+    return settles.count(client);
   }
 
   /** Waits, bounded, for a settlement that the server may make just after the response was sent. */
-  private void awaitSettleCalls(long expected) throws InterruptedException {
-    assertThat(settles.await(expected, Duration.ofSeconds(5))).isEqualTo(expected);
+  private void awaitSettleCalls(String client, long expected) throws InterruptedException {
+    assertThat(settles.await(client, expected, Duration.ofSeconds(5))).isEqualTo(expected);
   }
 
   private URI uri(String path) {

@@ -91,7 +91,7 @@ abstract class SecuredHttpTests {
   void nestedSpentQuotaIsAnswered429AndTheHandlersOwnCreditsAreReleased() throws Exception {
     long before = used("alice");
 
-    HttpResponse<String> r = settled(() -> get("/api/secure/nested?credits=5000", credentials("alice")));
+    HttpResponse<String> r = settled("alice", () -> get("/api/secure/nested?credits=5000", credentials("alice")));
 
     assertThat(r.statusCode()).isEqualTo(429);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
@@ -99,7 +99,7 @@ abstract class SecuredHttpTests {
     assertThat(header(r, "Retry-After")).isNotEmpty();
     assertThat(used("alice")).as("the @Billed credits are released, not charged").isEqualTo(before);
 
-    assertThat(settled(() -> get("/api/secure/nested?credits=5", credentials("alice"))).statusCode())
+    assertThat(settled("alice", () -> get("/api/secure/nested?credits=5", credentials("alice"))).statusCode())
         .isEqualTo(200);
     assertThat(used("alice")).as("both charges of a request that succeeds").isEqualTo(before + 2 + 5);
   }
@@ -108,8 +108,8 @@ abstract class SecuredHttpTests {
   void nestedSpentQuotaInAnAsynchronousHandlerIsNotChargedEither() throws Exception {
     long before = used("alice");
 
-    HttpResponse<String> spent = settled(() -> get("/api/secure/nested-async?credits=5000", credentials("alice")));
-    HttpResponse<String> unknown = settled(() -> get("/api/secure/nested-async?credits=1&client=nobody-at-all",
+    HttpResponse<String> spent = settled("alice", () -> get("/api/secure/nested-async?credits=5000", credentials("alice")));
+    HttpResponse<String> unknown = settled("alice", () -> get("/api/secure/nested-async?credits=1&client=nobody-at-all",
         credentials("alice")));
 
     assertThat(spent.statusCode()).isEqualTo(429);
@@ -122,7 +122,7 @@ abstract class SecuredHttpTests {
   void unknownClientRaisedByTheHandlerIs403AndNotCharged() throws Exception {
     long before = used("alice");
 
-    HttpResponse<String> r = settled(() -> get("/api/secure/unknown", credentials("alice")));
+    HttpResponse<String> r = settled("alice", () -> get("/api/secure/unknown", credentials("alice")));
 
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(JSON.readTree(r.body()).get("type").asText()).endsWith("/unknown-client");
@@ -133,14 +133,14 @@ abstract class SecuredHttpTests {
   void notFoundRaisedByTheHandlerIsNotChargedButOtherClientErrorsAre() throws Exception {
     long before = used("alice");
 
-    assertThat(settled(() -> get("/api/secure/status?code=404", credentials("alice"))).statusCode())
+    assertThat(settled("alice", () -> get("/api/secure/status?code=404", credentials("alice"))).statusCode())
         .isEqualTo(404);
     assertThat(used("alice")).as("404 costs nothing under below-500").isEqualTo(before);
-    assertThat(settled(() -> get("/api/secure/status?code=429", credentials("alice"))).statusCode())
+    assertThat(settled("alice", () -> get("/api/secure/status?code=429", credentials("alice"))).statusCode())
         .isEqualTo(429);
     assertThat(used("alice")).as("nor does a 429 whoever raised it").isEqualTo(before);
 
-    assertThat(settled(() -> get("/api/secure/status?code=409", credentials("alice"))).statusCode())
+    assertThat(settled("alice", () -> get("/api/secure/status?code=409", credentials("alice"))).statusCode())
         .isEqualTo(409);
     assertThat(used("alice")).as("the handler judged the request: charged").isEqualTo(before + 2);
   }
@@ -149,7 +149,7 @@ abstract class SecuredHttpTests {
   void routeThatDoesNotExistIsNotChargedAlthoughDefaultCreditsBillEveryHandler() throws Exception {
     long before = used("alice");
 
-    HttpResponse<String> missing = settled(() -> get("/api/secure/no-such-route", credentials("alice")));
+    HttpResponse<String> missing = settled("alice", () -> get("/api/secure/no-such-route", credentials("alice")));
 
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(header(missing, "RateLimit")).as("billed by default-credits first").isNotEmpty();
@@ -161,7 +161,7 @@ abstract class SecuredHttpTests {
     HttpResponse<String> anonymous = get("/error");
     assertThat(anonymous.statusCode()).as("open to everyone, yet billed: it needs a client").isEqualTo(401);
 
-    HttpResponse<String> r = settled(() -> get("/error", credentials("alice")));
+    HttpResponse<String> r = settled("alice", () -> get("/error", credentials("alice")));
     assertThat(header(r, "RateLimit")).isNotEmpty();
   }
 
@@ -169,7 +169,7 @@ abstract class SecuredHttpTests {
   void refundedResponseCarriesTheFieldsOfTheReservationNotOfTheRefund() throws Exception {
     long before = used("alice");
 
-    HttpResponse<String> r = settled(() -> get("/api/secure/fail", credentials("alice")));
+    HttpResponse<String> r = settled("alice", () -> get("/api/secure/fail", credentials("alice")));
 
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(header(r, "X-RateLimit-Remaining")).isEqualTo(Long.toString(1000 - before - 2));
@@ -190,7 +190,7 @@ abstract class SecuredHttpTests {
   @Test
   void authenticatedUserIsTheClientOfAPermittedBilledHandler() throws Exception {
     long before = used("alice");
-    assertThat(settled(() -> get("/api/public/billed", credentials("alice"))).body()).isEqualTo("public");
+    assertThat(settled("alice", () -> get("/api/public/billed", credentials("alice"))).body()).isEqualTo("public");
     assertThat(used("alice")).isEqualTo(before + 2);
   }
 
@@ -235,12 +235,12 @@ abstract class SecuredHttpTests {
   void methodSecurityDenialOfAnInQuotaUserIs403AndReleased() throws Exception {
     long before = used("alice");
 
-    HttpResponse<String> denied = settled(() -> get("/api/secure/admin", credentials("alice")));
+    HttpResponse<String> denied = settled("alice", () -> get("/api/secure/admin", credentials("alice")));
 
     assertThat(denied.statusCode()).isEqualTo(403);
     assertThat(used("alice")).as("the handler threw AccessDeniedException: refunded").isEqualTo(before);
     long adminBefore = used("admin");
-    assertThat(settled(() -> get("/api/secure/admin", credentials("admin"))).body()).isEqualTo("admin");
+    assertThat(settled("admin", () -> get("/api/secure/admin", credentials("admin"))).body()).isEqualTo("admin");
     assertThat(used("admin")).isEqualTo(adminBefore + 2);
   }
 
@@ -248,10 +248,10 @@ abstract class SecuredHttpTests {
   void filterOrderedAfterSpringSecurityBillsAWholePathOnceAtItsOwnCost() throws Exception {
     long before = used("alice");
 
-    assertThat(settled(() -> get("/api/metered/plain", credentials("alice"))).body()).isEqualTo("plain");
+    assertThat(settled("alice", () -> get("/api/metered/plain", credentials("alice"))).body()).isEqualTo("plain");
     assertThat(used("alice")).isEqualTo(before + 3);
 
-    HttpResponse<String> annotated = settled(() -> get("/api/metered/annotated", credentials("alice")));
+    HttpResponse<String> annotated = settled("alice", () -> get("/api/metered/annotated", credentials("alice")));
     assertThat(annotated.body()).isEqualTo("annotated");
     assertThat(used("alice")).as("the filter's 3, not @Billed's 7, and not both").isEqualTo(before + 3 + 3);
     assertThat(LOGGED).anyMatch(line -> line.startsWith("WARNING @Billed on ")
@@ -271,7 +271,7 @@ abstract class SecuredHttpTests {
   /** Spends the user's two credits of the day, so that the next billed request is denied. */
   void spend(String user) throws Exception {
     for (int i = 0; i < 2 && used(user) < 2; i++) {
-      settled(() -> get("/api/secure/ping", credentials(user)));
+      settled(user, () -> get("/api/secure/ping", credentials(user)));
     }
     assertThat(used(user)).isEqualTo(2);
   }
@@ -280,11 +280,11 @@ abstract class SecuredHttpTests {
     return billing.status(client).quotas().get(0).used();
   }
 
-  /** Sends a request that reserves credits and waits until the server settled it. */
-  HttpResponse<String> settled(Call call) throws Exception {
-    long before = settles.count();
+  /** Sends a request that reserves the client's credits and waits until the server settled it. */
+  HttpResponse<String> settled(String client, Call call) throws Exception {
+    long before = settles.count(client);
     HttpResponse<String> r = call.send();
-    assertThat(settles.await(before + 1, Duration.ofSeconds(5))).isEqualTo(before + 1);
+    assertThat(settles.await(client, before + 1, Duration.ofSeconds(5))).isEqualTo(before + 1);
     return r;
   }
 
