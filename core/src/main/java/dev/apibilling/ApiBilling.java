@@ -396,7 +396,10 @@ public final class ApiBilling implements AutoCloseable {
 
   /**
    * The client's usage events decided from {@code from} (inclusive) to {@code to} (exclusive), oldest
-   * first, delivered or not, in pages of at most {@code pageSize}: "why was I charged", audits.
+   * first, delivered or not, in pages of at most {@code pageSize}: "why was I charged", audits. A store
+   * may make the events of a client's concurrent charges visible slightly out of order (PostgreSQL does:
+   * see store-jdbc's README), so a page read while the client's charges are in flight may later gain an
+   * event older than its last; read the recent edge again for a complete record.
    *
    * @param after the {@link UsageEventPage#next} cursor of the previous page, or null for the first
    * @throws IllegalArgumentException if an argument is invalid

@@ -30,6 +30,8 @@ public interface UsageEventLog {
   /**
    * Events of a client decided at {@code from <= time < to} (epoch milliseconds), in record order,
    * delivered or not, up to {@code limit}, after the event at position {@code after} when not null.
+   * Concurrent charges of one client may commit their events out of record order; a reader then sees an
+   * event appear before one it already read.
    */
   List<StoredEvent> events(String clientId, long from, long to, @Nullable String after, int limit);
 

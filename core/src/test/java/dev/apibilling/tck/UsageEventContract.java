@@ -21,6 +21,7 @@ import dev.apibilling.spi.UsageStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -307,6 +308,53 @@ public abstract class UsageEventContract {
       assertThat(receiver.conflicts()).isEmpty();
       assertThat(receiver.contentTypes()).containsOnly(HttpEventSink.BATCH_CONTENT_TYPE);
     }
+  }
+
+  @Test
+  void plainChargesRacingGiveBacksAtTheLimitRecordOneEventPerGrantedCharge() throws Exception {
+    // one window and no key: the shortest path of every store; reservations given back make a full window
+    // grant again, so charges are refused and granted against counts that move under them
+    ApiBilling other = billing(track(newStore()), "instance-b");
+    billing.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 60)));
+    other.updateClientQuotas(client, List.of(QuotaDefinition.of(DAY, 60)));
+    List<Long> granted = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int thread = t;
+      futures.add(pool.submit(() -> {
+        ApiBilling mine = thread % 2 == 0 ? billing : other;
+        for (int i = 0; i < 60; i++) {
+          if (thread < 2) {
+            Charge charge = Charge.of(client, 1 + i % 3).with("thread", "t" + thread);
+            if (mine.tryCharge(charge).granted()) {
+              granted.add(charge.credits());
+            }
+          } else {
+            BillingDecision held = mine.reserve(Charge.of(client, 5));
+            if (held.granted()) {
+              assertThat(mine.release(held.reservation().orElseThrow())).isTrue();
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+
+    List<Long> recorded = new ArrayList<>();
+    for (UsageEvent e : eventsOf(client)) {
+      recorded.add(e.credits());
+      assertThat(e.metadata()).containsKey("thread");
+    }
+    assertThat(granted).as("some charges were refused").hasSizeLessThan(120);
+    assertThat(recorded).containsExactlyInAnyOrderElementsOf(granted);
+    long sum = granted.stream().mapToLong(Long::longValue).sum();
+    assertThat(billing.status(client).quotas().get(0).used()).isEqualTo(sum).isLessThanOrEqualTo(60);
+    assertThat(log(store).undelivered()).isEqualTo(granted.size());
   }
 
   @Test

@@ -529,6 +529,12 @@ $$;
 --    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited) of the window, 6 p_credits,
 --    7 p_day, 8 p_now, 9 p_event_id, 10 p_event_time, 11 p_event (as charge's).
 -- Answers the window's count after the charge, or -1 - its count when refused.
+-- Its usage event is written before the window row is locked, so that a hot client's charges, which queue
+-- on that row lock until each commits, do not also queue on one another's event writes; an event written
+-- for a charge that is then refused is deleted again in the same transaction, and a window that already
+-- looks spent (read without a lock) skips the early write (the event is written after the decision if the
+-- charge is granted after all). So an event is committed if and only if the credits are, as elsewhere, but
+-- the events of one client's concurrent charges may commit out of seq order (see usage_events).
 CREATE OR REPLACE FUNCTION ${prefix}charge_one(p_client text, p_policy text, p_start bigint, p_end bigint,
     p_limit bigint, p_credits bigint, p_day bigint, p_now bigint, p_event_id text, p_event_time bigint,
     p_event text)
@@ -537,7 +543,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_row record;
   v_used bigint[];
+  v_event bigint;
 BEGIN
+  IF p_event IS NOT NULL AND (p_limit = -1 OR NOT EXISTS (SELECT 1 FROM ${prefix}windows w
+      WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start
+        AND w.used > p_limit - p_credits)) THEN
+    INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
+    VALUES (p_client, p_event_id, p_event_time, p_event)
+    RETURNING seq INTO v_event;
+  END IF;
   IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
     PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
     PERFORM ${prefix}expire_reservations(p_client, p_now);
@@ -564,9 +578,12 @@ BEGIN
     END IF;
   END IF;
   IF v_used IS NULL THEN
+    IF v_event IS NOT NULL THEN
+      DELETE FROM ${prefix}events WHERE seq = v_event;
+    END IF;
     RETURN -1 - (${prefix}keep_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end]))[1];
   END IF;
-  IF p_event IS NOT NULL THEN
+  IF p_event IS NOT NULL AND v_event IS NULL THEN
     PERFORM ${prefix}record_event(p_client, p_event_id, p_event_time, p_event);
   END IF;
   RETURN v_used[1];
