@@ -1,6 +1,7 @@
 package dev.apibilling.redis;
 
 import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.WindowSlot;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
@@ -10,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The KEYS and ARGV of the plain-charge script ({@link RedisScripts#PLAIN_CHARGE}), by name, as
@@ -38,6 +40,10 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
    * next window.
    */
   static final int FIRST_WINDOW = 5;
+  /*
+   * With a usage event, one key (the event outbox) follows the window counters, and two ARGV follow the
+   * windows': the event's compact record, then the event retention in milliseconds.
+   */
 
   /** KEYS: the client's reservation index. */
   static final int K_RESERVATIONS = 0;
@@ -69,13 +75,25 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
   private final String tag;
   private final List<WindowSlot> slots;
   final long[] argv;
+  /** The event outbox with a usage event, else null. */
+  private final @Nullable String outbox;
+  /** The event's compact record with a usage event, else null. */
+  private final @Nullable String event;
+  private final long eventRetentionMillis;
   /** The SHA-1 (or the text) of the script, the first argument. */
   private byte[] script;
 
-  /** The arguments of {@code request} for the client tagged {@code tag} in keys that start with {@code prefix}. */
+  /**
+   * The arguments of {@code request} for the client tagged {@code tag} in keys that start with
+   * {@code prefix}; {@code outbox} is the event outbox when the request carries a usage event.
+   */
   PlainChargeArguments(ChargeRequest request, byte[] prefix, String tag, long daysTtl, long oldestDay,
-      long graceMillis) {
+      long graceMillis, @Nullable String outbox, long eventRetentionMillis) {
     super(StringCodec.UTF8);
+    EventRecord e = request.event();
+    this.outbox = e == null ? null : outbox;
+    this.event = e == null || outbox == null ? null : e.payload();
+    this.eventRetentionMillis = eventRetentionMillis;
     this.prefix = prefix;
     this.tag = tag;
     List<WindowSlot> s = request.windows();
@@ -110,10 +128,15 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
     return this;
   }
 
+  /** The number of keys: the reservation index, the daily totals, the windows, the outbox if any. */
+  private int keys() {
+    return K_FIRST_WINDOW + slots.size() + (outbox == null ? 0 : 1);
+  }
+
   @Override
   public int count() {
     // the script, the number of keys, the keys, the ARGV
-    return 2 + K_FIRST_WINDOW + slots.size() + argv.length;
+    return 2 + keys() + argv.length + (event == null ? 0 : 2);
   }
 
   @Override
@@ -124,7 +147,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
     buf.writeBytes(s, 0, p);
     buf.writeBytes(script);
     p = crLf(s, 0);
-    p = number(s, p, K_FIRST_WINDOW + slots.size());
+    p = number(s, p, keys());
     int base = prefix.length + tag.length() + 3;
     p = keyHead(s, p, base + 1);
     s[p++] = 'r';
@@ -148,6 +171,9 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
       p = digits(s, 1, start);
       p = crLf(s, p);
     }
+    if (outbox != null) {
+      p = text(buf, s, p, outbox);
+    }
     for (long value : argv) {
       if (p > Scratch.FLUSH) {
         buf.writeBytes(s, 0, p);
@@ -155,7 +181,22 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
       }
       p = number(s, p, value);
     }
+    if (event != null) {
+      p = text(buf, s, p, event);
+      p = number(s, p, eventRetentionMillis);
+    }
     buf.writeBytes(s, 0, p);
+  }
+
+  /**
+   * Writes what is at {@code 0 .. p} of {@code s}, then {@code value} as a bulk string of its UTF-8, to
+   * {@code buf}; returns where the scratch starts again (it holds the value's closing CRLF).
+   */
+  private static int text(ByteBuf buf, byte[] s, int p, String value) {
+    p = head(s, p, ByteBufUtil.utf8Bytes(value));
+    buf.writeBytes(s, 0, p);
+    ByteBufUtil.writeUtf8(buf, value);
+    return crLf(s, 0);
   }
 
   /**
@@ -208,13 +249,19 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
   @Override
   public String toCommandString() {
     String base = new String(prefix, StandardCharsets.US_ASCII) + '{' + tag + "}:";
-    StringBuilder b = new StringBuilder("<script> ").append(K_FIRST_WINDOW + slots.size()).append(' ')
+    StringBuilder b = new StringBuilder("<script> ").append(keys()).append(' ')
         .append(RedisKeys.reservations(base)).append(' ').append(RedisKeys.days(base));
     for (WindowSlot slot : slots) {
       b.append(' ').append(RedisKeys.window(base, slot));
     }
+    if (outbox != null) {
+      b.append(' ').append(outbox);
+    }
     for (long value : argv) {
       b.append(' ').append(value);
+    }
+    if (event != null) {
+      b.append(" <event> ").append(eventRetentionMillis);
     }
     return b.toString();
   }

@@ -307,8 +307,9 @@ final class RedisScripts {
       """;
 
   /**
-   * One plain charge: {@link dev.apibilling.spi.ChargeMode#CHARGE} without an idempotency key, a usage event or an operation,
-   * the common decision, with the semantics of {@link #CHARGE} for it and less work: fewer arguments (the
+   * One plain charge: {@link dev.apibilling.spi.ChargeMode#CHARGE} without an idempotency key or an
+   * operation, with or without a usage event: the common decision, with the semantics of {@link #CHARGE}
+   * for it and less work: fewer arguments (the
    * TTLs come computed), one {@code EXISTS} instead of the reservation scan while the client holds no
    * reservation, each window counted by its {@code INCRBY} (taken back when the charge is denied) instead
    * of a {@code GET} first, and no functions or tables for the features it does not use. KEYS and ARGV as
@@ -317,7 +318,8 @@ final class RedisScripts {
    */
   static final String PLAIN_CHARGE = """
       -- KEYS (mirrored by PlainChargeArguments.K_*):
-      --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters
+      --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters, then the event outbox when
+      --   the charge records a usage event (the last key)
       -- ARGV (mirrored by PlainChargeArguments):
       --   NOW           the caller's clock, epoch ms
       --   CREDITS       credits asked for
@@ -327,6 +329,8 @@ final class RedisScripts {
       --   FIRST_WINDOW  window 1: its limit (-1 unlimited), the TTL its counter gets (window end + grace
       --                 - now, at least 1), the PTTL below which an existing counter is extended to that
       --                 TTL (the TTL less half the grace); then the same three of window 2, ...
+      --   EVENT         after the windows, with a usage event: its compact record, then the event
+      --                 retention, ms (as the decision script's recordEvent writes them)
       local NOW, CREDITS, DAY, DAYS_TTL, OLDEST_DAY, FIRST_WINDOW = 1, 2, 3, 4, 5, 6
       local K_RESERVATIONS, K_DAYS, K_FIRST_WINDOW = 1, 2, 3
       local MAX = 9007199254740991
@@ -341,6 +345,12 @@ final class RedisScripts {
       -- all the credits) what was added to it
       local credits = tonumber(ARGV[CREDITS])
       local n = #KEYS - 2
+      local event = nil
+      if #ARGV < FIRST_WINDOW - 1 + 3 * n then
+        -- one key and two ARGV more than windows alone: the outbox and the event
+        n = n - 1
+        event = FIRST_WINDOW + 3 * n
+      end
       local reply = {1}
       local added = nil
       for i = 1, n do
@@ -405,6 +415,17 @@ final class RedisScripts {
         end
         if tonumber(ARGV[DAYS_TTL]) > redis.call('PTTL', days) then
           redis.call('PEXPIRE', days, ARGV[DAYS_TTL])
+        end
+      end
+
+      -- the usage event, as the decision script's recordEvent writes it
+      if event then
+        local id = redis.call('XADD', KEYS[#KEYS], '*', 'e', ARGV[event])
+        local ms = tonumber(string.match(id, '^%d+'))
+        local day = math.floor(ms / 86400000)
+        local index = string.sub(KEYS[K_RESERVATIONS], 1, -2) .. 'e:' .. string.format('%d', day)
+        if redis.call('RPUSH', index, id) == 1 then
+          redis.call('PEXPIRE', index, string.format('%d', (day + 1) * 86400000 + tonumber(ARGV[event + 1]) - ms))
         end
       end
       return reply

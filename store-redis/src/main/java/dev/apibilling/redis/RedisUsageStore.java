@@ -180,8 +180,9 @@ public final class RedisUsageStore implements UsageStore {
     long daysTtl = Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now);
     long oldestDay = Math.floorDiv(now - retentionMillis, DAY_MILLIS);
     if (isPlain(request)) {
+      String outbox = request.event() == null ? null : events.outboxOf(keys.base(request.clientId())).stream();
       return plainCharge(new PlainChargeArguments(request, prefixBytes, RedisKeys.tag(request.clientId()),
-          daysTtl, oldestDay, graceMillis));
+          daysTtl, oldestDay, graceMillis, outbox, eventRetentionMillis));
     }
     String base = keys.base(request.clientId());
     String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
@@ -198,9 +199,9 @@ public final class RedisUsageStore implements UsageStore {
         held.isEmpty() ? null : held, number(reply.get(3)), number(reply.get(4)));
   }
 
-  /** Whether {@code request} is a plain charge: no idempotency key, usage event or operation. */
+  /** Whether {@code request} is a plain charge: no idempotency key or operation (a usage event or not). */
   private static boolean isPlain(ChargeRequest request) {
-    return request.mode() == ChargeMode.CHARGE && request.idempotencyKey() == null && request.event() == null
+    return request.mode() == ChargeMode.CHARGE && request.idempotencyKey() == null
         && request.operation() == null;
   }
 
