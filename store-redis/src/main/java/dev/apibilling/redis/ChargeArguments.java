@@ -54,10 +54,10 @@ final class ChargeArguments {
 
   /**
    * The arguments of {@code request} for the client keys under {@code base}; with {@code outbox} not null
-   * (a charge with a usage event) the event's record and retention follow the windows.
+   * (a charge with a usage event) the event's record follows the windows.
    */
   ChargeArguments(ChargeRequest request, String base, long daysTtl, long oldestDay, long graceMillis,
-      @Nullable String outbox, long eventRetentionMillis) {
+      @Nullable String outbox) {
     List<WindowSlot> slots = request.windows();
     int n = slots.size();
     String idempotencyKey = request.idempotencyKey();
@@ -77,7 +77,7 @@ final class ChargeArguments {
     } else if (outbox != null) {
       k[next] = outbox;
     }
-    String[] a = new String[FIRST_WINDOW + 2 * n + (outbox != null ? 2 : 0)];
+    String[] a = new String[FIRST_WINDOW + 2 * n + (outbox != null ? 1 : 0)];
     a[BASE] = base;
     a[NOW] = Long.toString(request.now());
     a[CREDITS] = Long.toString(request.credits());
@@ -98,7 +98,6 @@ final class ChargeArguments {
     }
     if (outbox != null) {
       a[FIRST_WINDOW + 2 * n] = request.event().payload();
-      a[FIRST_WINDOW + 2 * n + 1] = Long.toString(eventRetentionMillis);
     }
     this.keys = k;
     this.argv = a;

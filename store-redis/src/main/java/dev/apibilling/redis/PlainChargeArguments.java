@@ -41,8 +41,8 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
    */
   static final int FIRST_WINDOW = 5;
   /*
-   * With a usage event, one key (the event outbox) follows the window counters, and two ARGV follow the
-   * windows': the event's compact record, then the event retention in milliseconds.
+   * With a usage event, one key (the event outbox) follows the window counters, and one ARGV follows the
+   * windows': the event's compact record.
    */
 
   /** KEYS: the client's reservation index. */
@@ -79,7 +79,6 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
   private final @Nullable String outbox;
   /** The event's compact record with a usage event, else null. */
   private final @Nullable String event;
-  private final long eventRetentionMillis;
   /** The SHA-1 (or the text) of the script, the first argument. */
   private byte[] script;
 
@@ -88,12 +87,11 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
    * {@code prefix}; {@code outbox} is the event outbox when the request carries a usage event.
    */
   PlainChargeArguments(ChargeRequest request, byte[] prefix, String tag, long daysTtl, long oldestDay,
-      long graceMillis, @Nullable String outbox, long eventRetentionMillis) {
+      long graceMillis, @Nullable String outbox) {
     super(StringCodec.UTF8);
     EventRecord e = request.event();
     this.outbox = e == null ? null : outbox;
     this.event = e == null || outbox == null ? null : e.payload();
-    this.eventRetentionMillis = eventRetentionMillis;
     this.prefix = prefix;
     this.tag = tag;
     List<WindowSlot> s = request.windows();
@@ -136,7 +134,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
   @Override
   public int count() {
     // the script, the number of keys, the keys, the ARGV
-    return 2 + keys() + argv.length + (event == null ? 0 : 2);
+    return 2 + keys() + argv.length + (event == null ? 0 : 1);
   }
 
   @Override
@@ -183,7 +181,6 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
     }
     if (event != null) {
       p = text(buf, s, p, event);
-      p = number(s, p, eventRetentionMillis);
     }
     buf.writeBytes(s, 0, p);
   }
@@ -261,7 +258,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
       b.append(' ').append(value);
     }
     if (event != null) {
-      b.append(" <event> ").append(eventRetentionMillis);
+      b.append(" <event>");
     }
     return b.toString();
   }

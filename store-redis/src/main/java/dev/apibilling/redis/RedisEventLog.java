@@ -108,7 +108,7 @@ final class RedisEventLog implements UsageEventLog {
 
   private List<StoredEvent> claim(RedisKeys.Outbox outbox, int max, long now, long leaseMillis) {
     List<Object> reply = store.eval(claim, ScriptOutputType.MULTI, outbox.keys(), Long.toString(now),
-        Long.toString(now + leaseMillis), Integer.toString(max));
+        Long.toString(now + leaseMillis), Integer.toString(max), Long.toString(retentionMillis));
     List<StoredEvent> events = new ArrayList<>(reply.size());
     for (Object o : reply) {
       List<?> entry = (List<?>) o;
@@ -147,8 +147,12 @@ final class RedisEventLog implements UsageEventLog {
           }
         }
       }
+      long done = RedisUsageStore.number(page.get(0));
+      if (done == 2) {
+        continue; // the script filed outbox entries in their indexes and read none: ask again
+      }
       last = page.get(1).toString();
-      if (RedisUsageStore.number(page.get(0)) == 1 || last.isEmpty()) {
+      if (done == 1 || last.isEmpty()) {
         return result;
       }
     }

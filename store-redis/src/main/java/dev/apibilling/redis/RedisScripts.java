@@ -110,20 +110,46 @@ final class RedisScripts {
 
   /**
    * Usage events (written with the credits, in the same script): one {@code XADD} of the compact record
-   * (field {@code e}) to the outbox (on Redis Cluster the outbox of the client's slot), which exporters
-   * claim from and which keeps entries for the event retention, and the entry's id pushed on the client's
-   * index of that day ({@code <base>e:<day>}, the day of the entry id's time), which expires the event
-   * retention after the day ends. So an event costs one record and one short reference.
+   * (field {@code e}) and the client's key base (field {@code b}) to the outbox (on Redis Cluster the outbox
+   * of the client's slot), which exporters claim from and which keeps entries for the event retention. The
+   * client's daily index of its entries is written later, by {@link #INDEX_EVENTS}: so an event costs the
+   * decision one command.
    */
   private static final String EVENTS = """
-      local function recordEvent(outbox, base, payload, retention)
-        local id = redis.call('XADD', outbox, '*', 'e', payload)
-        local ms = tonumber(string.match(id, '^%d+'))
-        local day = math.floor(ms / 86400000)
-        local index = base .. 'e:' .. int(day)
-        if redis.call('RPUSH', index, id) == 1 then
-          redis.call('PEXPIRE', index, int((day + 1) * 86400000 + tonumber(retention) - ms))
+      local function recordEvent(outbox, base, payload)
+        redis.call('XADD', outbox, '*', 'e', payload, 'b', base)
+      end
+      """;
+
+  /**
+   * Files outbox entries under their client's daily index ({@code <base>e:<day>}, the day of the entry id's
+   * time, a list of entry ids in stream order that expires the event retention after the day ends), in
+   * stream order from the index cursor ({@code <outbox>:indexed}, the last entry id filed), at most
+   * {@code budget} of them; returns whether none is left. Entries without a key base were filed when they
+   * were recorded (by an earlier version) and are passed over. The claim script files the entries before
+   * those it claims, the query script before it reads: an index is complete when read.
+   */
+  private static final String INDEX_EVENTS = """
+      local function indexEvents(outbox, retention, budget)
+        local cursor = outbox .. ':indexed'
+        local last = redis.call('GET', cursor) or '0-0'
+        local entries = redis.call('XRANGE', outbox, '(' .. last, '+', 'COUNT', budget)
+        for _, entry in ipairs(entries) do
+          local fields = entry[2]
+          if fields[3] == 'b' then
+            local id = entry[1]
+            local ms = tonumber(string.match(id, '^%d+'))
+            local day = math.floor(ms / 86400000)
+            local index = fields[4] .. 'e:' .. string.format('%d', day)
+            if redis.call('RPUSH', index, id) == 1 then
+              redis.call('PEXPIREAT', index, string.format('%d', (day + 1) * 86400000 + tonumber(retention)))
+            end
+          end
         end
+        if #entries > 0 then
+          redis.call('SET', cursor, entries[#entries][1])
+        end
+        return #entries < budget
       end
       """;
 
@@ -152,7 +178,7 @@ final class RedisScripts {
       --   RESERVATION_EXPIRY  when an unsettled reservation is given back
       --   OPERATION           the operation whose daily totals the credits also count towards, or ''
       --   FIRST_WINDOW        limit of window 1; its end follows, then limit and end of window 2, ...
-      --   after the windows   the event's compact record ('' for none) and the event retention, ms
+      --   after the windows   the event's compact record ('' for none)
       -- An operation's keys are built from BASE (same hash tag): its daily totals <base>d:<operation> and
       -- the set of the client's operations that have daily totals, <base>o.
       local BASE, NOW, CREDITS, MODE, WINDOWS, DAY, DAYS_TTL, OLDEST_DAY, GRACE, OUTCOME_EXPIRY,
@@ -295,7 +321,7 @@ final class RedisScripts {
 
         local event = FIRST_WINDOW + 2 * n
         if mode == '1' and ARGV[event] ~= nil and ARGV[event] ~= '' then
-          recordEvent(KEYS[#KEYS], base, ARGV[event], ARGV[event + 1])
+          recordEvent(KEYS[#KEYS], base, ARGV[event])
         end
       end
 
@@ -329,8 +355,7 @@ final class RedisScripts {
       --   FIRST_WINDOW  window 1: its limit (-1 unlimited), the TTL its counter gets (window end + grace
       --                 - now, at least 1), the PTTL below which an existing counter is extended to that
       --                 TTL (the TTL less half the grace); then the same three of window 2, ...
-      --   EVENT         after the windows, with a usage event: its compact record, then the event
-      --                 retention, ms (as the decision script's recordEvent writes them)
+      --   EVENT         after the windows, with a usage event: its compact record
       local NOW, CREDITS, DAY, DAYS_TTL, OLDEST_DAY, FIRST_WINDOW = 1, 2, 3, 4, 5, 6
       local K_RESERVATIONS, K_DAYS, K_FIRST_WINDOW = 1, 2, 3
       local MAX = 9007199254740991
@@ -347,7 +372,7 @@ final class RedisScripts {
       local n = #KEYS - 2
       local event = nil
       if #ARGV < FIRST_WINDOW - 1 + 3 * n then
-        -- one key and two ARGV more than windows alone: the outbox and the event
+        -- one key and one ARGV more than windows alone: the outbox and the event
         n = n - 1
         event = FIRST_WINDOW + 3 * n
       end
@@ -420,13 +445,7 @@ final class RedisScripts {
 
       -- the usage event, as the decision script's recordEvent writes it
       if event then
-        local id = redis.call('XADD', KEYS[#KEYS], '*', 'e', ARGV[event])
-        local ms = tonumber(string.match(id, '^%d+'))
-        local day = math.floor(ms / 86400000)
-        local index = string.sub(KEYS[K_RESERVATIONS], 1, -2) .. 'e:' .. string.format('%d', day)
-        if redis.call('RPUSH', index, id) == 1 then
-          redis.call('PEXPIRE', index, string.format('%d', (day + 1) * 86400000 + tonumber(ARGV[event + 1]) - ms))
-        end
+        redis.call('XADD', KEYS[#KEYS], '*', 'e', ARGV[event], 'b', string.sub(KEYS[K_RESERVATIONS], 1, -2))
       end
       return reply
       """;
@@ -434,7 +453,7 @@ final class RedisScripts {
   /**
    * Settles a reservation. KEYS: 1 reservation index, 2 the reservation, then (with a usage event) the
    * event outbox. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits, then (with a usage event) the
-   * event's compact record and the event retention, as {@link #EVENTS} writes them. Returns {1, reserved}
+   * event's compact record, as {@link #EVENTS} writes it. Returns {1, reserved}
    * when settled, {0, 0} when there is no such reservation, {-1, reserved} when the actual credits exceed
    * the reserved ones (nothing changes).
    */
@@ -456,7 +475,7 @@ final class RedisScripts {
       redis.call('DEL', KEYS[2])
       redis.call('ZREM', KEYS[1], ARGV[3])
       if actual > 0 and #KEYS == 3 then
-        recordEvent(KEYS[3], ARGV[1], ARGV[5], ARGV[6])
+        recordEvent(KEYS[3], ARGV[1], ARGV[5])
       end
       return {1, reserved}
       """;
@@ -509,12 +528,14 @@ final class RedisScripts {
 
   /**
    * Claims outbox events: first those whose claim lapsed at now, then new ones after the claim cursor, in
-   * stream order. KEYS: 1 outbox, 2 claims (sorted set of entry id by claim expiry), 3 claim cursor (the
-   * last entry id ever claimed), 4 how many claimed entries the outbox still holds. ARGV: 1 now, 2 claim
-   * expiry, 3 most to claim. Returns the entries as XRANGE does.
+   * stream order; files up to twice as many new ones in their clients' indexes first. KEYS: 1 outbox, 2
+   * claims (sorted set of entry id by claim expiry), 3 claim cursor (the last entry id ever claimed), 4 how
+   * many claimed entries the outbox still holds. ARGV: 1 now, 2 claim expiry, 3 most to claim, 4 the event
+   * retention, ms. Returns the entries as XRANGE does.
    */
-  static final String CLAIM_EVENTS = """
+  static final String CLAIM_EVENTS = INDEX_EVENTS + """
       local max = tonumber(ARGV[3])
+      indexEvents(KEYS[1], ARGV[4], 2 * max)
       local out = {}
       for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, max)) do
         local entry = redis.call('XRANGE', KEYS[1], id, id)
@@ -604,9 +625,13 @@ final class RedisScripts {
    * {@code after} (or the oldest day kept) to today (Redis' clock) and returns the outbox entries they
    * refer to that are still there. KEYS: 1 outbox. ARGV: 1 base, 2 event retention in ms, 3 the entry id
    * to start after or '', 4 most entries to look at. Returns {done, last id looked at, id, record, id,
-   * record, ...}; done is 1 when no index holds more.
+   * record, ...}; done is 1 when no index holds more, 2 (with no entries) when the outbox still had entries
+   * to file in their indexes (up to 1,000 were): ask again.
    */
-  static final String CLIENT_EVENTS = """
+  static final String CLIENT_EVENTS = INDEX_EVENTS + """
+      if not indexEvents(KEYS[1], ARGV[2], 1000) then
+        return {2, ARGV[3]}
+      end
       local function parse(id)
         local m, s = string.match(id, '^(%d+)-(%d+)$')
         return tonumber(m), tonumber(s)

@@ -89,7 +89,6 @@ public final class RedisUsageStore implements UsageStore {
   private final Script settle;
   private final Script usage;
   private final Script deleteHistory;
-  private final long eventRetentionMillis;
   private final RedisEventLog events;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -112,8 +111,7 @@ public final class RedisUsageStore implements UsageStore {
     this.settle = new Script(RedisScripts.SETTLE + nonce);
     this.usage = new Script(RedisScripts.USAGE + nonce);
     this.deleteHistory = new Script(RedisScripts.DELETE_HISTORY + nonce);
-    this.eventRetentionMillis = b.eventRetention.toMillis();
-    this.events = new RedisEventLog(this, keys, eventRetentionMillis, nonce,
+    this.events = new RedisEventLog(this, keys, b.eventRetention.toMillis(), nonce,
         connection instanceof StatefulRedisClusterConnection<String, String> c ? c : null);
   }
 
@@ -182,13 +180,12 @@ public final class RedisUsageStore implements UsageStore {
     if (isPlain(request)) {
       String outbox = request.event() == null ? null : events.outboxOf(keys.base(request.clientId())).stream();
       return plainCharge(new PlainChargeArguments(request, prefixBytes, RedisKeys.tag(request.clientId()),
-          daysTtl, oldestDay, graceMillis, outbox, eventRetentionMillis));
+          daysTtl, oldestDay, graceMillis, outbox));
     }
     String base = keys.base(request.clientId());
     String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
         ? events.outboxOf(base).stream() : null;
-    ChargeArguments args = new ChargeArguments(request, base, daysTtl, oldestDay, graceMillis, outbox,
-        eventRetentionMillis);
+    ChargeArguments args = new ChargeArguments(request, base, daysTtl, oldestDay, graceMillis, outbox);
     List<Object> reply = eval(charge, ScriptOutputType.MULTI, args.keys, args.argv);
     long[] used = new long[reply.size() - 5];
     for (int i = 0; i < used.length; i++) {
@@ -221,7 +218,7 @@ public final class RedisUsageStore implements UsageStore {
     String[] k = new String[event == null ? 2 : 3];
     k[0] = RedisKeys.reservations(base);
     k[1] = RedisKeys.reservation(base, request.reservationId());
-    String[] a = new String[event == null ? 4 : 6];
+    String[] a = new String[event == null ? 4 : 5];
     a[0] = base;
     a[1] = Long.toString(request.now());
     a[2] = request.reservationId();
@@ -229,7 +226,6 @@ public final class RedisUsageStore implements UsageStore {
     if (event != null) {
       k[2] = events.outboxOf(base).stream();
       a[4] = event.payload();
-      a[5] = Long.toString(eventRetentionMillis);
     }
     List<Object> reply = eval(settle, ScriptOutputType.MULTI, k, a);
     long outcome = number(reply.get(0));

@@ -86,9 +86,8 @@ class PlainChargeArgumentsTest {
     String base = keys.base(request.clientId());
     EventRecord event = request.event();
     String outbox = event == null ? null : keys.outbox(RedisKeys.slot(base)).stream();
-    long retention = 86_400_000L * 31;
     PlainChargeArguments args = new PlainChargeArguments(request, prefix.getBytes(StandardCharsets.US_ASCII),
-        RedisKeys.tag(request.clientId()), daysTtl, oldestDay, grace, outbox, retention)
+        RedisKeys.tag(request.clientId()), daysTtl, oldestDay, grace, outbox)
         .script(SHA.getBytes(StandardCharsets.US_ASCII));
 
     CommandArgs<String, String> expected = new CommandArgs<>(StringCodec.UTF8).add(SHA)
@@ -106,7 +105,7 @@ class PlainChargeArgumentsTest {
       expected.add(slot.limit()).add(Math.max(ttl, 1)).add(ttl - grace / 2);
     }
     if (event != null) {
-      expected.add(event.payload()).add(retention);
+      expected.add(event.payload());
     }
 
     assertThat(args.count()).isEqualTo(expected.count());
