@@ -37,10 +37,10 @@ import org.jspecify.annotations.Nullable;
  * connections found by their application name, so the server must run on this machine, else "-"): on a
  * machine where client and server share the cores, the total CPU per decision sets the throughput, and it
  * does not grow when other processes take the cores, so {@code cpu off / on} is the steadier ratio.
- * {@code --pg-only} skips Redis.
+ * {@code --pg-only} skips Redis, {@code --redis-only} PostgreSQL.
  *
  * <pre>{@code
- * java -cp benchmarks/target/benchmarks.jar dev.apibilling.benchmarks.EventsOverhead [rounds] [--pg-only]
+ * java -cp benchmarks/target/benchmarks.jar dev.apibilling.benchmarks.EventsOverhead [rounds] [--pg-only | --redis-only]
  * }</pre>
  */
 public final class EventsOverhead {
@@ -52,9 +52,12 @@ public final class EventsOverhead {
   public static void main(String[] args) throws Exception {
     int rounds = 15;
     boolean pgOnly = false;
+    boolean redisOnly = false;
     for (String arg : args) {
       if (arg.equals("--pg-only")) {
         pgOnly = true;
+      } else if (arg.equals("--redis-only")) {
+        redisOnly = true;
       } else {
         rounds = Integer.parseInt(arg);
       }
@@ -66,6 +69,9 @@ public final class EventsOverhead {
     String prefix = "apibilling-bench-ovh-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ":";
     if (!pgOnly) {
       redis(out, prefix, rounds);
+    }
+    if (redisOnly) {
+      return;
     }
     String application = "apibilling-ovh-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 4);
     String url = Postgres.URL + (Postgres.URL.contains("?") ? "&" : "?") + "ApplicationName=" + application;
