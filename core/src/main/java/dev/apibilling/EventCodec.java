@@ -22,7 +22,7 @@ final class EventCodec {
   private EventCodec() {}
 
   static String encode(UsageEvent e) {
-    StringBuilder b = new StringBuilder(96 + 32 * e.windows().size() + 48 * e.metadata().size());
+    StringBuilder b = new StringBuilder(capacity(e));
     b.append(MARK);
     text(b, e.id());
     text(b, e.clientId());
@@ -106,8 +106,38 @@ final class EventCodec {
   }
 
   private static void number(StringBuilder b, long n) {
-    String v = Long.toString(n);
-    b.append(v.length()).append(':').append(v);
+    b.append(digits(n)).append(':').append(n);
+  }
+
+  /** The characters of {@code n} in decimal, the sign included. */
+  static int digits(long n) {
+    if (n < 0) {
+      return n == Long.MIN_VALUE ? 20 : 1 + digits(-n);
+    }
+    int d = 1;
+    for (long bound = 10; d < 19 && n >= bound; bound *= 10) {
+      d++;
+    }
+    return d;
+  }
+
+  /** Room for the whole record, so that the builder never grows: the texts' lengths and 22 per number. */
+  private static int capacity(UsageEvent e) {
+    EventDetails d = e.details();
+    int n = 2 + 6 * 22 + length(e.id()) + length(e.clientId()) + length(e.source()) + length(d.operation())
+        + length(d.method()) + length(d.route());
+    for (UsageEvent.Window w : e.windows()) {
+      n += length(w.policy()) + 2 * 22;
+    }
+    for (Map.Entry<String, String> m : e.metadata().entrySet()) {
+      n += length(m.getKey()) + length(m.getValue());
+    }
+    return n;
+  }
+
+  /** What {@link #text} writes for {@code s}, at most. */
+  private static int length(@Nullable String s) {
+    return s == null ? 1 : s.length() + 12;
   }
 
   private static String head(String s) {

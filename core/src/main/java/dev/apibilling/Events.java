@@ -41,6 +41,10 @@ final class Events {
   }
 
   static List<UsageEvent.Window> windows(List<WindowSlot> slots) {
+    if (slots.size() == 1) { // the common case, in the list UsageEvent keeps as it is
+      WindowSlot s = slots.get(0);
+      return List.of(new UsageEvent.Window(s.policy(), Instant.ofEpochMilli(s.start()), Instant.ofEpochMilli(s.end())));
+    }
     List<UsageEvent.Window> windows = new ArrayList<>(slots.size());
     for (WindowSlot s : slots) {
       windows.add(new UsageEvent.Window(s.policy(), Instant.ofEpochMilli(s.start()), Instant.ofEpochMilli(s.end())));

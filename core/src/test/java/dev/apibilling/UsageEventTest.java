@@ -45,6 +45,18 @@ final class UsageEventTest {
   }
 
   @Test
+  void storedFormKeepsNumbersOfEveryMagnitude() {
+    for (long n : new long[] {0, 9, 10, 99, 100, 999_999_999_999_999_999L, 1_000_000_000_000_000_000L,
+        Long.MAX_VALUE, -1, -10, Long.MIN_VALUE}) {
+      assertThat(EventCodec.digits(n)).as("%d", n).isEqualTo(Long.toString(n).length());
+    }
+    UsageEvent extreme = new UsageEvent("i", "c", Long.MAX_VALUE, Instant.ofEpochMilli(Long.MIN_VALUE),
+        List.of(new UsageEvent.Window("w", Instant.ofEpochMilli(-1), Instant.ofEpochMilli(Long.MAX_VALUE))),
+        new EventDetails(null, null, null, 599), Map.of("k".repeat(256), "v".repeat(256)), "s");
+    assertThat(UsageEvent.fromStored(EventCodec.encode(extreme))).isEqualTo(extreme);
+  }
+
+  @Test
   void malformedStoredFormIsRefusedWithTheReason() {
     assertThatThrownBy(() -> UsageEvent.fromStored("X1")).hasMessageStartingWith("a stored usage event starts with E1");
     String stored = EventCodec.encode(EVENT);

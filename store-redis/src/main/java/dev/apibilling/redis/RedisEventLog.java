@@ -65,6 +65,11 @@ final class RedisEventLog implements UsageEventLog {
     return List.of(claim, delivered, undelivered, purge, clientEvents, probe);
   }
 
+  /** The stream of the outbox the charges of {@code clientId} write their events to. */
+  String outboxStreamOf(String clientId) {
+    return cluster == null ? single.stream() : outboxOf(keys.base(clientId)).stream();
+  }
+
   /** The outbox the charges of the client whose keys start with {@code base} write their events to. */
   RedisKeys.Outbox outboxOf(String base) {
     return cluster == null ? single : keys.outbox(RedisKeys.slot(base));

@@ -178,7 +178,7 @@ public final class RedisUsageStore implements UsageStore {
     long daysTtl = Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now);
     long oldestDay = Math.floorDiv(now - retentionMillis, DAY_MILLIS);
     if (isPlain(request)) {
-      String outbox = request.event() == null ? null : events.outboxOf(keys.base(request.clientId())).stream();
+      String outbox = request.event() == null ? null : events.outboxStreamOf(request.clientId());
       return plainCharge(new PlainChargeArguments(request, prefixBytes, RedisKeys.tag(request.clientId()),
           daysTtl, oldestDay, graceMillis, outbox));
     }
