@@ -41,7 +41,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
    */
   static final int FIRST_WINDOW = 5;
   /*
-   * With a usage event, one key (the event outbox) follows the window counters, and one ARGV follows the
+   * With a usage event, one key (the outbox's list of new events) follows the window counters, and one ARGV follows the
    * windows': the event's compact record.
    */
 
@@ -75,7 +75,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
   private final String tag;
   private final List<WindowSlot> slots;
   final long[] argv;
-  /** The event outbox with a usage event, else null. */
+  /** The outbox's list of new events with a usage event, else null. */
   private final @Nullable String outbox;
   /** The event's compact record with a usage event, else null. */
   private final @Nullable String event;
@@ -84,7 +84,7 @@ final class PlainChargeArguments extends CommandArgs<String, String> {
 
   /**
    * The arguments of {@code request} for the client tagged {@code tag} in keys that start with
-   * {@code prefix}; {@code outbox} is the event outbox when the request carries a usage event.
+   * {@code prefix}; {@code outbox} is the outbox's list of new events when the request carries a usage event.
    */
   PlainChargeArguments(ChargeRequest request, byte[] prefix, String tag, long daysTtl, long oldestDay,
       long graceMillis, @Nullable String outbox) {

@@ -65,9 +65,9 @@ final class RedisEventLog implements UsageEventLog {
     return List.of(claim, delivered, undelivered, purge, clientEvents, probe);
   }
 
-  /** The stream of the outbox the charges of {@code clientId} write their events to. */
-  String outboxStreamOf(String clientId) {
-    return cluster == null ? single.stream() : outboxOf(keys.base(clientId)).stream();
+  /** The list of new events of the outbox the charges of {@code clientId} write their events to. */
+  String newEventsOf(String clientId) {
+    return cluster == null ? single.newEvents() : outboxOf(keys.base(clientId)).newEvents();
   }
 
   /** The outbox the charges of the client whose keys start with {@code base} write their events to. */

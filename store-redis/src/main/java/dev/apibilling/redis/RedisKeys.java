@@ -108,6 +108,11 @@ final class RedisKeys {
     String[] keys() {
       return new String[] {stream, claims, cursor, claimed};
     }
+
+    /** The list of events recorded and not yet in the stream, which charges and settlements append to. */
+    String newEvents() {
+      return stream + ":new";
+    }
   }
 
   /** The store's one outbox on a single Redis: {@code <prefix>events} and its companions. */

@@ -109,27 +109,42 @@ final class RedisScripts {
       """;
 
   /**
-   * Usage events (written with the credits, in the same script): one {@code XADD} of the compact record
-   * (field {@code e}) and the client's key base (field {@code b}) to the outbox (on Redis Cluster the outbox
-   * of the client's slot), which exporters claim from and which keeps entries for the event retention. The
-   * client's daily index of its entries is written later, by {@link #INDEX_EVENTS}: so an event costs the
-   * decision one command.
+   * Usage events (written with the credits, in the same script): one {@code RPUSH} of the client's key base
+   * and the compact record to the outbox's list of new events ({@code <outbox>:new}; on Redis Cluster the
+   * outbox of the client's slot). They reach the outbox stream, which exporters claim from and queries read,
+   * and the client's daily index later, by {@link #OUTBOX}: so an event costs the decision one short command.
    */
   private static final String EVENTS = """
-      local function recordEvent(outbox, base, payload)
-        redis.call('XADD', outbox, '*', 'e', payload, 'b', base)
+      local function recordEvent(new, base, payload)
+        redis.call('RPUSH', new, base, payload)
       end
       """;
 
   /**
-   * Files outbox entries under their client's daily index ({@code <base>e:<day>}, the day of the entry id's
+   * What the readers of an outbox do first, in their own script. {@code moveNewEvents} appends new events
+   * (pairs of key base and record on {@code <outbox>:new}, as {@link #EVENTS} writes them) to the outbox
+   * stream in the order they were recorded, each entry a record (field {@code e}) and its client's key base
+   * (field {@code b}), at most {@code budget} of them; returns whether none is left. {@code indexEvents}
+   * files stream entries under their client's daily index ({@code <base>e:<day>}, the day of the entry id's
    * time, a list of entry ids in stream order that expires the event retention after the day ends), in
    * stream order from the index cursor ({@code <outbox>:indexed}, the last entry id filed), at most
    * {@code budget} of them; returns whether none is left. Entries without a key base were filed when they
-   * were recorded (by an earlier version) and are passed over. The claim script files the entries before
-   * those it claims, the query script before it reads: an index is complete when read.
+   * were recorded (by an earlier version) and are passed over. The claim script moves and files the entries
+   * before those it claims, the query script before it reads: what they read is complete.
    */
-  private static final String INDEX_EVENTS = """
+  private static final String OUTBOX = """
+      local function moveNewEvents(outbox, budget)
+        local new = outbox .. ':new'
+        local items = redis.call('LRANGE', new, 0, 2 * budget - 1)
+        for i = 1, #items - 1, 2 do
+          redis.call('XADD', outbox, '*', 'e', items[i + 1], 'b', items[i])
+        end
+        if #items > 0 then
+          redis.call('LTRIM', new, #items, -1)
+        end
+        return #items < 2 * budget
+      end
+
       local function indexEvents(outbox, retention, budget)
         local cursor = outbox .. ':indexed'
         local last = redis.call('GET', cursor) or '0-0'
@@ -161,7 +176,7 @@ final class RedisScripts {
   static final String CHARGE = COMMON + EVENTS + """
       -- KEYS (mirrored by ChargeArguments.K_*):
       --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters, then the outcome key when
-      --   ARGV[OUTCOME_EXPIRY] is not '', then the reservation in reserve mode or the event outbox when a
+      --   ARGV[OUTCOME_EXPIRY] is not '', then the reservation in reserve mode or the outbox's new events when a
       --   charge records a usage event (always the last key).
       -- ARGV (mirrored by ChargeArguments):
       --   BASE                the client's key prefix, hash tag included
@@ -344,7 +359,7 @@ final class RedisScripts {
    */
   static final String PLAIN_CHARGE = """
       -- KEYS (mirrored by PlainChargeArguments.K_*):
-      --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters, then the event outbox when
+      --   1 reservation index, 2 daily totals, 3 .. n+2 the window counters, then the outbox's new events when
       --   the charge records a usage event (the last key)
       -- ARGV (mirrored by PlainChargeArguments):
       --   NOW           the caller's clock, epoch ms
@@ -372,7 +387,7 @@ final class RedisScripts {
       local n = #KEYS - 2
       local event = nil
       if #ARGV < FIRST_WINDOW - 1 + 3 * n then
-        -- one key and one ARGV more than windows alone: the outbox and the event
+        -- one key and one ARGV more than windows alone: the outbox's new events and the event
         n = n - 1
         event = FIRST_WINDOW + 3 * n
       end
@@ -445,14 +460,14 @@ final class RedisScripts {
 
       -- the usage event, as the decision script's recordEvent writes it
       if event then
-        redis.call('XADD', KEYS[#KEYS], '*', 'e', ARGV[event], 'b', string.sub(KEYS[K_RESERVATIONS], 1, -2))
+        redis.call('RPUSH', KEYS[#KEYS], string.sub(KEYS[K_RESERVATIONS], 1, -2), ARGV[event])
       end
       return reply
       """;
 
   /**
    * Settles a reservation. KEYS: 1 reservation index, 2 the reservation, then (with a usage event) the
-   * event outbox. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits, then (with a usage event) the
+   * outbox's new events. ARGV: 1 base, 2 now, 3 reservation id, 4 actual credits, then (with a usage event) the
    * event's compact record, as {@link #EVENTS} writes it. Returns {1, reserved}
    * when settled, {0, 0} when there is no such reservation, {-1, reserved} when the actual credits exceed
    * the reserved ones (nothing changes).
@@ -528,13 +543,14 @@ final class RedisScripts {
 
   /**
    * Claims outbox events: first those whose claim lapsed at now, then new ones after the claim cursor, in
-   * stream order; files up to twice as many new ones in their clients' indexes first. KEYS: 1 outbox, 2
-   * claims (sorted set of entry id by claim expiry), 3 claim cursor (the last entry id ever claimed), 4 how
-   * many claimed entries the outbox still holds. ARGV: 1 now, 2 claim expiry, 3 most to claim, 4 the event
-   * retention, ms. Returns the entries as XRANGE does.
+   * stream order, after moving up to twice as many new events into the stream and filing as many in their
+   * clients' indexes. KEYS: 1 outbox, 2 claims (sorted set of entry id by claim expiry), 3 claim cursor
+   * (the last entry id ever claimed), 4 how many claimed entries the outbox still holds. ARGV: 1 now, 2
+   * claim expiry, 3 most to claim, 4 the event retention, ms. Returns the entries as XRANGE does.
    */
-  static final String CLAIM_EVENTS = INDEX_EVENTS + """
+  static final String CLAIM_EVENTS = OUTBOX + """
       local max = tonumber(ARGV[3])
+      moveNewEvents(KEYS[1], 2 * max)
       indexEvents(KEYS[1], ARGV[4], 2 * max)
       local out = {}
       for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, max)) do
@@ -576,12 +592,13 @@ final class RedisScripts {
       """;
 
   /**
-   * How many outbox events are not delivered: those never claimed plus those claimed and not marked
-   * delivered. KEYS: 1 outbox, 2 claims, 3 claimed entries held. Returns the count.
+   * How many outbox events are not delivered: those not yet in the stream, those never claimed, and those
+   * claimed and not marked delivered. KEYS: 1 outbox, 2 claims, 3 claimed entries held. Returns the count.
    */
   static final String UNDELIVERED_EVENTS = """
       local claimed = tonumber(redis.call('GET', KEYS[3]) or '0')
       return redis.call('XLEN', KEYS[1]) - claimed + redis.call('ZCARD', KEYS[2])
+        + redis.call('LLEN', KEYS[1] .. ':new') / 2
       """;
 
   /**
@@ -628,8 +645,8 @@ final class RedisScripts {
    * record, ...}; done is 1 when no index holds more, 2 (with no entries) when the outbox still had entries
    * to file in their indexes (up to 1,000 were): ask again.
    */
-  static final String CLIENT_EVENTS = INDEX_EVENTS + """
-      if not indexEvents(KEYS[1], ARGV[2], 1000) then
+  static final String CLIENT_EVENTS = OUTBOX + """
+      if not moveNewEvents(KEYS[1], 1000) or not indexEvents(KEYS[1], ARGV[2], 1000) then
         return {2, ARGV[3]}
       end
       local function parse(id)
@@ -703,10 +720,11 @@ final class RedisScripts {
       local out = {}
       for i = 2, #ARGV do
         local stream = ARGV[1] .. '{' .. ARGV[i] .. '}:events'
-        if redis.call('EXISTS', stream) == 1 then
+        if redis.call('EXISTS', stream, stream .. ':new') > 0 then
           local claimed = tonumber(redis.call('GET', stream .. ':claimed') or '0')
           out[#out + 1] = i - 1
           out[#out + 1] = redis.call('XLEN', stream) - claimed + redis.call('ZCARD', stream .. ':claims')
+            + redis.call('LLEN', stream .. ':new') / 2
         end
       end
       return out

@@ -178,13 +178,13 @@ public final class RedisUsageStore implements UsageStore {
     long daysTtl = Math.max(1, (epochDay + 1) * DAY_MILLIS + retentionMillis - now);
     long oldestDay = Math.floorDiv(now - retentionMillis, DAY_MILLIS);
     if (isPlain(request)) {
-      String outbox = request.event() == null ? null : events.outboxStreamOf(request.clientId());
+      String outbox = request.event() == null ? null : events.newEventsOf(request.clientId());
       return plainCharge(new PlainChargeArguments(request, prefixBytes, RedisKeys.tag(request.clientId()),
           daysTtl, oldestDay, graceMillis, outbox));
     }
     String base = keys.base(request.clientId());
     String outbox = request.mode() == ChargeMode.CHARGE && request.event() != null
-        ? events.outboxOf(base).stream() : null;
+        ? events.outboxOf(base).newEvents() : null;
     ChargeArguments args = new ChargeArguments(request, base, daysTtl, oldestDay, graceMillis, outbox);
     List<Object> reply = eval(charge, ScriptOutputType.MULTI, args.keys, args.argv);
     long[] used = new long[reply.size() - 5];
@@ -224,7 +224,7 @@ public final class RedisUsageStore implements UsageStore {
     a[2] = request.reservationId();
     a[3] = Long.toString(request.actualCredits());
     if (event != null) {
-      k[2] = events.outboxOf(base).stream();
+      k[2] = events.outboxOf(base).newEvents();
       a[4] = event.payload();
     }
     List<Object> reply = eval(settle, ScriptOutputType.MULTI, k, a);

@@ -9,8 +9,6 @@ import dev.apibilling.QuotaDefinition;
 import dev.apibilling.UsageEvent;
 import dev.apibilling.UsageEventPage;
 import dev.apibilling.tck.MutableClock;
-import io.lettuce.core.Range;
-import io.lettuce.core.StreamMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The clients' daily indexes of the outbox: a charge records its event with one {@code XADD}, and the
- * entries are filed in their client's index by the next claim or query, which read a complete index.
+ * The outbox's new events and the clients' daily indexes: a charge records its event with one {@code RPUSH},
+ * and the next claim or query moves the new events into the outbox stream and files them in their client's
+ * index before it reads, so what it reads is complete.
  */
 final class RedisEventIndexTest {
 
@@ -63,6 +62,9 @@ final class RedisEventIndexTest {
       assertThat(billing.tryCharge(Charge.of(client, 1 + i % 3)).granted()).isTrue();
     }
     assertThat(REDIS.keys(base + "e:")).as("nothing filed when recorded").isEmpty();
+    assertThat(REDIS.sync().xlen(outbox)).isZero();
+    assertThat(REDIS.sync().llen(outbox + ":new")).isEqualTo(2L * n);
+    assertThat(store.eventLog().orElseThrow().undelivered()).isEqualTo(n);
 
     List<UsageEvent> read = readAll(1_000); // a first page that needs every pass done
 
@@ -74,6 +76,9 @@ final class RedisEventIndexTest {
     List<String> indexes = REDIS.keys(base + "e:");
     assertThat(indexes).hasSize(1);
     assertThat(REDIS.sync().llen(indexes.get(0))).isEqualTo(n);
+    assertThat(REDIS.sync().xlen(outbox)).isEqualTo(n);
+    assertThat(REDIS.sync().exists(outbox + ":new")).isZero();
+    assertThat(store.eventLog().orElseThrow().undelivered()).isEqualTo(n);
     assertThat(REDIS.sync().pttl(indexes.get(0))).as("expires the retention after its day")
         .isPositive().isLessThanOrEqualTo(Duration.ofDays(4).toMillis());
     assertThat(readAll(300)).as("a second query files nothing again").hasSize(n);
@@ -90,16 +95,20 @@ final class RedisEventIndexTest {
     List<String> indexes = REDIS.keys(base + "e:");
     assertThat(indexes).hasSize(1);
     assertThat(REDIS.sync().llen(indexes.get(0))).as("twice the claim's size, at most").isEqualTo(8);
+    assertThat(REDIS.sync().xlen(outbox)).isEqualTo(8);
+    assertThat(store.eventLog().orElseThrow().undelivered()).isEqualTo(10);
     assertThat(readAll(100)).hasSize(10);
   }
 
   @Test
   void entriesAnEarlierVersionFiledWhenItRecordedThemAreNotFiledTwice() {
     billing.tryCharge(Charge.of(client, 5));
-    // the entry as a version that filed at record time wrote it: the record alone, its id in the index
-    StreamMessage<String, String> recorded = REDIS.sync().xrange(outbox, Range.create("-", "+")).get(0);
-    REDIS.sync().xdel(outbox, recorded.getId());
-    String old = REDIS.sync().xadd(outbox, "e", recorded.getBody().get("e"));
+    // the entry as a version that wrote the stream and filed at record time wrote it: the record alone in
+    // the stream, its id in the index
+    List<String> recorded = REDIS.sync().lrange(outbox + ":new", 0, -1);
+    assertThat(recorded).containsExactly(base, recorded.get(1));
+    REDIS.sync().del(outbox + ":new");
+    String old = REDIS.sync().xadd(outbox, "e", recorded.get(1));
     long day = Long.parseLong(old.substring(0, old.indexOf('-'))) / 86_400_000L;
     REDIS.sync().rpush(base + "e:" + day, old);
     billing.tryCharge(Charge.of(client, 7));
