@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
 public final class EventsOverhead {
 
   private static final int THREADS = 8;
+  /** Seconds of warm-up of each side, alternating, before the measured rounds. */
+  private static final int WARM_UP_ROUNDS = 6;
 
   private EventsOverhead() {}
 
@@ -137,8 +139,12 @@ public final class EventsOverhead {
       throws InterruptedException {
     ApiBilling off = UsageEventsBenchmark.billing(offStore, "off");
     ApiBilling on = UsageEventsBenchmark.billing(onStore, "on");
-    phase(off, 1); // warm-up
-    phase(on, 1);
+    // warm-up, alternating: the JIT compiles the events path (event, record, its arguments) as well, and C2
+    // was seen still compiling 6-9 s into a run, so a one-second warm-up left the first rounds on cold code
+    for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+      phase(off, 1);
+      phase(on, 1);
+    }
     double[][] offs = new double[4][rounds];
     double[][] ons = new double[4][rounds];
     for (int r = 0; r < rounds; r++) {
