@@ -18,9 +18,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -204,21 +202,6 @@ public final class EventsOverhead {
 
   /** Runs {@value #THREADS} threads charging for {@code seconds}; returns the decisions made. */
   private static long phase(ApiBilling billing, int seconds) throws InterruptedException {
-    LongAdder count = new LongAdder();
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    CountDownLatch done = new CountDownLatch(THREADS);
-    for (int t = 0; t < THREADS; t++) {
-      Thread thread = new Thread(() -> {
-        while (System.nanoTime() < end) {
-          billing.tryCharge(UsageEventsBenchmark.CHARGE);
-          count.increment();
-        }
-        done.countDown();
-      });
-      thread.setDaemon(true);
-      thread.start();
-    }
-    done.await();
-    return count.sum();
+    return Measures.phase(() -> billing.tryCharge(UsageEventsBenchmark.CHARGE), THREADS, seconds);
   }
 }

@@ -1,11 +1,36 @@
 package dev.apibilling.benchmarks;
 
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
 
-/** Small readings the interleaved A/B harnesses share: medians and Redis {@code INFO} figures. */
+/**
+ * What the interleaved A/B harnesses share: timed phases of deciding threads, medians and Redis {@code INFO}
+ * figures.
+ */
 final class Measures {
 
   private Measures() {}
+
+  /** Runs {@code threads} daemon threads making decisions for {@code seconds}; returns the decisions made. */
+  static long phase(Runnable decide, int threads, int seconds) throws InterruptedException {
+    LongAdder count = new LongAdder();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    CountDownLatch done = new CountDownLatch(threads);
+    for (int t = 0; t < threads; t++) {
+      Thread thread = new Thread(() -> {
+        while (System.nanoTime() < end) {
+          decide.run();
+          count.increment();
+        }
+        done.countDown();
+      });
+      thread.setDaemon(true);
+      thread.start();
+    }
+    done.await();
+    return count.sum();
+  }
 
   static double median(double[] values) {
     double[] sorted = values.clone();

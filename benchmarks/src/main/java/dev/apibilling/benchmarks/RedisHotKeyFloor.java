@@ -11,9 +11,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -58,8 +56,8 @@ public final class RedisHotKeyFloor {
       ApiBilling billing = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota()).build();
       LongSupplier ours = () -> billing.tryTrackClientUsage("hot", 1).granted() ? 1 : 0;
       RedisCommands<String, String> stats = adminConnection.sync();
-      phase(floor, threads, 2); // warm-up
-      phase(ours, threads, 2);
+      Measures.phase(floor::getAsLong, threads, 2); // warm-up
+      Measures.phase(ours::getAsLong, threads, 2);
       double[][] f = new double[4][rounds];
       double[][] o = new double[4][rounds];
       for (int r = 0; r < rounds; r++) {
@@ -109,7 +107,7 @@ public final class RedisHotKeyFloor {
     String before = stats.info("commandstats") + stats.info("cpu");
     long cpu = OS.getProcessCpuTime();
     long start = System.nanoTime();
-    long n = Math.max(1, phase(decide, threads, 1));
+    long n = Math.max(1, Measures.phase(decide::getAsLong, threads, 1));
     double seconds = (System.nanoTime() - start) / 1e9;
     double jvm = (OS.getProcessCpuTime() - cpu) / 1e3 / n;
     String after = stats.info("commandstats") + stats.info("cpu");
@@ -118,26 +116,6 @@ public final class RedisHotKeyFloor {
     double micros = (x[1] - y[1]) / Math.max(1, x[0] - y[0]);
     double server = (Measures.redisCpuSeconds(after) - Measures.redisCpuSeconds(before)) * 1e6 / n;
     return new double[] {n / seconds, micros, jvm, server};
-  }
-
-  /** Runs {@code threads} threads deciding for {@code seconds}; returns the decisions made. */
-  private static long phase(LongSupplier decide, int threads, int seconds) throws InterruptedException {
-    LongAdder count = new LongAdder();
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    CountDownLatch done = new CountDownLatch(threads);
-    for (int t = 0; t < threads; t++) {
-      Thread thread = new Thread(() -> {
-        while (System.nanoTime() < end) {
-          decide.getAsLong();
-          count.increment();
-        }
-        done.countDown();
-      });
-      thread.setDaemon(true);
-      thread.start();
-    }
-    done.await();
-    return count.sum();
   }
 
   private static String loadAverage() {

@@ -438,21 +438,10 @@ final class ClientState {
       addToday(credits);
       return;
     }
-    int i = 0;
-    while (past != null && i < past.length && past[i] < epochDay) {
-      i += 2;
-    }
-    if (past == null || i == past.length || past[i] != epochDay) {
-      long[] grown = new long[past == null ? 2 : past.length + 2];
-      if (past != null) {
-        System.arraycopy(past, 0, grown, 0, i);
-        System.arraycopy(past, i, grown, i + 2, past.length - i);
-      }
-      grown[i] = epochDay;
-      past = grown;
-      pastDays = past;
-    }
-    past[i + 1] = saturated(past[i + 1] + credits);
+    past = DayPairs.withDay(past, epochDay);
+    pastDays = past;
+    int i = DayPairs.totalOf(past, epochDay);
+    past[i] = saturated(past[i] + credits);
   }
 
   private void addToday(long credits) {

@@ -16,23 +16,10 @@ final class OperationDays {
 
   /** Adds (or, negative, takes off) credits to the operation's day, saturating at 0 and MAX_CREDITS. */
   void add(String operation, long epochDay, long credits) {
-    long[] d = days.get(operation);
-    int i = d == null ? 0 : d.length;
-    while (i > 0 && d[i - 2] > epochDay) {
-      i -= 2;
-    }
-    if (i == 0 || d[i - 2] != epochDay) {
-      long[] grown = new long[d == null ? 2 : d.length + 2];
-      if (d != null) {
-        System.arraycopy(d, 0, grown, 0, i);
-        System.arraycopy(d, i, grown, i + 2, d.length - i);
-      }
-      grown[i] = epochDay;
-      d = grown;
-      days.put(operation, d);
-      i += 2;
-    }
-    d[i - 1] = Math.min(Requirements.MAX_CREDITS, Math.max(0, d[i - 1] + credits));
+    long[] d = DayPairs.withDay(days.get(operation), epochDay);
+    days.put(operation, d);
+    int i = DayPairs.totalOf(d, epochDay);
+    d[i] = Math.min(Requirements.MAX_CREDITS, Math.max(0, d[i] + credits));
   }
 
   /** The operation's totals from {@code from} to {@code to} inclusive, without empty days. */
