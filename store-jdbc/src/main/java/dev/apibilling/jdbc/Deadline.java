@@ -23,6 +23,11 @@ final class Deadline {
     return new Deadline(System.nanoTime() + timeoutMillis * 1_000_000L, timeoutMillis);
   }
 
+  /** A deadline at {@code endNanos} ({@link System#nanoTime()}) of a call whose timeout is {@code timeoutMillis}. */
+  static Deadline until(long endNanos, long timeoutMillis) {
+    return new Deadline(endNanos, timeoutMillis);
+  }
+
   boolean expired() {
     return System.nanoTime() - endNanos >= 0;
   }

@@ -65,6 +65,8 @@ public final class JdbcUsageStore implements UsageStore {
   private static final AtomicInteger POOLS = new AtomicInteger();
   private static final int MAX_ATTEMPTS = 5;
   private static final int MAX_PURGE_ROUNDS = 1_000;
+  /** The most plain charges one coalesced call carries. */
+  private static final int MAX_BATCH = 64;
   private static final long DAY_MILLIS = 86_400_000L;
   /** How long a client row (MariaDB, H2) outlives its client's last call before the purge drops it. */
   private static final long CLIENT_ROW_IDLE_MILLIS = DAY_MILLIS;
@@ -80,6 +82,7 @@ public final class JdbcUsageStore implements UsageStore {
   private final long historyRetentionMillis;
   private final @Nullable ScheduledExecutorService purger;
   private final JdbcEventLog events;
+  private final @Nullable CoalescedCharges coalesced;
   private volatile boolean closed;
 
   private JdbcUsageStore(Builder b, DataSource dataSource, @Nullable HikariDataSource pool, JdbcDialect dialect) {
@@ -108,6 +111,9 @@ public final class JdbcUsageStore implements UsageStore {
       verifySchema();
     }
     this.events = new JdbcEventLog(this, schema, dialect);
+    this.coalesced = dialect != JdbcDialect.POSTGRESQL || b.maxChargeCalls == 0 ? null
+        : new CoalescedCharges(b.maxChargeCalls, MAX_BATCH, timeoutMillis, (batch, deadline) -> call("charge",
+            deadline, (c, d) -> ((PostgresOperations) ops).chargeMany(c, batch, d)));
     this.purger = b.purgeEvery == null ? null : startPurger(b.purgeEvery);
   }
 
@@ -163,6 +169,10 @@ public final class JdbcUsageStore implements UsageStore {
 
   @Override
   public ChargeResult charge(ChargeRequest request) {
+    if (coalesced != null && request.event() == null && PostgresOperations.isPlainOne(request)) {
+      checkOpen();
+      return PostgresOperations.plainOneResult(coalesced.charge(request));
+    }
     return call("charge", (c, d) -> ops.charge(c, request, d));
   }
 
@@ -343,8 +353,11 @@ public final class JdbcUsageStore implements UsageStore {
   // ---- internals ------------------------------------------------------------------------------
 
   <T> T call(String operation, SqlCall<T> work) {
+    return call(operation, Deadline.in(timeoutMillis), work);
+  }
+
+  private <T> T call(String operation, Deadline deadline, SqlCall<T> work) {
     checkOpen();
-    Deadline deadline = Deadline.in(timeoutMillis);
     for (int attempt = 1; ; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         if (networkBound) {
@@ -507,6 +520,7 @@ public final class JdbcUsageStore implements UsageStore {
     private Duration historyRetention = Duration.ofDays(400);
     private @Nullable Duration purgeEvery;
     private int poolSize = 10;
+    private int maxChargeCalls = 4;
 
     private Builder(@Nullable DataSource dataSource, @Nullable String jdbcUrl) {
       this.dataSource = dataSource;
@@ -606,6 +620,26 @@ public final class JdbcUsageStore implements UsageStore {
         throw new IllegalArgumentException("poolSize must be > 0 but was " + poolSize);
       }
       this.poolSize = poolSize;
+      return this;
+    }
+
+    /**
+     * PostgreSQL: the most calls of plain charges (no idempotency key, reservation, operation or usage
+     * event, one quota) in flight at once (default 4; 0: no limit, every charge its own call). A plain
+     * charge that arrives while that many are in flight waits for the next call to go, which carries every
+     * charge waiting by then (up to 64) in one statement and transaction: each charge is still checked and
+     * deducted on its own, all or nothing, but a hot client's charges no longer queue one transaction (and
+     * one WAL flush) each on its window's row. A charge finding a call free goes at once. A waiting charge
+     * gives up at its deadline ({@link #timeout}) unsent; a batch's call has its oldest charge's deadline, and
+     * fails or succeeds for all its charges together. Other dialects and other charges: one call each.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxChargeCalls(int maxChargeCalls) {
+      if (maxChargeCalls < 0) {
+        throw new IllegalArgumentException("maxChargeCalls must be >= 0 but was " + maxChargeCalls);
+      }
+      this.maxChargeCalls = maxChargeCalls;
       return this;
     }
 

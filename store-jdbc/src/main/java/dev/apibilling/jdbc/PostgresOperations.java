@@ -28,6 +28,7 @@ final class PostgresOperations extends Operations {
 
   private final String charge;
   private final String chargeOne;
+  private final String chargeMany;
   private final String settle;
   private final String usage;
   private final String deleteHistory;
@@ -45,6 +46,11 @@ final class PostgresOperations extends Operations {
     this.charge = "SELECT granted, replayed, used, reservation_id FROM "
         + Protocol.invocation(p + "charge", PostgresCharge.class);
     this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", PostgresChargeOne.class);
+    // plain charges sent together (CoalescedCharges): charge_one per row, in the arrays' order, one transaction
+    this.chargeMany = "SELECT c.i, " + p + "charge_one(c.client, c.policy, c.w_start, c.w_end, c.lim, c.credits,"
+        + " c.day, c.now, NULL, 0, NULL) FROM unnest(?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[],"
+        + " ?::int8[], ?::int8[], ?::int8[], ?::int4[]) AS c(client, policy, w_start, w_end, lim, credits, day,"
+        + " now, i)";
     this.settle = "SELECT " + Protocol.invocation(p + "settle", Settle.class);
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
@@ -65,12 +71,88 @@ final class PostgresOperations extends Operations {
         + ", d.credits + EXCLUDED.credits)) SELECT COUNT(*) FROM gone";
   }
 
+  /**
+   * Whether {@code charge_one} takes the charge: a plain charge (no idempotency key, no reservation) of one
+   * window of no operation (an operation's also writes its day total).
+   */
+  static boolean isPlainOne(ChargeRequest r) {
+    return r.windows().size() == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null
+        && r.operation() == null;
+  }
+
+  /** The result of {@code charge_one}'s answer: the window's count, or -1 minus it when refused. */
+  static ChargeResult plainOneResult(long answer) {
+    return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
+        : ChargeResult.of(true, new long[] {answer}, null);
+  }
+
+  /**
+   * Plain one-window charges without events ({@link #isPlainOne}), of any clients, in one statement and
+   * transaction: {@code charge_one} per charge, sorted by client and window so that two batches lock the
+   * rows they share in the same order. Answers in the batch's order.
+   */
+  long[] chargeMany(Connection c, List<ChargeRequest> batch, Deadline d) throws SQLException {
+    int n = batch.size();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> {
+      ChargeRequest x = batch.get(a);
+      ChargeRequest y = batch.get(b);
+      int byClient = x.clientId().compareTo(y.clientId());
+      return byClient != 0 ? byClient : x.windows().get(0).policy().compareTo(y.windows().get(0).policy());
+    });
+    String[] clients = new String[n];
+    String[] policies = new String[n];
+    Long[] starts = new Long[n];
+    Long[] ends = new Long[n];
+    Long[] limits = new Long[n];
+    Long[] credits = new Long[n];
+    Long[] days = new Long[n];
+    Long[] nows = new Long[n];
+    for (int k = 0; k < n; k++) {
+      ChargeRequest r = batch.get(order[k]);
+      WindowSlot w = r.windows().get(0);
+      clients[k] = r.clientId();
+      policies[k] = w.policy();
+      starts[k] = w.start();
+      ends[k] = w.end();
+      limits[k] = w.limit();
+      credits[k] = r.credits();
+      days[k] = r.epochDay();
+      nows[k] = r.now();
+    }
+    long[] answers = new long[n];
+    try (PreparedStatement ps = preparePg(c, chargeMany, d)) {
+      ps.setArray(1, c.createArrayOf("text", clients));
+      ps.setArray(2, c.createArrayOf("text", policies));
+      ps.setArray(3, c.createArrayOf("bigint", starts));
+      ps.setArray(4, c.createArrayOf("bigint", ends));
+      ps.setArray(5, c.createArrayOf("bigint", limits));
+      ps.setArray(6, c.createArrayOf("bigint", credits));
+      ps.setArray(7, c.createArrayOf("bigint", days));
+      ps.setArray(8, c.createArrayOf("bigint", nows));
+      ps.setArray(9, c.createArrayOf("integer", order));
+      int rows = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          answers[rs.getInt(1)] = rs.getLong(2);
+          rows++;
+        }
+      }
+      if (rows != n) {
+        throw new SQLException("charge_one answered " + rows + " of " + n + " charges");
+      }
+    }
+    return answers;
+  }
+
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     List<WindowSlot> slots = r.windows();
     int n = slots.size();
-    // charge_one: a plain charge of one window of no operation (an operation's also writes its day total)
-    if (n == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null) {
+    if (isPlainOne(r)) {
       return chargeOne(c, r, slots.get(0), d);
     }
     String[] policies = new String[n];
@@ -140,9 +222,7 @@ final class PostgresOperations extends Operations {
       ps.setLong(PostgresChargeOne.DAY.at(), r.epochDay());
       ps.setLong(PostgresChargeOne.NOW.at(), r.now());
       setEvent(ps, PostgresChargeOne.EVENT_ID, PostgresChargeOne.EVENT_TIME, PostgresChargeOne.EVENT, r.event());
-      long answer = single(ps);
-      return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
-          : ChargeResult.of(true, new long[] {answer}, null);
+      return plainOneResult(single(ps));
     }
   }
 

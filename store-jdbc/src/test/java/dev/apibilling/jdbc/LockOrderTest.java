@@ -136,7 +136,7 @@ final class LockOrderTest {
   }
 
   /** The data source, counting the deadlocks its statements meet (PostgreSQL 40P01, MariaDB error 1213). */
-  private static DataSource countingDeadlocks(DataSource dataSource, AtomicLong deadlocks) {
+  static DataSource countingDeadlocks(DataSource dataSource, AtomicLong deadlocks) {
     return proxy(DataSource.class, dataSource, deadlocks);
   }
 

@@ -1,0 +1,218 @@
+package dev.apibilling.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.apibilling.spi.ChargeMode;
+import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.WindowSlot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The coalescing of plain charges without a database: a sender that records each batch and, when asked,
+ * holds its call until the test lets it go. Answers are the charge's credits times 10 plus its position,
+ * so a charge given another's answer shows.
+ */
+final class CoalescedChargesTest {
+
+  private static final WindowSlot MINUTE = new WindowSlot("minute", 0, 60_000, 1_000);
+
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  private final BlockingQueue<List<ChargeRequest>> sent = new LinkedBlockingQueue<>();
+  private final List<CountDownLatch> holds = new ArrayList<>();
+  private final AtomicInteger calls = new AtomicInteger();
+  private volatile RuntimeException failNext;
+
+  @AfterEach
+  void stop() {
+    holds.forEach(CountDownLatch::countDown);
+    threads.shutdownNow();
+  }
+
+  private CoalescedCharges charges(int maxCalls, int maxBatch, long timeoutMillis, int heldCalls) {
+    for (int i = 0; i < heldCalls; i++) {
+      holds.add(new CountDownLatch(1));
+    }
+    return new CoalescedCharges(maxCalls, maxBatch, timeoutMillis, (batch, deadline) -> {
+      int call = calls.getAndIncrement();
+      sent.add(List.copyOf(batch));
+      if (call < holds.size()) {
+        try {
+          holds.get(call).await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      RuntimeException f = failNext;
+      if (f != null) {
+        throw f;
+      }
+      long[] answers = new long[batch.size()];
+      for (int i = 0; i < answers.length; i++) {
+        answers[i] = batch.get(i).credits() * 10 + i;
+      }
+      return answers;
+    });
+  }
+
+  private static ChargeRequest charge(String client, long credits) {
+    return new ChargeRequest(client, List.of(MINUTE), credits, ChargeMode.CHARGE, null, 0, null, 0, 0,
+        Map.of(), 1_000, null, null);
+  }
+
+  private Future<Long> async(CoalescedCharges c, String client, long credits) {
+    return threads.submit(() -> c.charge(charge(client, credits)));
+  }
+
+  private List<ChargeRequest> nextBatch() throws InterruptedException {
+    List<ChargeRequest> batch = sent.poll(30, TimeUnit.SECONDS);
+    assertThat(batch).as("a call was sent").isNotNull();
+    return batch;
+  }
+
+  /** Waits until {@code n} charges queue behind the calls in flight (they park; nothing else tells). */
+  private static void awaitQueued(CoalescedCharges c, int n) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (c.waiting() < n) {
+      assertThat(System.nanoTime() - end).as("charges queued").isNegative();
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void aChargeFindingACallFreeGoesAtOnceAlone() {
+    CoalescedCharges c = charges(2, 64, 5_000, 0);
+    assertThat(c.charge(charge("a", 3))).isEqualTo(30);
+    assertThat(c.charge(charge("b", 4))).isEqualTo(40);
+    assertThat(sent).extracting(List::size).containsExactly(1, 1);
+  }
+
+  @Test
+  void chargesArrivingWhileEveryCallIsInFlightGoTogetherInTheNextCallEachWithItsOwnAnswer() throws Exception {
+    CoalescedCharges c = charges(1, 64, 30_000, 1);
+    Future<Long> first = async(c, "a", 1);
+    assertThat(nextBatch()).hasSize(1);
+    List<Future<Long>> later = new ArrayList<>();
+    for (int i = 2; i <= 6; i++) {
+      later.add(async(c, "client-" + i, i));
+      awaitQueued(c, i - 1);
+    }
+    holds.get(0).countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
+    List<ChargeRequest> batch = nextBatch();
+    assertThat(batch).extracting(ChargeRequest::credits).containsExactly(2L, 3L, 4L, 5L, 6L);
+    for (int i = 0; i < later.size(); i++) {
+      long credits = i + 2;
+      assertThat(later.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(credits * 10 + i);
+    }
+    assertThat(calls).hasValue(2);
+    assertThat(c.waiting()).isZero();
+  }
+
+  @Test
+  void aBatchCarriesAtMostMaxBatchChargesAndTheRestGoInTheCallAfter() throws Exception {
+    CoalescedCharges c = charges(1, 3, 30_000, 2);
+    Future<Long> first = async(c, "a", 1);
+    nextBatch();
+    List<Future<Long>> later = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      later.add(async(c, "a", 10 + i));
+      awaitQueued(c, i);
+    }
+    holds.get(0).countDown();
+    assertThat(nextBatch()).extracting(ChargeRequest::credits).containsExactly(11L, 12L, 13L);
+    holds.get(1).countDown();
+    assertThat(nextBatch()).extracting(ChargeRequest::credits).containsExactly(14L, 15L);
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
+    assertThat(later.get(4).get(30, TimeUnit.SECONDS)).isEqualTo(151);
+  }
+
+  @Test
+  void aChargeQueuedPastItsDeadlineFailsUnsentAndTheCallStaysUsable() throws Exception {
+    CoalescedCharges c = charges(1, 64, 200, 1);
+    Future<Long> first = async(c, "a", 1);
+    nextBatch();
+    CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> c.charge(charge("b", 2)), threads);
+    assertThatThrownBy(() -> queued.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(UsageStoreException.class)
+        .hasMessageContaining("within its timeout of 200 ms")
+        .hasMessageContaining("was not sent");
+    assertThat(c.waiting()).isZero();
+    holds.get(0).countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
+    assertThat(c.charge(charge("c", 3))).isEqualTo(30);
+    assertThat(sent).extracting(b -> b.get(0).clientId()).containsExactly("c");
+  }
+
+  @Test
+  void aFailedCallFailsEveryChargeOfItsBatchEachWithItsOwnException() throws Exception {
+    CoalescedCharges c = charges(1, 64, 30_000, 2);
+    Future<Long> first = async(c, "a", 1);
+    nextBatch();
+    Future<Long> second = async(c, "b", 2);
+    awaitQueued(c, 1);
+    Future<Long> third = async(c, "c", 3);
+    awaitQueued(c, 2);
+    holds.get(0).countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
+    assertThat(nextBatch()).extracting(ChargeRequest::clientId).containsExactly("b", "c");
+    failNext = new UsageStoreException("database down");
+    holds.get(1).countDown();
+    List<Throwable> failures = new ArrayList<>();
+    for (Future<Long> f : List.of(second, third)) {
+      try {
+        f.get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        failures.add(e.getCause());
+      }
+    }
+    assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e).isInstanceOf(UsageStoreException.class)
+        .hasMessageContaining("database down"));
+    assertThat(failures).doesNotHaveDuplicates();
+    failNext = null;
+    assertThat(c.charge(charge("d", 4))).as("the calls are free again").isEqualTo(40);
+  }
+
+  @Test
+  void manyThreadsGetEveryAnswerOfTheirOwnCharge() throws Exception {
+    CoalescedCharges c = charges(2, 8, 30_000, 0);
+    List<Future<Boolean>> results = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      results.add(threads.submit(() -> {
+        for (int i = 0; i < 2_000; i++) {
+          long credits = thread * 10_000L + i;
+          long answer = c.charge(charge("t" + thread, credits));
+          if (answer / 10 != credits) {
+            return false;
+          }
+        }
+        return true;
+      }));
+    }
+    for (Future<Boolean> r : results) {
+      assertThat(r.get(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(c.waiting()).isZero();
+    int total = 0;
+    for (List<ChargeRequest> b : sent) {
+      assertThat(b.size()).isBetween(1, 8);
+      total += b.size();
+    }
+    assertThat(total).isEqualTo(16_000);
+  }
+}
