@@ -6,14 +6,17 @@ import java.sql.SQLTimeoutException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Concurrent charges sent together: at most {@code maxCalls} calls are in flight; a charge that arrives
- * while they all are waits, and the next call to go carries every charge waiting by then (up to
- * {@code maxBatch}), each one still checked and deducted on its own, all in one transaction. A charge
- * that finds a call free goes at once, alone. The calls run on the callers' threads: the caller whose
- * charge heads a batch sends it and hands the answers to the others.
+ * Concurrent charges of one client sent together: while a call with charges of a client is in flight,
+ * that client's next charges wait, and when it returns the next call carries every one waiting by then (up
+ * to {@code maxBatch}), each still checked and deducted on its own, all in one transaction. A client's
+ * charges serialize on its window's row in the database anyway; here they queue in the JVM instead, one
+ * transaction (and one WAL flush) per batch rather than per charge. A charge of a client with no call in
+ * flight goes at once, alone; different clients never wait for each other. The calls run on the callers'
+ * threads: the caller whose charge heads a batch sends it and hands the answers to the others.
  *
  * <p>Deadlines: a charge waiting in the queue gives up at its own deadline without having been sent
  * (so it changed nothing); a batch's call has the deadline of its oldest charge.
@@ -30,51 +33,70 @@ final class CoalescedCharges {
   private static final int LEADING = 2;
   private static final int ANSWERED = 3;
 
-  private final int maxCalls;
   private final int maxBatch;
   private final long timeoutMillis;
   private final Sender sender;
-  private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
-  private int inFlight;
+  /** The clients with a call in flight; a lane leaves the map when its call returns with no one waiting. */
+  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
 
-  CoalescedCharges(int maxCalls, int maxBatch, long timeoutMillis, Sender sender) {
-    this.maxCalls = maxCalls;
+  CoalescedCharges(int maxBatch, long timeoutMillis, Sender sender) {
     this.maxBatch = maxBatch;
     this.timeoutMillis = timeoutMillis;
     this.sender = sender;
   }
 
-  /** The store's answer to {@code request}, sent alone or with the charges waiting when it goes. */
+  /** The store's answer to {@code request}, sent alone or with the client's charges waiting when it goes. */
   long charge(ChargeRequest request) {
     Waiter self = new Waiter(request, System.nanoTime() + timeoutMillis * 1_000_000L);
-    List<Waiter> batch = null;
-    synchronized (queue) {
-      if (inFlight < maxCalls) {
-        inFlight++;
-        batch = List.of(self);
-      } else {
-        queue.add(self);
+    Lane lane;
+    boolean leads;
+    while (true) {
+      lane = lanes.get(request.clientId());
+      if (lane == null) {
+        Lane mine = new Lane(request.clientId());
+        lane = lanes.putIfAbsent(request.clientId(), mine);
+        if (lane == null) {
+          self.lane = mine;
+          leads = true; // a new lane is born busy with this charge's call
+          break;
+        }
+      }
+      synchronized (lane) {
+        if (lane.retired) {
+          continue;
+        }
+        self.lane = lane;
+        lane.queue.add(self);
+        leads = false;
+        break;
       }
     }
+    List<Waiter> batch = leads ? List.of(self) : await(self);
     if (batch == null) {
-      batch = await(self);
-      if (batch == null) {
-        return self.answer();
-      }
+      return self.answer();
     }
     try {
       send(batch);
     } finally {
-      next();
+      next(self.lane);
     }
     return self.answer();
   }
 
-  /** The charges waiting for a call. */
+  /** The charges waiting for a call, of every client. */
   int waiting() {
-    synchronized (queue) {
-      return queue.size();
+    int n = 0;
+    for (Lane lane : lanes.values()) {
+      synchronized (lane) {
+        n += lane.queue.size();
+      }
     }
+    return n;
+  }
+
+  /** The clients with a call in flight. */
+  int clientsInFlight() {
+    return lanes.size();
   }
 
   /** Waits until the charge is answered (null) or heads a batch to send (that batch). */
@@ -91,9 +113,9 @@ final class CoalescedCharges {
         }
         long left = self.endNanos - System.nanoTime();
         if (state == WAITING && left <= 0) {
-          synchronized (queue) {
+          synchronized (self.lane) {
             if (self.state == WAITING) {
-              queue.remove(self);
+              self.lane.queue.remove(self);
               self.expire(timeoutMillis);
               return null;
             }
@@ -152,10 +174,11 @@ final class CoalescedCharges {
    * After a call: the charges waiting go as the next batch, headed by the oldest, or the call is free.
    * Charges past their deadline are answered with a timeout instead of being sent.
    */
-  private void next() {
+  private void next(Lane lane) {
     Waiter head = null;
     List<Waiter> expired = null;
-    synchronized (queue) {
+    synchronized (lane) {
+      ArrayDeque<Waiter> queue = lane.queue;
       long now = System.nanoTime();
       List<Waiter> batch = null;
       while (!queue.isEmpty() && (batch == null || batch.size() < maxBatch)) {
@@ -174,7 +197,8 @@ final class CoalescedCharges {
         batch.add(w);
       }
       if (head == null) {
-        inFlight--;
+        lane.retired = true;
+        lanes.remove(lane.clientId, lane);
       } else {
         head.batch = batch;
         head.state = LEADING;
@@ -190,11 +214,24 @@ final class CoalescedCharges {
     }
   }
 
+  /** One client's charges waiting behind its call in flight. */
+  private static final class Lane {
+    final String clientId;
+    final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+    /** No longer in the map: a charge that finds it retired looks again. */
+    boolean retired;
+
+    Lane(String clientId) {
+      this.clientId = clientId;
+    }
+  }
+
   /** One charge and the thread waiting for its answer. */
   private static final class Waiter {
     final ChargeRequest request;
     final long endNanos;
     final Thread thread = Thread.currentThread();
+    Lane lane;
     volatile int state = WAITING;
     List<Waiter> batch;
     long value;

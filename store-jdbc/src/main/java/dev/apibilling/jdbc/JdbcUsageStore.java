@@ -111,8 +111,8 @@ public final class JdbcUsageStore implements UsageStore {
       verifySchema();
     }
     this.events = new JdbcEventLog(this, schema, dialect);
-    this.coalesced = dialect != JdbcDialect.POSTGRESQL || b.maxChargeCalls == 0 ? null
-        : new CoalescedCharges(b.maxChargeCalls, MAX_BATCH, timeoutMillis, (batch, deadline) -> call("charge",
+    this.coalesced = dialect != JdbcDialect.POSTGRESQL || !b.coalesceCharges ? null
+        : new CoalescedCharges(MAX_BATCH, timeoutMillis, (batch, deadline) -> call("charge",
             deadline, (c, d) -> ((PostgresOperations) ops).chargeMany(c, batch, d)));
     this.purger = b.purgeEvery == null ? null : startPurger(b.purgeEvery);
   }
@@ -520,7 +520,7 @@ public final class JdbcUsageStore implements UsageStore {
     private Duration historyRetention = Duration.ofDays(400);
     private @Nullable Duration purgeEvery;
     private int poolSize = 10;
-    private int maxChargeCalls = 4;
+    private boolean coalesceCharges = true;
 
     private Builder(@Nullable DataSource dataSource, @Nullable String jdbcUrl) {
       this.dataSource = dataSource;
@@ -624,22 +624,18 @@ public final class JdbcUsageStore implements UsageStore {
     }
 
     /**
-     * PostgreSQL: the most calls of plain charges (no idempotency key, reservation, operation or usage
-     * event, one quota) in flight at once (default 4; 0: no limit, every charge its own call). A plain
-     * charge that arrives while that many are in flight waits for the next call to go, which carries every
-     * charge waiting by then (up to 64) in one statement and transaction: each charge is still checked and
-     * deducted on its own, all or nothing, but a hot client's charges no longer queue one transaction (and
-     * one WAL flush) each on its window's row. A charge finding a call free goes at once. A waiting charge
-     * gives up at its deadline ({@link #timeout}) unsent; a batch's call has its oldest charge's deadline, and
-     * fails or succeeds for all its charges together. Other dialects and other charges: one call each.
-     *
-     * @throws IllegalArgumentException if negative
+     * PostgreSQL: whether a client's concurrent plain charges (no idempotency key, reservation, operation or
+     * usage event; one quota) go together (default true). While a call with charges of a client is in
+     * flight, that client's next plain charges wait, and the next call carries every one waiting by then
+     * (up to 64) in one statement and transaction: each is still checked and deducted on its own, all or
+     * nothing, but a hot client's charges no longer queue one transaction (and one WAL flush) each on its
+     * window's row. A charge of a client with no call in flight goes at once; clients never wait for each
+     * other. A waiting charge gives up at its deadline ({@link #timeout}) unsent; a batch's call has its
+     * oldest charge's deadline and fails or succeeds for all its charges together. Other dialects and
+     * other charges: one call each.
      */
-    public Builder maxChargeCalls(int maxChargeCalls) {
-      if (maxChargeCalls < 0) {
-        throw new IllegalArgumentException("maxChargeCalls must be >= 0 but was " + maxChargeCalls);
-      }
-      this.maxChargeCalls = maxChargeCalls;
+    public Builder coalesceCharges(boolean coalesceCharges) {
+      this.coalesceCharges = coalesceCharges;
       return this;
     }
 

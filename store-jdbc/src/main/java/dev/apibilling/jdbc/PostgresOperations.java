@@ -46,11 +46,11 @@ final class PostgresOperations extends Operations {
     this.charge = "SELECT granted, replayed, used, reservation_id FROM "
         + Protocol.invocation(p + "charge", PostgresCharge.class);
     this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", PostgresChargeOne.class);
-    // plain charges sent together (CoalescedCharges): charge_one per row, in the arrays' order, one transaction
-    this.chargeMany = "SELECT c.i, " + p + "charge_one(c.client, c.policy, c.w_start, c.w_end, c.lim, c.credits,"
-        + " c.day, c.now, NULL, 0, NULL) FROM unnest(?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[],"
-        + " ?::int8[], ?::int8[], ?::int8[], ?::int4[]) AS c(client, policy, w_start, w_end, lim, credits, day,"
-        + " now, i)";
+    // a client's plain charges sent together (CoalescedCharges): charge_one per row, in the arrays' order,
+    // in one transaction
+    this.chargeMany = "SELECT c.i, " + p + "charge_one(?, c.policy, c.w_start, c.w_end, c.lim, c.credits,"
+        + " c.day, c.now, NULL, 0, NULL) FROM unnest(?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],"
+        + " ?::int8[], ?::int8[], ?::int4[]) AS c(policy, w_start, w_end, lim, credits, day, now, i)";
     this.settle = "SELECT " + Protocol.invocation(p + "settle", Settle.class);
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
@@ -87,9 +87,9 @@ final class PostgresOperations extends Operations {
   }
 
   /**
-   * Plain one-window charges without events ({@link #isPlainOne}), of any clients, in one statement and
-   * transaction: {@code charge_one} per charge, sorted by client and window so that two batches lock the
-   * rows they share in the same order. Answers in the batch's order.
+   * Plain one-window charges of one client without events ({@link #isPlainOne}) in one statement and
+   * transaction: {@code charge_one} per charge, in window order (policy, start) as every routine locks a
+   * client's rows (a batch may straddle a window's end). Answers in the batch's order.
    */
   long[] chargeMany(Connection c, List<ChargeRequest> batch, Deadline d) throws SQLException {
     int n = batch.size();
@@ -98,12 +98,11 @@ final class PostgresOperations extends Operations {
       order[i] = i;
     }
     java.util.Arrays.sort(order, (a, b) -> {
-      ChargeRequest x = batch.get(a);
-      ChargeRequest y = batch.get(b);
-      int byClient = x.clientId().compareTo(y.clientId());
-      return byClient != 0 ? byClient : x.windows().get(0).policy().compareTo(y.windows().get(0).policy());
+      WindowSlot x = batch.get(a).windows().get(0);
+      WindowSlot y = batch.get(b).windows().get(0);
+      int byPolicy = x.policy().compareTo(y.policy());
+      return byPolicy != 0 ? byPolicy : Long.compare(x.start(), y.start());
     });
-    String[] clients = new String[n];
     String[] policies = new String[n];
     Long[] starts = new Long[n];
     Long[] ends = new Long[n];
@@ -114,7 +113,6 @@ final class PostgresOperations extends Operations {
     for (int k = 0; k < n; k++) {
       ChargeRequest r = batch.get(order[k]);
       WindowSlot w = r.windows().get(0);
-      clients[k] = r.clientId();
       policies[k] = w.policy();
       starts[k] = w.start();
       ends[k] = w.end();
@@ -125,7 +123,7 @@ final class PostgresOperations extends Operations {
     }
     long[] answers = new long[n];
     try (PreparedStatement ps = preparePg(c, chargeMany, d)) {
-      ps.setArray(1, c.createArrayOf("text", clients));
+      ps.setString(1, batch.get(0).clientId());
       ps.setArray(2, c.createArrayOf("text", policies));
       ps.setArray(3, c.createArrayOf("bigint", starts));
       ps.setArray(4, c.createArrayOf("bigint", ends));

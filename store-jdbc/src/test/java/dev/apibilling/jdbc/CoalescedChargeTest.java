@@ -28,11 +28,11 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL's coalesced plain charges ({@link JdbcUsageStore.Builder#maxChargeCalls}): two stores, one
- * call each at a time, 16 threads charging three clients of different credits. Each client's granted
- * charges must have answered exactly the counts {@code c, 2c, ..., limit} (a charge given another's answer,
- * or two charges one count, shows), every refusal the limit, the store the limit; batches of several
- * clients never deadlock (they lock in client order); and charges did go together (fewer calls than charges).
+ * PostgreSQL's coalesced plain charges ({@link JdbcUsageStore.Builder#coalesceCharges}, on by default): two
+ * stores, 16 threads charging three clients of different credits. Each client's granted charges must have
+ * answered exactly the counts {@code c, 2c, ..., limit} (a charge given another's answer, or two charges one
+ * count, shows), every refusal the limit, the store the limit; no deadlock; and charges did go together
+ * (fewer calls than charges).
  */
 final class CoalescedChargeTest {
 
@@ -95,11 +95,35 @@ final class CoalescedChargeTest {
     }
   }
 
+  @Test
+  void aBatchStraddlingAWindowsEndAnswersEachChargeItsOwnCountInTheBatchsOrder() throws Exception {
+    String url = Databases.postgres();
+    WindowSlot old = new WindowSlot("minute", START, START + 60_000, 100);
+    WindowSlot next = new WindowSlot("minute", START + 60_000, START + 120_000, 100);
+    String client = Databases.uniquePrefix() + "-straddle";
+    try (TestTables tables = TestTables.on(url); JdbcUsageStore store = tables.open();
+        Connection c = java.sql.DriverManager.getConnection(url)) {
+      PostgresOperations ops = new PostgresOperations(new Schema(tables.prefix()));
+      // the batch's order is not the window order it is sent in: the next window's charges come first
+      List<ChargeRequest> batch = List.of(plain(client, next, 5), plain(client, old, 3), plain(client, next, 7),
+          plain(client, old, 98), plain(client, old, 1));
+      long[] answers = ops.chargeMany(c, batch, Deadline.in(10_000));
+      assertThat(answers).containsExactly(5, 3, 12, -1 - 3, 4);
+      assertThat(store.usage(client, List.of(old), NOW)).containsExactly(4);
+      assertThat(store.usage(client, List.of(next), NOW)).containsExactly(12);
+    }
+  }
+
+  private static ChargeRequest plain(String client, WindowSlot window, long credits) {
+    return new ChargeRequest(client, List.of(window), credits, ChargeMode.CHARGE, null, 0, null, 0,
+        START / 86_400_000L, Map.of(), NOW);
+  }
+
   private static JdbcUsageStore open(TestTables tables, DataSource pool, AtomicLong deadlocks,
       AtomicLong connections) {
     DataSource counted = countingConnections(LockOrderTest.countingDeadlocks(pool, deadlocks), connections);
     return JdbcUsageStore.builder(counted).tablePrefix(tables.prefix()).createSchema(true)
-        .timeout(Duration.ofSeconds(10)).maxChargeCalls(1).build();
+        .timeout(Duration.ofSeconds(10)).build();
   }
 
   private static DataSource countingConnections(DataSource target, AtomicLong connections) {

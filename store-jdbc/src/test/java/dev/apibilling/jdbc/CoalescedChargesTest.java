@@ -43,11 +43,11 @@ final class CoalescedChargesTest {
     threads.shutdownNow();
   }
 
-  private CoalescedCharges charges(int maxCalls, int maxBatch, long timeoutMillis, int heldCalls) {
+  private CoalescedCharges charges(int maxBatch, long timeoutMillis, int heldCalls) {
     for (int i = 0; i < heldCalls; i++) {
       holds.add(new CountDownLatch(1));
     }
-    return new CoalescedCharges(maxCalls, maxBatch, timeoutMillis, (batch, deadline) -> {
+    return new CoalescedCharges(maxBatch, timeoutMillis, (batch, deadline) -> {
       int call = calls.getAndIncrement();
       sent.add(List.copyOf(batch));
       if (call < holds.size()) {
@@ -95,22 +95,25 @@ final class CoalescedChargesTest {
 
   @Test
   void aChargeFindingACallFreeGoesAtOnceAlone() {
-    CoalescedCharges c = charges(2, 64, 5_000, 0);
+    CoalescedCharges c = charges(64, 5_000, 0);
     assertThat(c.charge(charge("a", 3))).isEqualTo(30);
     assertThat(c.charge(charge("b", 4))).isEqualTo(40);
     assertThat(sent).extracting(List::size).containsExactly(1, 1);
   }
 
   @Test
-  void chargesArrivingWhileEveryCallIsInFlightGoTogetherInTheNextCallEachWithItsOwnAnswer() throws Exception {
-    CoalescedCharges c = charges(1, 64, 30_000, 1);
+  void aClientsChargesArrivingWhileItsCallIsInFlightGoTogetherInItsNextCallEachWithItsOwnAnswer()
+      throws Exception {
+    CoalescedCharges c = charges(64, 30_000, 1);
     Future<Long> first = async(c, "a", 1);
     assertThat(nextBatch()).hasSize(1);
     List<Future<Long>> later = new ArrayList<>();
     for (int i = 2; i <= 6; i++) {
-      later.add(async(c, "client-" + i, i));
+      later.add(async(c, "a", i));
       awaitQueued(c, i - 1);
     }
+    assertThat(c.charge(charge("b", 9))).as("another client does not wait").isEqualTo(90);
+    assertThat(nextBatch()).extracting(ChargeRequest::clientId).containsExactly("b");
     holds.get(0).countDown();
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
     List<ChargeRequest> batch = nextBatch();
@@ -119,13 +122,14 @@ final class CoalescedChargesTest {
       long credits = i + 2;
       assertThat(later.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(credits * 10 + i);
     }
-    assertThat(calls).hasValue(2);
+    assertThat(calls).hasValue(3);
     assertThat(c.waiting()).isZero();
+    assertThat(c.clientsInFlight()).isZero();
   }
 
   @Test
   void aBatchCarriesAtMostMaxBatchChargesAndTheRestGoInTheCallAfter() throws Exception {
-    CoalescedCharges c = charges(1, 3, 30_000, 2);
+    CoalescedCharges c = charges(3, 30_000, 2);
     Future<Long> first = async(c, "a", 1);
     nextBatch();
     List<Future<Long>> later = new ArrayList<>();
@@ -143,10 +147,10 @@ final class CoalescedChargesTest {
 
   @Test
   void aChargeQueuedPastItsDeadlineFailsUnsentAndTheCallStaysUsable() throws Exception {
-    CoalescedCharges c = charges(1, 64, 200, 1);
+    CoalescedCharges c = charges(64, 200, 1);
     Future<Long> first = async(c, "a", 1);
     nextBatch();
-    CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> c.charge(charge("b", 2)), threads);
+    CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> c.charge(charge("a", 2)), threads);
     assertThatThrownBy(() -> queued.get(30, TimeUnit.SECONDS))
         .hasCauseInstanceOf(UsageStoreException.class)
         .hasMessageContaining("within its timeout of 200 ms")
@@ -154,22 +158,22 @@ final class CoalescedChargesTest {
     assertThat(c.waiting()).isZero();
     holds.get(0).countDown();
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
-    assertThat(c.charge(charge("c", 3))).isEqualTo(30);
-    assertThat(sent).extracting(b -> b.get(0).clientId()).containsExactly("c");
+    assertThat(c.charge(charge("a", 3))).isEqualTo(30);
+    assertThat(sent).extracting(b -> b.get(0).credits()).containsExactly(3L);
   }
 
   @Test
   void aFailedCallFailsEveryChargeOfItsBatchEachWithItsOwnException() throws Exception {
-    CoalescedCharges c = charges(1, 64, 30_000, 2);
+    CoalescedCharges c = charges(64, 30_000, 2);
     Future<Long> first = async(c, "a", 1);
     nextBatch();
-    Future<Long> second = async(c, "b", 2);
+    Future<Long> second = async(c, "a", 2);
     awaitQueued(c, 1);
-    Future<Long> third = async(c, "c", 3);
+    Future<Long> third = async(c, "a", 3);
     awaitQueued(c, 2);
     holds.get(0).countDown();
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
-    assertThat(nextBatch()).extracting(ChargeRequest::clientId).containsExactly("b", "c");
+    assertThat(nextBatch()).extracting(ChargeRequest::credits).containsExactly(2L, 3L);
     failNext = new UsageStoreException("database down");
     holds.get(1).countDown();
     List<Throwable> failures = new ArrayList<>();
@@ -188,15 +192,15 @@ final class CoalescedChargesTest {
   }
 
   @Test
-  void manyThreadsGetEveryAnswerOfTheirOwnCharge() throws Exception {
-    CoalescedCharges c = charges(2, 8, 30_000, 0);
+  void manyThreadsGetEveryAnswerOfTheirOwnChargeInBatchesOfOneClient() throws Exception {
+    CoalescedCharges c = charges(8, 30_000, 0);
     List<Future<Boolean>> results = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
       int thread = t;
       results.add(threads.submit(() -> {
         for (int i = 0; i < 2_000; i++) {
           long credits = thread * 10_000L + i;
-          long answer = c.charge(charge("t" + thread, credits));
+          long answer = c.charge(charge("client-" + thread % 2, credits));
           if (answer / 10 != credits) {
             return false;
           }
@@ -208,9 +212,11 @@ final class CoalescedChargesTest {
       assertThat(r.get(60, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(c.waiting()).isZero();
+    assertThat(c.clientsInFlight()).isZero();
     int total = 0;
     for (List<ChargeRequest> b : sent) {
       assertThat(b.size()).isBetween(1, 8);
+      assertThat(b).extracting(ChargeRequest::clientId).containsOnly(b.get(0).clientId());
       total += b.size();
     }
     assertThat(total).isEqualTo(16_000);
