@@ -1,18 +1,24 @@
 package dev.apibilling.jdbc;
 
 import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.UsageStoreException;
+import dev.apibilling.spi.WindowSlot;
 import java.sql.SQLTimeoutException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Concurrent charges of one client sent together: while a call with charges of a client is in flight,
- * that client's next charges wait, and when it returns the next call carries every one waiting by then (up
- * to {@code maxBatch}), each still checked and deducted on its own, all in one transaction. A client's
+ * that client's next charges of the same windows wait, and when it returns the next call carries every one
+ * waiting by then (up to {@code maxBatch}), each still checked and deducted on its own, all in one
+ * transaction. (Charges of other windows, e.g. after a window's end, go in calls of their own: a batch
+ * locks one set of rows, in the order every routine locks them.) A client's
  * charges serialize on its window's row in the database anyway; here they queue in the JVM instead, one
  * transaction (and one WAL flush) per batch rather than per charge. A charge of a client with no call in
  * flight goes at once, alone; different clients never wait for each other. The calls run on the callers'
@@ -25,7 +31,7 @@ final class CoalescedCharges {
 
   /** Sends one batch as one store call and returns one answer per charge, in the batch's order. */
   interface Sender {
-    long[] send(List<ChargeRequest> batch, Deadline deadline);
+    ChargeResult[] send(List<ChargeRequest> batch, Deadline deadline);
   }
 
   private static final int WAITING = 0;
@@ -37,7 +43,7 @@ final class CoalescedCharges {
   private final long timeoutMillis;
   private final Sender sender;
   /** The clients with a call in flight; a lane leaves the map when its call returns with no one waiting. */
-  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<LaneKey, Lane> lanes = new ConcurrentHashMap<>();
 
   CoalescedCharges(int maxBatch, long timeoutMillis, Sender sender) {
     this.maxBatch = maxBatch;
@@ -46,15 +52,16 @@ final class CoalescedCharges {
   }
 
   /** The store's answer to {@code request}, sent alone or with the client's charges waiting when it goes. */
-  long charge(ChargeRequest request) {
+  ChargeResult charge(ChargeRequest request) {
     Waiter self = new Waiter(request, System.nanoTime() + timeoutMillis * 1_000_000L);
+    LaneKey key = new LaneKey(request.clientId(), request.windows());
     Lane lane;
     boolean leads;
     while (true) {
-      lane = lanes.get(request.clientId());
+      lane = lanes.get(key);
       if (lane == null) {
-        Lane mine = new Lane(request.clientId());
-        lane = lanes.putIfAbsent(request.clientId(), mine);
+        Lane mine = new Lane(key);
+        lane = lanes.putIfAbsent(key, mine);
         if (lane == null) {
           self.lane = mine;
           leads = true; // a new lane is born busy with this charge's call
@@ -144,7 +151,7 @@ final class CoalescedCharges {
       requests.add(w.request);
       end = w.endNanos - end < 0 ? w.endNanos : end;
     }
-    long[] answers = null;
+    ChargeResult[] answers = null;
     Throwable failure = null;
     try {
       answers = sender.send(requests, Deadline.until(end, timeoutMillis));
@@ -198,7 +205,7 @@ final class CoalescedCharges {
       }
       if (head == null) {
         lane.retired = true;
-        lanes.remove(lane.clientId, lane);
+        lanes.remove(lane.key, lane);
       } else {
         head.batch = batch;
         head.state = LEADING;
@@ -214,15 +221,18 @@ final class CoalescedCharges {
     }
   }
 
-  /** One client's charges waiting behind its call in flight. */
+  /** A client and the windows of its charge: only charges of the same windows go together. */
+  private record LaneKey(String clientId, List<WindowSlot> windows) {}
+
+  /** One client's charges of the same windows waiting behind their call in flight. */
   private static final class Lane {
-    final String clientId;
+    final LaneKey key;
     final ArrayDeque<Waiter> queue = new ArrayDeque<>();
     /** No longer in the map: a charge that finds it retired looks again. */
     boolean retired;
 
-    Lane(String clientId) {
-      this.clientId = clientId;
+    Lane(LaneKey key) {
+      this.key = key;
     }
   }
 
@@ -234,7 +244,7 @@ final class CoalescedCharges {
     Lane lane;
     volatile int state = WAITING;
     List<Waiter> batch;
-    long value;
+    @Nullable ChargeResult value;
     Throwable failure;
 
     Waiter(ChargeRequest request, long endNanos) {
@@ -249,7 +259,7 @@ final class CoalescedCharges {
       state = ANSWERED;
     }
 
-    long answer() {
+    ChargeResult answer() {
       Throwable f = failure;
       if (f instanceof RuntimeException) {
         throw (RuntimeException) f;
@@ -260,7 +270,7 @@ final class CoalescedCharges {
       if (f != null) {
         throw new UsageStoreException(String.valueOf(f.getMessage()), f);
       }
-      return value;
+      return Objects.requireNonNull(value);
     }
   }
 }

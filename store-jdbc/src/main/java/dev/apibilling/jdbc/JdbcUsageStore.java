@@ -169,9 +169,9 @@ public final class JdbcUsageStore implements UsageStore {
 
   @Override
   public ChargeResult charge(ChargeRequest request) {
-    if (coalesced != null && request.event() == null && PostgresOperations.isPlainOne(request)) {
+    if (coalesced != null && request.event() == null && PostgresOperations.isPlain(request)) {
       checkOpen();
-      return PostgresOperations.plainOneResult(coalesced.charge(request));
+      return coalesced.charge(request);
     }
     return call("charge", (c, d) -> ops.charge(c, request, d));
   }

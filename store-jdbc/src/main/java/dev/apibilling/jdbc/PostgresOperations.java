@@ -28,6 +28,7 @@ final class PostgresOperations extends Operations {
 
   private final String charge;
   private final String chargeOne;
+  private final String chargeOneMany;
   private final String chargeMany;
   private final String settle;
   private final String usage;
@@ -46,11 +47,13 @@ final class PostgresOperations extends Operations {
     this.charge = "SELECT granted, replayed, used, reservation_id FROM "
         + Protocol.invocation(p + "charge", PostgresCharge.class);
     this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", PostgresChargeOne.class);
-    // a client's plain charges sent together (CoalescedCharges): charge_one per row, in the arrays' order,
-    // in one transaction
-    this.chargeMany = "SELECT c.i, " + p + "charge_one(?, c.policy, c.w_start, c.w_end, c.lim, c.credits,"
-        + " c.day, c.now, NULL, 0, NULL) FROM unnest(?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],"
-        + " ?::int8[], ?::int8[], ?::int4[]) AS c(policy, w_start, w_end, lim, credits, day, now, i)";
+    // a client's plain charges of the same windows sent together (CoalescedCharges): one statement, one
+    // transaction, the function once per charge in the arrays' order
+    String charges = " FROM unnest(?::int8[], ?::int8[], ?::int8[]) WITH ORDINALITY AS c(credits, day, now, i)";
+    this.chargeOneMany = "SELECT c.i, x.answer" + charges + " CROSS JOIN LATERAL " + p + "charge_one(?, ?, ?, ?, ?,"
+        + " c.credits, c.day, c.now, NULL, 0, NULL) AS x(answer)";
+    this.chargeMany = "SELECT c.i, r.granted, r.used" + charges + " CROSS JOIN LATERAL " + p + "charge(?, ?, ?, ?, ?,"
+        + " c.credits, " + ChargeMode.CHARGE.code() + ", NULL, 0, NULL, 0, c.day, c.now, NULL, 0, NULL, NULL) r";
     this.settle = "SELECT " + Protocol.invocation(p + "settle", Settle.class);
     this.usage = "SELECT " + p + "usage(?, ?, ?, ?, ?)";
     this.deleteHistory = "SELECT " + p + "delete_history(?, ?, ?)";
@@ -71,79 +74,91 @@ final class PostgresOperations extends Operations {
         + ", d.credits + EXCLUDED.credits)) SELECT COUNT(*) FROM gone";
   }
 
+  /** Whether {@code charge_one} takes the charge: a plain charge of one window of no operation. */
+  private static boolean isPlainOne(ChargeRequest r) {
+    return r.windows().size() == 1 && isPlain(r);
+  }
+
   /**
-   * Whether {@code charge_one} takes the charge: a plain charge (no idempotency key, no reservation) of one
-   * window of no operation (an operation's also writes its day total).
+   * Whether the charge may go with others ({@link CoalescedCharges}): a plain charge (no idempotency key,
+   * no reservation) of no operation and without a usage event.
    */
-  static boolean isPlainOne(ChargeRequest r) {
-    return r.windows().size() == 1 && r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null
-        && r.operation() == null;
+  static boolean isPlain(ChargeRequest r) {
+    return r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null;
   }
 
   /** The result of {@code charge_one}'s answer: the window's count, or -1 minus it when refused. */
-  static ChargeResult plainOneResult(long answer) {
+  private static ChargeResult plainOneResult(long answer) {
     return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
         : ChargeResult.of(true, new long[] {answer}, null);
   }
 
   /**
-   * Plain one-window charges of one client without events ({@link #isPlainOne}) in one statement and
-   * transaction: {@code charge_one} per charge, in window order (policy, start) as every routine locks a
-   * client's rows (a batch may straddle a window's end). Answers in the batch's order.
+   * Plain charges without events ({@link #isPlain}) of one client and the same windows, in one statement
+   * and transaction: {@code charge_one} (one window) or {@code charge} once per charge, in the batch's
+   * order. Every charge locks the same rows, in the order every routine locks them.
    */
-  long[] chargeMany(Connection c, List<ChargeRequest> batch, Deadline d) throws SQLException {
+  ChargeResult[] chargeMany(Connection c, List<ChargeRequest> batch, Deadline d) throws SQLException {
     int n = batch.size();
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    java.util.Arrays.sort(order, (a, b) -> {
-      WindowSlot x = batch.get(a).windows().get(0);
-      WindowSlot y = batch.get(b).windows().get(0);
-      int byPolicy = x.policy().compareTo(y.policy());
-      return byPolicy != 0 ? byPolicy : Long.compare(x.start(), y.start());
-    });
-    String[] policies = new String[n];
-    Long[] starts = new Long[n];
-    Long[] ends = new Long[n];
-    Long[] limits = new Long[n];
+    ChargeRequest first = batch.get(0);
+    List<WindowSlot> slots = first.windows();
+    int windows = slots.size();
     Long[] credits = new Long[n];
     Long[] days = new Long[n];
     Long[] nows = new Long[n];
     for (int k = 0; k < n; k++) {
-      ChargeRequest r = batch.get(order[k]);
-      WindowSlot w = r.windows().get(0);
-      policies[k] = w.policy();
-      starts[k] = w.start();
-      ends[k] = w.end();
-      limits[k] = w.limit();
+      ChargeRequest r = batch.get(k);
+      if (!r.clientId().equals(first.clientId()) || !r.windows().equals(slots) || !isPlain(r) || r.event() != null) {
+        throw new IllegalArgumentException("a batch holds plain charges of one client and windows");
+      }
       credits[k] = r.credits();
       days[k] = r.epochDay();
       nows[k] = r.now();
     }
-    long[] answers = new long[n];
-    try (PreparedStatement ps = preparePg(c, chargeMany, d)) {
-      ps.setString(1, batch.get(0).clientId());
-      ps.setArray(2, c.createArrayOf("text", policies));
-      ps.setArray(3, c.createArrayOf("bigint", starts));
-      ps.setArray(4, c.createArrayOf("bigint", ends));
-      ps.setArray(5, c.createArrayOf("bigint", limits));
-      ps.setArray(6, c.createArrayOf("bigint", credits));
-      ps.setArray(7, c.createArrayOf("bigint", days));
-      ps.setArray(8, c.createArrayOf("bigint", nows));
-      ps.setArray(9, c.createArrayOf("integer", order));
+    ChargeResult[] results = new ChargeResult[n];
+    try (PreparedStatement ps = preparePg(c, windows == 1 ? chargeOneMany : chargeMany, d)) {
+      ps.setArray(1, c.createArrayOf("bigint", credits));
+      ps.setArray(2, c.createArrayOf("bigint", days));
+      ps.setArray(3, c.createArrayOf("bigint", nows));
+      ps.setString(4, first.clientId());
+      if (windows == 1) {
+        WindowSlot w = slots.get(0);
+        ps.setString(5, w.policy());
+        ps.setLong(6, w.start());
+        ps.setLong(7, w.end());
+        ps.setLong(8, w.limit());
+      } else {
+        String[] policies = new String[windows];
+        Long[] starts = new Long[windows];
+        Long[] ends = new Long[windows];
+        Long[] limits = new Long[windows];
+        for (int i = 0; i < windows; i++) {
+          WindowSlot w = slots.get(i);
+          policies[i] = w.policy();
+          starts[i] = w.start();
+          ends[i] = w.end();
+          limits[i] = w.limit();
+        }
+        ps.setArray(5, c.createArrayOf("text", policies));
+        ps.setArray(6, c.createArrayOf("bigint", starts));
+        ps.setArray(7, c.createArrayOf("bigint", ends));
+        ps.setArray(8, c.createArrayOf("bigint", limits));
+      }
       int rows = 0;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          answers[rs.getInt(1)] = rs.getLong(2);
+          int k = rs.getInt(1) - 1;
+          results[k] = windows == 1 ? plainOneResult(rs.getLong(2))
+              : ChargeResult.of(rs.getBoolean(2), java.util.Arrays.copyOf(longs(rs.getArray(3), windows + 2), windows),
+                  null);
           rows++;
         }
       }
       if (rows != n) {
-        throw new SQLException("charge_one answered " + rows + " of " + n + " charges");
+        throw new SQLException("the charge functions answered " + rows + " of " + n + " charges");
       }
     }
-    return answers;
+    return results;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.apibilling.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -46,7 +47,7 @@ final class CoalescedChargeTest {
     String url = Databases.postgres();
     String run = Databases.uniquePrefix();
     List<Client> clients = List.of(new Client(run + "-a", 1, 600), new Client(run + "-b", 7, 3_500),
-        new Client(run + "-c", 3, 2_100));
+        new Client(run + "-c", 3, 2_100, true));
     AtomicLong deadlocks = new AtomicLong();
     AtomicLong connections = new AtomicLong();
     HikariConfig config = new HikariConfig();
@@ -65,7 +66,7 @@ final class CoalescedChargeTest {
           done.add(threads.submit(() -> {
             for (int i = 0; i < CHARGES_PER_THREAD; i++) {
               Client c = clients.get((thread + i) % clients.size());
-              ChargeResult r = store.charge(new ChargeRequest(c.id, List.of(c.window), c.credits,
+              ChargeResult r = store.charge(new ChargeRequest(c.id, c.windows, c.credits,
                   ChargeMode.CHARGE, null, 0, null, 0, START / 86_400_000L, Map.of(), NOW));
               (r.granted() ? c.granted : c.refused).add(r.used()[0]);
               if (r.granted()) {
@@ -87,7 +88,7 @@ final class CoalescedChargeTest {
         assertThat(c.grants.get()).as("grants of %s", c.id).isEqualTo(c.limit / c.credits);
         assertThat(c.granted).as("counts answered to %s's grants", c.id).isEqualTo(counts);
         assertThat(c.refused).as("counts answered to %s's refusals", c.id).containsOnly(c.limit);
-        assertThat(one.usage(c.id, List.of(c.window), NOW)).containsExactly(c.limit);
+        assertThat(one.usage(c.id, c.windows, NOW)[0]).isEqualTo(c.limit);
       }
       assertThat(deadlocks.get()).as("deadlocks met").isZero();
       assertThat(connections.get()).as("calls, for %d charges", THREADS * CHARGES_PER_THREAD)
@@ -96,26 +97,42 @@ final class CoalescedChargeTest {
   }
 
   @Test
-  void aBatchStraddlingAWindowsEndAnswersEachChargeItsOwnCountInTheBatchsOrder() throws Exception {
+  void aBatchAnswersEachChargeItsOwnCountInTheBatchsOrderWithOneWindowOrSeveral() throws Exception {
     String url = Databases.postgres();
-    WindowSlot old = new WindowSlot("minute", START, START + 60_000, 100);
-    WindowSlot next = new WindowSlot("minute", START + 60_000, START + 120_000, 100);
-    String client = Databases.uniquePrefix() + "-straddle";
+    WindowSlot minute = new WindowSlot("minute", START, START + 60_000, 100);
+    WindowSlot day = new WindowSlot("day", START, START + 86_400_000L, 50);
+    String client = Databases.uniquePrefix() + "-batch";
     try (TestTables tables = TestTables.on(url); JdbcUsageStore store = tables.open();
         Connection c = java.sql.DriverManager.getConnection(url)) {
       PostgresOperations ops = new PostgresOperations(new Schema(tables.prefix()));
-      // the batch's order is not the window order it is sent in: the next window's charges come first
-      List<ChargeRequest> batch = List.of(plain(client, next, 5), plain(client, old, 3), plain(client, next, 7),
-          plain(client, old, 98), plain(client, old, 1));
-      long[] answers = ops.chargeMany(c, batch, Deadline.in(10_000));
-      assertThat(answers).containsExactly(5, 3, 12, -1 - 3, 4);
-      assertThat(store.usage(client, List.of(old), NOW)).containsExactly(4);
-      assertThat(store.usage(client, List.of(next), NOW)).containsExactly(12);
+      ChargeResult[] one = ops.chargeMany(c, List.of(plain(client, List.of(minute), 5),
+          plain(client, List.of(minute), 3), plain(client, List.of(minute), 93), plain(client, List.of(minute), 1)),
+          Deadline.in(10_000));
+      assertThat(one).extracting(ChargeResult::granted).containsExactly(true, true, false, true);
+      assertThat(one).extracting(r -> r.used()[0]).containsExactly(5L, 8L, 8L, 9L);
+      // the day quota (50) refuses 60 after 1 though the minute (100, at 10) would still take it
+      List<WindowSlot> both = List.of(day, minute);
+      ChargeResult[] two = ops.chargeMany(c, List.of(plain(client, both, 1), plain(client, both, 60),
+          plain(client, both, 49), plain(client, both, 1)), Deadline.in(10_000));
+      assertThat(two).extracting(ChargeResult::granted).containsExactly(true, false, true, false);
+      assertThat(two[0].used()).containsExactly(1, 10);
+      assertThat(two[1].used()).containsExactly(1, 10);
+      assertThat(two[2].used()).containsExactly(50, 59);
+      assertThat(two[3].used()).containsExactly(50, 59);
+      assertThat(store.usage(client, both, NOW)).containsExactly(50, 59);
     }
   }
 
-  private static ChargeRequest plain(String client, WindowSlot window, long credits) {
-    return new ChargeRequest(client, List.of(window), credits, ChargeMode.CHARGE, null, 0, null, 0,
+  @Test
+  void aBatchOfChargesOfAnotherClientOrWindowsIsRefusedUnsent() throws Exception {
+    WindowSlot minute = new WindowSlot("minute", START, START + 60_000, 100);
+    PostgresOperations ops = new PostgresOperations(new Schema("unused_"));
+    assertThatThrownBy(() -> ops.chargeMany(null, List.of(plain("a", List.of(minute), 1),
+        plain("b", List.of(minute), 1)), Deadline.in(10_000))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static ChargeRequest plain(String client, List<WindowSlot> windows, long credits) {
+    return new ChargeRequest(client, windows, credits, ChargeMode.CHARGE, null, 0, null, 0,
         START / 86_400_000L, Map.of(), NOW);
   }
 
@@ -140,21 +157,30 @@ final class CoalescedChargeTest {
         });
   }
 
-  /** A client charged {@code credits} at a time against one window of {@code limit} (a multiple of them). */
+  /**
+   * A client charged {@code credits} at a time against a window of {@code limit} (a multiple of them), and
+   * with {@code unlimitedMinute} a second, unlimited window too (the general charge function's batches).
+   */
   private static final class Client {
     final String id;
     final long credits;
     final long limit;
-    final WindowSlot window;
+    final List<WindowSlot> windows;
     final Set<Long> granted = ConcurrentHashMap.newKeySet();
     final Set<Long> refused = ConcurrentHashMap.newKeySet();
     final AtomicLong grants = new AtomicLong();
 
     Client(String id, long credits, long limit) {
+      this(id, credits, limit, false);
+    }
+
+    Client(String id, long credits, long limit, boolean unlimitedMinute) {
       this.id = id;
       this.credits = credits;
       this.limit = limit;
-      this.window = new WindowSlot("minute", START, START + 60_000, limit);
+      WindowSlot window = new WindowSlot("day", START, START + 86_400_000L, limit);
+      this.windows = unlimitedMinute ? List.of(window, new WindowSlot("minute", START, START + 60_000, -1))
+          : List.of(window);
     }
   }
 }

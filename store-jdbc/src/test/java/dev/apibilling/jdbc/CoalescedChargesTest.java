@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
+import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.UsageStoreException;
 import dev.apibilling.spi.WindowSlot;
 import java.util.ArrayList;
@@ -61,21 +62,25 @@ final class CoalescedChargesTest {
       if (f != null) {
         throw f;
       }
-      long[] answers = new long[batch.size()];
+      ChargeResult[] answers = new ChargeResult[batch.size()];
       for (int i = 0; i < answers.length; i++) {
-        answers[i] = batch.get(i).credits() * 10 + i;
+        answers[i] = ChargeResult.of(true, new long[] {batch.get(i).credits() * 10 + i}, null);
       }
       return answers;
     });
   }
 
   private static ChargeRequest charge(String client, long credits) {
-    return new ChargeRequest(client, List.of(MINUTE), credits, ChargeMode.CHARGE, null, 0, null, 0, 0,
+    return charge(client, MINUTE, credits);
+  }
+
+  private static ChargeRequest charge(String client, WindowSlot window, long credits) {
+    return new ChargeRequest(client, List.of(window), credits, ChargeMode.CHARGE, null, 0, null, 0, 0,
         Map.of(), 1_000, null, null);
   }
 
   private Future<Long> async(CoalescedCharges c, String client, long credits) {
-    return threads.submit(() -> c.charge(charge(client, credits)));
+    return threads.submit(() -> c.charge(charge(client, credits)).used()[0]);
   }
 
   private List<ChargeRequest> nextBatch() throws InterruptedException {
@@ -96,9 +101,21 @@ final class CoalescedChargesTest {
   @Test
   void aChargeFindingACallFreeGoesAtOnceAlone() {
     CoalescedCharges c = charges(64, 5_000, 0);
-    assertThat(c.charge(charge("a", 3))).isEqualTo(30);
-    assertThat(c.charge(charge("b", 4))).isEqualTo(40);
+    assertThat(c.charge(charge("a", 3)).used()[0]).isEqualTo(30);
+    assertThat(c.charge(charge("b", 4)).used()[0]).isEqualTo(40);
     assertThat(sent).extracting(List::size).containsExactly(1, 1);
+  }
+
+  @Test
+  void aClientsChargesOfOtherWindowsDoNotWaitForItsCallNorGoWithIt() throws Exception {
+    CoalescedCharges c = charges(64, 30_000, 1);
+    WindowSlot next = new WindowSlot("minute", 60_000, 120_000, 1_000);
+    Future<Long> first = async(c, "a", 1);
+    nextBatch();
+    assertThat(c.charge(charge("a", next, 2)).used()[0]).as("the next minute's charge went at once").isEqualTo(20);
+    holds.get(0).countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
+    assertThat(nextBatch()).extracting(r -> r.windows().get(0)).containsExactly(next);
   }
 
   @Test
@@ -112,7 +129,7 @@ final class CoalescedChargesTest {
       later.add(async(c, "a", i));
       awaitQueued(c, i - 1);
     }
-    assertThat(c.charge(charge("b", 9))).as("another client does not wait").isEqualTo(90);
+    assertThat(c.charge(charge("b", 9)).used()[0]).as("another client does not wait").isEqualTo(90);
     assertThat(nextBatch()).extracting(ChargeRequest::clientId).containsExactly("b");
     holds.get(0).countDown();
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
@@ -150,7 +167,7 @@ final class CoalescedChargesTest {
     CoalescedCharges c = charges(64, 200, 1);
     Future<Long> first = async(c, "a", 1);
     nextBatch();
-    CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> c.charge(charge("a", 2)), threads);
+    CompletableFuture<Long> queued = CompletableFuture.supplyAsync(() -> c.charge(charge("a", 2)).used()[0], threads);
     assertThatThrownBy(() -> queued.get(30, TimeUnit.SECONDS))
         .hasCauseInstanceOf(UsageStoreException.class)
         .hasMessageContaining("within its timeout of 200 ms")
@@ -158,7 +175,7 @@ final class CoalescedChargesTest {
     assertThat(c.waiting()).isZero();
     holds.get(0).countDown();
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
-    assertThat(c.charge(charge("a", 3))).isEqualTo(30);
+    assertThat(c.charge(charge("a", 3)).used()[0]).isEqualTo(30);
     assertThat(sent).extracting(b -> b.get(0).credits()).containsExactly(3L);
   }
 
@@ -188,7 +205,7 @@ final class CoalescedChargesTest {
         .hasMessageContaining("database down"));
     assertThat(failures).doesNotHaveDuplicates();
     failNext = null;
-    assertThat(c.charge(charge("d", 4))).as("the calls are free again").isEqualTo(40);
+    assertThat(c.charge(charge("d", 4)).used()[0]).as("the calls are free again").isEqualTo(40);
   }
 
   @Test
@@ -200,7 +217,7 @@ final class CoalescedChargesTest {
       results.add(threads.submit(() -> {
         for (int i = 0; i < 2_000; i++) {
           long credits = thread * 10_000L + i;
-          long answer = c.charge(charge("client-" + thread % 2, credits));
+          long answer = c.charge(charge("client-" + thread % 2, credits)).used()[0];
           if (answer / 10 != credits) {
             return false;
           }
