@@ -177,7 +177,7 @@ public final class Suite {
       int iterationSeconds) {
     static Profile named(String name) {
       return switch (name) {
-        case "short" -> new Profile("short", 1, 2, 8, 1, 5, 1);
+        case "short" -> new Profile("short", 1, 5, 8, 1, 5, 1);
         case "long" -> new Profile("long", 2, 5, 8, 2, 10, 2);
         default -> throw new IllegalArgumentException("--profile must be short or long but was '" + name + "'");
       };
@@ -237,7 +237,7 @@ public final class Suite {
         usage: java -jar benchmarks.jar [--profile short|long] [--only REGEX] [--no-memory] [--out DIR]
                                         [-f FORKS] [-wi N] [-w SECONDS] [-i N] [-r SECONDS]
                java -jar benchmarks.jar jmh [JMH options]
-          short profile: 1 fork; warm-up 2 x 1 s in memory, 8 x 1 s with a server; 5 x 1 s measurement
+          short profile: 1 fork; warm-up 5 x 1 s in memory, 8 x 1 s with a server; 5 x 1 s measurement
                          per benchmark (about 7 minutes)
           long profile:  2 forks; warm-up 5 x 2 s in memory, 8 x 2 s with a server; 10 x 2 s measurement
                          (about 45 minutes)
