@@ -18,9 +18,9 @@ import org.jspecify.annotations.Nullable;
  * that client's next charges of the same windows wait, and when it returns the next call carries every one
  * waiting by then (up to {@code maxBatch}), each still checked and deducted on its own, all in one
  * transaction. (Charges of other windows, e.g. after a window's end, go in calls of their own: a batch
- * locks one set of rows, in the order every routine locks them.) A client's
- * charges serialize on its window's row in the database anyway; here they queue in the JVM instead, one
- * transaction (and one WAL flush) per batch rather than per charge. A charge of a client with no call in
+ * locks one set of rows, in the order every routine locks them.) A client's charges serialize on its
+ * window rows in the database anyway; here they queue in the JVM instead, one transaction (and one WAL
+ * flush) per batch rather than per charge. A charge of a client with no call in
  * flight goes at once, alone; different clients never wait for each other. The calls run on the callers'
  * threads: the caller whose charge heads a batch sends it and hands the answers to the others.
  *
@@ -53,7 +53,7 @@ final class CoalescedCharges {
 
   /** The store's answer to {@code request}, sent alone or with the client's charges waiting when it goes. */
   ChargeResult charge(ChargeRequest request) {
-    Waiter self = new Waiter(request, System.nanoTime() + timeoutMillis * 1_000_000L);
+    Waiter self = new Waiter(request, Deadline.in(timeoutMillis));
     LaneKey key = new LaneKey(request.clientId(), request.windows());
     Lane lane;
     boolean leads;
@@ -101,7 +101,7 @@ final class CoalescedCharges {
     return n;
   }
 
-  /** The clients with a call in flight. */
+  /** The clients (and windows) with a call in flight. */
   int clientsInFlight() {
     return lanes.size();
   }
@@ -118,7 +118,7 @@ final class CoalescedCharges {
         if (state == LEADING) {
           return self.batch;
         }
-        long left = self.endNanos - System.nanoTime();
+        long left = self.deadline.nanosLeft();
         if (state == WAITING && left <= 0) {
           synchronized (self.lane) {
             if (self.state == WAITING) {
@@ -146,15 +146,15 @@ final class CoalescedCharges {
 
   private void send(List<Waiter> batch) {
     List<ChargeRequest> requests = new ArrayList<>(batch.size());
-    long end = batch.get(0).endNanos;
+    Deadline earliest = batch.get(0).deadline;
     for (Waiter w : batch) {
       requests.add(w.request);
-      end = w.endNanos - end < 0 ? w.endNanos : end;
+      earliest = w.deadline.before(earliest) ? w.deadline : earliest;
     }
     ChargeResult[] answers = null;
     Throwable failure = null;
     try {
-      answers = sender.send(requests, Deadline.until(end, timeoutMillis));
+      answers = sender.send(requests, earliest);
     } catch (Throwable e) {
       failure = e;
     }
@@ -186,11 +186,10 @@ final class CoalescedCharges {
     List<Waiter> expired = null;
     synchronized (lane) {
       ArrayDeque<Waiter> queue = lane.queue;
-      long now = System.nanoTime();
       List<Waiter> batch = null;
       while (!queue.isEmpty() && (batch == null || batch.size() < maxBatch)) {
         Waiter w = queue.poll();
-        if (w.endNanos - now <= 0) {
+        if (w.deadline.expired()) {
           w.expire(timeoutMillis);
           (expired == null ? expired = new ArrayList<>() : expired).add(w);
           continue;
@@ -239,7 +238,7 @@ final class CoalescedCharges {
   /** One charge and the thread waiting for its answer. */
   private static final class Waiter {
     final ChargeRequest request;
-    final long endNanos;
+    final Deadline deadline;
     final Thread thread = Thread.currentThread();
     Lane lane;
     volatile int state = WAITING;
@@ -247,9 +246,9 @@ final class CoalescedCharges {
     @Nullable ChargeResult value;
     Throwable failure;
 
-    Waiter(ChargeRequest request, long endNanos) {
+    Waiter(ChargeRequest request, Deadline deadline) {
       this.request = request;
-      this.endNanos = endNanos;
+      this.deadline = deadline;
     }
 
     /** Answers the charge with a timeout: it waited for a free call until its deadline, unsent. */

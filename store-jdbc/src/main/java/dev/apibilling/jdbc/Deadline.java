@@ -23,13 +23,18 @@ final class Deadline {
     return new Deadline(System.nanoTime() + timeoutMillis * 1_000_000L, timeoutMillis);
   }
 
-  /** A deadline at {@code endNanos} ({@link System#nanoTime()}) of a call whose timeout is {@code timeoutMillis}. */
-  static Deadline until(long endNanos, long timeoutMillis) {
-    return new Deadline(endNanos, timeoutMillis);
+  boolean expired() {
+    return nanosLeft() <= 0;
   }
 
-  boolean expired() {
-    return System.nanoTime() - endNanos >= 0;
+  /** What is left of the time, in nanoseconds (negative once passed). */
+  long nanosLeft() {
+    return endNanos - System.nanoTime();
+  }
+
+  /** Whether this deadline passes before {@code other}. */
+  boolean before(Deadline other) {
+    return endNanos - other.endNanos < 0;
   }
 
   /**

@@ -169,7 +169,7 @@ public final class JdbcUsageStore implements UsageStore {
 
   @Override
   public ChargeResult charge(ChargeRequest request) {
-    if (coalesced != null && request.event() == null && PostgresOperations.isPlain(request)) {
+    if (coalesced != null && PostgresOperations.goesTogether(request)) {
       checkOpen();
       return coalesced.charge(request);
     }

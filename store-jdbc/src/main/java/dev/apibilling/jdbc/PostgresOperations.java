@@ -17,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -79,12 +80,14 @@ final class PostgresOperations extends Operations {
     return r.windows().size() == 1 && isPlain(r);
   }
 
-  /**
-   * Whether the charge may go with others ({@link CoalescedCharges}): a plain charge (no idempotency key,
-   * no reservation) of no operation and without a usage event.
-   */
-  static boolean isPlain(ChargeRequest r) {
+  /** A plain charge: no idempotency key, no reservation, no operation. */
+  private static boolean isPlain(ChargeRequest r) {
     return r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null;
+  }
+
+  /** Whether the charge may go with others ({@link CoalescedCharges}): plain, without a usage event. */
+  static boolean goesTogether(ChargeRequest r) {
+    return isPlain(r) && r.event() == null;
   }
 
   /** The result of {@code charge_one}'s answer: the window's count, or -1 minus it when refused. */
@@ -94,7 +97,7 @@ final class PostgresOperations extends Operations {
   }
 
   /**
-   * Plain charges without events ({@link #isPlain}) of one client and the same windows, in one statement
+   * Charges that {@link #goesTogether go together}, of one client and the same windows, in one statement
    * and transaction: {@code charge_one} (one window) or {@code charge} once per charge, in the batch's
    * order. Every charge locks the same rows, in the order every routine locks them.
    */
@@ -108,7 +111,7 @@ final class PostgresOperations extends Operations {
     Long[] nows = new Long[n];
     for (int k = 0; k < n; k++) {
       ChargeRequest r = batch.get(k);
-      if (!r.clientId().equals(first.clientId()) || !r.windows().equals(slots) || !isPlain(r) || r.event() != null) {
+      if (!r.clientId().equals(first.clientId()) || !r.windows().equals(slots) || !goesTogether(r)) {
         throw new IllegalArgumentException("a batch holds plain charges of one client and windows");
       }
       credits[k] = r.credits();
@@ -128,29 +131,14 @@ final class PostgresOperations extends Operations {
         ps.setLong(7, w.end());
         ps.setLong(8, w.limit());
       } else {
-        String[] policies = new String[windows];
-        Long[] starts = new Long[windows];
-        Long[] ends = new Long[windows];
-        Long[] limits = new Long[windows];
-        for (int i = 0; i < windows; i++) {
-          WindowSlot w = slots.get(i);
-          policies[i] = w.policy();
-          starts[i] = w.start();
-          ends[i] = w.end();
-          limits[i] = w.limit();
-        }
-        ps.setArray(5, c.createArrayOf("text", policies));
-        ps.setArray(6, c.createArrayOf("bigint", starts));
-        ps.setArray(7, c.createArrayOf("bigint", ends));
-        ps.setArray(8, c.createArrayOf("bigint", limits));
+        setWindows(c, ps, 5, slots);
       }
       int rows = 0;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           int k = rs.getInt(1) - 1;
           results[k] = windows == 1 ? plainOneResult(rs.getLong(2))
-              : ChargeResult.of(rs.getBoolean(2), java.util.Arrays.copyOf(longs(rs.getArray(3), windows + 2), windows),
-                  null);
+              : ChargeResult.of(rs.getBoolean(2), Arrays.copyOf(longs(rs.getArray(3), windows + 2), windows), null);
           rows++;
         }
       }
@@ -168,23 +156,9 @@ final class PostgresOperations extends Operations {
     if (isPlainOne(r)) {
       return chargeOne(c, r, slots.get(0), d);
     }
-    String[] policies = new String[n];
-    Long[] starts = new Long[n];
-    Long[] ends = new Long[n];
-    Long[] limits = new Long[n];
-    for (int i = 0; i < n; i++) {
-      WindowSlot s = slots.get(i);
-      policies[i] = s.policy();
-      starts[i] = s.start();
-      ends[i] = s.end();
-      limits[i] = s.limit();
-    }
     try (PreparedStatement ps = preparePg(c, charge, d)) {
       ps.setString(PostgresCharge.CLIENT.at(), r.clientId());
-      ps.setArray(PostgresCharge.POLICIES.at(), c.createArrayOf("text", policies));
-      ps.setArray(PostgresCharge.STARTS.at(), c.createArrayOf("bigint", starts));
-      ps.setArray(PostgresCharge.ENDS.at(), c.createArrayOf("bigint", ends));
-      ps.setArray(PostgresCharge.LIMITS.at(), c.createArrayOf("bigint", limits));
+      setWindows(c, ps, PostgresCharge.POLICIES.at(), slots); // POLICIES, STARTS, ENDS, LIMITS
       ps.setLong(PostgresCharge.CREDITS.at(), r.credits());
       ps.setInt(PostgresCharge.MODE.at(), r.mode().code());
       setNullableString(ps, PostgresCharge.KEY.at(), r.idempotencyKey());
@@ -202,7 +176,7 @@ final class PostgresOperations extends Operations {
           throw new SQLException("charge function returned no row");
         }
         long[] answered = longs(rs.getArray(ChargeAnswer.USED.at()), n + 2);
-        long[] used = java.util.Arrays.copyOf(answered, n);
+        long[] used = Arrays.copyOf(answered, n);
         String reservationId = rs.getString(ChargeAnswer.RESERVATION_ID.at());
         if (rs.getBoolean(ChargeAnswer.REPLAYED.at())) {
           return ChargeResult.replay(used, reservationId, answered[n], answered[n + 1]);
@@ -210,6 +184,27 @@ final class PostgresOperations extends Operations {
         return ChargeResult.of(rs.getBoolean(ChargeAnswer.GRANTED.at()), used, reservationId);
       }
     }
+  }
+
+  /** The windows' policies, starts, ends and limits as four array parameters from {@code first} on. */
+  private static void setWindows(Connection c, PreparedStatement ps, int first, List<WindowSlot> slots)
+      throws SQLException {
+    int n = slots.size();
+    String[] policies = new String[n];
+    Long[] starts = new Long[n];
+    Long[] ends = new Long[n];
+    Long[] limits = new Long[n];
+    for (int i = 0; i < n; i++) {
+      WindowSlot s = slots.get(i);
+      policies[i] = s.policy();
+      starts[i] = s.start();
+      ends[i] = s.end();
+      limits[i] = s.limit();
+    }
+    ps.setArray(first, c.createArrayOf("text", policies));
+    ps.setArray(first + 1, c.createArrayOf("bigint", starts));
+    ps.setArray(first + 2, c.createArrayOf("bigint", ends));
+    ps.setArray(first + 3, c.createArrayOf("bigint", limits));
   }
 
   /**
