@@ -137,8 +137,9 @@ public final class ApiBilling implements AutoCloseable {
    */
   public void updateClientQuotas(String clientId, List<QuotaDefinition> quotas) {
     Requirements.clientId(clientId);
-    Plan plan = new Plan(quotas);
+    List<QuotaDefinition> checked = Requirements.quotas(quotas);
     Plan previous = knownPlan(clientId);
+    Plan plan = new Plan(checked, forecaster == null ? null : forecaster.adopt(clientId, plans.get(clientId)));
     plans.put(clientId, plan);
     long now = clock.millis();
     List<WindowSlot> slots = plan.windows(now).slots;
@@ -158,7 +159,11 @@ public final class ApiBilling implements AutoCloseable {
     if (sourced != null) {
       sourced.invalidate(clientId);
     }
-    return plans.remove(clientId) != null;
+    Plan removed = plans.remove(clientId);
+    if (removed != null && forecaster != null) {
+      forecaster.release(clientId, removed);
+    }
+    return removed != null;
   }
 
   /** The quotas that apply to the client now, or empty if it is unknown. */
@@ -277,13 +282,13 @@ public final class ApiBilling implements AutoCloseable {
     long now = clock.millis();
     Plan.Snapshot windows = plan.windows(now).forOperation(operation);
     if (forecaster != null) {
-      windows = forecaster.guard(clientId, windows, now);
+      windows = forecaster.guard(clientId, plan, windows, now);
     }
     if (mode == ChargeMode.CHARGE && key == null && eventSource == null && !timed && windows.operation == null) {
       long[] used = store.chargeQuickly(clientId, windows.slots, credits, epochDay(now), now);
       if (used != null) {
         return answered(new BillingDecision(clientId, credits, true, false, now, windows, used, null, metadata),
-            mode, windows);
+            mode, plan, windows);
       }
     }
     String reservationId = mode == ChargeMode.RESERVE ? newId() : null;
@@ -303,14 +308,17 @@ public final class ApiBilling implements AutoCloseable {
       }
       throw e;
     }
-    return answered(toDecision(request, windows, result, event), mode, windows);
+    return answered(toDecision(request, windows, result, event), mode, plan, windows);
   }
 
   /** What follows every answer of the store to a charge: forecasts and listeners. */
-  private BillingDecision answered(BillingDecision decision, ChargeMode mode, Plan.Snapshot windows) {
+  private BillingDecision answered(BillingDecision decision, ChargeMode mode, Plan plan,
+      Plan.Snapshot windows) {
     settlements.storeAnswered();
     if (forecaster != null && !decision.replayed()) {
-      forecaster.observe(decision.clientId(), windows, decision.used(), decision.atMillis(), listeners);
+      long added = decision.granted() && mode != ChargeMode.CHECK ? decision.requested() : 0;
+      forecaster.observe(decision.clientId(), plan, windows, decision.used(), added, decision.atMillis(),
+          listeners);
     }
     notify(decision, mode);
     return decision;
@@ -342,7 +350,7 @@ public final class ApiBilling implements AutoCloseable {
     Plan.Snapshot windows = plan.windows(now);
     long[] used = timedCall("usage", () -> store.usage(clientId, windows.slots, now));
     return new ClientStatus(clientId, Instant.ofEpochMilli(now), forecaster == null ? windows.states(used)
-        : forecaster.states(clientId, windows, used, now, listeners));
+        : forecaster.states(clientId, plan, windows, used, now, listeners));
   }
 
   /**

@@ -3,8 +3,6 @@ package dev.apibilling;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.apibilling.spi.WindowSlot;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,10 +13,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The burn-rate forecasts of one billing, as described on {@link ForecastSettings}: per client and quota,
- * a decayed sum of the credits seen in the counts that decisions and status reads return. Thread safe;
- * each client's entry is guarded by its own lock, except for the commonest observation (no listeners, the
- * same millisecond and windows as the last one), which only records the latest counts: the decayed sum is
- * kept as {@code base + lastUsed}, so within a millisecond (where nothing decays) that is all that changes.
+ * a decayed sum of the credits seen in the counts that decisions and status reads return. A client whose
+ * quotas were set for it keeps its {@link Trend} in its {@link Plan} (found with the plan, no second
+ * look-up per decision); other clients' trends are in a bounded cache. Thread safe; each trend is guarded
+ * by its own lock, except for the commonest observation (no listeners, the same millisecond and windows
+ * as the last one), which writes nothing but, once per millisecond, a mark that it came: the next
+ * observation under the lock then dates the credits counted between the last one and its own decision to
+ * that millisecond, so every credit is weighed by the millisecond it was decided in, as if each decision
+ * had been observed, while deciding threads share no written field.
  */
 final class Forecaster {
 
@@ -45,24 +47,30 @@ final class Forecaster {
    * each limited quota whose projection reached its limit for the first time in the window, or came back
    * within it for the first time after that ({@link BillingListener#onProjectionCrossed}).
    */
-  void observe(String clientId, Plan.Snapshot windows, long[] used, long now, BillingListener[] listeners) {
-    Trend trend = trends.get(clientId, id -> new Trend());
-    if (listeners.length != 0 || !trend.observeInSameMillisecond(windows, used, now)) {
-      observeLocked(clientId, trend, windows, used, now, listeners);
+  void observe(String clientId, Plan plan, Plan.Snapshot windows, long[] used, long credits, long now,
+      BillingListener[] listeners) {
+    Trend trend = trend(clientId, plan);
+    if (listeners.length != 0 || !trend.observeInSameMillisecond(windows, now)) {
+      observeLocked(clientId, trend, windows, used, credits, now, listeners);
     }
   }
 
-  private void observeLocked(String clientId, Trend trend, Plan.Snapshot windows, long[] used, long now,
-      BillingListener[] listeners) {
+  /**
+   * Observes under the lock; {@code credits} are those the observed decision added to each count (0 for a
+   * status read), which count at {@code now} whatever was counted before them.
+   */
+  private void observeLocked(String clientId, Trend trend, Plan.Snapshot windows, long[] used, long credits,
+      long now, BillingListener[] listeners) {
     int n = used.length;
     QuotaForecast[] events = null;
     boolean[] over = null;
     synchronized (trend) {
+      Seen last = trend.seen;
       Track[] tracks = trend.tracks(windows);
       for (int i = 0; i < n; i++) {
         WindowSlot slot = windows.slots.get(i);
         Track t = tracks[i];
-        t.observe(slot, used[i], now, tau(slot));
+        t.observe(slot, used[i], credits, last != null && last.skippedIn(t), now, tau(slot));
         if (listeners.length == 0 || slot.unlimited() || slot.limit() == 0 || t.lastAt != now) {
           continue;
         }
@@ -82,6 +90,7 @@ final class Forecaster {
           over[i] = isOver;
         }
       }
+      trend.seen(windows, tracks, now);
     }
     if (events != null) {
       List<QuotaState> states = windows.states(used);
@@ -101,10 +110,10 @@ final class Forecaster {
   }
 
   /** Observes a status read's counts and returns the quota states with their forecasts. */
-  List<QuotaState> states(String clientId, Plan.Snapshot windows, long[] used, long now,
+  List<QuotaState> states(String clientId, Plan plan, Plan.Snapshot windows, long[] used, long now,
       BillingListener[] listeners) {
-    observe(clientId, windows, used, now, listeners);
-    Trend trend = trends.get(clientId, id -> new Trend());
+    observe(clientId, plan, windows, used, 0, now, listeners);
+    Trend trend = trend(clientId, plan);
     List<QuotaState> states = windows.states(used);
     List<QuotaState> forecast = new ArrayList<>(states.size());
     synchronized (trend) {
@@ -122,12 +131,12 @@ final class Forecaster {
    * The windows to decide with: a quota with a predictive reserve whose projection (from the last counts
    * seen) reaches its limit before the reset may use only {@code limit - reserve}.
    */
-  Plan.Snapshot guard(String clientId, Plan.Snapshot windows, long now) {
+  Plan.Snapshot guard(String clientId, Plan plan, Plan.Snapshot windows, long now) {
     if (reserves.isEmpty()) {
       return windows;
     }
     long[] limits = null;
-    boolean[] over = predicted(clientId, windows, now);
+    boolean[] over = predicted(clientId, plan, windows, now);
     for (int i = 0; over != null && i < over.length; i++) {
       WindowSlot slot = windows.slots.get(i);
       Long reserve = reserves.get(slot.policy());
@@ -148,8 +157,8 @@ final class Forecaster {
    * Per quota, whether its projection from the last counts seen reaches the limit before the reset; null
    * when the client has not been seen.
    */
-  boolean @Nullable [] predicted(String clientId, Plan.Snapshot windows, long now) {
-    Trend trend = trends.getIfPresent(clientId);
+  boolean @Nullable [] predicted(String clientId, Plan plan, Plan.Snapshot windows, long now) {
+    Trend trend = plan.trend != null ? plan.trend : trends.getIfPresent(clientId);
     if (trend == null) {
       return null;
     }
@@ -160,10 +169,34 @@ final class Forecaster {
         WindowSlot slot = windows.slots.get(i);
         Track t = tracks[i];
         over[i] = !slot.unlimited() && t.seen && t.windowStart == slot.start() && now >= t.lastAt
-            && t.forecast(slot.limit(), t.lastUsed(), now, tau(slot)).exhaustsAt() != null;
+            && t.forecast(slot.limit(), t.lastUsed, now, tau(slot)).exhaustsAt() != null;
       }
     }
     return over;
+  }
+
+  /**
+   * The trend for a plan being set for {@code clientId} in place of {@code previous}: the one the client
+   * had, so its forecasts go on across plan changes.
+   */
+  Trend adopt(String clientId, @Nullable Plan previous) {
+    if (previous != null && previous.trend != null) {
+      return previous.trend;
+    }
+    Trend cached = trends.asMap().remove(clientId);
+    return cached != null ? cached : new Trend();
+  }
+
+  /** Keeps the trend of a client whose own plan was removed, for the plan it falls back to. */
+  void release(String clientId, Plan removed) {
+    if (removed.trend != null) {
+      trends.put(clientId, removed.trend);
+    }
+  }
+
+  private Trend trend(String clientId, Plan plan) {
+    Trend own = plan.trend;
+    return own != null ? own : trends.get(clientId, id -> new Trend());
   }
 
   private double tau(WindowSlot slot) {
@@ -174,32 +207,40 @@ final class Forecaster {
    * One client's tracks, in the order of the quotas last asked for; a charge of an operation sees only
    * some of the client's quotas, so the tracks of the others are kept by slot name until asked again.
    */
-  private static final class Trend {
+  static final class Trend {
     private volatile Track[] tracks = new Track[0];
-    private final Map<String, Track> kept = new HashMap<>();
+    private @Nullable Map<String, Track> kept;
+    /** The last observation under the lock that brought every track of its windows to its time. */
+    private volatile @Nullable Seen seen;
 
     /**
-     * Without the lock: when every track last observed the same windows at {@code now}, records the
-     * counts and returns true; otherwise changes nothing and returns false.
+     * Without the lock: when the last observation under the lock was of these very windows (the plan's
+     * cached snapshot) at {@code now}, marks it skipped (one write per millisecond) and returns true;
+     * otherwise changes nothing and returns false.
      */
-    boolean observeInSameMillisecond(Plan.Snapshot windows, long[] used, long now) {
-      Track[] ts = tracks;
-      List<WindowSlot> slots = windows.slots;
-      if (ts.length != used.length) {
+    boolean observeInSameMillisecond(Plan.Snapshot windows, long now) {
+      Seen s = seen;
+      if (s == null || s.windows != windows || s.at != now) {
         return false;
       }
-      for (int i = 0; i < ts.length; i++) {
-        Track t = ts[i];
-        WindowSlot slot = slots.get(i);
-        if ((long) Track.LAST_AT.getOpaque(t) != now || t.windowStart != slot.start() || t.windowEnd != slot.end()
-            || !t.policy.equals(slot.policy())) {
-          return false;
-        }
-      }
-      for (int i = 0; i < ts.length; i++) {
-        Track.LAST_USED.setOpaque(ts[i], used[i]);
+      if (!s.skipped) {
+        s.skipped = true;
       }
       return true;
+    }
+
+    /** Under the lock, after observing {@code windows} at {@code now}. */
+    void seen(Plan.Snapshot windows, Track[] observed, long now) {
+      for (Track t : observed) {
+        if (t.lastAt != now) {
+          seen = null;
+          return;
+        }
+      }
+      Seen s = seen;
+      if (s == null || s.windows != windows || s.at != now) {
+        seen = new Seen(windows, now, observed);
+      }
     }
 
     /** The tracks of {@code windows}' quotas, carrying over those of slot names seen before. */
@@ -210,6 +251,10 @@ final class Forecaster {
         same = tracks[i].policy.equals(slots.get(i).policy());
       }
       if (!same) {
+        Map<String, Track> kept = this.kept;
+        if (kept == null) {
+          kept = this.kept = new HashMap<>();
+        }
         for (Track t : tracks) {
           kept.put(t.policy, t);
         }
@@ -226,31 +271,48 @@ final class Forecaster {
     }
   }
 
-  /** The decayed sum of one quota of one client. */
-  private static final class Track {
-    static final VarHandle LAST_AT;
-    static final VarHandle LAST_USED;
+  /**
+   * Windows observed under the lock at {@code at}, with the tracks that hold their counts, and whether
+   * observations of them in that millisecond were skipped (their credits are still to be dated).
+   */
+  private static final class Seen {
+    final Plan.Snapshot windows;
+    final long at;
+    final Track[] tracks;
+    volatile boolean skipped;
 
-    static {
-      try {
-        MethodHandles.Lookup lookup = MethodHandles.lookup();
-        LAST_AT = lookup.findVarHandle(Track.class, "lastAt", long.class);
-        LAST_USED = lookup.findVarHandle(Track.class, "lastUsed", long.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
+    Seen(Plan.Snapshot windows, long at, Track[] tracks) {
+      this.windows = windows;
+      this.at = at;
+      this.tracks = tracks;
     }
 
+    /** Whether {@code t} last observed in this millisecond and observations were skipped after it. */
+    boolean skippedIn(Track t) {
+      if (!skipped || t.lastAt != at) {
+        return false;
+      }
+      for (Track mine : tracks) {
+        if (mine == t) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** The decayed sum of one quota of one client. */
+  private static final class Track {
     final String policy;
     boolean seen;
     long since;
     long windowStart;
     long windowEnd;
     long lastAt;
-    /** The counts last seen: written without the lock within a millisecond, so read with opaque access. */
+    /** The count last observed. */
     long lastUsed;
-    /** The decayed sum minus {@link #lastUsed}. */
-    double base;
+    /** The decayed sum as of {@link #lastAt}. */
+    double sum;
     boolean overReported;
     boolean backReported;
 
@@ -258,8 +320,14 @@ final class Forecaster {
       this.policy = policy;
     }
 
-    void observe(WindowSlot slot, long used, long now, double tau) {
+    /**
+     * Takes in a count of {@code used} at {@code now}, {@code credits} of it added by the decision observed;
+     * when observations were skipped in the millisecond of the last one ({@code skipped}), the rest of
+     * what was counted since it is dated to that millisecond.
+     */
+    void observe(WindowSlot slot, long used, long credits, boolean skipped, long now, double tau) {
       double sum;
+      long late = used - credits - lastUsed;
       if (!seen) {
         long elapsed = now - slot.start();
         seen = true;
@@ -268,32 +336,25 @@ final class Forecaster {
       } else if (now < lastAt) {
         return;
       } else if (slot.start() != windowStart) {
-        sum = sum() * decay(now - lastAt, tau) + used;
+        sum = this.sum * decay(now - lastAt, tau) + used;
         overReported = false;
         backReported = false;
+      } else if (skipped && late > 0) {
+        sum = (this.sum + late) * decay(now - lastAt, tau) + (used - lastUsed - late);
       } else {
-        sum = sum() * decay(now - lastAt, tau) + (used - lastUsed());
+        sum = this.sum * decay(now - lastAt, tau) + (used - lastUsed);
       }
-      base = sum - used;
+      this.sum = sum;
       windowStart = slot.start();
       windowEnd = slot.end();
-      LAST_USED.setOpaque(this, used);
-      LAST_AT.setOpaque(this, now);
-    }
-
-    long lastUsed() {
-      return (long) LAST_USED.getOpaque(this);
-    }
-
-    /** The decayed sum as of {@link #lastAt}. */
-    double sum() {
-      return base + lastUsed();
+      lastUsed = used;
+      lastAt = now;
     }
 
     /** The forecast at {@code now} for {@code used} credits counted against {@code limit}. */
     QuotaForecast forecast(long limit, long used, long now, double tau) {
       long at = Math.max(now, lastAt);
-      double s = Math.max(0, sum() * decay(at - lastAt, tau));
+      double s = Math.max(0, sum * decay(at - lastAt, tau));
       double age = Math.max(at - since, tau);
       double perMilli = s / (tau * -StrictMath.expm1(-age / tau));
       long left = Math.max(0, windowEnd - at);

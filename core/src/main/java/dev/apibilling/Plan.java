@@ -19,10 +19,17 @@ import org.jspecify.annotations.Nullable;
 final class Plan {
 
   final List<QuotaDefinition> quotas;
+  /** The forecasts of the one client this plan was set for, or null (a shared or a sourced plan). */
+  final Forecaster.@Nullable Trend trend;
   private volatile Snapshot snapshot;
 
   Plan(List<QuotaDefinition> quotas) {
+    this(quotas, null);
+  }
+
+  Plan(List<QuotaDefinition> quotas, Forecaster.@Nullable Trend trend) {
     this.quotas = Requirements.quotas(quotas);
+    this.trend = trend;
     this.snapshot = new Snapshot(this.quotas, List.of(), Long.MAX_VALUE, Long.MIN_VALUE);
   }
 

@@ -189,7 +189,8 @@ public final class ProviderBudgets {
     if (f == null) {
       return false;
     }
-    boolean[] over = f.predicted(provider, billing.plan(provider).windows(now), now);
+    Plan plan = billing.plan(provider);
+    boolean[] over = f.predicted(provider, plan, plan.windows(now), now);
     if (over != null) {
       for (boolean o : over) {
         if (o) {

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The forecasts' lock-free observations (a billing without listeners, several decisions in one
- * millisecond) report the same whichever threads make the decisions: the next observation under the lock
- * must see the latest count, whichever thread recorded it.
+ * millisecond) report the same whichever threads make the decisions, and the same as observing every
+ * decision (a billing with a listener does): the next observation under the lock must date the credits of
+ * the skipped decisions to their millisecond, whichever thread made them.
  */
 final class ForecastShortcutTest {
 
@@ -141,6 +142,37 @@ final class ForecastShortcutTest {
       ClientStatus expected = reference.status("acme");
       assertThat(expected.quotas().get(0).used()).isEqualTo(1 + 2 * perThread);
       assertThat(hammered.status("acme")).as("round %d", round).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void skippedDecisionsWeighAsOfTheirMillisecondNotTheNextObservation() {
+    ApiBilling skipping = billing();
+    ApiBilling observingAll = ApiBilling.builder().store(InMemoryUsageStore.create()).clock(clock)
+        .listener(new BillingListener() {}).build();
+    observingAll.updateClientQuotas("acme", QUOTAS);
+    for (int burst = 0; burst < 6; burst++) {
+      for (ApiBilling billing : List.of(skipping, observingAll)) {
+        for (int i = 0; i < 500 * (burst + 1); i++) {
+          billing.tryTrackClientUsage("acme", 1 + i % 3);
+        }
+      }
+      // a quiet gap of 2 to 12 seconds, then one decision (or, every other burst, only a status read)
+      clock.advance(Duration.ofSeconds(2 + 2L * burst));
+      if (burst % 2 == 0) {
+        skipping.tryTrackClientUsage("acme", 5);
+        observingAll.tryTrackClientUsage("acme", 5);
+      }
+      ClientStatus expected = observingAll.status("acme");
+      ClientStatus actual = skipping.status("acme");
+      for (int q = 0; q < QUOTAS.size(); q++) {
+        QuotaForecast e = expected.quotas().get(q).forecastIfKnown().orElseThrow();
+        QuotaForecast f = actual.quotas().get(q).forecastIfKnown().orElseThrow();
+        assertThat(f.creditsPerSecond()).as("burst %d quota %d", burst, q)
+            .isCloseTo(e.creditsPerSecond(), org.assertj.core.data.Percentage.withPercentage(1e-6));
+        assertThat(f.projectedUsed()).isCloseTo(e.projectedUsed(), org.assertj.core.data.Offset.offset(1L));
+      }
+      clock.advance(Duration.ofMillis(1));
     }
   }
 }

@@ -24,11 +24,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Two ways in. Every method but {@link #chargeQuickly} runs under this object's monitor and starts by
  * {@link #cool cooling} the state. {@link #chargeQuickly} takes no lock: after a plain charge granted under
- * the monitor, the state is <em>hot</em> for that request's window list, whose counts then live in one
- * immutable array that plain charges of the same list replace by compare-and-set (all windows at once, so
- * the check and the deduction stay atomic). Cooling retires that array by swapping in {@code COLD} (a
- * quick charge that read the old array then fails its compare-and-set and takes the monitor) and writes its
- * counts, and the credits the quick charges added to today's total, back into the counters.
+ * the monitor, the state is <em>hot</em> for that request's window list, held by a {@link Hot} object. A
+ * plain charge adds the same credits to every window, so while hot the windows' counts differ from the
+ * first window's by constant offsets, and one {@code long} holds them all: quick charges add to it by
+ * compare-and-set (all windows at once, so the check and the deduction stay atomic, and nothing is
+ * allocated between the read and the write). Cooling sets that {@code long} to {@code COLD} for good (a
+ * quick charge that read a count then fails its compare-and-set; a {@code Hot} is never made hot again, so
+ * a count cannot come back to a value read before) and writes the counts, and the credits the quick
+ * charges added to today's total, back into the counters.
  *
  * <p>Expired entries are dropped lazily, judged by the {@code now} of the calls.
  */
@@ -41,12 +44,12 @@ final class ClientState {
   static final long WINDOW_GRACE_MILLIS = 60_000;
 
   private static final long DAY_MILLIS = 86_400_000L;
-  private static final long[] COLD = new long[0];
-  private static final VarHandle HOT;
+  private static final long COLD = -1;
+  private static final VarHandle HOT_USED;
 
   static {
     try {
-      HOT = MethodHandles.lookup().findVarHandle(ClientState.class, "hot", long[].class);
+      HOT_USED = MethodHandles.lookup().findVarHandle(Hot.class, "used", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -69,10 +72,8 @@ final class ClientState {
   /** The daily totals of the client's operations; null if no operation has a total. */
   private @Nullable OperationDays operationDays;
 
-  /** The window list the state is hot for (the array in {@link #hot} counts its windows, in order). */
-  private volatile @Nullable List<WindowSlot> hotSlots;
-  /** The counts of {@link #hotSlots} while hot (never written in place), or {@link #COLD}. */
-  private volatile long[] hot = COLD;
+  /** The windows this state is hot for and their counts, or null when cold. */
+  private volatile @Nullable Hot hot;
 
   /**
    * A plain charge (no idempotency key, no reservation) of the windows this state is hot for, on
@@ -83,40 +84,60 @@ final class ClientState {
    *     fit, or a count would saturate); a null changes nothing
    */
   long @Nullable [] chargeQuickly(List<WindowSlot> slots, long credits, long epochDay) {
+    Hot h = hot;
+    if (h == null || h.slots != slots || todayEpochDay != epochDay) {
+      return null;
+    }
+    long[] offsets = h instanceof HotWindows w ? w.offsets : null;
     for (;;) {
-      long[] counts = hot;
-      if (counts == COLD || hotSlots != slots || todayEpochDay != epochDay) {
+      long used = (long) HOT_USED.getVolatile(h);
+      if (used == COLD || !fits(slots, offsets, used, credits)) {
         return null;
       }
-      long[] after = new long[counts.length];
-      for (int i = 0; i < after.length; i++) {
-        long used = counts[i];
-        if (!slots.get(i).admits(used, credits) || used + credits > Requirements.MAX_CREDITS) {
-          return null;
-        }
-        after[i] = used + credits;
-      }
-      if (HOT.compareAndSet(this, counts, after)) {
-        return after;
+      if (HOT_USED.compareAndSet(h, used, used + credits)) {
+        return counts(offsets, used + credits);
       }
     }
   }
 
+  private static boolean fits(List<WindowSlot> slots, long @Nullable [] offsets, long used, long credits) {
+    if (offsets == null) {
+      return slots.get(0).admits(used, credits) && used + credits <= Requirements.MAX_CREDITS;
+    }
+    for (int i = 0; i < offsets.length; i++) {
+      long u = used + offsets[i];
+      if (!slots.get(i).admits(u, credits) || u + credits > Requirements.MAX_CREDITS) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The windows' counts when the first one's is {@code used}. */
+  private static long[] counts(long @Nullable [] offsets, long used) {
+    if (offsets == null) {
+      return new long[] {used};
+    }
+    long[] counts = new long[offsets.length];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = used + offsets[i];
+    }
+    return counts;
+  }
+
   /** Stops quick charges and writes what they counted into the counters and today's total. */
   void cool() {
-    if (hot == COLD) {
+    Hot h = hot;
+    if (h == null) {
       return;
     }
-    long[] counts = (long[]) HOT.getAndSet(this, COLD);
-    List<WindowSlot> slots = hotSlots;
-    hotSlots = null;
-    if (slots == null) {
-      return;
-    }
+    hot = null;
+    long used = (long) HOT_USED.getAndSet(h, COLD);
+    long[] counts = counts(h instanceof HotWindows w ? w.offsets : null, used);
     for (int i = 0; i < counts.length; i++) {
-      Counter c = find(slots.get(i));
+      Counter c = find(h.slots.get(i));
       if (c == null) {
-        throw new IllegalStateException("a hot window has no counter: " + slots.get(i));
+        throw new IllegalStateException("a hot window has no counter: " + h.slots.get(i));
       }
       if (i == 0) {
         addToday(counts[0] - c.used);
@@ -192,8 +213,7 @@ final class ClientState {
   }
 
   /**
-   * Makes the state hot for {@code slots} after a plain charge left their counts at {@code used} (an array
-   * nobody writes any more), when nothing but plain charges can change them until the next cooling: no
+   * Makes the state hot for {@code slots} after a plain charge left their counts at {@code used}, when nothing but plain charges can change them until the next cooling: no
    * reservation is held (expiring ones give credits back) and the charge counted towards today. Never
    * after a charge of an operation: quick charges count towards no operation's total.
    */
@@ -202,8 +222,34 @@ final class ClientState {
     if (epochDay != todayEpochDay || h != null && h.reservations != null && !h.reservations.isEmpty()) {
       return;
     }
-    hotSlots = slots;
-    hot = used;
+    hot = used.length == 1 ? new Hot(slots, used[0]) : new HotWindows(slots, used);
+  }
+
+  /**
+   * The windows a state is hot for and the first one's count, or {@code COLD} once cooled (for good).
+   * Only plain charges change the counts while hot, each by the same credits in every window.
+   */
+  private static class Hot {
+    final List<WindowSlot> slots;
+    volatile long used;
+
+    Hot(List<WindowSlot> slots, long used) {
+      this.slots = slots;
+      this.used = used;
+    }
+  }
+
+  /** A hot state of several windows: each one's count is the first one's plus its offset. */
+  private static final class HotWindows extends Hot {
+    final long[] offsets;
+
+    HotWindows(List<WindowSlot> slots, long[] used) {
+      super(slots, used[0]);
+      offsets = new long[used.length];
+      for (int i = 0; i < used.length; i++) {
+        offsets[i] = used[i] - used[0];
+      }
+    }
   }
 
   /** A recorded outcome replayed: the counts of the request's windows now, and what its reservation holds. */
