@@ -26,13 +26,17 @@ import java.util.Map;
  * <p><b>Where the numbers come from, and the cost.</b> Every decision already returns each window's
  * count after it; the billing feeds those counts (and {@link ApiBilling#status}'s) to the forecast, so
  * there is no extra store call, and several instances sharing a store each see the others' usage in
- * their counts. Per tracked client it keeps about 250 bytes with one quota and 80 more per further quota
- * (measured on 100,000 clients) in a cache bounded to {@link #maximumClients} (default 10,000, so about
- * 2.5 MB at most; the most active clients stay). A client dropped from it starts again as first seen, and
- * its projection events may come again in that window. Per decision: a cache look-up and, once per client
- * and millisecond (or every time when a listener is registered), a short lock on the client's entry and
- * one or two {@code exp} per quota; no allocation. Results depend only
- * on the counts and the injected clock ({@link StrictMath}), so tests are exact.
+ * their counts. A client whose quotas were set with {@link ApiBilling#updateClientQuotas} keeps its
+ * forecasts with its quotas (they follow it through plan changes and go when it is removed); the other
+ * clients' (those of the default plan or a quota source) are kept in a cache bounded to
+ * {@link #maximumClients} (default 10,000; the most active clients stay), about 250 bytes per client
+ * with one quota and 80 more per further quota (measured on 100,000 clients). A client dropped from it
+ * starts again as first seen, and its projection events may come again in that window. Per decision, once
+ * per client and millisecond (or every time when a listener is registered): a short lock on the client's
+ * entry and one or two {@code exp} per quota; the other decisions of that millisecond (none with a
+ * listener) only compare two fields and, the first of them, set a mark, and the next observation under
+ * the lock dates their credits to their millisecond. No allocation. Results depend only on the counts and
+ * the injected clock ({@link StrictMath}), so tests are exact.
  *
  * <p><b>Predictive reserve.</b> {@link #predictiveReserve} keeps the last credits of a quota for while
  * the projection stays within the limit: once the rate says the budget will run out before the reset,
@@ -111,7 +115,7 @@ public final class ForecastSettings {
     return horizon;
   }
 
-  /** How many clients are tracked at most. */
+  /** How many clients without quotas of their own (default plan, quota source) are tracked at most. */
   public long maximumClients() {
     return maximumClients;
   }
