@@ -246,4 +246,36 @@ final class ForecastTest {
     assertThatThrownBy(() -> ForecastSettings.defaults().maximumClients(-1))
         .hasMessage("forecast maximumClients must be > 0 but was -1");
   }
+
+  @Test
+  void aClientsForecastGoesOnAcrossPlanChangesAndItsRemoval() {
+    ApiBilling changed = ApiBilling.builder().store(InMemoryUsageStore.create()).clock(clock)
+        .defaultQuotas(List.of(QuotaDefinition.of(DAY, 50_000))).build();
+    ApiBilling kept = ApiBilling.builder().store(InMemoryUsageStore.create()).clock(clock)
+        .defaultQuotas(List.of(QuotaDefinition.of(DAY, 50_000))).build();
+    kept.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 50_000)));
+    Instant start = clock.instant();
+    // changed: the default plan, then quotas of its own twice (a new limit, same window), then the default
+    steady(changed, "acme", 10, Duration.ofMinutes(1), 60);
+    changed.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 40_000)));
+    clock.advance(Duration.ofMinutes(1));
+    steady(changed, "acme", 30, Duration.ofMinutes(1), 60);
+    changed.updateClientQuotas("acme", List.of(QuotaDefinition.of(DAY, 50_000)));
+    clock.advance(Duration.ofMinutes(1));
+    steady(changed, "acme", 20, Duration.ofMinutes(1), 60);
+    assertThat(changed.removeClient("acme")).isTrue();
+    clock.advance(Duration.ofMinutes(1));
+    steady(changed, "acme", 5, Duration.ofMinutes(1), 60);
+    QuotaForecast after = forecast(changed, "acme", "day");
+    // kept: the same charges at the same instants under one plan all along
+    clock.set(start);
+    steady(kept, "acme", 10, Duration.ofMinutes(1), 60);
+    for (long credits : new long[] {30, 20, 5}) {
+      clock.advance(Duration.ofMinutes(1));
+      steady(kept, "acme", credits, Duration.ofMinutes(1), 60);
+    }
+    QuotaForecast expected = forecast(kept, "acme", "day");
+    assertThat(after.creditsPerSecond()).isCloseTo(expected.creditsPerSecond(), within(1e-9));
+    assertThat(after.projectedUsed()).isEqualTo(expected.projectedUsed());
+  }
 }
