@@ -97,6 +97,51 @@ final class InMemoryQuickChargeTest {
 
   @ParameterizedTest(name = "{0} threads")
   @ValueSource(ints = {2, 8})
+  void quickChargesOfOneWindowGrantExactlyItsLimit(int threads) throws Exception {
+    long epochDay = LocalDate.of(2026, 3, 10).toEpochDay();
+    List<WindowSlot> first = List.of(slot(MINUTE_A));
+    List<WindowSlot> second = List.of(slot(MINUTE_B));
+    AtomicLong grantedFirst = new AtomicLong();
+    AtomicLong grantedSecond = new AtomicLong();
+    AtomicLong quick = new AtomicLong();
+    AtomicLong all = new AtomicLong();
+
+    hammer(threads, 16_000 / threads, i -> {
+      long now = clock.millis();
+      List<WindowSlot> slots = now < MINUTE_B.toEpochMilli() ? first : second;
+      if (i % 89 == 0) {
+        store.usage(CLIENT, slots, now); // cools the state
+      }
+      long credits = 1 + i % 3;
+      boolean granted;
+      if (store.chargeQuickly(CLIENT, slots, credits, epochDay, now) != null) {
+        quick.incrementAndGet();
+        granted = true;
+      } else {
+        granted = store.charge(new ChargeRequest(CLIENT, slots, credits, ChargeMode.CHARGE, null, 0, null, 0,
+            epochDay, Map.of(), now)).granted();
+      }
+      if (granted) {
+        (slots == first ? grantedFirst : grantedSecond).addAndGet(credits);
+        if (all.incrementAndGet() == SWITCH_AFTER) {
+          clock.set(MINUTE_B);
+        }
+      }
+    });
+
+    long now = clock.millis();
+    assertThat(store.usage(CLIENT, first, now)).containsExactly(grantedFirst.get());
+    assertThat(store.usage(CLIENT, second, now)).containsExactly(grantedSecond.get());
+    assertThat(grantedFirst.get()).isLessThanOrEqualTo(MINUTE_LIMIT);
+    // 1, 2 or 3 credits a charge: the second minute is refused only within 2 credits of its limit
+    assertThat(grantedSecond.get()).isBetween(MINUTE_LIMIT - 2, MINUTE_LIMIT);
+    assertThat(store.history(CLIENT, epochDay, epochDay))
+        .containsExactly(new DayTotal(epochDay, grantedFirst.get() + grantedSecond.get()));
+    assertThat(quick.get()).as("charges granted without the lock").isPositive();
+  }
+
+  @ParameterizedTest(name = "{0} threads")
+  @ValueSource(ints = {2, 8})
   void billingOnTheQuickPathCountsEveryGrantInItsWindow(int threads) throws Exception {
     try (ApiBilling billing = ApiBilling.builder().store(store).clock(clock).build()) {
       billing.updateClientQuotas(CLIENT, List.of(QuotaDefinition.of(QuotaDuration.MINUTE, MINUTE_LIMIT),
