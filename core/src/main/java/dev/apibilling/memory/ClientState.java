@@ -88,7 +88,7 @@ final class ClientState {
     if (h == null || h.slots != slots || todayEpochDay != epochDay) {
       return null;
     }
-    long[] offsets = h instanceof HotWindows w ? w.offsets : null;
+    long[] offsets = h.offsets();
     for (;;) {
       long used = (long) HOT_USED.getVolatile(h);
       if (used == COLD || !fits(slots, offsets, used, credits)) {
@@ -133,7 +133,7 @@ final class ClientState {
     }
     hot = null;
     long used = (long) HOT_USED.getAndSet(h, COLD);
-    long[] counts = counts(h instanceof HotWindows w ? w.offsets : null, used);
+    long[] counts = counts(h.offsets(), used);
     for (int i = 0; i < counts.length; i++) {
       Counter c = find(h.slots.get(i));
       if (c == null) {
@@ -237,6 +237,11 @@ final class ClientState {
       this.slots = slots;
       this.used = used;
     }
+
+    /** Each window's count less the first one's; null for one window. */
+    long @Nullable [] offsets() {
+      return null;
+    }
   }
 
   /** A hot state of several windows: each one's count is the first one's plus its offset. */
@@ -249,6 +254,11 @@ final class ClientState {
       for (int i = 0; i < used.length; i++) {
         offsets[i] = used[i] - used[0];
       }
+    }
+
+    @Override
+    long[] offsets() {
+      return offsets;
     }
   }
 

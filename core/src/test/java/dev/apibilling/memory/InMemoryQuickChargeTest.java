@@ -68,15 +68,7 @@ final class InMemoryQuickChargeTest {
       if (i % 97 == 0) {
         store.usage(CLIENT, slots, now); // cools the state: the next charge heats it again under the lock
       }
-      boolean granted;
-      if (store.chargeQuickly(CLIENT, slots, 1, epochDay, now) != null) {
-        quick.incrementAndGet();
-        granted = true;
-      } else {
-        granted = store.charge(new ChargeRequest(CLIENT, slots, 1, ChargeMode.CHARGE, null, 0, null, 0, epochDay,
-            Map.of(), now)).granted();
-      }
-      if (granted) {
+      if (charge(slots, 1, epochDay, now, quick)) {
         (slots == first ? grantedFirst : grantedSecond).incrementAndGet();
         if (all.incrementAndGet() == SWITCH_AFTER) {
           clock.set(MINUTE_B);
@@ -113,15 +105,7 @@ final class InMemoryQuickChargeTest {
         store.usage(CLIENT, slots, now); // cools the state
       }
       long credits = 1 + i % 3;
-      boolean granted;
-      if (store.chargeQuickly(CLIENT, slots, credits, epochDay, now) != null) {
-        quick.incrementAndGet();
-        granted = true;
-      } else {
-        granted = store.charge(new ChargeRequest(CLIENT, slots, credits, ChargeMode.CHARGE, null, 0, null, 0,
-            epochDay, Map.of(), now)).granted();
-      }
-      if (granted) {
+      if (charge(slots, credits, epochDay, now, quick)) {
         (slots == first ? grantedFirst : grantedSecond).addAndGet(credits);
         if (all.incrementAndGet() == SWITCH_AFTER) {
           clock.set(MINUTE_B);
@@ -170,6 +154,16 @@ final class InMemoryQuickChargeTest {
       assertThat(billing.usageHistory(CLIENT, LocalDate.of(2026, 3, 10), LocalDate.of(2026, 3, 10)))
           .containsExactly(new DailyUsage(LocalDate.of(2026, 3, 10), DAY_LIMIT));
     }
+  }
+
+  /** A plain charge as the store's caller makes it: the quick path (counted in {@code quick}), else the full call. */
+  private boolean charge(List<WindowSlot> slots, long credits, long epochDay, long now, AtomicLong quick) {
+    if (store.chargeQuickly(CLIENT, slots, credits, epochDay, now) != null) {
+      quick.incrementAndGet();
+      return true;
+    }
+    return store.charge(new ChargeRequest(CLIENT, slots, credits, ChargeMode.CHARGE, null, 0, null, 0, epochDay,
+        Map.of(), now)).granted();
   }
 
   private static WindowSlot slot(Instant minuteStart) {
