@@ -57,7 +57,7 @@ public final class FilterOverhead {
       String name = spec.contains("=") ? spec.substring(0, spec.indexOf('=')) : spec;
       String classpath = spec.contains("=") ? spec.substring(spec.indexOf('=') + 1) : System.getProperty("java.class.path");
       labels.add(label);
-      processes.add(new ProcessBuilder(java, "-Xms1g", "-Xmx1g", "-cp", classpath,
+      processes.add(new ProcessBuilder(java, "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-cp", classpath,
           FilterOverhead.class.getName(), "variant", name, Integer.toString(i), Integer.toString(specs.size()),
           Integer.toString(warmup), Integer.toString(slots)).redirectErrorStream(true).start());
     }
