@@ -116,47 +116,17 @@ public class HttpBenchmark {
       context.setContextPath("/");
       context.addServlet(Hello.class, "/api/hello");
       if (benchmark.endsWith("wrappingFilter")) {
-        Filter wrapping = (request, response, chain) -> chain.doFilter(
-            new HttpServletRequestWrapper((HttpServletRequest) request), response);
-        FilterHolder filter = new FilterHolder(wrapping);
-        filter.setAsyncSupported(true);
-        context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        addAsync(context, (request, response, chain) -> chain.doFilter(
+            new HttpServletRequestWrapper((HttpServletRequest) request), response));
       }
       if (benchmark.endsWith("headersFilter")) {
-        Filter headers = (request, response, chain) -> {
-          HttpServletResponse r = (HttpServletResponse) response;
-          r.setHeader("RateLimit-Policy", "\"minute\";q=9007199254740991;w=60");
-          r.setHeader("RateLimit", "\"minute\";r=9007199254740990;t=37");
-          r.setHeader("X-RateLimit-Limit", "9007199254740991");
-          r.setHeader("X-RateLimit-Remaining", "9007199254740990");
-          r.setHeader("X-RateLimit-Reset", "1795323660");
-          request.setAttribute("dev.apibilling.servlet.BilledRequest", r);
-          chain.doFilter(request, response);
-        };
-        FilterHolder filter = new FilterHolder(headers);
-        filter.setAsyncSupported(true);
-        context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        addAsync(context, fieldsFilter(false));
       }
       if (benchmark.endsWith("addedHeadersFilter")) {
-        Filter headers = (request, response, chain) -> {
-          HttpServletResponse r = (HttpServletResponse) response;
-          r.addHeader("RateLimit-Policy", "\"minute\";q=9007199254740991;w=60");
-          r.addHeader("RateLimit", "\"minute\";r=9007199254740990;t=37");
-          r.addHeader("X-RateLimit-Limit", "9007199254740991");
-          r.addHeader("X-RateLimit-Remaining", "9007199254740990");
-          r.addHeader("X-RateLimit-Reset", "1795323660");
-          request.setAttribute("dev.apibilling.servlet.BilledRequest", r);
-          chain.doFilter(request, response);
-        };
-        FilterHolder filter = new FilterHolder(headers);
-        filter.setAsyncSupported(true);
-        context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        addAsync(context, fieldsFilter(true));
       }
       if (benchmark.endsWith("passThroughFilter")) {
-        Filter passThrough = (request, response, chain) -> chain.doFilter(request, response);
-        FilterHolder filter = new FilterHolder(passThrough);
-        filter.setAsyncSupported(true);
-        context.addFilter(filter, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+        addAsync(context, (request, response, chain) -> chain.doFilter(request, response));
       }
       if (benchmark.contains("withFilter")) {
         billing = ApiBilling.builder().build();
@@ -178,6 +148,35 @@ public class HttpBenchmark {
       server.setHandler(context);
       server.start();
       port = connector.getLocalPort();
+    }
+
+    /** Registers {@code filter} on the endpoint with async support, as the filter under test is. */
+    private static void addAsync(ServletContextHandler context, Filter filter) {
+      FilterHolder holder = new FilterHolder(filter);
+      holder.setAsyncSupported(true);
+      context.addFilter(holder, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+    }
+
+    /** The five rate-limit fields and the request attribute, nothing else; appended or set. */
+    private static Filter fieldsFilter(boolean append) {
+      return (request, response, chain) -> {
+        HttpServletResponse r = (HttpServletResponse) response;
+        field(r, append, "RateLimit-Policy", "\"minute\";q=9007199254740991;w=60");
+        field(r, append, "RateLimit", "\"minute\";r=9007199254740990;t=37");
+        field(r, append, "X-RateLimit-Limit", "9007199254740991");
+        field(r, append, "X-RateLimit-Remaining", "9007199254740990");
+        field(r, append, "X-RateLimit-Reset", "1795323660");
+        request.setAttribute("dev.apibilling.servlet.BilledRequest", r);
+        chain.doFilter(request, response);
+      };
+    }
+
+    private static void field(HttpServletResponse r, boolean append, String name, String value) {
+      if (append) {
+        r.addHeader(name, value);
+      } else {
+        r.setHeader(name, value);
+      }
     }
 
     @Setup(Level.Iteration)
