@@ -99,8 +99,9 @@ final class PostgresOperations extends Operations {
   /**
    * Charges that {@link #goesTogether go together}, of one client and the same windows, in one statement
    * and transaction: {@code charge_one} (one window) or {@code charge} once per charge, in the batch's
-   * order. Every charge locks the same rows, in the order every routine locks them. A batch of one is the
-   * plain call ({@code charge_one} with scalars): a statement over arrays costs the server more to run.
+   * order. Every charge locks the same rows, in the order every routine locks them. A batch of one goes as a
+   * lone {@link #charge} ({@code charge_one} with scalars for one window): the statement over arrays costs
+   * the server more to run.
    */
   ChargeResult[] chargeMany(Connection c, List<ChargeRequest> batch, Deadline d) throws SQLException {
     int n = batch.size();
