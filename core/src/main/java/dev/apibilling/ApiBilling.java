@@ -285,7 +285,7 @@ public final class ApiBilling implements AutoCloseable {
       windows = forecaster.guard(clientId, plan, windows, now);
     }
     if (mode == ChargeMode.CHARGE && key == null && eventSource == null && !timed && windows.operation == null) {
-      long[] used = store.chargeQuickly(clientId, windows.slots, credits, epochDay(now), now);
+      long[] used = chargeQuickly(plan, clientId, windows.slots, credits, now);
       if (used != null) {
         return answered(new BillingDecision(clientId, credits, true, false, now, windows, used, null, metadata),
             mode, plan, windows);
@@ -309,6 +309,30 @@ public final class ApiBilling implements AutoCloseable {
       throw e;
     }
     return answered(toDecision(request, windows, result, event), mode, plan, windows);
+  }
+
+  /**
+   * The store's quick charge ({@link UsageStore#chargeQuickly}) through the client's handle, which a plan
+   * of one client keeps (the default plan is shared, so its clients' handles are looked up each time).
+   */
+  private long @Nullable [] chargeQuickly(Plan plan, String clientId, List<WindowSlot> slots, long credits,
+      long now) {
+    boolean own = plan != defaultPlan;
+    Object handle = own ? plan.quickHandle : null;
+    if (handle == null) {
+      handle = store.quickHandle(clientId);
+      if (handle == null) {
+        return null;
+      }
+      if (own) {
+        plan.quickHandle = handle;
+      }
+    }
+    long[] used = store.chargeQuickly(handle, clientId, slots, credits, epochDay(now), now);
+    if (used == null && own) {
+      plan.quickHandle = null; // the next quick charge asks the store again, in case the handle went stale
+    }
+    return used;
   }
 
   /** What follows every answer of the store to a charge: forecasts and listeners. */

@@ -1,5 +1,6 @@
 package dev.apibilling;
 
+import dev.apibilling.spi.UsageStore;
 import dev.apibilling.spi.WindowSlot;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ final class Plan {
   /** The forecasts of the one client this plan was set for, or null (a shared or a sourced plan). */
   final Forecaster.@Nullable Trend trend;
   private volatile Snapshot snapshot;
+  /** The store's handle of the one client this plan is for ({@link UsageStore#quickHandle}), or null. */
+  volatile @Nullable Object quickHandle;
 
   Plan(List<QuotaDefinition> quotas) {
     this(quotas, null);

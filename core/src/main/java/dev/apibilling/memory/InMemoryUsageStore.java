@@ -38,6 +38,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InMemoryUsageStore implements UsageStore {
 
+  /** Quick charges record the client's access with the cache once every 2^ACCESS_SHIFT credits. */
+  private static final int ACCESS_SHIFT = 6;
+
   private final Cache<String, ClientState> clients;
   private final Function<String, ClientState> factory;
   private final long historyRetentionMillis;
@@ -81,16 +84,28 @@ public final class InMemoryUsageStore implements UsageStore {
     return Objects.requireNonNull(result);
   }
 
+  /** The client's state, or null if it has none yet. */
+  @Override
+  public @Nullable Object quickHandle(String clientId) {
+    return clients.getIfPresent(clientId);
+  }
+
   /**
    * Decides a plain charge without the client's monitor when the client's state is hot for these windows
    * (see {@link ClientState}); otherwise returns null and the caller makes the full {@link #charge} call.
+   * A state the cache dropped is cold for good, so a stale handle gets null. The charge does not go
+   * through the cache: once every 64 credits it records the client's access there, so
+   * that a busy client does not look idle to the cache's eviction.
    */
   @Override
-  public long @Nullable [] chargeQuickly(String clientId, List<WindowSlot> windows, long credits, long epochDay,
-      long now) {
+  public long @Nullable [] chargeQuickly(Object handle, String clientId, List<WindowSlot> windows, long credits,
+      long epochDay, long now) {
     maybeSweep(now);
-    ClientState s = clients.getIfPresent(clientId);
-    return s == null ? null : s.chargeQuickly(windows, credits, epochDay);
+    long[] used = ((ClientState) handle).chargeQuickly(windows, credits, epochDay);
+    if (used != null && used[0] >>> ACCESS_SHIFT != (used[0] - credits) >>> ACCESS_SHIFT) {
+      clients.getIfPresent(clientId);
+    }
+    return used;
   }
 
   @Override

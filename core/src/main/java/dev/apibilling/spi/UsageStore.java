@@ -38,14 +38,26 @@ public interface UsageStore extends AutoCloseable {
   ChargeResult charge(ChargeRequest request);
 
   /**
-   * A shortcut a store may offer for the commonest call: {@link #charge} of a {@link ChargeMode#CHARGE}
-   * with no idempotency key, reservation or usage event, decided without a request object. Returns the
-   * counts after the charge (as {@link ChargeResult#used()} of a granted charge, an array the caller must
-   * not write) when the store granted it this way, or null when the caller must make the full
-   * {@link #charge} call instead, which then decides; a null changes nothing. The default returns null.
+   * The store's own object for a client, for {@link #chargeQuickly}: a caller that keeps it (one per
+   * client) spares the store a lookup of the client on each quick charge. Null when the store offers no
+   * quick charges or holds nothing for the client yet. A handle may go stale (the store dropped the
+   * client's state): a quick charge through it then returns null and changes nothing, and the caller
+   * asks for a handle again. The default returns null.
    */
-  default long @Nullable [] chargeQuickly(String clientId, List<WindowSlot> windows, long credits,
-      long epochDay, long now) {
+  default @Nullable Object quickHandle(String clientId) {
+    return null;
+  }
+
+  /**
+   * A shortcut a store may offer for the commonest call: {@link #charge} of a {@link ChargeMode#CHARGE}
+   * with no idempotency key, reservation or usage event, decided without a request object, through the
+   * client's {@link #quickHandle}. Returns the counts after the charge (as {@link ChargeResult#used()} of
+   * a granted charge, an array the caller must not write) when the store granted it this way, or null
+   * when the caller must make the full {@link #charge} call instead, which then decides; a null changes
+   * nothing. The default returns null.
+   */
+  default long @Nullable [] chargeQuickly(Object handle, String clientId, List<WindowSlot> windows,
+      long credits, long epochDay, long now) {
     return null;
   }
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /** Quotas per operation on the in-memory store (one store object shared, as by instances in one JVM). */
@@ -46,10 +47,10 @@ final class InMemoryOperationQuotaTest extends OperationQuotaContract {
     List<WindowSlot> plain = slots("day");
     store.charge(charge("c", operation, 2, NOW, "report"));
 
-    assertThat(store.chargeQuickly("c", operation, 1, TODAY, NOW)).isNull();
+    assertThat(store.chargeQuickly(handle(store), "c", operation, 1, TODAY, NOW)).isNull();
 
     store.charge(charge("c", plain, 1, NOW, null));
-    assertThat(store.chargeQuickly("c", plain, 4, TODAY, NOW)).as("plain charges still go quickly")
+    assertThat(store.chargeQuickly(handle(store), "c", plain, 4, TODAY, NOW)).as("plain charges still go quickly")
         .containsExactly(7);
     store.charge(charge("c", operation, 3, NOW, "report"));
     assertThat(store.history("c", "report", TODAY, TODAY)).containsExactly(new DayTotal(TODAY, 5));
@@ -74,5 +75,9 @@ final class InMemoryOperationQuotaTest extends OperationQuotaContract {
     store.sweep(NOW + 34 * DAY_MILLIS);
     assertThat(store.history("c", "report", TODAY, TODAY + 5)).isEmpty();
     assertThat(store.clientCount()).isZero();
+  }
+
+  private static Object handle(InMemoryUsageStore store) {
+    return Objects.requireNonNull(store.quickHandle("c"));
   }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -156,9 +157,37 @@ final class InMemoryQuickChargeTest {
     }
   }
 
+  @Test
+  void aQuickChargeThroughTheHandleOfAnEvictedClientIsCountedInItsNewState() {
+    InMemoryUsageStore small = InMemoryUsageStore.builder().maximumClients(1).build();
+    try (ApiBilling billing = ApiBilling.builder().store(small).clock(clock).build()) {
+      List<QuotaDefinition> quotas = List.of(QuotaDefinition.of(QuotaDuration.MINUTE, MINUTE_LIMIT));
+      billing.updateClientQuotas(CLIENT, quotas);
+      billing.trackClientUsage(CLIENT, 1); // the full call makes the client's state
+      billing.trackClientUsage(CLIENT, 1); // a quick one: the client's plan keeps the state's handle
+      Object handle = small.quickHandle(CLIENT);
+      for (int i = 0; small.quickHandle(CLIENT) == handle; i++) {
+        assertThat(i).as("clients added to evict the first one").isLessThan(100);
+        String other = "other-" + i;
+        billing.updateClientQuotas(other, quotas);
+        billing.trackClientUsage(other, 1);
+        for (int j = 0; j < 16; j++) {
+          billing.status(other); // each a read of the cache, so the newcomer looks busier
+        }
+        small.sweep(clock.millis()); // the cache evicts now
+      }
+
+      billing.trackClientUsage(CLIENT, 2); // through the stale handle: refused there, counted by the full call
+      billing.trackClientUsage(CLIENT, 3);
+      assertThat(billing.status(CLIENT).quotas().get(0).used()).as("the evicted 2 credits went with the state")
+          .isEqualTo(5);
+    }
+  }
+
   /** A plain charge as the store's caller makes it: the quick path (counted in {@code quick}), else the full call. */
   private boolean charge(List<WindowSlot> slots, long credits, long epochDay, long now, AtomicLong quick) {
-    if (store.chargeQuickly(CLIENT, slots, credits, epochDay, now) != null) {
+    Object handle = store.quickHandle(CLIENT);
+    if (handle != null && store.chargeQuickly(handle, CLIENT, slots, credits, epochDay, now) != null) {
       quick.incrementAndGet();
       return true;
     }
