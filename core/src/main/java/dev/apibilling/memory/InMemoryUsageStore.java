@@ -94,8 +94,8 @@ public final class InMemoryUsageStore implements UsageStore {
    * Decides a plain charge without the client's monitor when the client's state is hot for these windows
    * (see {@link ClientState}); otherwise returns null and the caller makes the full {@link #charge} call.
    * A state the cache dropped is cold for good, so a stale handle gets null. The charge does not go
-   * through the cache: once every 64 credits it records the client's access there, so
-   * that a busy client does not look idle to the cache's eviction.
+   * through the cache: once every 64 credits it records the client's access there, so that a busy client
+   * does not look idle to the cache's eviction.
    */
   @Override
   public long @Nullable [] chargeQuickly(Object handle, String clientId, List<WindowSlot> windows, long credits,
