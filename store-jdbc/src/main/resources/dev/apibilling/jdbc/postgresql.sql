@@ -545,12 +545,16 @@ DECLARE
   v_used bigint[];
   v_event bigint;
 BEGIN
-  IF p_event IS NOT NULL AND (p_limit = -1 OR NOT EXISTS (SELECT 1 FROM ${prefix}windows w
-      WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start
-        AND w.used > p_limit - p_credits)) THEN
-    INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
-    VALUES (p_client, p_event_id, p_event_time, p_event)
-    RETURNING seq INTO v_event;
+  -- two IFs, not one with AND: a condition with a subquery runs through the executor each time, even when
+  -- p_event is null (usage events off); alone, p_event IS NOT NULL is a simple expression, evaluated cheaply
+  IF p_event IS NOT NULL THEN
+    IF p_limit = -1 OR NOT EXISTS (SELECT 1 FROM ${prefix}windows w
+        WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start
+          AND w.used > p_limit - p_credits) THEN
+      INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
+      VALUES (p_client, p_event_id, p_event_time, p_event)
+      RETURNING seq INTO v_event;
+    END IF;
   END IF;
   IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
     PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
