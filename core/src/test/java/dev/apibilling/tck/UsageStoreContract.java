@@ -408,6 +408,18 @@ public abstract class UsageStoreContract {
   }
 
   @Test
+  void plainChargeAfterAReservationExpiredCountsWithoutItButKeepsASettledOne() {
+    ApiBilling b = billing(store, s -> s.reservationTtl(Duration.ofMinutes(5)));
+    plan(b, QuotaDefinition.of(DAY, 100));
+    Reservation settled = b.reserve(Charge.of(client, 4)).reservation().orElseThrow();
+    assertThat(b.commit(settled, 4)).isTrue();
+    b.reserve(Charge.of(client, 7)).reservation().orElseThrow();
+    clock.advance(Duration.ofMinutes(6));
+    assertThat(b.tryTrackClientUsage(client, 1).lowest().used()).isEqualTo(5);
+    assertThat(used(b, "day")).isEqualTo(5);
+  }
+
+  @Test
   void reservationSettledAfterItsWindowEndedGivesBackOnlyToWindowsStillOpen() {
     ApiBilling b = billing(store, s -> s.reservationTtl(Duration.ofDays(2)));
     plan(b, QuotaDefinition.of(DAY, 10), QuotaDefinition.of(MONTH, 100));

@@ -322,7 +322,7 @@ public final class JdbcUsageStore implements UsageStore {
         s.execute("DROP FUNCTION IF EXISTS " + p + "lock_client, " + p + "add_daily, " + p + "add_operation_daily, "
             + p + "give_back, "
             + p + "forget_outcome, " + p + "keep_windows, " + p + "add_windows, " + p + "charge_one, "
-            + p + "expire_reservations, " + p + "charge, " + p + "settle, " + p + "usage, "
+            + p + "expire_reservations, " + p + "release_holds, " + p + "charge, " + p + "settle, " + p + "usage, "
             + p + "delete_history, " + p + "expire_all_reservations, " + p + "record_event");
       }
     } catch (SQLException e) {
@@ -435,8 +435,10 @@ public final class JdbcUsageStore implements UsageStore {
       s.executeQuery(sql).close();
       verifyColumn(s, schema.reservations, "operation");
       if (dialect == JdbcDialect.POSTGRESQL) {
-        // fails with SQLState 42703 on a windows table from before the day buckets (the script upgrades it)
-        s.executeQuery("SELECT bucket_day, bucket_credits FROM " + schema.windows + " WHERE 1 = 0").close();
+        // fails with SQLState 42703 on a windows table from before the day buckets or the holds (the script
+        // upgrades it)
+        s.executeQuery("SELECT bucket_day, bucket_credits, hold_until FROM " + schema.windows + " WHERE 1 = 0")
+            .close();
         // fails with SQLState 42883 when the function is missing
         s.executeQuery("SELECT '" + schema.prefix + "charge'::regproc, '" + schema.prefix + "settle'::regproc").close();
       } else if (dialect == JdbcDialect.MARIADB) {

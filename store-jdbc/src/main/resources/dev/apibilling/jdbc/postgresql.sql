@@ -5,7 +5,9 @@
 -- Times are epoch milliseconds of the application's clock, never the database's.
 
 -- The count of one quota window of one client. bucket_credits are credits charged on bucket_day through
--- this row that are not in the daily table yet (see "Daily totals" below).
+-- this row that are not in the daily table yet (see "Daily totals" below). hold_until is at or before the
+-- expiry of every reservation holding credits in this window (NULL: none holds any), so a plain charge
+-- that finds it in the future need not look for expired reservations (see charge_one).
 CREATE TABLE IF NOT EXISTS ${prefix}windows (
   client_id      text   NOT NULL,
   policy         text   NOT NULL,
@@ -14,6 +16,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}windows (
   used           bigint NOT NULL,
   bucket_day     bigint,
   bucket_credits bigint NOT NULL DEFAULT 0,
+  hold_until     bigint,
   PRIMARY KEY (client_id, policy, window_start)
 );
 CREATE INDEX IF NOT EXISTS ${prefix}windows_end ON ${prefix}windows (window_end);
@@ -64,6 +67,19 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_attribute
                   WHERE attrelid = '${prefix}reservations'::regclass AND attname = 'operation' AND NOT attisdropped) THEN
     ALTER TABLE ${prefix}reservations ADD COLUMN IF NOT EXISTS operation text;
+  END IF;
+END;
+$$;
+-- Upgrade of a windows table made before the holds (schemas before 2026-12-02): every window row of a client
+-- with reservations gets the earliest expiry of that client's reservations (a bound for each of them).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                  WHERE attrelid = '${prefix}windows'::regclass AND attname = 'hold_until' AND NOT attisdropped) THEN
+    ALTER TABLE ${prefix}windows ADD COLUMN IF NOT EXISTS hold_until bigint;
+    UPDATE ${prefix}windows w SET hold_until = x.expires_at
+      FROM (SELECT client_id, MIN(expires_at) AS expires_at FROM ${prefix}reservations GROUP BY client_id) x
+     WHERE w.client_id = x.client_id;
   END IF;
 END;
 $$;
@@ -186,7 +202,11 @@ $$;
 -- order (policy, window_start), one row at a time or by one ORDER BY ... FOR UPDATE; then daily rows in day
 -- order; then operation daily rows, last (a decision takes one; only routines holding the client's lock take
 -- several). A routine never waits for a window row while it holds a daily row, nor for either while it holds
--- an operation daily row, so no two transactions wait on each other in opposite orders.
+-- an operation daily row, so no two transactions wait on each other in opposite orders. One exception:
+-- charge_one, holding its window row, only tries the client's lock (release_holds), and when it then gives
+-- back expired reservations it locks the client's other window rows after its own; a plain charge of
+-- several windows of that client waiting on its row meanwhile makes a deadlock, which PostgreSQL breaks
+-- (SQLState 40P01, retried). It needs a reservation that expired unsettled, so it is rare.
 
 -- Adds p_credits to each given window and to the client's day p_day, if every window admits them (limits of
 -- -1 are unlimited); returns the counts after, in window order, or NULL when a window refuses (then nothing
@@ -196,10 +216,12 @@ $$;
 -- not saturate (else the row, locked, is read first), so each count before is known exactly. The day's
 -- credits go to the bucket of the first window when its row already counts p_day, else to the daily row (a
 -- new window row, or one whose bucket is of another day: that bucket moves to its daily row too); the daily
--- rows are written last, after every window row is locked.
+-- rows are written last, after every window row is locked. A reservation passes its expiry as p_hold: each
+-- of its windows keeps it as hold_until when it is earlier (a window refused leaves it lowered: still a bound).
 DROP FUNCTION IF EXISTS ${prefix}flush_day(text, bigint);
+DROP FUNCTION IF EXISTS ${prefix}add_windows(text, text[], bigint[], bigint[], bigint[], bigint, bigint);
 CREATE OR REPLACE FUNCTION ${prefix}add_windows(p_client text, p_policies text[], p_starts bigint[],
-    p_ends bigint[], p_limits bigint[], p_credits bigint, p_day bigint) RETURNS bigint[]
+    p_ends bigint[], p_limits bigint[], p_credits bigint, p_day bigint, p_hold bigint) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
   n integer := coalesce(cardinality(p_policies), 0);
@@ -236,12 +258,14 @@ BEGIN
     i := v_order[k];
     v_exact := k < v_last_limited;  -- a later window may refuse: this add must be undone exactly
     IF k = 1 THEN
-      INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits)
-      VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits, p_day, 0)
+      INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits,
+                                         hold_until)
+      VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits, p_day, 0, p_hold)
       ON CONFLICT (client_id, policy, window_start) DO UPDATE
          SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
              window_end = GREATEST(w.window_end, EXCLUDED.window_end),
-             bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used)
+             bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used),
+             hold_until = LEAST(w.hold_until, p_hold)
        WHERE (p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i]) AND w.bucket_day = p_day
          AND (NOT v_exact OR (w.used + EXCLUDED.used <= 9007199254740991
                               AND w.bucket_credits + EXCLUDED.used <= 9007199254740991))
@@ -249,11 +273,12 @@ BEGIN
       -- a new row (its bucket empty) starts counting the day from the daily row
       v_bucketed := FOUND AND v_row.bucket_credits <> 0;
     ELSE
-      INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used)
-      VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits)
+      INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, hold_until)
+      VALUES (p_client, p_policies[i], p_starts[i], p_ends[i], p_credits, p_hold)
       ON CONFLICT (client_id, policy, window_start) DO UPDATE
          SET used = LEAST(9007199254740991, w.used + EXCLUDED.used),
-             window_end = GREATEST(w.window_end, EXCLUDED.window_end)
+             window_end = GREATEST(w.window_end, EXCLUDED.window_end),
+             hold_until = LEAST(w.hold_until, p_hold)
        WHERE (p_limits[i] = -1 OR w.used + EXCLUDED.used <= p_limits[i])
          AND (NOT v_exact OR w.used + EXCLUDED.used <= 9007199254740991)
       RETURNING w.used, w.bucket_credits INTO v_row;
@@ -286,12 +311,13 @@ BEGIN
         v_old_credits := v_row.bucket_credits;
         UPDATE ${prefix}windows w
            SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i]),
-               bucket_day = p_day, bucket_credits = 0
+               bucket_day = p_day, bucket_credits = 0, hold_until = LEAST(w.hold_until, p_hold)
          WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i]
         RETURNING w.used INTO v_row;
       ELSE
         UPDATE ${prefix}windows w
-           SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i])
+           SET used = LEAST(9007199254740991, w.used + p_credits), window_end = GREATEST(w.window_end, p_ends[i]),
+               hold_until = LEAST(w.hold_until, p_hold)
          WHERE w.client_id = p_client AND w.policy = p_policies[i] AND w.window_start = p_starts[i]
         RETURNING w.used INTO v_row;
       END IF;
@@ -370,6 +396,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   r record;
   n integer := 0;
+  v_hold bigint;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
     RETURN 0;
@@ -390,7 +417,37 @@ BEGIN
     PERFORM ${prefix}add_operation_daily(p_client, r.operation, r.epoch_day, -r.credits);
   END LOOP;
   DELETE FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now;
+  -- the reservations left bound the holds again (every window row is locked, and so is the client)
+  SELECT MIN(x.expires_at) INTO v_hold FROM ${prefix}reservations x WHERE x.client_id = p_client;
+  UPDATE ${prefix}windows w SET hold_until = v_hold
+   WHERE w.client_id = p_client AND w.hold_until IS NOT NULL AND w.hold_until IS DISTINCT FROM v_hold;
   RETURN n;
+END;
+$$;
+
+-- Makes a window's hold_until that has passed true again (charge_one, holding the window row's lock): gives
+-- back the client's expired reservations, which sets every hold of the client anew, or when none has
+-- expired (the reservations holding credits were settled), sets this row's hold to the earliest expiry of
+-- the client's reservations. A reservation holding credits in the row has either committed before the
+-- caller locked it (so it is seen here) or will lower the hold itself when it locks the row. Giving back
+-- needs the client's lock, taken before any row lock elsewhere; the caller holds a row lock already, so it
+-- only tries: when another transaction has the client's lock, this one fails with a serialization failure
+-- (SQLState 40001, retried by the caller) rather than wait for it in the wrong order.
+CREATE OR REPLACE FUNCTION ${prefix}release_holds(p_client text, p_policy text, p_start bigint, p_now bigint)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
+    IF NOT pg_try_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client)) THEN
+      RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
+        MESSAGE = 'the reservations of client ' || p_client || ' are changing; retry the charge';
+    END IF;
+    PERFORM ${prefix}expire_reservations(p_client, p_now);
+  ELSE
+    UPDATE ${prefix}windows w
+       SET hold_until = (SELECT MIN(x.expires_at) FROM ${prefix}reservations x WHERE x.client_id = p_client)
+     WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start;
+  END IF;
 END;
 $$;
 
@@ -475,7 +532,8 @@ BEGIN
     END IF;
   END IF;
   IF p_mode <> 0 THEN
-    v_used := ${prefix}add_windows(p_client, p_policies, p_starts, p_ends, p_limits, p_credits, p_day);
+    v_used := ${prefix}add_windows(p_client, p_policies, p_starts, p_ends, p_limits, p_credits, p_day,
+        CASE WHEN p_mode = 2 THEN p_reservation_expires END);
   END IF;
   IF v_used IS NULL THEN
     -- a check, or refused: the counts now (keeping each window until its end)
@@ -524,7 +582,9 @@ END;
 $$;
 
 -- The most common decision in less work: a plain charge (no idempotency key, no reservation) of one window,
--- with scalar parameters and a scalar answer, the same as charge otherwise. The parameters, by position
+-- with scalar parameters and a scalar answer, the same as charge otherwise, but for when it gives back
+-- expired reservations: only when the window's hold_until has passed (see release_holds), where charge
+-- looks for them on every call. The parameters, by position
 -- (Protocol.PostgresChargeOne):
 --    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited) of the window, 6 p_credits,
 --    7 p_day, 8 p_now, 9 p_event_id, 10 p_event_time, 11 p_event (as charge's).
@@ -556,12 +616,17 @@ BEGIN
       RETURNING seq INTO v_event;
     END IF;
   END IF;
-  IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
-    PERFORM pg_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client));
-    PERFORM ${prefix}expire_reservations(p_client, p_now);
-  END IF;
-  IF p_limit = -1 OR p_credits <= p_limit THEN
-    -- add_windows' first window, inlined: into the bucket when the row counts the day already
+  IF p_limit <> -1 AND p_credits > p_limit THEN
+    -- refused whatever the count: the count to answer, with the window's expired reservations given back
+    PERFORM 1 FROM ${prefix}windows w
+      WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start AND w.hold_until <= p_now
+      FOR UPDATE;
+    IF FOUND THEN
+      PERFORM ${prefix}release_holds(p_client, p_policy, p_start, p_now);
+    END IF;
+  ELSE
+    -- add_windows' first window, inlined: into the bucket when the row counts the day already, and no
+    -- reservation holding credits in it can have expired (so none needs giving back first)
     INSERT INTO ${prefix}windows AS w (client_id, policy, window_start, window_end, used, bucket_day, bucket_credits)
     VALUES (p_client, p_policy, p_start, p_end, p_credits, p_day, 0)
     ON CONFLICT (client_id, policy, window_start) DO UPDATE
@@ -569,6 +634,7 @@ BEGIN
            window_end = GREATEST(w.window_end, EXCLUDED.window_end),
            bucket_credits = LEAST(9007199254740991, w.bucket_credits + EXCLUDED.used)
      WHERE (p_limit = -1 OR w.used + EXCLUDED.used <= p_limit) AND w.bucket_day = p_day
+       AND (w.hold_until IS NULL OR w.hold_until > p_now)
     RETURNING w.used, w.bucket_credits INTO v_row;
     IF FOUND THEN
       IF v_row.bucket_credits = 0 THEN
@@ -576,9 +642,14 @@ BEGIN
       END IF;
       v_used := ARRAY[v_row.used];
     ELSE
-      -- over the limit, or the row counts another day: the general way (the row is locked by now)
+      -- over the limit, the row counts another day, or its hold has passed: the general way (the row is
+      -- locked by now), after giving back what expired
+      IF EXISTS (SELECT 1 FROM ${prefix}windows w WHERE w.client_id = p_client AND w.policy = p_policy
+                    AND w.window_start = p_start AND w.hold_until <= p_now) THEN
+        PERFORM ${prefix}release_holds(p_client, p_policy, p_start, p_now);
+      END IF;
       v_used := ${prefix}add_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end], ARRAY[p_limit],
-          p_credits, p_day);
+          p_credits, p_day, NULL);
     END IF;
   END IF;
   IF v_used IS NULL THEN
