@@ -37,7 +37,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code --out} says otherwise.
  *
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar                  # short profile, about 7 minutes
+ * java -jar benchmarks/target/benchmarks.jar                  # short profile, about 14 minutes
  * java -jar benchmarks/target/benchmarks.jar --profile long   # careful numbers
  * java -jar benchmarks/target/benchmarks.jar --only redis     # cases whose id matches a regex
  * java -jar benchmarks/target/benchmarks.jar jmh -h           # plain JMH
@@ -171,13 +171,14 @@ public final class Suite {
   /**
    * Iterations and forks of a run. In-memory cases warm up in {@code warmups} iterations; cases with a
    * server or a client library (Redis, PostgreSQL, HTTP), whose Netty, Lettuce, JDBC and Jetty code takes
-   * longer to compile on 2 cores, in {@code serverWarmups}.
+   * longer to compile on 2 cores, in {@code serverWarmups}: 16 s, what bare Jetty took to reach its plateau
+   * on a slow 2-core VM (RESULTS.md, "Server cases warm up for 16 s").
    */
   record Profile(String name, int forks, int warmups, int serverWarmups, int warmupSeconds, int iterations,
       int iterationSeconds) {
     static Profile named(String name) {
       return switch (name) {
-        case "short" -> new Profile("short", 1, 5, 8, 1, 5, 1);
+        case "short" -> new Profile("short", 1, 5, 16, 1, 5, 1);
         case "long" -> new Profile("long", 2, 5, 8, 2, 10, 2);
         default -> throw new IllegalArgumentException("--profile must be short or long but was '" + name + "'");
       };
@@ -237,8 +238,8 @@ public final class Suite {
         usage: java -jar benchmarks.jar [--profile short|long] [--only REGEX] [--no-memory] [--out DIR]
                                         [-f FORKS] [-wi N] [-w SECONDS] [-i N] [-r SECONDS]
                java -jar benchmarks.jar jmh [JMH options]
-          short profile: 1 fork; warm-up 5 x 1 s in memory, 8 x 1 s with a server; 5 x 1 s measurement
-                         per benchmark (about 7 minutes)
+          short profile: 1 fork; warm-up 5 x 1 s in memory, 16 x 1 s with a server; 5 x 1 s measurement
+                         per benchmark (about 14 minutes)
           long profile:  2 forks; warm-up 5 x 2 s in memory, 8 x 2 s with a server; 10 x 2 s measurement
                          (about 45 minutes)
           --only matches case ids (memory-1t, redis-hot-8t, postgres-10k-8t, http-filter, ...) and 'heap'
