@@ -37,7 +37,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code --out} says otherwise.
  *
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar                  # short profile, about 14 minutes
+ * java -jar benchmarks/target/benchmarks.jar                  # short profile, about 15 minutes
  * java -jar benchmarks/target/benchmarks.jar --profile long   # careful numbers
  * java -jar benchmarks/target/benchmarks.jar --only redis     # cases whose id matches a regex
  * java -jar benchmarks/target/benchmarks.jar jmh -h           # plain JMH
@@ -239,7 +239,7 @@ public final class Suite {
                                         [-f FORKS] [-wi N] [-w SECONDS] [-i N] [-r SECONDS]
                java -jar benchmarks.jar jmh [JMH options]
           short profile: 1 fork; warm-up 5 x 1 s in memory, 16 x 1 s with a server; 5 x 1 s measurement
-                         per benchmark (about 14 minutes)
+                         per benchmark (about 15 minutes)
           long profile:  2 forks; warm-up 5 x 2 s in memory, 8 x 2 s with a server; 10 x 2 s measurement
                          (about 45 minutes)
           --only matches case ids (memory-1t, redis-hot-8t, postgres-10k-8t, http-filter, ...) and 'heap'
