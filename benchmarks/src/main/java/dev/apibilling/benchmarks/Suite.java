@@ -135,7 +135,7 @@ public final class Suite {
     c.add(new Case("postgres-10k-8t", "PostgreSQL, 10,000 keys, 8 threads", "Bucket4j PostgreSQL select-for-update",
         "PostgresBenchmark.apibillingManyKeys8Threads", "PostgresBenchmark.bucket4jManyKeys8Threads",
         "PostgresBenchmark.floorManyKeys8Threads", "postgres",
-        List.of(oneTrip, new Target(ISSUE, Against.BASELINE, false, 2))));
+        List.of(oneTrip, new Target(ISSUE, Against.BASELINE, false, 2), new Target(PERF, Against.FLOOR, false, 0.8))));
     Target fewTrips = new Target(LEASES, Against.MOST_ROUND_TRIPS, true, 0.05);
     Target noSlower = new Target(LEASES, Against.BASELINE, false, 1.0);
     c.add(new Case("redis-hot-8t-leased", "Redis, 1 hot key, 8 threads, leases on", "Bucket4j Lettuce CAS",
