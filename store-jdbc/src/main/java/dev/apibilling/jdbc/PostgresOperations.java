@@ -123,13 +123,30 @@ final class PostgresOperations extends Operations {
       days[k] = r.epochDay();
       nows[k] = r.now();
     }
+    if (windows == 1) {
+      try {
+        return sendMany(c, first, slots, credits, days, nows, true, d);
+      } catch (SQLException e) {
+        if (!releasingHolds(c, e)) {
+          throw e;
+        }
+      }
+    }
+    return sendMany(c, first, slots, credits, days, nows, false, d);
+  }
+
+  /** One statement of a batch's charges: {@code charge_one} per charge ({@code one}), else {@code charge}. */
+  private ChargeResult[] sendMany(Connection c, ChargeRequest first, List<WindowSlot> slots, Long[] credits,
+      Long[] days, Long[] nows, boolean one, Deadline d) throws SQLException {
+    int n = credits.length;
+    int windows = slots.size();
     ChargeResult[] results = new ChargeResult[n];
-    try (PreparedStatement ps = preparePg(c, windows == 1 ? chargeOneMany : chargeMany, d)) {
+    try (PreparedStatement ps = preparePg(c, one ? chargeOneMany : chargeMany, d)) {
       ps.setArray(1, c.createArrayOf("bigint", credits));
       ps.setArray(2, c.createArrayOf("bigint", days));
       ps.setArray(3, c.createArrayOf("bigint", nows));
       ps.setString(4, first.clientId());
-      if (windows == 1) {
+      if (one) {
         WindowSlot w = slots.get(0);
         ps.setString(5, w.policy());
         ps.setLong(6, w.start());
@@ -142,7 +159,7 @@ final class PostgresOperations extends Operations {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           int k = rs.getInt(1) - 1;
-          results[k] = windows == 1 ? plainOneResult(rs.getLong(2))
+          results[k] = one ? plainOneResult(rs.getLong(2))
               : ChargeResult.of(rs.getBoolean(2), Arrays.copyOf(longs(rs.getArray(3), windows + 2), windows), null);
           rows++;
         }
@@ -156,11 +173,39 @@ final class PostgresOperations extends Operations {
 
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
+    if (isPlainOne(r)) {
+      try {
+        return chargeOne(c, r, r.windows().get(0), d);
+      } catch (SQLException e) {
+        if (!releasingHolds(c, e)) {
+          throw e;
+        }
+      }
+    }
+    return chargeGenerally(c, r, d);
+  }
+
+  /**
+   * Whether {@code charge_one} failed because another transaction had the client's lock while it had
+   * expired reservations to give back (SQLState 40001 from {@code release_holds}); the transaction is
+   * rolled back then, so the charge can go through {@code charge}, which waits for that lock before it
+   * locks any row. (A failed retry of the same call could meet the same lock again for as long as the
+   * client's reservations keep changing.)
+   */
+  private static boolean releasingHolds(Connection c, SQLException e) throws SQLException {
+    if (!"40001".equals(e.getSQLState())) {
+      return false;
+    }
+    if (!c.getAutoCommit()) {
+      c.rollback();
+    }
+    return true;
+  }
+
+  /** A charge through {@code charge}: any windows, mode, key, reservation or operation. */
+  private ChargeResult chargeGenerally(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     List<WindowSlot> slots = r.windows();
     int n = slots.size();
-    if (isPlainOne(r)) {
-      return chargeOne(c, r, slots.get(0), d);
-    }
     try (PreparedStatement ps = preparePg(c, charge, d)) {
       ps.setString(PostgresCharge.CLIENT.at(), r.clientId());
       setWindows(c, ps, PostgresCharge.POLICIES.at(), slots); // POLICIES, STARTS, ENDS, LIMITS

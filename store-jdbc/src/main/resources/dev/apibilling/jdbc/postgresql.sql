@@ -432,7 +432,8 @@ $$;
 -- caller locked it (so it is seen here) or will lower the hold itself when it locks the row. Giving back
 -- needs the client's lock, taken before any row lock elsewhere; the caller holds a row lock already, so it
 -- only tries: when another transaction has the client's lock, this one fails with a serialization failure
--- (SQLState 40001, retried by the caller) rather than wait for it in the wrong order.
+-- (SQLState 40001) rather than wait for it in the wrong order, and the store makes the charge through
+-- charge instead, which waits for the lock before it locks any row (a previous version retries the call).
 CREATE OR REPLACE FUNCTION ${prefix}release_holds(p_client text, p_policy text, p_start bigint, p_now bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$

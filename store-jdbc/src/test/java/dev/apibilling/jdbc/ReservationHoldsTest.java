@@ -97,6 +97,32 @@ final class ReservationHoldsTest {
   }
 
   @Test
+  void aPlainChargeMeetingAnExpiredHoldWhileTheClientIsLockedWaitsForTheLock() throws Exception {
+    try (TestTables tables = TestTables.on(Databases.postgres());
+        JdbcUsageStore store = tables.open();
+        ApiBilling billing = billing(store, Duration.ofMinutes(1), QuotaDefinition.of(DAY, 10));
+        Connection other = DriverManager.getConnection(tables.url())) {
+      billing.trackClientUsage(client, 2);
+      billing.reserve(Charge.of(client, 5));
+      clock.advance(Duration.ofMinutes(2));
+      // another transaction holds the client's lock (a reservation being made or settled, say)
+      clientLock(other, tables, "pg_advisory_lock");
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      try {
+        Future<Long> used = pool.submit(() -> billing.tryTrackClientUsage(client, 1).lowest().used());
+        while (!waitingForAnAdvisoryLock(other) && !used.isDone()) {
+          Thread.onSpinWait();
+        }
+        assertThat(used).as("waits for the lock rather than failing").isNotDone();
+        clientLock(other, tables, "pg_advisory_unlock");
+        assertThat(used.get(1, TimeUnit.MINUTES)).as("the 5 given back").isEqualTo(3);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void plainChargesWhileReservationsExpireAndSettleCountExactly() throws Exception {
     try (TestTables tables = TestTables.on(Databases.postgres());
         JdbcUsageStore store = tables.open();
@@ -166,6 +192,23 @@ final class ReservationHoldsTest {
       Long result = rs.wasNull() ? null : hold;
       assertThat(rs.next()).as("one window row").isFalse();
       return result;
+    }
+  }
+
+  /** Takes or releases, as {@code function} says, the client's advisory lock on {@code c}. */
+  private void clientLock(Connection c, TestTables tables, String function) throws SQLException {
+    try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT " + function + "(hashtext(?), hashtext(?))")) {
+      ps.setString(1, tables.prefix());
+      ps.setString(2, client);
+      ps.executeQuery().close();
+    }
+  }
+
+  private static boolean waitingForAnAdvisoryLock(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) {
+      rs.next();
+      return rs.getLong(1) > 0;
     }
   }
 
