@@ -425,19 +425,25 @@ BEGIN
 END;
 $$;
 
--- Makes a window's hold_until that has passed true again (charge_one, holding the window row's lock): gives
--- back the client's expired reservations, which sets every hold of the client anew, or when none has
--- expired (the reservations holding credits were settled), sets this row's hold to the earliest expiry of
--- the client's reservations. A reservation holding credits in the row has either committed before the
--- caller locked it (so it is seen here) or will lower the hold itself when it locks the row. Giving back
--- needs the client's lock, taken before any row lock elsewhere; the caller holds a row lock already, so it
--- only tries: when another transaction has the client's lock, this one fails with a serialization failure
+-- Makes a window's hold_until true again if it has passed (charge_one, before it decides the long way):
+-- locks the row, then gives back the client's expired reservations, which sets every hold of the client
+-- anew, or when none has expired (the reservations holding credits were settled), sets this row's hold to
+-- the earliest expiry of the client's reservations. A reservation holding credits in the row has either
+-- committed before the row was locked (so it is seen here) or will lower the hold itself when it locks the
+-- row. Giving back needs the client's lock, taken before any row lock elsewhere; this holds a row lock
+-- already, so it only tries: when another transaction has the client's lock, this one fails with a serialization failure
 -- (SQLState 40001) rather than wait for it in the wrong order, and the store makes the charge through
 -- charge instead, which waits for the lock before it locks any row (a previous version retries the call).
 CREATE OR REPLACE FUNCTION ${prefix}release_holds(p_client text, p_policy text, p_start bigint, p_now bigint)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM ${prefix}windows w
+    WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start AND w.hold_until <= p_now
+    FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
   IF EXISTS (SELECT 1 FROM ${prefix}reservations x WHERE x.client_id = p_client AND x.expires_at <= p_now) THEN
     IF NOT pg_try_advisory_xact_lock(hashtext('${prefix}'), hashtext(p_client)) THEN
       RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
@@ -619,12 +625,7 @@ BEGIN
   END IF;
   IF p_limit <> -1 AND p_credits > p_limit THEN
     -- refused whatever the count: the count to answer, with the window's expired reservations given back
-    PERFORM 1 FROM ${prefix}windows w
-      WHERE w.client_id = p_client AND w.policy = p_policy AND w.window_start = p_start AND w.hold_until <= p_now
-      FOR UPDATE;
-    IF FOUND THEN
-      PERFORM ${prefix}release_holds(p_client, p_policy, p_start, p_now);
-    END IF;
+    PERFORM ${prefix}release_holds(p_client, p_policy, p_start, p_now);
   ELSE
     -- add_windows' first window, inlined: into the bucket when the row counts the day already, and no
     -- reservation holding credits in it can have expired (so none needs giving back first)
@@ -645,10 +646,7 @@ BEGIN
     ELSE
       -- over the limit, the row counts another day, or its hold has passed: the general way (the row is
       -- locked by now), after giving back what expired
-      IF EXISTS (SELECT 1 FROM ${prefix}windows w WHERE w.client_id = p_client AND w.policy = p_policy
-                    AND w.window_start = p_start AND w.hold_until <= p_now) THEN
-        PERFORM ${prefix}release_holds(p_client, p_policy, p_start, p_now);
-      END IF;
+      PERFORM ${prefix}release_holds(p_client, p_policy, p_start, p_now);
       v_used := ${prefix}add_windows(p_client, ARRAY[p_policy], ARRAY[p_start], ARRAY[p_end], ARRAY[p_limit],
           p_credits, p_day, NULL);
     END IF;
