@@ -55,11 +55,7 @@ final class WindowsPropertiesTest {
       @ForAll("anchors") LocalDate anchor, @ForAll("zones") ZoneId zone, @ForAll("instants") long now) {
     QuotaDefinition month = QuotaDefinition.of(QuotaDuration.MONTH, 10).anchoredAt(anchor).inZone(zone);
     long[] w = Windows.bounds(month, now);
-    // The window starts at the first instant of its date; when that date was skipped by its zone (Apia
-    // left out 2011-12-30) the first instant lies on the next date, so look one day back too.
-    LocalDate local = Instant.ofEpochMilli(w[0]).atZone(zone).toLocalDate();
-    LocalDate startDate = local.minusDays(1).atStartOfDay(zone).toInstant().toEpochMilli() == w[0]
-        ? local.minusDays(1) : local;
+    LocalDate startDate = startDate(w[0], zone);
     assertThat(startDate.atStartOfDay(zone).toInstant().toEpochMilli()).isEqualTo(w[0]);
     assertThat(startDate.getDayOfMonth())
         .isEqualTo(Math.min(anchor.getDayOfMonth(), startDate.lengthOfMonth()));
@@ -71,9 +67,19 @@ final class WindowsPropertiesTest {
   void yearlyWindowsKeepTheAnchorsMonthAndDayClamped(
       @ForAll("anchors") LocalDate anchor, @ForAll("zones") ZoneId zone, @ForAll("instants") long now) {
     QuotaDefinition year = QuotaDefinition.of(QuotaDuration.YEAR, 10).anchoredAt(anchor).inZone(zone);
-    LocalDate start = Instant.ofEpochMilli(Windows.bounds(year, now)[0]).atZone(zone).toLocalDate();
+    LocalDate start = startDate(Windows.bounds(year, now)[0], zone);
     assertThat(start.getMonth()).isEqualTo(anchor.getMonth());
     assertThat(start.getDayOfMonth()).isEqualTo(Math.min(anchor.getDayOfMonth(), start.lengthOfMonth()));
+  }
+
+  /**
+   * The date a window starting at {@code start} starts on: the first instant of that date. When the date
+   * was skipped by its zone (Apia left out 2011-12-30) the first instant lies on the next date, so this
+   * looks one day back too.
+   */
+  private static LocalDate startDate(long start, ZoneId zone) {
+    LocalDate local = Instant.ofEpochMilli(start).atZone(zone).toLocalDate();
+    return local.minusDays(1).atStartOfDay(zone).toInstant().toEpochMilli() == start ? local.minusDays(1) : local;
   }
 
   @Property(tries = 2000)
@@ -84,7 +90,7 @@ final class WindowsPropertiesTest {
     LocalDate today = Instant.ofEpochMilli(now).atZone(zone).toLocalDate();
     assertThat(d[0]).isEqualTo(today.atStartOfDay(zone).toInstant().toEpochMilli());
     QuotaDefinition week = QuotaDefinition.of(QuotaDuration.WEEK, 10).anchoredAt(anchor).inZone(zone);
-    LocalDate weekStart = Instant.ofEpochMilli(Windows.bounds(week, now)[0]).atZone(zone).toLocalDate();
+    LocalDate weekStart = startDate(Windows.bounds(week, now)[0], zone);
     assertThat(weekStart.getDayOfWeek()).isEqualTo(anchor.getDayOfWeek());
     assertThat(today.toEpochDay() - weekStart.toEpochDay()).isBetween(0L, 6L);
   }
