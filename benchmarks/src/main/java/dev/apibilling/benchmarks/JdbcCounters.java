@@ -12,12 +12,14 @@ import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Counts decisions, the driver's network round trips ({@link CountingSocketFactory}), the JVM's CPU time and
- * the PostgreSQL server processes' CPU time during the measurement iterations of a PostgreSQL benchmark, and
- * records them per decision for {@link Suite}.
+ * the database server processes' CPU time during the measurement iterations of a PostgreSQL or MariaDB
+ * benchmark, and records them per decision for {@link Suite}.
  */
 final class JdbcCounters {
 
   private final String benchmark;
+  /** The database server's process name ({@code postgres}, {@code mariadbd}). */
+  private final String server;
   private final OpCounter decisions = new OpCounter();
   private long tripsAtStart;
   private long measuredTrips;
@@ -28,11 +30,11 @@ final class JdbcCounters {
   private static final long TICKS_PER_SECOND = 100;
 
   /**
-   * CPU ticks (user + system) used so far by every process of this machine named {@code postgres}: the
-   * server's backends, including those of other clients (so only meaningful on a quiet machine), and -1
-   * where there is no /proc (then nothing is recorded).
+   * CPU ticks (user + system) used so far by every process of this machine named {@code name} (for
+   * {@code postgres}: the server's backends), including the work of other clients (so only meaningful on a
+   * quiet machine), and -1 where there is no /proc (then nothing is recorded).
    */
-  static long postgresTicks() {
+  static long serverTicks(String name) {
     Path proc = Path.of("/proc");
     if (!Files.isDirectory(proc)) {
       return -1;
@@ -44,7 +46,7 @@ final class JdbcCounters {
           String stat = Files.readString(pid.resolve("stat"));
           int open = stat.indexOf('(');
           int close = stat.lastIndexOf(')');
-          if (open < 0 || close < 0 || !stat.substring(open + 1, close).equals("postgres")) {
+          if (open < 0 || close < 0 || !stat.substring(open + 1, close).equals(name)) {
             continue;
           }
           String[] fields = stat.substring(close + 2).split(" ");
@@ -60,7 +62,12 @@ final class JdbcCounters {
   }
 
   JdbcCounters(BenchmarkParams params) {
+    this(params, "postgres");
+  }
+
+  JdbcCounters(BenchmarkParams params, String server) {
     this.benchmark = params.getBenchmark();
+    this.server = server;
   }
 
   void decided() {
@@ -71,7 +78,7 @@ final class JdbcCounters {
     if (iteration.getType() == IterationType.MEASUREMENT) {
       decisions.beginIteration(iteration);
       tripsAtStart = CountingSocketFactory.ROUND_TRIPS.sum();
-      serverTicksAtStart = postgresTicks();
+      serverTicksAtStart = serverTicks(server);
     }
   }
 
@@ -79,7 +86,7 @@ final class JdbcCounters {
     if (iteration.getType() == IterationType.MEASUREMENT) {
       decisions.endIteration(iteration);
       measuredTrips += CountingSocketFactory.ROUND_TRIPS.sum() - tripsAtStart;
-      measuredServerTicks += postgresTicks() - serverTicksAtStart;
+      measuredServerTicks += serverTicks(server) - serverTicksAtStart;
     }
   }
 

@@ -314,7 +314,7 @@ public final class JdbcUsageStore implements UsageStore {
       String p = schema.prefix;
       if (dialect == JdbcDialect.MARIADB) {
         for (String procedure : List.of("next_window", "lock_client", "add_daily", "add_operation_daily", "give_back",
-            "forget_outcome", "expire_reservations", "charge", "settle", "record_event")) {
+            "forget_outcome", "expire_reservations", "charge", "charge_one", "settle", "record_event")) {
           s.execute("DROP PROCEDURE IF EXISTS " + p + procedure);
         }
       }
@@ -444,10 +444,10 @@ public final class JdbcUsageStore implements UsageStore {
       } else if (dialect == JdbcDialect.MARIADB) {
         try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM information_schema.ROUTINES"
             + " WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME IN ('" + schema.prefix + "charge', '"
-            + schema.prefix + "settle')")) {
-          if (!rs.next() || rs.getInt(1) != 2) {
-            throw new SQLException("procedures " + schema.prefix + "charge and " + schema.prefix
-                + "settle are missing", "42000");
+            + schema.prefix + "charge_one', '" + schema.prefix + "settle')")) {
+          if (!rs.next() || rs.getInt(1) != 3) {
+            throw new SQLException("procedures " + schema.prefix + "charge, " + schema.prefix + "charge_one or "
+                + schema.prefix + "settle are missing", "42000");
           }
         }
       }

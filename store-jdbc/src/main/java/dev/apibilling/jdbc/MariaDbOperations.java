@@ -1,12 +1,12 @@
 package dev.apibilling.jdbc;
 
 import dev.apibilling.jdbc.Protocol.ChargeAnswer;
+import dev.apibilling.jdbc.Protocol.ChargeOne;
 import dev.apibilling.jdbc.Protocol.MariaDbCharge;
 import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
-import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
 import java.nio.charset.StandardCharsets;
@@ -20,12 +20,13 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.jspecify.annotations.Nullable;
 
 /**
  * MariaDB: a decision and a settlement are each one {@code CALL} of a stored procedure of the schema
- * (one statement, one round trip), whose transaction locks the client's row first, like the
- * {@link LockingOperations} it inherits reads, history and purges from.
+ * (one statement, one round trip): {@code charge_one} for a plain charge of one window, which locks only
+ * its window's row, else {@code charge}, whose transaction locks the client's row first where it changes
+ * reservations or idempotency keys, like the {@link LockingOperations} it inherits reads, history and
+ * purges from.
  */
 final class MariaDbOperations extends LockingOperations {
 
@@ -34,16 +35,23 @@ final class MariaDbOperations extends LockingOperations {
       .thenComparingLong(WindowSlot::start);
 
   private final String charge;
+  private final String chargeOne;
   private final String settle;
 
   MariaDbOperations(Schema schema) {
     super(schema, JdbcDialect.MARIADB);
     this.charge = "CALL " + Protocol.invocation(schema.prefix + "charge", MariaDbCharge.class);
+    this.chargeOne = "CALL " + Protocol.invocation(schema.prefix + "charge_one", ChargeOne.class);
     this.settle = "CALL " + Protocol.invocation(schema.prefix + "settle", Settle.class);
   }
 
   @Override
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
+    if (isPlainOne(r)) {
+      try (PreparedStatement ps = prepare(c, chargeOne, d)) {
+        return chargeOne(ps, r);
+      }
+    }
     boolean reserve = r.mode() == ChargeMode.RESERVE;
     try (PreparedStatement ps = prepare(c, charge, d)) {
       ps.setString(MariaDbCharge.CLIENT.at(), r.clientId());
@@ -105,12 +113,7 @@ final class MariaDbOperations extends LockingOperations {
       ps.setLong(Settle.ACTUAL.at(), r.actualCredits());
       ps.setLong(Settle.NOW.at(), r.now());
       setEvent(ps, Settle.EVENT_ID, Settle.EVENT_TIME, Settle.EVENT, r.actualCredits() > 0 ? r.event() : null);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new SQLException("settle procedure answered no row");
-        }
-        return rs.getLong(1);
-      }
+      return single(ps);
     }
   }
 
@@ -122,19 +125,5 @@ final class MariaDbOperations extends LockingOperations {
   private static int[] lockOrder(List<WindowSlot> windows) {
     return IntStream.range(0, windows.size()).boxed()
         .sorted(Comparator.comparing(windows::get, LOCK_ORDER)).mapToInt(Integer::intValue).toArray();
-  }
-
-  /** Binds a usage event's id, time and payload to their slots (NULLs for none). */
-  private static void setEvent(PreparedStatement ps, Protocol.Slot id, Protocol.Slot time, Protocol.Slot payload,
-      @Nullable EventRecord event) throws SQLException {
-    if (event == null) {
-      ps.setNull(id.at(), Types.VARBINARY);
-      ps.setLong(time.at(), 0);
-      ps.setNull(payload.at(), Types.VARCHAR);
-    } else {
-      ps.setString(id.at(), event.id());
-      ps.setLong(time.at(), event.time());
-      ps.setString(payload.at(), event.payload());
-    }
   }
 }

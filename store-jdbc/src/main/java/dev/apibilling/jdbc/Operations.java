@@ -1,16 +1,21 @@
 package dev.apibilling.jdbc;
 
+import dev.apibilling.jdbc.Protocol.ChargeOne;
+import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
 import dev.apibilling.spi.ChargeResult;
 import dev.apibilling.spi.DayTotal;
+import dev.apibilling.spi.EventRecord;
 import dev.apibilling.spi.SettleRequest;
 import dev.apibilling.spi.WindowSlot;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** How one dialect runs the store's operations on a connection it is handed (autocommit on). */
 abstract class Operations {
@@ -103,6 +108,66 @@ abstract class Operations {
       }
     }
     return result;
+  }
+
+  /** Whether {@code charge_one} takes the charge: a plain charge of one window of no operation. */
+  static boolean isPlainOne(ChargeRequest r) {
+    return r.windows().size() == 1 && isPlain(r);
+  }
+
+  /** A plain charge: no idempotency key, no reservation, no operation. */
+  static boolean isPlain(ChargeRequest r) {
+    return r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null;
+  }
+
+  /**
+   * Binds a plain charge of one window to {@code charge_one}'s parameters ({@link ChargeOne}, the same on
+   * PostgreSQL and MariaDB), runs it and reads its answer: the window's count, or -1 minus it when refused.
+   */
+  static ChargeResult chargeOne(PreparedStatement ps, ChargeRequest r) throws SQLException {
+    WindowSlot w = r.windows().get(0);
+    ps.setString(ChargeOne.CLIENT.at(), r.clientId());
+    ps.setString(ChargeOne.POLICY.at(), w.policy());
+    ps.setLong(ChargeOne.START.at(), w.start());
+    ps.setLong(ChargeOne.END.at(), w.end());
+    ps.setLong(ChargeOne.LIMIT.at(), w.limit());
+    ps.setLong(ChargeOne.CREDITS.at(), r.credits());
+    ps.setLong(ChargeOne.DAY.at(), r.epochDay());
+    ps.setLong(ChargeOne.NOW.at(), r.now());
+    setEvent(ps, ChargeOne.EVENT_ID, ChargeOne.EVENT_TIME, ChargeOne.EVENT, r.event());
+    return plainOneResult(single(ps));
+  }
+
+  /** The result of {@code charge_one}'s answer: the window's count, or -1 minus it when refused. */
+  static ChargeResult plainOneResult(long answer) {
+    return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
+        : ChargeResult.of(true, new long[] {answer}, null);
+  }
+
+  /** The first column of the first row {@code ps} answers. */
+  static long single(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("the routine answered no row");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  /** Binds a usage event's id, time and payload to their slots (NULLs for none). */
+  static void setEvent(PreparedStatement ps, Protocol.Slot id, Protocol.Slot time, Protocol.Slot payload,
+      @Nullable EventRecord event) throws SQLException {
+    setNullableString(ps, id.at(), event == null ? null : event.id());
+    ps.setLong(time.at(), event == null ? 0 : event.time());
+    setNullableString(ps, payload.at(), event == null ? null : event.payload());
+  }
+
+  static void setNullableString(PreparedStatement ps, int index, @Nullable String value) throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.VARCHAR);
+    } else {
+      ps.setString(index, value);
+    }
   }
 
   /**

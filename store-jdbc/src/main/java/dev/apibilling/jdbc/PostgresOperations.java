@@ -2,8 +2,8 @@ package dev.apibilling.jdbc;
 
 import dev.apibilling.Requirements;
 import dev.apibilling.jdbc.Protocol.ChargeAnswer;
+import dev.apibilling.jdbc.Protocol.ChargeOne;
 import dev.apibilling.jdbc.Protocol.PostgresCharge;
-import dev.apibilling.jdbc.Protocol.PostgresChargeOne;
 import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
@@ -47,7 +47,7 @@ final class PostgresOperations extends Operations {
     String p = schema.prefix;
     this.charge = "SELECT granted, replayed, used, reservation_id FROM "
         + Protocol.invocation(p + "charge", PostgresCharge.class);
-    this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", PostgresChargeOne.class);
+    this.chargeOne = "SELECT " + Protocol.invocation(p + "charge_one", ChargeOne.class);
     // a client's plain charges of the same windows sent together (CoalescedCharges): one statement, one
     // transaction, the function once per charge in the arrays' order
     String charges = " FROM unnest(?::int8[], ?::int8[], ?::int8[]) WITH ORDINALITY AS c(credits, day, now, i)";
@@ -75,25 +75,9 @@ final class PostgresOperations extends Operations {
         + ", d.credits + EXCLUDED.credits)) SELECT COUNT(*) FROM gone";
   }
 
-  /** Whether {@code charge_one} takes the charge: a plain charge of one window of no operation. */
-  private static boolean isPlainOne(ChargeRequest r) {
-    return r.windows().size() == 1 && isPlain(r);
-  }
-
-  /** A plain charge: no idempotency key, no reservation, no operation. */
-  private static boolean isPlain(ChargeRequest r) {
-    return r.mode() == ChargeMode.CHARGE && r.idempotencyKey() == null && r.operation() == null;
-  }
-
   /** Whether the charge may go with others ({@link CoalescedCharges}): plain, without a usage event. */
   static boolean goesTogether(ChargeRequest r) {
     return isPlain(r) && r.event() == null;
-  }
-
-  /** The result of {@code charge_one}'s answer: the window's count, or -1 minus it when refused. */
-  private static ChargeResult plainOneResult(long answer) {
-    return answer < 0 ? ChargeResult.of(false, new long[] {-1 - answer}, null)
-        : ChargeResult.of(true, new long[] {answer}, null);
   }
 
   /**
@@ -175,7 +159,7 @@ final class PostgresOperations extends Operations {
   ChargeResult charge(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     if (isPlainOne(r)) {
       try {
-        return chargeOne(c, r, r.windows().get(0), d);
+        return chargeOne(c, r, d);
       } catch (SQLException e) {
         if (!releasingHolds(c, e)) {
           throw e;
@@ -269,18 +253,9 @@ final class PostgresOperations extends Operations {
   }
 
   /** A plain charge of one window: scalars in, the count (or -1 minus it when refused) out. */
-  private ChargeResult chargeOne(Connection c, ChargeRequest r, WindowSlot w, Deadline d) throws SQLException {
+  private ChargeResult chargeOne(Connection c, ChargeRequest r, Deadline d) throws SQLException {
     try (PreparedStatement ps = preparePg(c, chargeOne, d)) {
-      ps.setString(PostgresChargeOne.CLIENT.at(), r.clientId());
-      ps.setString(PostgresChargeOne.POLICY.at(), w.policy());
-      ps.setLong(PostgresChargeOne.START.at(), w.start());
-      ps.setLong(PostgresChargeOne.END.at(), w.end());
-      ps.setLong(PostgresChargeOne.LIMIT.at(), w.limit());
-      ps.setLong(PostgresChargeOne.CREDITS.at(), r.credits());
-      ps.setLong(PostgresChargeOne.DAY.at(), r.epochDay());
-      ps.setLong(PostgresChargeOne.NOW.at(), r.now());
-      setEvent(ps, PostgresChargeOne.EVENT_ID, PostgresChargeOne.EVENT_TIME, PostgresChargeOne.EVENT, r.event());
-      return plainOneResult(single(ps));
+      return chargeOne(ps, r);
     }
   }
 
@@ -362,29 +337,6 @@ final class PostgresOperations extends Operations {
   @Override
   boolean hasClientTable() {
     return false;
-  }
-
-  private static long single(PreparedStatement ps) throws SQLException {
-    try (ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  /** Binds a usage event's id, time and payload to their slots (NULLs for none). */
-  private static void setEvent(PreparedStatement ps, Protocol.Slot id, Protocol.Slot time, Protocol.Slot payload,
-      @Nullable EventRecord event) throws SQLException {
-    setNullableString(ps, id.at(), event == null ? null : event.id());
-    ps.setLong(time.at(), event == null ? 0 : event.time());
-    setNullableString(ps, payload.at(), event == null ? null : event.payload());
-  }
-
-  private static void setNullableString(PreparedStatement ps, int index, @Nullable String value) throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.VARCHAR);
-    } else {
-      ps.setString(index, value);
-    }
   }
 
   private static long[] longs(@Nullable Array array, int n) throws SQLException {

@@ -28,10 +28,11 @@ final class Protocol {
   }
 
   /**
-   * The parameters of PostgreSQL's {@code charge_one} function: a plain charge (no idempotency key, no
-   * reservation) of one window; it answers the window's count after the charge, or -1 minus it when refused.
+   * The parameters of PostgreSQL's {@code charge_one} function and MariaDB's {@code charge_one} procedure: a
+   * plain charge (no idempotency key, reservation or operation) of one window; it answers the window's count
+   * after the charge, or -1 minus it when refused.
    */
-  enum PostgresChargeOne implements Slot {
+  enum ChargeOne implements Slot {
     CLIENT, POLICY, START, END, LIMIT, CREDITS, DAY, NOW, EVENT_ID, EVENT_TIME, EVENT
   }
 
@@ -50,8 +51,6 @@ final class Protocol {
   enum ChargeAnswer implements Slot {
     GRANTED, REPLAYED, USED, RESERVATION_ID
   }
-
-
 
   /** {@code CALL}-able text of a routine with one {@code ?} per slot: {@code name(?, ?, ...)}. */
   static String invocation(String routine, Class<? extends Enum<?>> slots) {

@@ -389,6 +389,61 @@ decide: BEGIN
   SELECT TRUE AS granted, FALSE AS replayed, v_used AS used, v_reservation AS reservation_id;
 END //
 
+-- A plain charge of one window (UsageStore.charge without an idempotency key, reservation or operation: the
+-- common case) in one CALL with scalar parameters, the same as PostgreSQL's charge_one (Protocol.ChargeOne):
+--    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited), 6 p_credits, 7 p_day, 8 p_now,
+--    9 p_event_id, 10 p_event_time, 11 p_event (the usage event a granted charge records; NULL p_event: none).
+-- It answers one row of one column: the window's count after the charge, or -1 minus its count when refused.
+-- The decision is charge's: the client's expired reservations are given back first (under the client's row),
+-- then one conditional UPDATE checks and adds under the window row's lock. Only when it changes no row (no row
+-- yet, over the limit, or nothing to add) does it lock the row as charge does, creating it at zero, and decide
+-- on the count it reads then.
+CREATE OR REPLACE PROCEDURE ${prefix}charge_one(IN p_client VARBINARY(1024), IN p_policy VARBINARY(256),
+    IN p_start BIGINT, IN p_end BIGINT, IN p_limit BIGINT, IN p_credits BIGINT, IN p_day BIGINT, IN p_now BIGINT,
+    IN p_event_id VARBINARY(1024), IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4)
+deciding: BEGIN
+  DECLARE v_used BIGINT;
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION
+  BEGIN
+    ROLLBACK;
+    RESIGNAL;
+  END;
+  START TRANSACTION;
+  IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
+    CALL ${prefix}lock_client(p_client, p_now);
+    CALL ${prefix}expire_reservations(p_client, p_now);
+  END IF;
+  UPDATE ${prefix}windows
+     SET used = LEAST(9007199254740991, used + p_credits), window_end = GREATEST(window_end, p_end)
+   WHERE client_id = p_client AND policy = p_policy AND window_start = p_start
+     AND (p_limit = -1 OR used + p_credits <= p_limit);
+  IF ROW_COUNT() = 0 THEN
+    INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
+    VALUES (p_client, p_policy, p_start, p_end, 0)
+    ON DUPLICATE KEY UPDATE window_end = GREATEST(window_end, p_end);
+    SELECT used INTO v_used FROM ${prefix}windows
+     WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+    IF p_limit <> -1 AND v_used + p_credits > p_limit THEN
+      COMMIT;
+      SELECT -1 - v_used AS answer;
+      LEAVE deciding;
+    END IF;
+    UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits)
+     WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+  END IF;
+  SELECT used INTO v_used FROM ${prefix}windows
+   WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+  -- add_daily and record_event, inlined: a CALL costs the server more than the statement it runs
+  INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
+  ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
+  IF p_event IS NOT NULL THEN
+    INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
+    VALUES (p_client, p_event_id, p_event_time, p_event);
+  END IF;
+  COMMIT;
+  SELECT v_used AS answer;
+END //
+
 -- Settles a reservation (UsageStore.settle) in one CALL. The parameters, by position (Protocol.Settle; the
 -- same as PostgreSQL's settle function): 1 p_client, 2 p_reservation, 3 p_actual (the credits kept), 4 p_now,
 -- 5 p_event_id, 6 p_event_time, 7 p_event (the usage event a settlement keeping credits records). Answers -1 when there is no such reservation,

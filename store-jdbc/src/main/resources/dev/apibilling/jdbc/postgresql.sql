@@ -592,7 +592,7 @@ $$;
 -- with scalar parameters and a scalar answer, the same as charge otherwise, but for when it gives back
 -- expired reservations: only when the window's hold_until has passed (see release_holds), where charge
 -- looks for them on every call. The parameters, by position
--- (Protocol.PostgresChargeOne):
+-- (Protocol.ChargeOne):
 --    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited) of the window, 6 p_credits,
 --    7 p_day, 8 p_now, 9 p_event_id, 10 p_event_time, 11 p_event (as charge's).
 -- Answers the window's count after the charge, or -1 - its count when refused.

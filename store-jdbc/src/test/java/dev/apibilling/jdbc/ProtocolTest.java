@@ -3,9 +3,9 @@ package dev.apibilling.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apibilling.jdbc.Protocol.ChargeAnswer;
+import dev.apibilling.jdbc.Protocol.ChargeOne;
 import dev.apibilling.jdbc.Protocol.MariaDbCharge;
 import dev.apibilling.jdbc.Protocol.PostgresCharge;
-import dev.apibilling.jdbc.Protocol.PostgresChargeOne;
 import dev.apibilling.jdbc.Protocol.Settle;
 import dev.apibilling.spi.ChargeMode;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ final class ProtocolTest {
   void postgresFunctionsTakeTheNamedSlotsInOrder() {
     String sql = JdbcUsageStore.schemaSql(JdbcDialect.POSTGRESQL, "acme_");
     assertThat(parameters(sql, "FUNCTION acme_charge(")).isEqualTo(names(PostgresCharge.values()));
-    assertThat(parameters(sql, "FUNCTION acme_charge_one(")).isEqualTo(names(PostgresChargeOne.values()));
+    assertThat(parameters(sql, "FUNCTION acme_charge_one(")).isEqualTo(names(ChargeOne.values()));
     assertThat(parameters(sql, "FUNCTION acme_settle(")).isEqualTo(names(Settle.values()));
     String answer = between(sql, "RETURNS TABLE (", ")");
     assertThat(Arrays.stream(answer.split(",")).map(c -> c.strip().split(" ")[0].toUpperCase(Locale.ROOT))
@@ -39,6 +39,7 @@ final class ProtocolTest {
   void mariaDbProceduresTakeTheNamedSlotsInOrderAndAnswerTheNamedColumns() {
     String sql = JdbcUsageStore.schemaSql(JdbcDialect.MARIADB, "acme_");
     assertThat(parameters(sql, "PROCEDURE acme_charge(")).isEqualTo(names(MariaDbCharge.values()));
+    assertThat(parameters(sql, "PROCEDURE acme_charge_one(")).isEqualTo(names(ChargeOne.values()));
     assertThat(parameters(sql, "PROCEDURE acme_settle(")).isEqualTo(names(Settle.values()));
     Matcher answers = ANSWER.matcher(sql);
     int seen = 0;

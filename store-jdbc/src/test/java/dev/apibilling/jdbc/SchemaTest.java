@@ -150,7 +150,7 @@ final class SchemaTest {
         .filteredOn(s -> s.startsWith("DROP FUNCTION IF EXISTS")).hasSize(5);
     // so do MariaDB's procedures, written with the client's DELIMITER lines
     assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
-        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(10)
+        .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(11)
         .allSatisfy(s -> assertThat(s).endsWith("END").doesNotContain("DELIMITER"));
     assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
         .filteredOn(s -> s.startsWith("BEGIN NOT ATOMIC")).hasSize(1).allSatisfy(s -> assertThat(s).endsWith("END"));
