@@ -20,6 +20,8 @@ final class JdbcCounters {
   private final String benchmark;
   /** The database server's process name ({@code postgres}, {@code mariadbd}). */
   private final String server;
+  /** Whether the driver counts round trips through {@link CountingSocketFactory}. */
+  private final boolean countsTrips;
   private final OpCounter decisions = new OpCounter();
   private long tripsAtStart;
   private long measuredTrips;
@@ -61,13 +63,16 @@ final class JdbcCounters {
     return ticks;
   }
 
+  /** Counters of a PostgreSQL benchmark, whose driver counts its round trips. */
   JdbcCounters(BenchmarkParams params) {
-    this(params, "postgres");
+    this(params, "postgres", true);
   }
 
-  JdbcCounters(BenchmarkParams params, String server) {
+  /** Counters of a benchmark on the server process {@code server}; round trips only if {@code countsTrips}. */
+  JdbcCounters(BenchmarkParams params, String server, boolean countsTrips) {
     this.benchmark = params.getBenchmark();
     this.server = server;
+    this.countsTrips = countsTrips;
   }
 
   void decided() {
@@ -93,7 +98,9 @@ final class JdbcCounters {
   void finish() {
     Map<String, String> values = new LinkedHashMap<>();
     decisions.putInto(values);
-    values.put("roundTrips", Extras.perDecision(measuredTrips, decisions.measuredOps()));
+    if (countsTrips) {
+      values.put("roundTrips", Extras.perDecision(measuredTrips, decisions.measuredOps()));
+    }
     if (measuredServerTicks >= 0) {
       values.put("serverCpuMicros", Extras.perDecision(measuredServerTicks * 1_000_000 / TICKS_PER_SECOND,
           decisions.measuredOps()));

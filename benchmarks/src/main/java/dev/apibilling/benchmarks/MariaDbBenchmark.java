@@ -98,7 +98,7 @@ public class MariaDbBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-      counters = new JdbcCounters(params, SERVER);
+      counters = new JdbcCounters(params, SERVER, false);
       pool = pool("apibilling");
       prefix = PostgresBenchmark.randomPrefix();
       store = JdbcUsageStore.builder(pool).tablePrefix(prefix).createSchema(true).build();
@@ -153,7 +153,7 @@ public class MariaDbBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws SQLException {
-      counters = new JdbcCounters(params, SERVER);
+      counters = new JdbcCounters(params, SERVER, false);
       pool = pool("bucket4j");
       table = PostgresBenchmark.randomPrefix() + "bucket";
       try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
@@ -207,7 +207,7 @@ public class MariaDbBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws SQLException {
-      counters = new JdbcCounters(params, SERVER);
+      counters = new JdbcCounters(params, SERVER, false);
       pool = pool("floor");
       table = PostgresBenchmark.randomPrefix() + "counter";
       upsert = "INSERT INTO " + table + " (id, used) VALUES (?, 1) ON DUPLICATE KEY UPDATE"
