@@ -13,13 +13,16 @@ CREATE TABLE IF NOT EXISTS ${prefix}clients (
   KEY ${prefix}clients_touched (touched_at)
 ) ENGINE=InnoDB;
 
--- The count of one quota window of one client.
+-- The count of one quota window of one client. hold_until is at or before the expiry of every reservation
+-- holding credits in the row (NULL: none does), so charge_one looks for expired reservations only once it
+-- has passed.
 CREATE TABLE IF NOT EXISTS ${prefix}windows (
   client_id    VARBINARY(1024) NOT NULL,
   policy       VARBINARY(256)  NOT NULL,
   window_start BIGINT          NOT NULL,
   window_end   BIGINT          NOT NULL,
   used         BIGINT          NOT NULL,
+  hold_until   BIGINT,
   PRIMARY KEY (client_id, policy, window_start),
   KEY ${prefix}windows_end (window_end)
 ) ENGINE=InnoDB;
@@ -97,6 +100,19 @@ BEGIN NOT ATOMIC
   IF NOT EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
                     AND TABLE_NAME = '${prefix}reservations' AND COLUMN_NAME = 'operation') THEN
     ALTER TABLE ${prefix}reservations ADD COLUMN IF NOT EXISTS operation VARBINARY(256);
+  END IF;
+END //
+
+-- Upgrade of a windows table made before the holds (schemas before 2026-12-02): every window row of a client
+-- with reservations gets the earliest expiry of those reservations, so none held across the upgrade is missed.
+BEGIN NOT ATOMIC
+  IF NOT EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+                    AND TABLE_NAME = '${prefix}windows' AND COLUMN_NAME = 'hold_until') THEN
+    ALTER TABLE ${prefix}windows ADD COLUMN IF NOT EXISTS hold_until BIGINT;
+    UPDATE ${prefix}windows w
+      JOIN (SELECT client_id, MIN(expires_at) AS earliest FROM ${prefix}reservations GROUP BY client_id) r
+        ON r.client_id = w.client_id
+       SET w.hold_until = r.earliest;
   END IF;
 END //
 
@@ -207,6 +223,7 @@ BEGIN
   DECLARE v_slots TEXT CHARACTER SET utf8mb4;
   DECLARE v_key VARBINARY(1024);
   DECLARE v_operation VARBINARY(256);
+  DECLARE v_earliest BIGINT;
   DECLARE expired CURSOR FOR
     SELECT reservation_id, credits, epoch_day, slots, idem_key FROM ${prefix}reservations
      WHERE client_id = p_client AND expires_at <= p_now ORDER BY epoch_day, reservation_id;
@@ -237,6 +254,9 @@ BEGIN
   END LOOP;
   CLOSE operations;
   DELETE FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now;
+  -- the client's holds: the earliest expiry left (a locking read, so the latest committed reservations count)
+  SELECT MIN(expires_at) INTO v_earliest FROM ${prefix}reservations WHERE client_id = p_client FOR UPDATE;
+  UPDATE ${prefix}windows SET hold_until = v_earliest WHERE client_id = p_client AND hold_until IS NOT NULL;
 END //
 
 -- One decision (UsageStore.charge) in one CALL and one transaction. The parameters, by position (the Java side
@@ -360,7 +380,10 @@ decide: BEGIN
   SET v_used = '';
   WHILE v_pos <= CHAR_LENGTH(p_windows) DO
     CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
-    UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits)
+    -- a reservation lowers the row's hold to its expiry (charge_one looks for expired reservations after it)
+    UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits),
+           hold_until = IF(p_mode = 2, LEAST(COALESCE(hold_until, p_reservation_expires), p_reservation_expires),
+                           hold_until)
      WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
     SELECT used INTO v_row FROM ${prefix}windows
      WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
@@ -394,35 +417,53 @@ END //
 --    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited), 6 p_credits, 7 p_day, 8 p_now,
 --    9 p_event_id, 10 p_event_time, 11 p_event (the usage event a granted charge records; NULL p_event: none).
 -- It answers one row of one column: the window's count after the charge, or -1 minus its count when refused.
--- The decision is charge's: the client's expired reservations are given back first (under the client's row),
--- then one conditional UPDATE checks and adds under the window row's lock. Only when it changes no row (no row
--- yet, over the limit, or nothing to add) does it lock the row as charge does, creating it at zero, and decide
--- on the count it reads then.
+-- The decision is charge's. One conditional UPDATE checks and adds under the window row's lock while the
+-- row's hold is in the future (no reservation holding credits in it can have expired). When it changes no
+-- row (no row yet, over the limit, or the hold has passed) the transaction starts again, taking locks in the
+-- order every routine takes them: after a passed hold the client's row, giving back what expired and setting
+-- the client's holds anew (expire_reservations); then the window row (read FOR UPDATE, created at zero if
+-- missing), whose count decides.
 CREATE OR REPLACE PROCEDURE ${prefix}charge_one(IN p_client VARBINARY(1024), IN p_policy VARBINARY(256),
     IN p_start BIGINT, IN p_end BIGINT, IN p_limit BIGINT, IN p_credits BIGINT, IN p_day BIGINT, IN p_now BIGINT,
     IN p_event_id VARBINARY(1024), IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4)
 deciding: BEGIN
-  DECLARE v_used BIGINT;
+  DECLARE v_used BIGINT DEFAULT NULL;
+  DECLARE v_end BIGINT;
+  DECLARE v_hold BIGINT DEFAULT NULL;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
     RESIGNAL;
   END;
   START TRANSACTION;
-  IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
-    CALL ${prefix}lock_client(p_client, p_now);
-    CALL ${prefix}expire_reservations(p_client, p_now);
-  END IF;
   UPDATE ${prefix}windows
      SET used = LEAST(9007199254740991, used + p_credits), window_end = GREATEST(window_end, p_end)
    WHERE client_id = p_client AND policy = p_policy AND window_start = p_start
-     AND (p_limit = -1 OR used + p_credits <= p_limit);
+     AND (p_limit = -1 OR used + p_credits <= p_limit) AND (hold_until IS NULL OR hold_until > p_now);
   IF ROW_COUNT() = 0 THEN
-    INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
-    VALUES (p_client, p_policy, p_start, p_end, 0)
-    ON DUPLICATE KEY UPDATE window_end = GREATEST(window_end, p_end);
-    SELECT used INTO v_used FROM ${prefix}windows
+    ROLLBACK; -- nothing changed; the row may be locked (REPEATABLE READ), and the client's row comes first
+    START TRANSACTION;
+    -- SELECT ... INTO is a plain read (a subquery in IF would take the row's shared lock)
+    SELECT hold_until INTO v_hold FROM ${prefix}windows
      WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+    IF v_hold <= p_now THEN
+      CALL ${prefix}lock_client(p_client, p_now);
+      CALL ${prefix}expire_reservations(p_client, p_now);
+    END IF;
+    -- FOR UPDATE: the row's exclusive lock at once (an upsert of an existing row takes a shared lock first,
+    -- and two charges upgrading theirs would deadlock); the upsert only creates a missing row
+    SELECT used, window_end INTO v_used, v_end FROM ${prefix}windows
+     WHERE client_id = p_client AND policy = p_policy AND window_start = p_start FOR UPDATE;
+    IF v_used IS NULL THEN
+      INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
+      VALUES (p_client, p_policy, p_start, p_end, 0)
+      ON DUPLICATE KEY UPDATE window_end = GREATEST(window_end, p_end);
+      SELECT used INTO v_used FROM ${prefix}windows
+       WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+    ELSEIF v_end < p_end THEN
+      UPDATE ${prefix}windows SET window_end = p_end
+       WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+    END IF;
     IF p_limit <> -1 AND v_used + p_credits > p_limit THEN
       COMMIT;
       SELECT -1 - v_used AS answer;

@@ -29,11 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL's plain charge of one window ({@code charge_one}) looks for expired reservations only when the
- * window row's {@code hold_until} has passed: reservations set it, giving back expired ones and settled
- * ones going stale set it anew, and an upgraded table gets it from the reservations it holds. Whatever the
- * order, a plain charge never counts the credits of a reservation that has expired. (MariaDB's
- * {@code charge_one} has no holds and looks on every call; the racing test runs there too, for its counts.)
+ * The plain charge of one window ({@code charge_one}, PostgreSQL and MariaDB) looks for expired reservations
+ * only when the window row's {@code hold_until} has passed: reservations set it, giving back expired ones and
+ * settled ones going stale set it anew, and an upgraded table gets it from the reservations it holds.
+ * Whatever the order, a plain charge never counts the credits of a reservation that has expired.
  */
 final class ReservationHoldsTest {
 
@@ -44,7 +43,16 @@ final class ReservationHoldsTest {
 
   @Test
   void aReservationSetsTheHoldAndAPlainChargeAfterItRefreshesIt() throws SQLException {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+    reservationSetsTheHoldAndAPlainChargeAfterItRefreshesIt(Databases.postgres());
+  }
+
+  @Test
+  void aReservationSetsTheHoldAndAPlainChargeAfterItRefreshesItOnMariaDb() throws SQLException {
+    reservationSetsTheHoldAndAPlainChargeAfterItRefreshesIt(Databases.mariadb());
+  }
+
+  private void reservationSetsTheHoldAndAPlainChargeAfterItRefreshesIt(String url) throws SQLException {
+    try (TestTables tables = TestTables.on(url);
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, Duration.ofMinutes(5), QuotaDefinition.of(DAY, 100))) {
       long reservedAt = clock.millis();
@@ -67,7 +75,16 @@ final class ReservationHoldsTest {
 
   @Test
   void aChargeTooBigForTheLimitReportsTheCountWithoutAnExpiredReservation() {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+    chargeTooBigForTheLimitReportsTheCountWithoutAnExpiredReservation(Databases.postgres());
+  }
+
+  @Test
+  void aChargeTooBigForTheLimitReportsTheCountWithoutAnExpiredReservationOnMariaDb() {
+    chargeTooBigForTheLimitReportsTheCountWithoutAnExpiredReservation(Databases.mariadb());
+  }
+
+  private void chargeTooBigForTheLimitReportsTheCountWithoutAnExpiredReservation(String url) {
+    try (TestTables tables = TestTables.on(url);
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, Duration.ofMinutes(1), QuotaDefinition.of(DAY, 10))) {
       billing.trackClientUsage(client, 2);
@@ -80,7 +97,16 @@ final class ReservationHoldsTest {
 
   @Test
   void aWindowsTableFromBeforeTheHoldsGetsThemFromItsReservations() throws SQLException {
-    try (TestTables tables = TestTables.on(Databases.postgres())) {
+    windowsTableFromBeforeTheHoldsGetsThemFromItsReservations(Databases.postgres());
+  }
+
+  @Test
+  void aWindowsTableFromBeforeTheHoldsGetsThemFromItsReservationsOnMariaDb() throws SQLException {
+    windowsTableFromBeforeTheHoldsGetsThemFromItsReservations(Databases.mariadb());
+  }
+
+  private void windowsTableFromBeforeTheHoldsGetsThemFromItsReservations(String url) throws SQLException {
+    try (TestTables tables = TestTables.on(url)) {
       try (JdbcUsageStore store = tables.open();
           ApiBilling billing = billing(store, Duration.ofMinutes(1), QuotaDefinition.of(MONTH, 100))) {
         billing.trackClientUsage(client, 3);
@@ -128,10 +154,7 @@ final class ReservationHoldsTest {
     racingPlainChargesAndReservationsCountExactly(Databases.postgres());
   }
 
-  /**
-   * MariaDB's {@code charge_one} (a conditional update, else the locking way) in the same race: exact counts
-   * (a lost update between a read and a write fails it).
-   */
+  /** The same race on MariaDB (a lost update between a read and a write in its charge_one fails it too). */
   @Test
   void plainChargesWhileReservationsExpireAndSettleCountExactlyOnMariaDb() throws Exception {
     racingPlainChargesAndReservationsCountExactly(Databases.mariadb());
@@ -186,9 +209,7 @@ final class ReservationHoldsTest {
       clock.advance(Duration.ofMinutes(1));    // every reservation left has expired
       assertThat(billing.tryTrackClientUsage(client, 1).lowest().used()).isEqualTo(expected.get() + 1);
       assertThat(billing.usageHistory(client, DAY1, DAY1)).containsExactly(new DailyUsage(DAY1, expected.get() + 1));
-      if (store.dialect() == JdbcDialect.POSTGRESQL) {
-        assertThat(hold(tables)).isNull();
-      }
+      assertThat(hold(tables)).isNull();
     }
   }
 
