@@ -309,6 +309,7 @@ decide: BEGIN
   DECLARE v_key_expires BIGINT DEFAULT NULL;
   DECLARE v_reservation VARCHAR(512) CHARACTER SET utf8mb4 DEFAULT NULL;
   DECLARE v_locked BOOLEAN DEFAULT p_mode = 2 OR p_key IS NOT NULL;
+  DECLARE v_expired INT DEFAULT NULL;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
@@ -318,7 +319,10 @@ decide: BEGIN
   IF v_locked THEN
     CALL ${prefix}lock_client(p_client, p_now);
   END IF;
-  IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
+  -- SELECT ... INTO, not IF EXISTS (...): a procedure runs a subquery of an IF as a locking read, whose shared
+  -- locks on the expired reservations would stand in the way of the transaction giving them back
+  SELECT 1 INTO v_expired FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now LIMIT 1;
+  IF v_expired IS NOT NULL THEN
     IF NOT v_locked THEN
       CALL ${prefix}lock_client(p_client, p_now);
     END IF;
@@ -501,6 +505,7 @@ settling: BEGIN
   DECLARE v_slots TEXT CHARACTER SET utf8mb4;
   DECLARE v_key VARBINARY(1024);
   DECLARE v_operation VARBINARY(256);
+  DECLARE v_expired INT DEFAULT NULL;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
@@ -508,7 +513,8 @@ settling: BEGIN
   END;
   START TRANSACTION;
   CALL ${prefix}lock_client(p_client, p_now);
-  IF EXISTS (SELECT 1 FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now) THEN
+  SELECT 1 INTO v_expired FROM ${prefix}reservations WHERE client_id = p_client AND expires_at <= p_now LIMIT 1;
+  IF v_expired IS NOT NULL THEN
     CALL ${prefix}expire_reservations(p_client, p_now);
   END IF;
   SELECT credits, epoch_day, slots, idem_key, operation INTO v_credits, v_day, v_slots, v_key, v_operation

@@ -13,6 +13,7 @@ import dev.apibilling.spi.WindowSlot;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -64,6 +65,69 @@ final class LockOrderTest {
   @Test
   void aWindowRefusingAfterASaturatingOneLeavesItsCountExactOnMariaDb() {
     refusalAfterASaturatingWindow(Databases.mariadb());
+  }
+
+  /**
+   * A plain charge that finds an expired reservation waits for the client's row holding no lock on that
+   * reservation: MariaDB runs a subquery in a procedure's {@code IF} as a locking read, and its shared lock
+   * would make the transaction giving the reservation back (holding the client's row) wait for the charge
+   * while the charge waits for it, a deadlock.
+   */
+  @Test
+  void aPlainChargeFindingAnExpiredReservationHoldsNoLockOnItOnMariaDb() throws Exception {
+    String url = Databases.mariadb();
+    AtomicLong deadlocks = new AtomicLong();
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setMaximumPoolSize(2);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");  // as the store's own pool
+    try (TestTables tables = TestTables.on(url);
+        HikariDataSource pool = new HikariDataSource(config);
+        JdbcUsageStore store = JdbcUsageStore.builder(countingDeadlocks(pool, deadlocks))
+            .tablePrefix(tables.prefix()).createSchema(true).timeout(Duration.ofSeconds(20)).build();
+        Connection giver = DriverManager.getConnection(url)) {
+      assertThat(store.charge(request(List.of(A, B), 4, ChargeMode.RESERVE, "expiring")).granted()).isTrue();
+      long later = NOW + 700_000;            // past the reservation's expiry
+      giver.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      giver.setAutoCommit(false);
+      try (Statement s = giver.createStatement()) {
+        s.execute("SET SESSION innodb_lock_wait_timeout = 10");
+        s.executeQuery("SELECT client_id FROM " + tables.prefix() + "clients WHERE client_id = '" + CLIENT
+            + "' FOR UPDATE").close();
+      }
+      ExecutorService thread = Executors.newSingleThreadExecutor();
+      try {
+        // two windows: the general procedure, whose plain charge takes no client lock unless one expired
+        Future<long[]> charge = thread.submit(() -> store.charge(new ChargeRequest(CLIENT, List.of(A, B), 1,
+            ChargeMode.CHARGE, null, 0, null, 0, DAY, Map.of(), later)).used());
+        awaitClientLockWait(giver, tables.prefix());
+        try (Statement s = giver.createStatement()) {   // what giving back does first
+          assertThat(s.executeUpdate("DELETE FROM " + tables.prefix() + "reservations WHERE client_id = '"
+              + CLIENT + "' AND reservation_id = 'expiring'")).isEqualTo(1);
+        }
+        giver.rollback();                               // the charge gives it back itself
+        assertThat(charge.get(30, TimeUnit.SECONDS)).containsExactly(1, 1);
+      } finally {
+        thread.shutdownNow();
+      }
+      assertThat(deadlocks.get()).isZero();
+    }
+  }
+
+  /** Asks the server until a statement waits to lock the client's row (it runs for as long as {@code c} holds it). */
+  private static void awaitClientLockWait(Connection c, String prefix) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      try (Statement s = c.createStatement();
+          java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+              + " WHERE INFO LIKE 'INSERT INTO " + prefix + "clients%'")) {
+        rs.next();
+        if (rs.getInt(1) > 0) {
+          return;
+        }
+      }
+    }
+    throw new AssertionError("the charge never waited for the client's row");
   }
 
   /** The unlimited window sorts first, so it is added (and saturates) before the limited one refuses. */
