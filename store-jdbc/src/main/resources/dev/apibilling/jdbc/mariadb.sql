@@ -454,8 +454,8 @@ deciding: BEGIN
       CALL ${prefix}lock_client(p_client, p_now);
       CALL ${prefix}expire_reservations(p_client, p_now);
     END IF;
-    -- FOR UPDATE: the row's exclusive lock at once (an upsert of an existing row takes a shared lock first,
-    -- and two charges upgrading theirs would deadlock); the upsert only creates a missing row
+    -- FOR UPDATE: the row's exclusive lock, writing nothing while the row exists and keeps its end; the
+    -- upsert only creates a missing row
     SELECT used, window_end INTO v_used, v_end FROM ${prefix}windows
      WHERE client_id = p_client AND policy = p_policy AND window_start = p_start FOR UPDATE;
     IF v_used IS NULL THEN
