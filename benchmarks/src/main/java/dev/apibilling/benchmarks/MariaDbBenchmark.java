@@ -1,7 +1,6 @@
 package dev.apibilling.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.jdbc.JdbcUsageStore;
 import io.github.bucket4j.BucketConfiguration;
@@ -32,7 +31,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * {@link PostgresBenchmark}'s cases on the machine's MariaDB (loopback, database {@code test}, InnoDB with
@@ -55,7 +53,6 @@ public class MariaDbBenchmark {
   static final String URL = System.getenv().getOrDefault("APIBILLING_MARIADB_URL",
       "jdbc:mariadb://127.0.0.1:3306/test?user=root");
   private static final String SERVER = "mariadbd";
-  private static final String HOT = "hot";
 
   static HikariDataSource pool(String name) {
     return Postgres.pool(PostgresBenchmark.POOL, name, URL);
@@ -88,64 +85,16 @@ public class MariaDbBenchmark {
 
   /** apibilling's JDBC store on MariaDB. */
   @State(Scope.Benchmark)
-  public static class Ours {
-    JdbcCounters counters;
-    HikariDataSource pool;
-    String prefix;
-    JdbcUsageStore store;
-    ApiBilling billing;
-    String[] ids;
-
+  public static class Ours extends JdbcBillingSide {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-      counters = new JdbcCounters(params, SERVER, false);
-      pool = pool("apibilling");
-      prefix = PostgresBenchmark.randomPrefix();
-      store = JdbcUsageStore.builder(pool).tablePrefix(prefix).createSchema(true).build();
-      billing = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota()).build();
-      billing.tryTrackClientUsage(HOT, 1);
-      ids = new String[PostgresBenchmark.KEYS];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = "client-" + i;
-      }
-      if (params.getBenchmark().contains("ManyKeys")) {
-        for (String id : ids) {
-          billing.tryTrackClientUsage(id, 1);
-        }
-      }
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-      counters.beginIteration(iteration);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams iteration) {
-      counters.endIteration(iteration);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-      counters.finish();
-      billing.close();
-      store.close();
-      drop(pool, prefix);
-      pool.close();
-    }
-
-    BillingDecision decide(String id) {
-      BillingDecision decision = billing.tryTrackClientUsage(id, 1);
-      counters.decided();
-      return decision;
+      open(params, pool("apibilling"), new JdbcCounters(params, SERVER, false), MariaDbBenchmark::drop);
     }
   }
 
   /** Bucket4j MySQL, select-for-update. */
   @State(Scope.Benchmark)
-  public static class Theirs {
-    JdbcCounters counters;
-    HikariDataSource pool;
+  public static class Theirs extends JdbcSide {
     String table;
     RemoteBucketBuilder<Long> buckets;
     Supplier<BucketConfiguration> configuration;
@@ -173,16 +122,6 @@ public class MariaDbBenchmark {
       }
     }
 
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-      counters.beginIteration(iteration);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams iteration) {
-      counters.endIteration(iteration);
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
       counters.finish();
@@ -199,9 +138,7 @@ public class MariaDbBenchmark {
 
   /** The floor: one conditional upsert per decision, autocommit. */
   @State(Scope.Benchmark)
-  public static class Floor {
-    JdbcCounters counters;
-    HikariDataSource pool;
+  public static class Floor extends JdbcSide {
     String table;
     String upsert;
 
@@ -218,16 +155,6 @@ public class MariaDbBenchmark {
       for (int key = 0; key <= PostgresBenchmark.KEYS; key++) {
         decide(key);
       }
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-      counters.beginIteration(iteration);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams iteration) {
-      counters.endIteration(iteration);
     }
 
     @TearDown(Level.Trial)
@@ -254,7 +181,7 @@ public class MariaDbBenchmark {
   @Benchmark
   @Threads(PostgresBenchmark.THREADS)
   public BillingDecision apibillingHotKey8Threads(Ours ours) {
-    return ours.decide(HOT);
+    return ours.decide(JdbcBillingSide.HOT);
   }
 
   @Benchmark

@@ -1,9 +1,7 @@
 package dev.apibilling.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.apibilling.ApiBilling;
 import dev.apibilling.BillingDecision;
-import dev.apibilling.LeaseSettings;
 import dev.apibilling.jdbc.JdbcUsageStore;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -35,7 +33,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
-import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * Decisions per second on the machine's PostgreSQL (loopback, database {@code test}, the server's own
@@ -59,7 +56,6 @@ public class PostgresBenchmark {
   static final int THREADS = 8;
   static final int POOL = THREADS + 1;
   static final int KEYS = 10_000;
-  private static final String HOT = "hot";
 
   static String countedUrl() {
     return Postgres.URL + (Postgres.URL.contains("?") ? "&" : "?") + "socketFactory="
@@ -104,68 +100,16 @@ public class PostgresBenchmark {
 
   /** apibilling's JDBC store. */
   @State(Scope.Benchmark)
-  public static class Ours {
-    JdbcCounters counters;
-    HikariDataSource pool;
-    String prefix;
-    JdbcUsageStore store;
-    ApiBilling billing;
-    String[] ids;
-
+  public static class Ours extends JdbcBillingSide {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-      counters = new JdbcCounters(params);
-      pool = pool("apibilling");
-      prefix = randomPrefix();
-      store = JdbcUsageStore.builder(pool).tablePrefix(prefix).createSchema(true).build();
-      ApiBilling.Builder builder = ApiBilling.builder().store(store).defaultQuotas(Limits.oneQuota());
-      if (params.getBenchmark().contains("Leased")) {
-        builder.leases(LeaseSettings.defaults());
-      }
-      billing = builder.build();
-      billing.tryTrackClientUsage(HOT, 1);
-      ids = new String[KEYS];
-      for (int i = 0; i < KEYS; i++) {
-        ids[i] = "client-" + i;
-      }
-      if (params.getBenchmark().contains("ManyKeys")) {
-        for (String id : ids) {
-          billing.tryTrackClientUsage(id, 1);
-        }
-      }
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-      counters.beginIteration(iteration);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams iteration) {
-      counters.endIteration(iteration);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-      counters.finish();
-      billing.close();
-      store.close();
-      drop(pool, prefix);
-      pool.close();
-    }
-
-    BillingDecision decide(String id) {
-      BillingDecision decision = billing.tryTrackClientUsage(id, 1);
-      counters.decided();
-      return decision;
+      open(params, pool("apibilling"), new JdbcCounters(params), PostgresBenchmark::drop);
     }
   }
 
   /** Bucket4j PostgreSQL: select-for-update, or advisory lock for the benchmarks named so. */
   @State(Scope.Benchmark)
-  public static class Theirs {
-    JdbcCounters counters;
-    HikariDataSource pool;
+  public static class Theirs extends JdbcSide {
     String table;
     RemoteBucketBuilder<Long> buckets;
     Supplier<BucketConfiguration> configuration;
@@ -199,16 +143,6 @@ public class PostgresBenchmark {
       }
     }
 
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-      counters.beginIteration(iteration);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams iteration) {
-      counters.endIteration(iteration);
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
       counters.finish();
@@ -225,9 +159,7 @@ public class PostgresBenchmark {
 
   /** The floor: one conditional upsert per decision, autocommit. */
   @State(Scope.Benchmark)
-  public static class Floor {
-    JdbcCounters counters;
-    HikariDataSource pool;
+  public static class Floor extends JdbcSide {
     String table;
     String upsert;
 
@@ -244,16 +176,6 @@ public class PostgresBenchmark {
       for (int key = 0; key <= KEYS; key++) {
         decide(key);
       }
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration(IterationParams iteration) {
-      counters.beginIteration(iteration);
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration(IterationParams iteration) {
-      counters.endIteration(iteration);
     }
 
     @TearDown(Level.Trial)
@@ -282,7 +204,7 @@ public class PostgresBenchmark {
   @Benchmark
   @Threads(THREADS)
   public BillingDecision apibillingHotKey8Threads(Ours ours) {
-    return ours.decide(HOT);
+    return ours.decide(JdbcBillingSide.HOT);
   }
 
   @Benchmark
@@ -306,7 +228,7 @@ public class PostgresBenchmark {
   @Benchmark
   @Threads(THREADS)
   public BillingDecision apibillingLeasedHotKey8Threads(Ours ours) {
-    return ours.decide(HOT);
+    return ours.decide(JdbcBillingSide.HOT);
   }
 
   @Benchmark
