@@ -384,13 +384,13 @@ decide: BEGIN
   SET v_used = '';
   WHILE v_pos <= CHAR_LENGTH(p_windows) DO
     CALL ${prefix}next_window(p_windows, v_pos, v_policy, v_start, v_end, v_limit);
-    -- a reservation lowers the row's hold to its expiry (charge_one looks for expired reservations after it)
-    UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits),
+    -- a reservation lowers the row's hold to its expiry (charge_one looks for expired reservations after it);
+    -- the count after is taken in the update (the row is locked since the first loop), as in charge_one
+    UPDATE ${prefix}windows SET used = (@apibilling_used := LEAST(9007199254740991, used + p_credits)),
            hold_until = IF(p_mode = 2, LEAST(COALESCE(hold_until, p_reservation_expires), p_reservation_expires),
                            hold_until)
      WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
-    SELECT used INTO v_row FROM ${prefix}windows
-     WHERE client_id = p_client AND policy = v_policy AND window_start = v_start;
+    SET v_row = @apibilling_used;
     SET v_used = CONCAT(v_used, IF(v_used = '', '', ','), v_row);
   END WHILE;
   CALL ${prefix}add_daily(p_client, p_day, p_credits);
@@ -440,11 +440,16 @@ deciding: BEGIN
     RESIGNAL;
   END;
   START TRANSACTION;
+  -- the count after is taken in the update itself (a session variable assigned for the row it matches):
+  -- MariaDB has no UPDATE ... RETURNING, and a SELECT after it is one statement more on every charge
   UPDATE ${prefix}windows
-     SET used = LEAST(9007199254740991, used + p_credits), window_end = GREATEST(window_end, p_end)
+     SET used = (@apibilling_used := LEAST(9007199254740991, used + p_credits)),
+         window_end = GREATEST(window_end, p_end)
    WHERE client_id = p_client AND policy = p_policy AND window_start = p_start
      AND (p_limit = -1 OR used + p_credits <= p_limit) AND (hold_until IS NULL OR hold_until > p_now);
-  IF ROW_COUNT() = 0 THEN
+  IF ROW_COUNT() = 1 THEN
+    SET v_used = @apibilling_used;
+  ELSE
     ROLLBACK; -- nothing changed; the row may be locked (REPEATABLE READ), and the client's row comes first
     START TRANSACTION;
     -- SELECT ... INTO is a plain read (a subquery in IF would take the row's shared lock)
@@ -475,9 +480,9 @@ deciding: BEGIN
     END IF;
     UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits)
      WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+    SELECT used INTO v_used FROM ${prefix}windows
+     WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
   END IF;
-  SELECT used INTO v_used FROM ${prefix}windows
-   WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
   -- add_daily and record_event, inlined: a CALL costs the server more than the statement it runs
   INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
   ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
