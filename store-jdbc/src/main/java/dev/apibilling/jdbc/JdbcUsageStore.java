@@ -443,6 +443,7 @@ public final class JdbcUsageStore implements UsageStore {
         s.executeQuery("SELECT '" + schema.prefix + "charge'::regproc, '" + schema.prefix + "settle'::regproc").close();
       } else if (dialect == JdbcDialect.MARIADB) {
         verifyColumn(s, schema.windows, "hold_until");
+        verifyColumn(s, schema.windows, "bucket_day");
         try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM information_schema.ROUTINES"
             + " WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME IN ('" + schema.prefix + "charge', '"
             + schema.prefix + "charge_one', '" + schema.prefix + "settle')")) {

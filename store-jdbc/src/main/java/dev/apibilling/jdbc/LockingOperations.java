@@ -36,6 +36,10 @@ class LockingOperations extends Operations {
   private static final int CACHED_WINDOW_QUERIES = 8;
 
   private final JdbcDialect dialect;
+  /** Whether window rows keep day buckets (MariaDB's charge_one; mariadb.sql, "Daily totals"). */
+  private final boolean buckets;
+  private final @Nullable String lockBuckets;
+  private final @Nullable String clearBuckets;
   private final String lockClient;
   private final String insertClient;
   private final String touchClient;
@@ -68,8 +72,13 @@ class LockingOperations extends Operations {
   private final String[] usageQueries = new String[CACHED_WINDOW_QUERIES + 1];
 
   LockingOperations(Schema s, JdbcDialect dialect) {
-    super(s);
+    super(s, dialect == JdbcDialect.MARIADB ? historyWithBuckets(s) : historyOfDailyRows(s));
     this.dialect = dialect;
+    this.buckets = dialect == JdbcDialect.MARIADB;
+    String ofDays = " WHERE client_id = ? AND bucket_day BETWEEN ? AND ? AND bucket_credits <> 0";
+    String bucketsOfDays = " FROM " + s.windows + ofDays;
+    this.lockBuckets = buckets ? "SELECT policy" + bucketsOfDays + " ORDER BY policy, window_start FOR UPDATE" : null;
+    this.clearBuckets = buckets ? "UPDATE " + s.windows + " SET bucket_credits = 0" + ofDays : null;
     this.lockClient = "SELECT touched_at FROM " + s.clients + " WHERE client_id = ? FOR UPDATE";
     this.insertClient = "INSERT INTO " + s.clients + " (client_id, touched_at) VALUES (?, ?)";
     this.touchClient = "UPDATE " + s.clients + " SET touched_at = ? WHERE client_id = ?";
@@ -82,8 +91,12 @@ class LockingOperations extends Operations {
         + s.reservations + " WHERE client_id = ? AND expires_at <= ?";
     this.forgetKey = "DELETE FROM " + s.idempotency
         + " WHERE client_id = ? AND idem_key = ? AND reservation_id = ?";
-    this.countDays = "SELECT COUNT(*) FROM " + s.daily
-        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0";
+    // a day's total is never negative: it is not zero when its row's credits or a bucket of it are not
+    this.countDays = buckets
+        ? "SELECT COUNT(DISTINCT epoch_day) FROM (SELECT epoch_day FROM " + s.daily
+            + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 UNION ALL SELECT bucket_day"
+            + bucketsOfDays + ") t"
+        : "SELECT COUNT(*) FROM " + s.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0";
     this.countExpired = "SELECT -1 AS i, COUNT(*) AS used, 0 AS window_end FROM " + s.reservations
         + " WHERE client_id = ? AND expires_at <= ?";
     this.deleteExpired = "DELETE FROM " + s.reservations + " WHERE client_id = ? AND expires_at <= ?";
@@ -277,15 +290,34 @@ class LockingOperations extends Operations {
   long deleteHistory(Connection c, String clientId, long fromDay, long toDay, Deadline d) throws SQLException {
     return inTransaction(c, () -> {
       lockClient(c, clientId, UNKNOWN_TIME, d);
+      if (lockBuckets != null) {
+        // the window rows with buckets of these days, in window order (as every routine takes them), so
+        // none changes between the count and the clearing
+        try (PreparedStatement ps = prepare(c, lockBuckets, d)) {
+          ps.setString(1, clientId);
+          ps.setLong(2, fromDay);
+          ps.setLong(3, toDay);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              // locked
+            }
+          }
+        }
+      }
       long days;
       try (PreparedStatement ps = prepare(c, countDays, d)) {
-        ps.setString(1, clientId);
-        ps.setLong(2, fromDay);
-        ps.setLong(3, toDay);
+        for (int at = 1; at <= (buckets ? 6 : 3); at += 3) {
+          ps.setString(at, clientId);
+          ps.setLong(at + 1, fromDay);
+          ps.setLong(at + 2, toDay);
+        }
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           days = rs.getLong(1);
         }
+      }
+      if (clearBuckets != null) {
+        update(c, clearBuckets, d, clientId, fromDay, toDay);
       }
       update(c, deleteDays, d, clientId, fromDay, toDay);
       update(c, deleteOperationDays, d, clientId, fromDay, toDay);

@@ -1,5 +1,6 @@
 package dev.apibilling.jdbc;
 
+import dev.apibilling.Requirements;
 import dev.apibilling.jdbc.Protocol.ChargeAnswer;
 import dev.apibilling.jdbc.Protocol.ChargeOne;
 import dev.apibilling.jdbc.Protocol.MariaDbCharge;
@@ -19,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
@@ -37,12 +40,24 @@ final class MariaDbOperations extends LockingOperations {
   private final String charge;
   private final String chargeOne;
   private final String settle;
+  private final String lockExpiredBuckets;
+  private final String moveBucket;
+  private final String clearBucket;
+  private final String deleteExpiredWindows;
 
   MariaDbOperations(Schema schema) {
     super(schema, JdbcDialect.MARIADB);
     this.charge = "CALL " + Protocol.invocation(schema.prefix + "charge", MariaDbCharge.class);
     this.chargeOne = "CALL " + Protocol.invocation(schema.prefix + "charge_one", ChargeOne.class);
     this.settle = "CALL " + Protocol.invocation(schema.prefix + "settle", Settle.class);
+    this.lockExpiredBuckets = "SELECT client_id, policy, window_start, bucket_day, bucket_credits FROM "
+        + schema.windows + " WHERE window_end <= ? AND bucket_credits <> 0 LIMIT " + PURGE_BATCH + " FOR UPDATE";
+    this.moveBucket = "INSERT INTO " + schema.daily + " (client_id, epoch_day, credits) VALUES (?, ?, ?)"
+        + " ON DUPLICATE KEY UPDATE credits = LEAST(" + Requirements.MAX_CREDITS + ", credits + VALUES(credits))";
+    this.clearBucket = "UPDATE " + schema.windows + " SET bucket_credits = 0"
+        + " WHERE client_id = ? AND policy = ? AND window_start = ?";
+    this.deleteExpiredWindows = "DELETE FROM " + schema.windows + " WHERE window_end <= ? AND bucket_credits = 0 "
+        + "LIMIT " + PURGE_BATCH;
   }
 
   @Override
@@ -115,6 +130,60 @@ final class MariaDbOperations extends LockingOperations {
       setEvent(ps, Settle.EVENT_ID, Settle.EVENT_TIME, Settle.EVENT, r.actualCredits() > 0 ? r.event() : null);
       return single(ps);
     }
+  }
+
+  /**
+   * Deletes up to {@link #PURGE_BATCH} rows of {@code table} whose {@code column <= bound}. Windows first give
+   * their day buckets to the daily rows, in one transaction that locks the window rows, then writes the
+   * daily rows in (client, day) order, the order every routine takes them in; only windows whose bucket is
+   * empty are deleted, so credits a late charge puts in a bucket meanwhile wait for the next purge.
+   */
+  @Override
+  long deleteBatch(Connection c, String table, String column, long bound, int timeoutSeconds)
+      throws SQLException {
+    if (!table.equals(schema.windows)) {
+      return super.deleteBatch(c, table, column, bound, timeoutSeconds);
+    }
+    inTransaction(c, () -> moveBuckets(c, bound, timeoutSeconds));
+    try (PreparedStatement ps = prepare(c, deleteExpiredWindows, timeoutSeconds)) {
+      ps.setLong(1, bound);
+      return ps.executeUpdate();
+    }
+  }
+
+  /** Moves the day buckets of up to {@link #PURGE_BATCH} windows that ended by {@code bound}. */
+  private long moveBuckets(Connection c, long bound, int timeoutSeconds) throws SQLException {
+    Map<String, Map<Long, Long>> credits = new TreeMap<>();
+    try (PreparedStatement lock = prepare(c, lockExpiredBuckets, timeoutSeconds);
+        PreparedStatement clear = prepare(c, clearBucket, timeoutSeconds)) {
+      lock.setLong(1, bound);
+      try (ResultSet rs = lock.executeQuery()) {
+        while (rs.next()) {
+          credits.computeIfAbsent(rs.getString(1), k -> new TreeMap<>())
+              .merge(rs.getLong(4), rs.getLong(5), (a, b) -> Math.min(Requirements.MAX_CREDITS, a + b));
+          clear.setString(1, rs.getString(1));
+          clear.setString(2, rs.getString(2));
+          clear.setLong(3, rs.getLong(3));
+          clear.addBatch();
+        }
+      }
+      if (credits.isEmpty()) {
+        return 0;
+      }
+      clear.executeBatch();
+    }
+    try (PreparedStatement move = prepare(c, moveBucket, timeoutSeconds)) {
+      for (Map.Entry<String, Map<Long, Long>> client : credits.entrySet()) {
+        for (Map.Entry<Long, Long> day : client.getValue().entrySet()) {
+          move.setString(1, client.getKey());
+          move.setLong(2, day.getKey());
+          move.setLong(3, day.getValue());
+          move.addBatch();
+        }
+      }
+      move.executeBatch();
+    }
+    return credits.size();
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.apibilling.jdbc;
 
+import dev.apibilling.Requirements;
 import dev.apibilling.jdbc.Protocol.ChargeOne;
 import dev.apibilling.spi.ChargeMode;
 import dev.apibilling.spi.ChargeRequest;
@@ -33,8 +34,22 @@ abstract class Operations {
 
   /** Operations whose history is the daily table's rows. */
   Operations(Schema schema) {
-    this(schema, "SELECT epoch_day, credits FROM " + schema.daily
-        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 ORDER BY epoch_day");
+    this(schema, historyOfDailyRows(schema));
+  }
+
+  /** A history of the daily table's rows alone. */
+  static String historyOfDailyRows(Schema schema) {
+    return "SELECT epoch_day, credits FROM " + schema.daily
+        + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ? AND credits <> 0 ORDER BY epoch_day";
+  }
+
+  /** A history where a day's total is its daily row plus the buckets of that day in the client's windows. */
+  static String historyWithBuckets(Schema schema) {
+    return "SELECT epoch_day, LEAST(" + Requirements.MAX_CREDITS + ", SUM(credits)) FROM ("
+        + "SELECT epoch_day, credits FROM " + schema.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?"
+        + " UNION ALL SELECT bucket_day, bucket_credits FROM " + schema.windows
+        + " WHERE client_id = ? AND bucket_day BETWEEN ? AND ? AND bucket_credits <> 0) t"
+        + " GROUP BY epoch_day HAVING SUM(credits) <> 0 ORDER BY epoch_day";
   }
 
   /**

@@ -39,11 +39,7 @@ final class PostgresOperations extends Operations {
 
   PostgresOperations(Schema schema) {
     // a day's total is its daily row plus the buckets of that day in the client's windows (postgresql.sql)
-    super(schema, "SELECT epoch_day, LEAST(" + Requirements.MAX_CREDITS + ", SUM(credits)) FROM ("
-        + "SELECT epoch_day, credits FROM " + schema.daily + " WHERE client_id = ? AND epoch_day BETWEEN ? AND ?"
-        + " UNION ALL SELECT bucket_day, bucket_credits FROM " + schema.windows
-        + " WHERE client_id = ? AND bucket_day BETWEEN ? AND ? AND bucket_credits <> 0) t"
-        + " GROUP BY epoch_day HAVING SUM(credits) <> 0 ORDER BY epoch_day");
+    super(schema, historyWithBuckets(schema));
     String p = schema.prefix;
     this.charge = "SELECT granted, replayed, used, reservation_id FROM "
         + Protocol.invocation(p + "charge", PostgresCharge.class);

@@ -15,14 +15,17 @@ CREATE TABLE IF NOT EXISTS ${prefix}clients (
 
 -- The count of one quota window of one client. hold_until is at or before the expiry of every reservation
 -- holding credits in the row (NULL: none does), so charge_one looks for expired reservations only once it
--- has passed.
+-- has passed. bucket_credits are credits charged on bucket_day through this row by charge_one that are not
+-- in the daily table (see "Daily totals" below).
 CREATE TABLE IF NOT EXISTS ${prefix}windows (
-  client_id    VARBINARY(1024) NOT NULL,
-  policy       VARBINARY(256)  NOT NULL,
-  window_start BIGINT          NOT NULL,
-  window_end   BIGINT          NOT NULL,
-  used         BIGINT          NOT NULL,
-  hold_until   BIGINT,
+  client_id      VARBINARY(1024) NOT NULL,
+  policy         VARBINARY(256)  NOT NULL,
+  window_start   BIGINT          NOT NULL,
+  window_end     BIGINT          NOT NULL,
+  used           BIGINT          NOT NULL,
+  hold_until     BIGINT,
+  bucket_day     BIGINT,
+  bucket_credits BIGINT          NOT NULL DEFAULT 0,
   PRIMARY KEY (client_id, policy, window_start),
   KEY ${prefix}windows_end (window_end)
 ) ENGINE=InnoDB;
@@ -55,7 +58,14 @@ CREATE TABLE IF NOT EXISTS ${prefix}reservations (
   KEY ${prefix}reservations_expires (expires_at)
 ) ENGINE=InnoDB;
 
--- One total per client and day (epoch day in the billing's history zone), not a row per request.
+-- Daily totals: one row per client and day (epoch day in the billing's history zone), not a row per request.
+-- A day's total is its row's credits plus the bucket_credits of the client's windows whose bucket_day it is
+-- (at most 2^53 - 1). A plain charge of one window (charge_one) adds its credits to its window's bucket when
+-- the row already counts its day (one row write per charge), else to the daily row, and the window starts
+-- counting the day (its bucket of another day moves to that day's row): once per window and day. Every other
+-- routine writes the daily rows: a reservation's credits are always in its day's row, so giving them back
+-- never needs a bucket. deleteUsage clears a day's buckets with its row, and the purge moves a window's
+-- bucket to its daily row before deleting the window.
 CREATE TABLE IF NOT EXISTS ${prefix}daily (
   client_id VARBINARY(1024) NOT NULL,
   epoch_day BIGINT          NOT NULL,
@@ -113,6 +123,17 @@ BEGIN NOT ATOMIC
       JOIN (SELECT client_id, MIN(expires_at) AS earliest FROM ${prefix}reservations GROUP BY client_id) r
         ON r.client_id = w.client_id
        SET w.hold_until = r.earliest;
+  END IF;
+END //
+
+-- Upgrade of a windows table made before the day buckets (schemas before 2026-12-03): its rows get no bucket,
+-- so their next plain charge starts one; nothing else changes. Checked first, so an up-to-date table is not
+-- altered.
+BEGIN NOT ATOMIC
+  IF NOT EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+                    AND TABLE_NAME = '${prefix}windows' AND COLUMN_NAME = 'bucket_day') THEN
+    ALTER TABLE ${prefix}windows ADD COLUMN IF NOT EXISTS bucket_day BIGINT,
+                                 ADD COLUMN IF NOT EXISTS bucket_credits BIGINT NOT NULL DEFAULT 0;
   END IF;
 END //
 
@@ -421,12 +442,14 @@ END //
 --    1 p_client, 2 p_policy, 3 p_start, 4 p_end, 5 p_limit (-1: unlimited), 6 p_credits, 7 p_day, 8 p_now,
 --    9 p_event_id, 10 p_event_time, 11 p_event (the usage event a granted charge records; NULL p_event: none).
 -- It answers one row of one column: the window's count after the charge, or -1 minus its count when refused.
--- The decision is charge's. One conditional UPDATE checks and adds under the window row's lock while the
--- row's hold is in the future (no reservation holding credits in it can have expired). When it changes no
--- row (no row yet, over the limit, or the hold has passed) the transaction starts again, taking locks in the
--- order every routine takes them: after a passed hold the client's row, giving back what expired and setting
--- the client's holds anew (expire_reservations); then the window row (read FOR UPDATE, created at zero if
--- missing), whose count decides.
+-- The decision is charge's. One conditional UPDATE checks and adds under the window row's lock, the credits
+-- into the row's bucket of the day too, while the row's hold is in the future (no reservation holding credits
+-- in it can have expired) and its bucket is of p_day. When it changes no row (no row yet, over the limit, the
+-- hold has passed, or the bucket is of another day) the transaction starts again, taking locks in the order
+-- every routine takes them: after a passed hold the client's row, giving back what expired and setting the
+-- client's holds anew (expire_reservations); then the window row (read FOR UPDATE, created at zero if
+-- missing), whose count decides; then, when the row starts counting p_day, the daily rows: p_day's, which
+-- gets the credits, and that of the day its bucket was of, which gets the bucket.
 CREATE OR REPLACE PROCEDURE ${prefix}charge_one(IN p_client VARBINARY(1024), IN p_policy VARBINARY(256),
     IN p_start BIGINT, IN p_end BIGINT, IN p_limit BIGINT, IN p_credits BIGINT, IN p_day BIGINT, IN p_now BIGINT,
     IN p_event_id VARBINARY(1024), IN p_event_time BIGINT, IN p_event LONGTEXT CHARACTER SET utf8mb4)
@@ -434,6 +457,8 @@ deciding: BEGIN
   DECLARE v_used BIGINT DEFAULT NULL;
   DECLARE v_end BIGINT;
   DECLARE v_hold BIGINT DEFAULT NULL;
+  DECLARE v_bucket_day BIGINT;
+  DECLARE v_bucket BIGINT;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     ROLLBACK;
@@ -444,9 +469,11 @@ deciding: BEGIN
   -- MariaDB has no UPDATE ... RETURNING, and a SELECT after it is one statement more on every charge
   UPDATE ${prefix}windows
      SET used = (@apibilling_used := LEAST(9007199254740991, used + p_credits)),
-         window_end = GREATEST(window_end, p_end)
+         window_end = GREATEST(window_end, p_end),
+         bucket_credits = LEAST(9007199254740991, bucket_credits + p_credits)
    WHERE client_id = p_client AND policy = p_policy AND window_start = p_start
-     AND (p_limit = -1 OR used + p_credits <= p_limit) AND (hold_until IS NULL OR hold_until > p_now);
+     AND (p_limit = -1 OR used + p_credits <= p_limit) AND (hold_until IS NULL OR hold_until > p_now)
+     AND bucket_day = p_day;
   IF ROW_COUNT() = 1 THEN
     SET v_used = @apibilling_used;
   ELSE
@@ -461,13 +488,15 @@ deciding: BEGIN
     END IF;
     -- FOR UPDATE: the row's exclusive lock, writing nothing while the row exists and keeps its end; the
     -- upsert only creates a missing row
-    SELECT used, window_end INTO v_used, v_end FROM ${prefix}windows
+    SELECT used, window_end, bucket_day, bucket_credits INTO v_used, v_end, v_bucket_day, v_bucket
+      FROM ${prefix}windows
      WHERE client_id = p_client AND policy = p_policy AND window_start = p_start FOR UPDATE;
     IF v_used IS NULL THEN
       INSERT INTO ${prefix}windows (client_id, policy, window_start, window_end, used)
       VALUES (p_client, p_policy, p_start, p_end, 0)
       ON DUPLICATE KEY UPDATE window_end = GREATEST(window_end, p_end);
-      SELECT used INTO v_used FROM ${prefix}windows
+      -- locked now; another transaction may have made the row meanwhile, with a bucket
+      SELECT used, bucket_day, bucket_credits INTO v_used, v_bucket_day, v_bucket FROM ${prefix}windows
        WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
     ELSEIF v_end < p_end THEN
       UPDATE ${prefix}windows SET window_end = p_end
@@ -478,14 +507,34 @@ deciding: BEGIN
       SELECT -1 - v_used AS answer;
       LEAVE deciding;
     END IF;
-    UPDATE ${prefix}windows SET used = LEAST(9007199254740991, used + p_credits)
-     WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
-    SELECT used INTO v_used FROM ${prefix}windows
-     WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+    IF v_bucket_day <=> p_day THEN
+      UPDATE ${prefix}windows
+         SET used = (@apibilling_used := LEAST(9007199254740991, used + p_credits)),
+             bucket_credits = LEAST(9007199254740991, bucket_credits + p_credits)
+       WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+      SET v_used = @apibilling_used;
+    ELSE
+      -- the row starts counting p_day (a new row, or its bucket is of another day): the charge's credits go
+      -- to the day's row, a bucket of another day to that day's row, the daily rows in day order (add_daily,
+      -- inlined: a CALL costs the server more than the statement it runs)
+      UPDATE ${prefix}windows
+         SET used = (@apibilling_used := LEAST(9007199254740991, used + p_credits)), bucket_day = p_day,
+             bucket_credits = 0
+       WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
+      SET v_used = @apibilling_used;
+      IF v_bucket <> 0 AND v_bucket_day < p_day THEN
+        INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, v_bucket_day, v_bucket)
+        ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, credits + v_bucket);
+      END IF;
+      INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
+      ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
+      IF v_bucket <> 0 AND v_bucket_day > p_day THEN
+        INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, v_bucket_day, v_bucket)
+        ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, credits + v_bucket);
+      END IF;
+    END IF;
   END IF;
-  -- add_daily and record_event, inlined: a CALL costs the server more than the statement it runs
-  INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
-  ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
+  -- record_event, inlined
   IF p_event IS NOT NULL THEN
     INSERT INTO ${prefix}events (client_id, event_id, event_time, payload)
     VALUES (p_client, p_event_id, p_event_time, p_event);

@@ -23,11 +23,12 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A window row keeps the credits of its current day in a bucket instead of a daily-total write per decision
- * (PostgreSQL's charge function): every day's total stays exact when the day changes, when credits are given
+ * (PostgreSQL's charge functions, MariaDB's charge_one): every day's total stays exact when the day changes, when credits are given
  * back or deleted, when a refused charge takes back what earlier windows got, when the purge deletes the row,
  * across a restart, and after upgrading a windows table made before the buckets.
  */
@@ -39,9 +40,10 @@ final class DayBucketsTest {
   private final MutableClock clock = MutableClock.at("2026-03-10T10:15:30Z");
   private final String client = "bucket-" + UUID.randomUUID();
 
-  @Test
-  void creditsOfOneWindowOverSeveralDaysAreCountedPerDayOnPostgres() {
-    try (TestTables tables = TestTables.on(Databases.postgres())) {
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void creditsOfOneWindowOverSeveralDaysAreCountedPerDay(JdbcDialect dialect) {
+    try (TestTables tables = TestTables.on(url(dialect))) {
       try (JdbcUsageStore store = tables.open(); ApiBilling billing = billing(store, List.of(QuotaDefinition.of(MONTH, 1_000)))) {
         billing.trackClientUsage(client, 1);
         billing.trackClientUsage(client, 2);
@@ -60,9 +62,10 @@ final class DayBucketsTest {
     }
   }
 
-  @Test
-  void creditsGivenBackComeOffTheDayWhetherInItsRowOrInABucketOnPostgres() {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void creditsGivenBackComeOffTheDayWhetherInItsRowOrInABucket(JdbcDialect dialect) {
+    try (TestTables tables = TestTables.on(url(dialect));
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, List.of(QuotaDefinition.of(MONTH, 100)))) {
       billing.trackClientUsage(client, 1);                       // the daily row
@@ -80,9 +83,10 @@ final class DayBucketsTest {
     }
   }
 
-  @Test
-  void deletingADayDeletesItsBucketsTooOnPostgres() {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void deletingADayDeletesItsBucketsToo(JdbcDialect dialect) {
+    try (TestTables tables = TestTables.on(url(dialect));
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, List.of(QuotaDefinition.of(MONTH, 100)))) {
       billing.trackClientUsage(client, 1);
@@ -95,9 +99,10 @@ final class DayBucketsTest {
     }
   }
 
-  @Test
-  void aChargeRefusedByALaterWindowTakesBackWhatTheEarlierOnesGotOnPostgres() {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void aChargeRefusedByALaterWindowTakesBackWhatTheEarlierOnesGot(JdbcDialect dialect) {
+    try (TestTables tables = TestTables.on(url(dialect));
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, List.of(QuotaDefinition.of(MINUTE, 10), QuotaDefinition.of(DAY, 5)))) {
       billing.trackClientUsage(client, 1);                       // new rows: the daily row
@@ -114,9 +119,10 @@ final class DayBucketsTest {
     }
   }
 
-  @Test
-  void thePurgeMovesTheBucketsOfTheWindowsItDeletesOnPostgres() {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void thePurgeMovesTheBucketsOfTheWindowsItDeletes(JdbcDialect dialect) {
+    try (TestTables tables = TestTables.on(url(dialect));
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, List.of(QuotaDefinition.of(MINUTE, 100)))) {
       billing.trackClientUsage(client, 1);
@@ -129,9 +135,10 @@ final class DayBucketsTest {
     }
   }
 
-  @Test
-  void aWindowsTableFromBeforeTheBucketsIsUpgradedKeepingEveryCountOnPostgres() throws SQLException {
-    try (TestTables tables = TestTables.on(Databases.postgres())) {
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void aWindowsTableFromBeforeTheBucketsIsUpgradedKeepingEveryCount(JdbcDialect dialect) throws SQLException {
+    try (TestTables tables = TestTables.on(url(dialect))) {
       try (JdbcUsageStore store = tables.open(); ApiBilling billing = billing(store, List.of(QuotaDefinition.of(MONTH, 100)))) {
         billing.trackClientUsage(client, 3);                     // a new row: counted in the daily row alone
       }
@@ -157,20 +164,23 @@ final class DayBucketsTest {
     }
   }
 
-  @Test
-  void plainChargesAndSettlementsRacingOnOneClientKeepTheDayExactOnPostgres() throws Exception {
-    racingChargesAndSettlementsKeepTheDayExact(List.of(QuotaDefinition.of(MONTH, 1_000_000)));
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void plainChargesAndSettlementsRacingOnOneClientKeepTheDayExact(JdbcDialect dialect) throws Exception {
+    racingChargesAndSettlementsKeepTheDayExact(dialect, List.of(QuotaDefinition.of(MONTH, 1_000_000)));
   }
 
-  @Test
-  void plainChargesAndSettlementsOfTwoWindowsRacingOnOneClientKeepTheDayExactOnPostgres() throws Exception {
-    racingChargesAndSettlementsKeepTheDayExact(
+  @ParameterizedTest
+  @EnumSource(value = JdbcDialect.class, names = {"POSTGRESQL", "MARIADB"})
+  void plainChargesAndSettlementsOfTwoWindowsRacingOnOneClientKeepTheDayExact(JdbcDialect dialect) throws Exception {
+    racingChargesAndSettlementsKeepTheDayExact(dialect,
         List.of(QuotaDefinition.of(DAY, 1_000_000), QuotaDefinition.of(MONTH, 1_000_000)));
   }
 
   /** Lock-free plain charges and locked reservations, settlements and releases of one client at once. */
-  private void racingChargesAndSettlementsKeepTheDayExact(List<QuotaDefinition> plan) throws Exception {
-    try (TestTables tables = TestTables.on(Databases.postgres());
+  private void racingChargesAndSettlementsKeepTheDayExact(JdbcDialect dialect, List<QuotaDefinition> plan)
+      throws Exception {
+    try (TestTables tables = TestTables.on(url(dialect));
         JdbcUsageStore store = tables.open();
         ApiBilling billing = billing(store, plan)) {
       java.util.concurrent.atomic.AtomicLong expected = new java.util.concurrent.atomic.AtomicLong();
@@ -204,6 +214,10 @@ final class DayBucketsTest {
       assertThat(billing.status(client).quotas()).extracting(QuotaState::used).allMatch(u -> u == expected.get());
       assertThat(billing.usageHistory(client, DAY1, DAY1)).containsExactly(new DailyUsage(DAY1, expected.get()));
     }
+  }
+
+  private static String url(JdbcDialect dialect) {
+    return dialect == JdbcDialect.MARIADB ? Databases.mariadb() : Databases.postgres();
   }
 
   private ApiBilling billing(JdbcUsageStore store, List<QuotaDefinition> plan) {

@@ -153,7 +153,7 @@ final class SchemaTest {
         .filteredOn(s -> s.startsWith("CREATE OR REPLACE PROCEDURE")).hasSize(11)
         .allSatisfy(s -> assertThat(s).endsWith("END").doesNotContain("DELIMITER"));
     assertThat(new Schema("acme_").statements(JdbcDialect.MARIADB))
-        .filteredOn(s -> s.startsWith("BEGIN NOT ATOMIC")).hasSize(2).allSatisfy(s -> assertThat(s).endsWith("END"));
+        .filteredOn(s -> s.startsWith("BEGIN NOT ATOMIC")).hasSize(3).allSatisfy(s -> assertThat(s).endsWith("END"));
   }
 
   @Test
