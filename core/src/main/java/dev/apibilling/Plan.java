@@ -142,13 +142,13 @@ final class Plan {
 
     /** The quota states for the given used counts. */
     List<QuotaState> states(long[] used) {
-      List<QuotaState> states = new ArrayList<>(used.length);
+      QuotaState[] states = new QuotaState[used.length];
       for (int i = 0; i < used.length; i++) {
         QuotaDefinition q = quotas.get(i);
-        states.add(new QuotaState(q.policy(), q.duration(), q.limit(), used[i], starts[i], ends[i], null,
-            q.operation()));
+        states[i] = new QuotaState(q.policy(), q.duration(), q.limit(), used[i], starts[i], ends[i], null,
+            q.operation());
       }
-      return List.copyOf(states);
+      return List.of(states);
     }
   }
 }
