@@ -29,7 +29,7 @@ import java.util.stream.IntStream;
  * (one statement, one round trip): {@code charge_one} for a plain charge of one window, which locks only
  * its window's row, else {@code charge}, whose transaction locks the client's row first where it changes
  * reservations or idempotency keys, like the {@link LockingOperations} it inherits reads, history and
- * purges from.
+ * purges from; its purge of windows first moves their day buckets into the daily rows.
  */
 final class MariaDbOperations extends LockingOperations {
 
