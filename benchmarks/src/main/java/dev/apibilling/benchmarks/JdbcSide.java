@@ -1,6 +1,7 @@
 package dev.apibilling.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.util.function.BiConsumer;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
@@ -15,6 +16,8 @@ public abstract class JdbcSide {
 
   JdbcCounters counters;
   HikariDataSource pool;
+  /** The table this side made, dropped when the trial ends ({@link #finish}). */
+  String table;
 
   @Setup(Level.Iteration)
   public void beginIteration(IterationParams iteration) {
@@ -24,5 +27,12 @@ public abstract class JdbcSide {
   @TearDown(Level.Iteration)
   public void endIteration(IterationParams iteration) {
     counters.endIteration(iteration);
+  }
+
+  /** Ends the trial: records the counts, drops {@link #table} as {@code drop} does, closes the pool. */
+  void finish(BiConsumer<HikariDataSource, String> drop) {
+    counters.finish();
+    drop.accept(pool, table);
+    pool.close();
   }
 }

@@ -3,10 +3,7 @@ package dev.apibilling.benchmarks;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.jdbc.JdbcUsageStore;
-import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.distributed.BucketProxy;
-import io.github.bucket4j.distributed.proxy.RemoteBucketBuilder;
 import io.github.bucket4j.mysql.Bucket4jMySQL;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +13,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -94,12 +90,7 @@ public class MariaDbBenchmark {
 
   /** Bucket4j MySQL, select-for-update. */
   @State(Scope.Benchmark)
-  public static class Theirs extends JdbcSide {
-    String table;
-    RemoteBucketBuilder<Long> buckets;
-    Supplier<BucketConfiguration> configuration;
-    BucketProxy hot;
-
+  public static class Theirs extends Bucket4jJdbcSide {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws SQLException {
       counters = new JdbcCounters(params, SERVER, false);
@@ -109,37 +100,19 @@ public class MariaDbBenchmark {
         // Bucket4j's documented MySQL table
         s.execute("CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, state BLOB, expires_at BIGINT) ENGINE=InnoDB");
       }
-      buckets = Bucket4jMySQL.selectForUpdateBasedBuilder(pool).table(table)
-          .expirationAfterWrite(Limits.expiry()).build().builder();
-      BucketConfiguration oneLimit = Limits.oneLimit();
-      configuration = () -> oneLimit;
-      hot = buckets.build((long) PostgresBenchmark.KEYS, configuration);
-      hot.tryConsumeAndReturnRemaining(1);
-      if (params.getBenchmark().contains("ManyKeys")) {
-        for (long key = 0; key < PostgresBenchmark.KEYS; key++) {
-          buckets.build(key, configuration).tryConsumeAndReturnRemaining(1);
-        }
-      }
+      warm(Bucket4jMySQL.selectForUpdateBasedBuilder(pool).table(table)
+          .expirationAfterWrite(Limits.expiry()).build(), params);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      counters.finish();
-      drop(pool, table);
-      pool.close();
-    }
-
-    ConsumptionProbe decide(BucketProxy bucket) {
-      ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-      counters.decided();
-      return probe;
+      finish(MariaDbBenchmark::drop);
     }
   }
 
   /** The floor: one conditional upsert per decision, autocommit. */
   @State(Scope.Benchmark)
   public static class Floor extends JdbcSide {
-    String table;
     String upsert;
 
     @Setup(Level.Trial)
@@ -159,9 +132,7 @@ public class MariaDbBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      counters.finish();
-      drop(pool, table);
-      pool.close();
+      finish(MariaDbBenchmark::drop);
     }
 
     /** Granted when the upsert inserted or changed the row (the driver reports found rows otherwise). */

@@ -3,11 +3,8 @@ package dev.apibilling.benchmarks;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.apibilling.BillingDecision;
 import dev.apibilling.jdbc.JdbcUsageStore;
-import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
-import io.github.bucket4j.distributed.proxy.RemoteBucketBuilder;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -109,12 +105,7 @@ public class PostgresBenchmark {
 
   /** Bucket4j PostgreSQL: select-for-update, or advisory lock for the benchmarks named so. */
   @State(Scope.Benchmark)
-  public static class Theirs extends JdbcSide {
-    String table;
-    RemoteBucketBuilder<Long> buckets;
-    Supplier<BucketConfiguration> configuration;
-    BucketProxy hot;
-
+  public static class Theirs extends Bucket4jJdbcSide {
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws SQLException {
       counters = new JdbcCounters(params);
@@ -131,36 +122,18 @@ public class PostgresBenchmark {
               .build()
           : Bucket4jPostgreSQL.selectForUpdateBasedBuilder(pool).table(table)
               .expirationAfterWrite(Limits.expiry()).build();
-      buckets = proxies.builder();
-      BucketConfiguration oneLimit = Limits.oneLimit();
-      configuration = () -> oneLimit;
-      hot = buckets.build((long) KEYS, configuration);
-      hot.tryConsumeAndReturnRemaining(1);
-      if (params.getBenchmark().contains("ManyKeys")) {
-        for (long key = 0; key < KEYS; key++) {
-          buckets.build(key, configuration).tryConsumeAndReturnRemaining(1);
-        }
-      }
+      warm(proxies, params);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      counters.finish();
-      drop(pool, table);
-      pool.close();
-    }
-
-    ConsumptionProbe decide(BucketProxy bucket) {
-      ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-      counters.decided();
-      return probe;
+      finish(PostgresBenchmark::drop);
     }
   }
 
   /** The floor: one conditional upsert per decision, autocommit. */
   @State(Scope.Benchmark)
   public static class Floor extends JdbcSide {
-    String table;
     String upsert;
 
     @Setup(Level.Trial)
@@ -180,9 +153,7 @@ public class PostgresBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      counters.finish();
-      drop(pool, table);
-      pool.close();
+      finish(PostgresBenchmark::drop);
     }
 
     long decide(int key) {

@@ -515,22 +515,19 @@ deciding: BEGIN
       SET v_used = @apibilling_used;
     ELSE
       -- the row starts counting p_day (a new row, or its bucket is of another day): the charge's credits go
-      -- to the day's row, a bucket of another day to that day's row, the daily rows in day order (add_daily,
-      -- inlined: a CALL costs the server more than the statement it runs)
+      -- to the day's row, a bucket of another day to that day's row, the daily rows in day order (once per
+      -- window and day, so add_daily's CALL costs little here)
       UPDATE ${prefix}windows
          SET used = (@apibilling_used := LEAST(9007199254740991, used + p_credits)), bucket_day = p_day,
              bucket_credits = 0
        WHERE client_id = p_client AND policy = p_policy AND window_start = p_start;
       SET v_used = @apibilling_used;
       IF v_bucket <> 0 AND v_bucket_day < p_day THEN
-        INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, v_bucket_day, v_bucket)
-        ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, credits + v_bucket);
+        CALL ${prefix}add_daily(p_client, v_bucket_day, v_bucket);
       END IF;
-      INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, p_day, GREATEST(0, p_credits))
-      ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, GREATEST(0, credits + p_credits));
+      CALL ${prefix}add_daily(p_client, p_day, p_credits);
       IF v_bucket <> 0 AND v_bucket_day > p_day THEN
-        INSERT INTO ${prefix}daily (client_id, epoch_day, credits) VALUES (p_client, v_bucket_day, v_bucket)
-        ON DUPLICATE KEY UPDATE credits = LEAST(9007199254740991, credits + v_bucket);
+        CALL ${prefix}add_daily(p_client, v_bucket_day, v_bucket);
       END IF;
     END IF;
   END IF;
