@@ -30,6 +30,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -117,6 +118,19 @@ public class FilterPathBenchmark {
   @Benchmark
   public ClientResolution resolveApiKey() {
     return resolver.resolve(request);
+  }
+
+  /** One key registry for every thread, as a filter's request threads share theirs. */
+  @State(Scope.Benchmark)
+  public static class SharedResolver {
+    final ClientResolver resolver = ClientResolver.apiKey(ApiKeyRegistry.of(Map.of(KEY, CLIENT)));
+  }
+
+  /** {@link #resolveApiKey} from two threads at once, on one registry. */
+  @Benchmark
+  @Threads(2)
+  public ClientResolution resolveApiKeyTwoThreads(SharedResolver shared) {
+    return shared.resolver.resolve(request);
   }
 
   /** One reserve and its commit on the in-memory store. */

@@ -24,14 +24,22 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
   private static final MessageDigest PROTOTYPE = newDigest();
   private static final int SCRATCH_BYTES = 128;
   private static final int POOL = 8;
+  /**
+   * Array elements between two pool slots: 32 references are 128 bytes even uncompressed, so no two slots
+   * share a cache line and threads on different cores taking their own slots do not contend for one.
+   */
+  private static final int SPACING = 32;
 
   private final Map<Digest, String> clients;
   /** Stored digests by {@link Digest#hash}, linear probing, at most half full; null ends a probe. */
   private final byte[][] digests;
   private final String[] owners;
   private final int mask;
-  /** Scratch objects, taken by {@code getAndSet(slot, null)}; a thread finding its slot empty makes one. */
-  private final AtomicReferenceArray<Scratch> pool = new AtomicReferenceArray<>(POOL);
+  /**
+   * Scratch objects, taken by {@code getAndSet(slot, null)}, {@link #SPACING} elements apart; a thread
+   * finding its slot empty makes one.
+   */
+  private final AtomicReferenceArray<Scratch> pool = new AtomicReferenceArray<>(POOL * SPACING);
 
   private HashedApiKeyRegistry(Map<Digest, String> clients) {
     this.clients = clients;
@@ -106,7 +114,7 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
 
   @Override
   public @Nullable String clientOf(String apiKey) {
-    int slot = (int) Thread.currentThread().getId() & (POOL - 1);
+    int slot = ((int) Thread.currentThread().getId() & (POOL - 1)) * SPACING;
     Scratch scratch = pool.getAndSet(slot, null);
     if (scratch == null) {
       scratch = new Scratch();
