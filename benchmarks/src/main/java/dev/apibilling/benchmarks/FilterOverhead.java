@@ -3,7 +3,6 @@ package dev.apibilling.benchmarks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,6 +46,19 @@ public final class FilterOverhead {
     int slots = args.length > 0 ? Integer.parseInt(args[0]) : 15;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     List<String> specs = args.length > 2 ? List.of(args).subList(2, args.length) : VARIANTS;
+    System.out.print(table(run(slots, warmup, specs)));
+  }
+
+  /** One variant's medians over the measured slots. */
+  record Row(String label, double requestsPerSecond, double cpuMicros, double cpuMicrosLowerQuartile) {}
+
+  /**
+   * Runs {@code specs} (as {@link #main} takes them) in interleaved slots, each in its own JVM; prints each
+   * slot to standard error as it ends.
+   *
+   * @return a row per variant, in the order given
+   */
+  static List<Row> run(int slots, int warmup, List<String> specs) throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<Process> processes = new ArrayList<>();
     List<String> labels = new ArrayList<>();
@@ -78,22 +90,30 @@ public final class FilterOverhead {
         throw new IllegalStateException(labels.get(i) + " failed");
       }
     }
-    PrintStream out = System.out;
-    out.println("| variant | requests/s (median) | / " + labels.get(0)
-        + " | JVM CPU per request, us (median) | / " + labels.get(0) + " | CPU, us (lower quartile) | / "
-        + labels.get(0) + " |");
-    out.println("|---|---:|---:|---:|---:|---:|---:|");
-    double[] base = parse(lines[0]);
+    List<Row> rows = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {
-      double[] v = parse(lines[i]);
-      out.println(String.format(Locale.ROOT, "| %s | %,.0f | %.3f | %.2f | %.3f | %.2f | %.3f |", labels.get(i),
-          v[0], v[0] / base[0], v[1], v[1] / base[1], v[2], v[2] / base[2]));
+      String[] p = lines[i].split("\t");
+      rows.add(new Row(labels.get(i), Double.parseDouble(p[1]), Double.parseDouble(p[2]),
+          Double.parseDouble(p[3])));
     }
+    return rows;
   }
 
-  private static double[] parse(String line) {
-    String[] p = line.split("\t");
-    return new double[] {Double.parseDouble(p[1]), Double.parseDouble(p[2]), Double.parseDouble(p[3])};
+  /** The rows as a Markdown table, each with its ratios to the first row's. */
+  static String table(List<Row> rows) {
+    Row base = rows.get(0);
+    StringBuilder s = new StringBuilder();
+    s.append("| variant | requests/s (median) | / ").append(base.label())
+        .append(" | JVM CPU per request, us (median) | / ").append(base.label())
+        .append(" | CPU, us (lower quartile) | / ").append(base.label()).append(" |\n");
+    s.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows) {
+      s.append(String.format(Locale.ROOT, "| %s | %,.0f | %.3f | %.2f | %.3f | %.2f | %.3f |\n", r.label(),
+          r.requestsPerSecond(), r.requestsPerSecond() / base.requestsPerSecond(), r.cpuMicros(),
+          r.cpuMicros() / base.cpuMicros(), r.cpuMicrosLowerQuartile(),
+          r.cpuMicrosLowerQuartile() / base.cpuMicrosLowerQuartile()));
+    }
+    return s.toString();
   }
 
   /** Runs variant {@code name} in slot {@code slot} of {@code of}; prints each slot and the medians. */
