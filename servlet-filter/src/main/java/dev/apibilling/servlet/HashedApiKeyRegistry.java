@@ -25,8 +25,8 @@ final class HashedApiKeyRegistry implements ApiKeyRegistry {
   private static final int SCRATCH_BYTES = 128;
   private static final int POOL = 8;
   /**
-   * Array elements between two pool slots: 32 references are 128 bytes even uncompressed, so no two slots
-   * share a cache line and threads on different cores taking their own slots do not contend for one.
+   * Array elements between two pool slots: 32 references are at least 128 bytes (compressed), so no two
+   * slots share a cache line and threads on different cores taking their own slots do not contend for one.
    */
   private static final int SPACING = 32;
 
