@@ -88,6 +88,9 @@ public final class ApiBillingStatusServlet extends HttpServlet {
   /** How far back usage events are looked for, in minutes. */
   public static final int EVENT_MINUTES = 15;
 
+  /** The methods answered, as {@code Allow} lists them. */
+  private static final String ALLOWED = "GET, HEAD, OPTIONS";
+
   private transient @Nullable RequestBilling flow;
 
   /**
@@ -105,6 +108,29 @@ public final class ApiBillingStatusServlet extends HttpServlet {
           + "': declare an ApiBillingFilter in the same application (with the same context-attribute)");
     }
     this.flow = f;
+  }
+
+  /**
+   * Answers {@code GET}, {@code HEAD} and {@code OPTIONS}; any other method ({@code POST}, {@code TRACE},
+   * ...) gets a 405 {@code method-not-allowed} problem with {@code Allow}, on any container.
+   */
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    String method = request.getMethod();
+    if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
+      super.service(request, response);
+      return;
+    }
+    RequestBilling f = flow;
+    BillingProblems problems = f != null ? f.problems() : BillingProblems.defaults();
+    problems.methodNotAllowed(method, ALLOWED).write(response);
+  }
+
+  /** Lists the methods answered in {@code Allow}. */
+  @Override
+  protected void doOptions(HttpServletRequest request, HttpServletResponse response) {
+    response.setHeader("Allow", ALLOWED);
   }
 
   @Override

@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@value #AMBIGUOUS_CREDENTIALS}</td><td>400</td><td></td></tr>
  *   <tr><td>{@value #STORE_UNAVAILABLE}</td><td>503</td><td>retryAfter (seconds)</td></tr>
  *   <tr><td>{@value #BAD_REQUEST}</td><td>400</td><td></td></tr>
+ *   <tr><td>{@value #METHOD_NOT_ALLOWED}</td><td>405</td><td></td></tr>
  * </table>
  */
 public final class BillingProblems {
@@ -47,6 +48,8 @@ public final class BillingProblems {
   public static final String STORE_UNAVAILABLE = "store-unavailable";
   /** {@value}: another malformed request, e.g. a bad query parameter of the status endpoint (400). */
   public static final String BAD_REQUEST = "bad-request";
+  /** {@value}: a method the status endpoint does not answer, e.g. {@code POST} (405, with {@code Allow}). */
+  public static final String METHOD_NOT_ALLOWED = "method-not-allowed";
 
   private static final BillingProblems DEFAULTS = new BillingProblems(DEFAULT_TYPE_BASE);
 
@@ -160,6 +163,17 @@ public final class BillingProblems {
     return new BillingProblem(type(STORE_UNAVAILABLE), "Billing unavailable", 503,
         "Usage cannot be checked right now; retry later.", Map.of("retryAfter", seconds),
         Map.of(RateLimitHeaders.RETRY_AFTER, Long.toString(seconds)));
+  }
+
+  /**
+   * A 405 for {@code method}, with {@code Allow: allowed} (the methods the resource answers, as the field
+   * lists them: {@code "GET, HEAD, OPTIONS"}).
+   */
+  public BillingProblem methodNotAllowed(String method, String allowed) {
+    return new BillingProblem(type(METHOD_NOT_ALLOWED), "Method not allowed", 405,
+        "This resource answers " + Objects.requireNonNull(allowed, "allowed") + ", not "
+            + Objects.requireNonNull(method, "method") + ".",
+        Map.of(), Map.of("Allow", allowed));
   }
 
   /** A 400 for another malformed request; {@code detail} says what was wrong and what is allowed. */

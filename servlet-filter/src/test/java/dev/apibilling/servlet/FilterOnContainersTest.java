@@ -292,6 +292,31 @@ final class FilterOnContainersTest {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Container.class)
+  void statusEndpointAnswersOtherMethodsWithA405ProblemAndAllow(Container container) throws Exception {
+    start(container, b -> { });
+
+    for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+      HttpResponse<String> r = server.send(method, "/billing/status", "X-Api-Key", KEY);
+
+      assertThat(r.statusCode()).as(method).isEqualTo(405);
+      assertThat(header(r, "Content-Type")).as(method).startsWith("application/problem+json");
+      assertThat(header(r, "Allow")).as(method).isEqualTo("GET, HEAD, OPTIONS");
+      JsonNode problem = JSON.readTree(r.body());
+      assertThat(problem.get("type").asText()).as(method).endsWith("/method-not-allowed");
+      assertThat(problem.get("status").asInt()).as(method).isEqualTo(405);
+    }
+    HttpResponse<String> trace = server.send("TRACE", "/billing/status", "X-Api-Key", KEY);
+    assertThat(trace.statusCode()).as("TRACE, refused by the container or by the servlet").isEqualTo(405);
+    assertThat(trace.body()).as("TRACE echoes no key back").doesNotContain(KEY);
+    HttpResponse<String> head = server.send("HEAD", "/billing/status", "X-Api-Key", KEY);
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(header(server.send("OPTIONS", "/billing/status"), "Allow")).isEqualTo("GET, HEAD, OPTIONS");
+    assertThat(store.charges.get()).isZero();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Container.class)
   void initLogsOneLineWithTheEffectiveSettingsAndNoSecrets(Container container) throws Exception {
     try (LogCapture log = new LogCapture(ApiBillingFilter.class)) {
       server = startWithInitParams(container, Map.of(
