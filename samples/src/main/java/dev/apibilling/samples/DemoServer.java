@@ -90,6 +90,7 @@ public final class DemoServer {
     webapp.setBaseResource(base);
     webapp.setParentLoaderPriority(true);
     webapp.setThrowUnavailableOnStartupException(true);
+    webapp.setErrorHandler(new DemoErrors.PageHandler());
     Map<String, String> params = new LinkedHashMap<>();
     params.put(STORE_PARAM, options.store());
     params.put(STORE_FAILURE_PARAM, options.storeFailure().toString());
@@ -105,6 +106,7 @@ public final class DemoServer {
     }
     webapp.addEventListener(new FilterParams(webapp, params));
     server.setHandler(webapp);
+    server.setErrorHandler(new DemoErrors.Handler());
     server.setStopAtShutdown(true);
     try {
       server.start();

@@ -6,7 +6,11 @@ import static dev.apibilling.samples.DemoHttp.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -188,6 +192,41 @@ final class DemoContractIT {
     assertThat(page.body()).contains("<script src=\"usage.js\"></script>");
     assertThat(script.statusCode()).isEqualTo(200);
     assertThat(script.body()).contains("/billing/usage");
+  }
+
+  @Test
+  void errorsTheServerRaisesItselfAreProblemBodiesToo() throws IOException {
+    // each: what the request is, then the status; none carries a key, so none is charged
+    List<String[]> requests = List.of(
+        new String[] {"GET /no-such-page HTTP/1.1\r\nHost: demo\r\n", "404"},
+        new String[] {"DELETE /index.html HTTP/1.1\r\nHost: demo\r\n", "405"},
+        new String[] {"POST /billing/usage HTTP/1.1\r\nHost: demo\r\nContent-Length: 0\r\n", "405"},
+        new String[] {"GET /api//hello HTTP/1.1\r\nHost: demo\r\n", "400"},
+        new String[] {"GET /api/hello/%2e%2e/report HTTP/1.1\r\nHost: demo\r\n", "400"},
+        new String[] {"GET /a b HTTP/1.1\r\nHost: demo\r\n", "400"},
+        new String[] {"PUT /api/hello HTTP/1.1\r\nHost: demo\r\nX-Big: " + "a".repeat(10_000) + "\r\n", "431"});
+    for (String[] r : requests) {
+      String response = exchange(r[0] + "Connection: close\r\n\r\n");
+      String head = response.substring(0, response.indexOf("\r\n\r\n"));
+      String body = response.substring(head.length() + 4);
+      String what = r[0].lines().findFirst().orElseThrow();
+
+      assertThat(head).as(what).startsWith("HTTP/1.1 " + r[1] + " ")
+          .containsIgnoringCase("\r\nContent-Type: application/problem+json");
+      JsonNode problem = new ObjectMapper().readTree(body);
+      assertThat(problem.path("status").asInt()).as(what).isEqualTo(Integer.parseInt(r[1]));
+      assertThat(problem.path("title").asText()).as(what).isNotBlank();
+      assertThat(body).as(what).doesNotContain("Exception", "<html");
+    }
+  }
+
+  /** Writes {@code request} as it is to the demo's port and reads the whole answer. */
+  private static String exchange(String request) throws IOException {
+    try (Socket socket = new Socket(demo.uri("").getHost(), demo.uri("").getPort())) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   /** The month quota of a key, read from {@code /billing/usage}. */

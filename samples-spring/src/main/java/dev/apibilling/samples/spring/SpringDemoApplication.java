@@ -3,9 +3,12 @@ package dev.apibilling.samples.spring;
 import dev.apibilling.spi.UsageStores;
 import dev.apibilling.servlet.ApiBillingStatusServlet;
 import dev.apibilling.servlet.RequestBilling;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.web.context.WebServerInitializedEvent;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.ServletContextInitializer;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ApplicationListener;
@@ -56,6 +59,20 @@ public class SpringDemoApplication {
         registry.addViewController("/billing/").setViewName("forward:/billing/index.html");
       }
     };
+  }
+
+  /**
+   * Errors Tomcat raises before Spring sees the request are problem bodies too ({@link ProblemReportValve});
+   * Spring's own (an unknown path, a method an endpoint lacks) are problem details by
+   * {@code spring.mvc.problemdetails.enabled}.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+    return factory -> factory.addContextCustomizers(context -> {
+      StandardHost host = (StandardHost) context.getParent();
+      host.setErrorReportValveClass(ProblemReportValve.class.getName());
+      host.getPipeline().addValve(new ProblemReportValve());
+    });
   }
 
   /** The one line the demo prints when it is ready. */

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -142,6 +145,58 @@ final class SpringDemoTest {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).contains("<title>apibilling demo: your usage</title>");
     assertThat(get("/billing/usage.js", null).body()).contains("/billing/usage");
+  }
+
+  @Test
+  void errorsTomcatAndSpringRaiseThemselvesAreProblemBodiesToo() throws Exception {
+    // each: what the request is, then the status; none carries a key, so none is charged
+    List<String[]> requests = List.of(
+        new String[] {"GET /no-such-page HTTP/1.1\r\nHost: demo\r\n", "404"},
+        new String[] {"DELETE /api/hello HTTP/1.1\r\nHost: demo\r\n", "405"},
+        new String[] {"POST /billing/usage HTTP/1.1\r\nHost: demo\r\nContent-Length: 0\r\n", "405"},
+        new String[] {"GET /api/%00 HTTP/1.1\r\nHost: demo\r\n", "400"},
+        new String[] {"GET /a b HTTP/1.1\r\nHost: demo\r\n", "400"},
+        new String[] {"GET /api/hello HTTP/1.1\r\nHost: demo\r\nX-Big: " + "a".repeat(10_000) + "\r\n", "400"});
+    for (String[] r : requests) {
+      String response = exchange(r[0] + "Connection: close\r\n\r\n");
+      String head = response.substring(0, response.indexOf("\r\n\r\n"));
+      String body = response.substring(head.length() + 4);
+      if (head.toLowerCase(Locale.ROOT).contains("\r\ntransfer-encoding: chunked")) {
+        body = unchunked(body);
+      }
+      String what = r[0].lines().findFirst().orElseThrow();
+
+      assertThat(head).as(what).startsWith("HTTP/1.1 " + r[1] + " ")
+          .containsIgnoringCase("\r\nContent-Type: application/problem+json");
+      JsonNode problem = JSON.readTree(body);
+      assertThat(problem.path("status").asInt()).as(what).isEqualTo(Integer.parseInt(r[1]));
+      assertThat(problem.path("title").asText()).as(what).isNotBlank();
+      assertThat(body).as(what).doesNotContain("Exception", "<html");
+    }
+  }
+
+  /** The content of a chunked body (RFC 9112 section 7.1), without extensions or trailers. */
+  private static String unchunked(String chunked) {
+    StringBuilder content = new StringBuilder();
+    int at = 0;
+    while (true) {
+      int lineEnd = chunked.indexOf("\r\n", at);
+      int size = Integer.parseInt(chunked.substring(at, lineEnd).split(";")[0].trim(), 16);
+      if (size == 0) {
+        return content.toString();
+      }
+      content.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+
+  /** Writes {@code request} as it is to the demo's port and reads the whole answer. */
+  private String exchange(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private long monthUsed(String key) throws Exception {
